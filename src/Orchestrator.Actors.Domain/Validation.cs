@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Domain;
+
+/// <summary>Input rules. Each check returns null when the value is fine, or the rejection that names it.</summary>
+public static class Validation
+{
+    /// <summary>The longest id (task, owner, key).</summary>
+    public const int MaxIdLength = 200;
+
+    /// <summary>The longest agent name or task file.</summary>
+    public const int MaxTextLength = 1000;
+
+    private const int MaxEchoedValueLength = 100;
+
+    /// <summary>Ids: 1-200 characters of ASCII letters, digits and <c>._:/-</c>.</summary>
+    public static CommandRejected? Id(string field, string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+            return Reject(field, value, "must not be empty");
+        if (value.Length > MaxIdLength)
+            return Reject(field, value, $"is {value.Length} characters long; at most {MaxIdLength} are allowed");
+        foreach (var c in value)
+        {
+            if (!IsIdChar(c))
+                return Reject(field, value, $"contains '{Printable(c)}'; only ASCII letters, digits and . _ : / - are allowed");
+        }
+        return null;
+    }
+
+    /// <summary>Free text such as an agent name or a task file: non-blank, at most 1,000 characters.</summary>
+    public static CommandRejected? Text(string field, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return Reject(field, value, "must not be empty");
+        if (value.Length > MaxTextLength)
+            return Reject(field, value, $"is {value.Length} characters long; at most {MaxTextLength} are allowed");
+        return null;
+    }
+
+    /// <summary>A priority name, case-insensitive; null or empty means MEDIUM.</summary>
+    public static CommandRejected? Priority(string? value, out TaskPriority priority)
+    {
+        priority = TaskPriority.Medium;
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        return ProtocolNames.TryParsePriority(value, out priority)
+            ? null
+            : Reject("priority", value, $"unknown priority; expected one of {ProtocolNames.AllNames<TaskPriority>()}");
+    }
+
+    /// <summary>A JSON document: well-formed, at most <paramref name="maxBytes"/> UTF-8 bytes.</summary>
+    public static CommandRejected? JsonDocumentText(string field, string? json, int maxBytes)
+    {
+        if (json is null)
+            return Reject(field, null, "must be a JSON document");
+        var bytes = Encoding.UTF8.GetByteCount(json);
+        if (bytes > maxBytes)
+            return Reject(field, null, $"is {bytes:N0} bytes; at most {maxBytes:N0} bytes are allowed");
+        try
+        {
+            using var _ = JsonDocument.Parse(json);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return Reject(field, json, $"is not valid JSON ({ex.Message})");
+        }
+    }
+
+    /// <summary>The rejection for a value, shortened so that a huge value never floods a log or a reply.</summary>
+    public static CommandRejected Reject(string field, string? value, string reason) =>
+        new(field, Shorten(value), reason);
+
+    private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '/' or '-';
+
+    private static string Printable(char c) => char.IsControl(c) || char.IsWhiteSpace(c) ? $"\\u{(int)c:x4}" : c.ToString();
+
+    private static string? Shorten(string? value) =>
+        value is { Length: > MaxEchoedValueLength } ? value[..MaxEchoedValueLength] + "…" : value;
+}

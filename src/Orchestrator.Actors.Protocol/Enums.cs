@@ -1,0 +1,70 @@
+using System.Text.Json.Serialization;
+
+namespace Orchestrator.Actors.Protocol;
+
+/// <summary>How urgent a task is. Higher priorities are handed out first.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TaskPriority>))]
+public enum TaskPriority
+{
+    /// <summary>Most urgent.</summary>
+    [JsonStringEnumMemberName("CRITICAL")] Critical = 0,
+    /// <summary>Urgent.</summary>
+    [JsonStringEnumMemberName("HIGH")] High = 1,
+    /// <summary>The default.</summary>
+    [JsonStringEnumMemberName("MEDIUM")] Medium = 2,
+    /// <summary>Least urgent.</summary>
+    [JsonStringEnumMemberName("LOW")] Low = 3,
+}
+
+/// <summary>Where a task is in its lifecycle.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TaskState>))]
+public enum TaskState
+{
+    /// <summary>Defined and waiting for the tasks it depends on.</summary>
+    [JsonStringEnumMemberName("PENDING")] Pending = 0,
+    /// <summary>Defined and ready to be claimed.</summary>
+    [JsonStringEnumMemberName("READY")] Ready = 1,
+    /// <summary>Held by an agent under a lease.</summary>
+    [JsonStringEnumMemberName("CLAIMED")] Claimed = 2,
+    /// <summary>Done.</summary>
+    [JsonStringEnumMemberName("COMPLETED")] Completed = 3,
+    /// <summary>Failed; will be retried.</summary>
+    [JsonStringEnumMemberName("FAILED")] Failed = 4,
+    /// <summary>Failed and out of retries.</summary>
+    [JsonStringEnumMemberName("DEAD")] Dead = 5,
+    /// <summary>Cancelled by an operator.</summary>
+    [JsonStringEnumMemberName("CANCELLED")] Cancelled = 6,
+}
+
+/// <summary>Wire names of the enums, shared by parsing and error messages.</summary>
+public static class ProtocolNames
+{
+    /// <summary>The agent name that means "any agent".</summary>
+    public const string AnyAgent = "*";
+
+    /// <summary>The wire name of a priority (upper case).</summary>
+    public static string Of(TaskPriority priority) => priority.ToString().ToUpperInvariant();
+
+    /// <summary>The wire name of a status (upper case).</summary>
+    public static string Of(TaskState status) => status.ToString().ToUpperInvariant();
+
+    /// <summary>Parses a priority, case-insensitively. Numbers are not accepted.</summary>
+    public static bool TryParsePriority(string? text, out TaskPriority priority) => TryParseName(text, out priority);
+
+    /// <summary>Parses a status, case-insensitively. Numbers are not accepted.</summary>
+    public static bool TryParseStatus(string? text, out TaskState status) => TryParseName(text, out status);
+
+    /// <summary>"CRITICAL, HIGH, MEDIUM, LOW": the accepted names, for error messages.</summary>
+    public static string AllNames<TEnum>() where TEnum : struct, Enum =>
+        string.Join(", ", Enum.GetValues<TEnum>().Select(v => v.ToString().ToUpperInvariant()));
+
+    private static bool TryParseName<TEnum>(string? text, out TEnum value) where TEnum : struct, Enum
+    {
+        value = default;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        var trimmed = text.Trim();
+        // Enum.TryParse also accepts "2" or "1,2"; only names are part of the protocol.
+        if (!char.IsLetter(trimmed[0])) return false;
+        return Enum.TryParse(trimmed, ignoreCase: true, out value) && Enum.IsDefined(value);
+    }
+}

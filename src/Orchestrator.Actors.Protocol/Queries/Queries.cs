@@ -1,0 +1,25 @@
+namespace Orchestrator.Actors.Protocol.Queries;
+
+/// <summary>Reads one task. Replies <see cref="Replies.TaskFound"/> or <see cref="Replies.TaskNotFound"/>.</summary>
+public sealed record GetTask(string TaskId) : IStateManagerQuery;
+
+/// <summary>
+/// Lists tasks in definition order, filtered and paged. Filters are optional and combine with AND.
+/// Replies <see cref="Replies.TaskPage"/>.
+/// </summary>
+/// <param name="Agent">Only tasks defined for this agent (exact match; <c>*</c> lists tasks for any agent).</param>
+/// <param name="Status">Only tasks in this status (case-insensitive).</param>
+/// <param name="Priority">Only tasks of this priority (case-insensitive).</param>
+/// <param name="Offset">How many matching tasks to skip (at least 0).</param>
+/// <param name="Limit">How many to return at most (1 to 1,000).</param>
+public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100) : IStateManagerQuery;
+
+/// <summary>Counts by status and priority plus journal figures. Replies <see cref="Replies.StatsReport"/>.</summary>
+public sealed record GetStats : IStateManagerQuery
+{
+    /// <summary>The single instance.</summary>
+    public static readonly GetStats Instance = new();
+}
+
+/// <summary>Reads a saved document. Replies <see cref="Replies.StateDocument"/> or <see cref="Replies.StateNotFound"/>.</summary>
+public sealed record GetState(string OwnerId, string Key) : IStateManagerQuery;

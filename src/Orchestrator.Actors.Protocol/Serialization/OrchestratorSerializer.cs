@@ -1,0 +1,116 @@
+using System.Collections.Frozen;
+using System.Runtime.Serialization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Akka.Actor;
+using Akka.Serialization;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Snapshots;
+
+namespace Orchestrator.Actors.Protocol.Serialization;
+
+/// <summary>
+/// Serializes every <see cref="IOrchestratorMessage"/> (commands, replies, events, snapshots) as
+/// camelCase JSON with short, frozen, versioned manifests. CLR type names never reach the journal,
+/// so a rename or a move never breaks an old journal.
+/// </summary>
+public sealed class OrchestratorSerializer : SerializerWithStringManifest
+{
+    /// <summary>The serializer id, registered in <c>hocon.conf</c> (0-100 are Akka's own).</summary>
+    public const int SerializerId = 4711;
+
+    private static readonly OrchestratorJsonContext Json = OrchestratorJsonContext.Default;
+
+    // The manifests are part of the persisted format: never change one, add a new version instead.
+    private static readonly (string Manifest, Type Type, JsonTypeInfo Info)[] Registrations =
+    [
+        ("define-task.v1", typeof(DefineTask), Json.DefineTask),
+        ("save-state.v1", typeof(SaveState), Json.SaveState),
+        ("shutdown.v1", typeof(Shutdown), Json.Shutdown),
+        ("get-task.v1", typeof(GetTask), Json.GetTask),
+        ("list-tasks.v1", typeof(ListTasks), Json.ListTasks),
+        ("get-stats.v1", typeof(GetStats), Json.GetStats),
+        ("get-state.v1", typeof(GetState), Json.GetState),
+        ("task-definition-accepted.v1", typeof(TaskDefinitionAccepted), Json.TaskDefinitionAccepted),
+        ("task-definition-conflict.v1", typeof(TaskDefinitionConflict), Json.TaskDefinitionConflict),
+        ("command-rejected.v1", typeof(CommandRejected), Json.CommandRejected),
+        ("state-saved-reply.v1", typeof(StateSaved), Json.StateSaved),
+        ("state-version-conflict.v1", typeof(StateVersionConflict), Json.StateVersionConflict),
+        ("state-document.v1", typeof(StateDocument), Json.StateDocument),
+        ("state-not-found.v1", typeof(StateNotFound), Json.StateNotFound),
+        ("task-found.v1", typeof(TaskFound), Json.TaskFound),
+        ("task-not-found.v1", typeof(TaskNotFound), Json.TaskNotFound),
+        ("task-page.v1", typeof(TaskPage), Json.TaskPage),
+        ("stats-report.v1", typeof(StatsReport), Json.StatsReport),
+        ("unavailable.v1", typeof(OrchestratorUnavailable), Json.OrchestratorUnavailable),
+        ("shutdown-complete.v1", typeof(ShutdownComplete), Json.ShutdownComplete),
+        ("task-defined.v1", typeof(TaskDefined), Json.TaskDefined),
+        ("state-saved.v1", typeof(StateSavedEvent), Json.StateSavedEvent),
+        (SnapshotV1Manifest, typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
+    ];
+
+    private const string SnapshotV1Manifest = "snapshot.v1";
+
+    private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
+        Registrations.ToFrozenDictionary(r => r.Type, r => (r.Manifest, r.Info));
+
+    private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest =
+        Registrations.ToFrozenDictionary(r => r.Manifest, r => r.Info);
+
+    /// <summary>Every registered manifest and its type (for tests and documentation).</summary>
+    public static IReadOnlyDictionary<string, Type> Manifests { get; } =
+        Registrations.ToFrozenDictionary(r => r.Manifest, r => r.Type);
+
+    /// <summary>Created by Akka from the <c>akka.actor.serializers</c> section.</summary>
+    public OrchestratorSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    /// <inheritdoc />
+    public override int Identifier => SerializerId;
+
+    /// <inheritdoc />
+    public override string Manifest(object o) => Lookup(o).Manifest;
+
+    /// <inheritdoc />
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info);
+
+    /// <inheritdoc />
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!ByManifest.TryGetValue(manifest, out var info))
+        {
+            if (IsSnapshotManifest(manifest))
+                return new UnreadableSnapshot(manifest, $"unknown snapshot format '{manifest}'");
+            throw new SerializationException(
+                $"Unknown orchestrator manifest '{manifest}': written by a newer protocol than v{ProtocolVersion.Current}?");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, info)
+                   ?? throw new SerializationException($"'{manifest}' payload is JSON null");
+        }
+        catch (Exception ex) when (ex is JsonException or SerializationException && IsSnapshotManifest(manifest))
+        {
+            // A snapshot that cannot be read must not keep the state manager down: hand it over as
+            // unreadable, so that recovery falls back to an older snapshot or to the events.
+            return new UnreadableSnapshot(manifest, ex.Message);
+        }
+        catch (JsonException ex)
+        {
+            throw new SerializationException($"Cannot read '{manifest}' payload: {ex.Message}", ex);
+        }
+    }
+
+    private static bool IsSnapshotManifest(string manifest) => manifest.StartsWith("snapshot.", StringComparison.Ordinal);
+
+    private static (string Manifest, JsonTypeInfo Info) Lookup(object o) =>
+        ByType.TryGetValue(o.GetType(), out var registration)
+            ? registration
+            : throw new SerializationException(
+                $"{o.GetType().FullName} has no orchestrator manifest; register it in {nameof(OrchestratorSerializer)}");
+}

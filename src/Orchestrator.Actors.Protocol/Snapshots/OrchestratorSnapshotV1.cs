@@ -1,0 +1,25 @@
+using Orchestrator.Actors.Protocol.Events;
+
+namespace Orchestrator.Actors.Protocol.Snapshots;
+
+/// <summary>
+/// The whole state as readable JSON (manifest <c>snapshot.v1</c>). Tasks are listed in definition order.
+/// </summary>
+/// <param name="FormatVersion">Always 1 for this record; a later format gets a new record and an upcast.</param>
+/// <param name="Tasks">Every task, in definition order.</param>
+/// <param name="Documents">Every saved document at its current version.</param>
+public sealed record OrchestratorSnapshotV1(
+    int FormatVersion,
+    IReadOnlyList<TaskDefined> Tasks,
+    IReadOnlyList<StateSavedEvent> Documents) : IOrchestratorSnapshot
+{
+    /// <summary>The format version this record holds.</summary>
+    public const int Version = 1;
+}
+
+/// <summary>
+/// Stands in for a snapshot whose bytes could not be read (corrupt, or written by an unknown format).
+/// The state manager answers it by recovering from an older snapshot or from the events alone.
+/// Never serialized.
+/// </summary>
+public sealed record UnreadableSnapshot(string Manifest, string Reason) : IOrchestratorSnapshot;

@@ -1,0 +1,67 @@
+using Akka.Configuration;
+
+namespace Orchestrator.Actors.Configuration;
+
+/// <summary>Loads hocon.conf (beside the binaries), an optional overlay, and command-line overrides.</summary>
+public static class OrchestratorConfig
+{
+    /// <summary>The name of the base configuration file.</summary>
+    public const string FileName = "hocon.conf";
+
+    /// <summary>
+    /// The full configuration: <paramref name="overrides"/> over <paramref name="overlayFile"/> over hocon.conf,
+    /// with the SQLite connection strings filled in from <c>orchestrator.data-dir</c>.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A file is missing or cannot be parsed; the message names it.</exception>
+    public static Config Load(string? overlayFile = null, Config? overrides = null)
+    {
+        var config = ParseFile(Path.Combine(AppContext.BaseDirectory, FileName));
+        if (overlayFile is not null)
+            config = ParseFile(overlayFile).WithFallback(config);
+        if (overrides is not null)
+            config = overrides.WithFallback(config);
+        return WithSqliteConnection(config);
+    }
+
+    /// <summary>Fills the journal's and snapshot store's connection string when they are SQLite and left empty.</summary>
+    public static Config WithSqliteConnection(Config config)
+    {
+        var settings = OrchestratorSettings.FromConfig(config);
+        var connection = $"Data Source={settings.DatabasePath};Pooling=True";
+        var fill = new List<string>();
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            var provider = config.GetString($"{plugin}.provider-name", "");
+            if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)
+                && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))
+                fill.Add($"{plugin}.connection-string = {Quote(connection)}");
+        }
+        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+    }
+
+    /// <summary>True when the journal is the SQLite file of <see cref="OrchestratorSettings.DatabasePath"/>.</summary>
+    public static bool UsesSqlite(Config config) =>
+        config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A HOCON string literal.</summary>
+    public static string Quote(string value) =>
+        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    private static Config ParseFile(string path)
+    {
+        if (!File.Exists(path))
+            throw new ConfigurationException($"configuration file '{Path.GetFullPath(path)}' does not exist");
+        try
+        {
+            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is not ConfigurationException)
+        {
+            throw new ConfigurationException($"configuration file '{path}' cannot be parsed: {ex.Message}", ex);
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new ConfigurationException($"configuration file '{path}' cannot be parsed: {ex.Message}", ex);
+        }
+    }
+}

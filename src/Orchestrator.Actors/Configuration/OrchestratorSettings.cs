@@ -1,0 +1,149 @@
+using Akka.Configuration;
+using Orchestrator.Actors.Domain;
+
+namespace Orchestrator.Actors.Configuration;
+
+/// <summary>The <c>orchestrator</c> section of hocon.conf, read and checked once.</summary>
+public sealed record OrchestratorSettings(
+    string DataDirectory,
+    string DatabaseFile,
+    string Namespace,
+    string SqliteJournalMode,
+    string SqliteSynchronous,
+    int SnapshotEvery,
+    int SnapshotsKept,
+    bool DeleteEventsOnSnapshot,
+    int MaxBatchEvents,
+    DomainLimits Limits,
+    TimeSpan MinBackoff,
+    TimeSpan MaxBackoff,
+    double RandomFactor,
+    int HoldMaxMessages,
+    TimeSpan HoldTimeout)
+{
+    /// <summary>The absolute path of the SQLite database.</summary>
+    public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
+
+    /// <summary>The state manager's persistence id.</summary>
+    public string PersistenceId => "state-manager-" + Namespace;
+
+    /// <summary>Reads the settings; a bad value is an error that names its key and the value.</summary>
+    /// <exception cref="ConfigurationException">A value is missing or out of range.</exception>
+    public static OrchestratorSettings FromConfig(Config config)
+    {
+        var o = config.GetConfig("orchestrator")
+                ?? throw new ConfigurationException("the 'orchestrator' section is missing from the configuration");
+        var reader = new Reader(o);
+
+        var minBackoff = reader.Duration("supervision.min-backoff", TimeSpan.FromMilliseconds(1));
+        var maxBackoff = reader.Duration("supervision.max-backoff", TimeSpan.FromMilliseconds(1));
+        if (maxBackoff < minBackoff)
+            throw new ConfigurationException(
+                $"orchestrator.supervision.max-backoff = {maxBackoff} is below min-backoff = {minBackoff}");
+
+        var namespaceName = reader.Text("namespace");
+        if (Validation.Id("namespace", namespaceName) is { } invalid)
+            throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
+
+        return new OrchestratorSettings(
+            DataDirectory: reader.Text("data-dir"),
+            DatabaseFile: reader.Text("database-file"),
+            Namespace: namespaceName,
+            SqliteJournalMode: reader.OneOf("sqlite.journal-mode", "WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF"),
+            // Applied per connection by SQLite's own default (FULL); other levels need a per-connection
+            // pragma hook, which this version does not have yet, so they are refused rather than ignored.
+            SqliteSynchronous: reader.OneOf("sqlite.synchronous", "FULL"),
+            SnapshotEvery: reader.Int("snapshots.every", 1, int.MaxValue),
+            SnapshotsKept: reader.Int("snapshots.keep", 1, 100),
+            DeleteEventsOnSnapshot: reader.Bool("snapshots.delete-events"),
+            MaxBatchEvents: reader.Int("max-batch-events", 1, 100_000),
+            Limits: new DomainLimits(
+                MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),
+                MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000)),
+            MinBackoff: minBackoff,
+            MaxBackoff: maxBackoff,
+            RandomFactor: reader.Double("supervision.random-factor", 0, 10),
+            HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
+            HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)));
+    }
+
+    private sealed class Reader(Config config)
+    {
+        public string Text(string key)
+        {
+            var value = Raw(key);
+            return string.IsNullOrWhiteSpace(value) ? throw Bad(key, value, "must not be empty") : value;
+        }
+
+        public string OneOf(string key, params string[] allowed)
+        {
+            var value = Text(key);
+            return allowed.FirstOrDefault(a => a.Equals(value, StringComparison.OrdinalIgnoreCase))
+                   ?? throw Bad(key, value, $"expected one of {string.Join(", ", allowed)}");
+        }
+
+        public int Int(string key, int min, int max)
+        {
+            var value = Raw(key);
+            if (!int.TryParse(value, out var n)) throw Bad(key, value, "must be a whole number");
+            return n < min || n > max ? throw Bad(key, value, $"must be between {min} and {max}") : n;
+        }
+
+        public double Double(string key, double min, double max)
+        {
+            var value = Raw(key);
+            if (!double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d))
+                throw Bad(key, value, "must be a number");
+            return d < min || d > max ? throw Bad(key, value, $"must be between {min} and {max}") : d;
+        }
+
+        public bool Bool(string key)
+        {
+            var value = Raw(key);
+            return value?.ToLowerInvariant() switch
+            {
+                "on" or "true" or "yes" => true,
+                "off" or "false" or "no" => false,
+                _ => throw Bad(key, value, "must be on or off"),
+            };
+        }
+
+        public TimeSpan Duration(string key, TimeSpan min)
+        {
+            var value = Raw(key);
+            TimeSpan duration;
+            try
+            {
+                duration = config.GetTimeSpan(key, null, allowInfinite: false);
+            }
+            catch (Exception)
+            {
+                throw Bad(key, value, "must be a duration such as 500ms, 30s or 2m");
+            }
+            return duration < min ? throw Bad(key, value, $"must be at least {min}") : duration;
+        }
+
+        public long Size(string key, long min, long max)
+        {
+            var value = Raw(key);
+            long? bytes;
+            try
+            {
+                bytes = config.GetByteSize(key);
+            }
+            catch (Exception)
+            {
+                throw Bad(key, value, "must be a size such as 512KiB or 1MiB");
+            }
+            if (bytes is null) throw Bad(key, value, "must be a size such as 512KiB or 1MiB");
+            return bytes < min || bytes > max ? throw Bad(key, value, $"must be between {min} and {max} bytes") : bytes.Value;
+        }
+
+        private string? Raw(string key) => config.HasPath(key) ? config.GetString(key) : null;
+
+        private static ConfigurationException Bad(string key, string? value, string reason) =>
+            new(value is null
+                ? $"orchestrator.{key} is missing: it {reason}"
+                : $"orchestrator.{key} = '{value}' is invalid: it {reason}");
+    }
+}

@@ -1,0 +1,67 @@
+using Akka;
+using Akka.Actor;
+using Akka.Configuration;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.StateManager;
+using Orchestrator.Actors.Storage;
+
+namespace Orchestrator.Actors;
+
+/// <summary>
+/// An ActorSystem with the state manager at <c>/user/state-manager</c>. Stopping it (or the
+/// ActorSystem's coordinated shutdown) lets the state manager finish its writes first.
+/// </summary>
+public sealed class OrchestratorNode : IAsyncDisposable
+{
+    /// <summary>The default ActorSystem name.</summary>
+    public const string DefaultSystemName = "orchestrator";
+
+    private OrchestratorNode(ActorSystem system, IActorRef stateManager, OrchestratorSettings settings)
+    {
+        System = system;
+        StateManager = stateManager;
+        Settings = settings;
+    }
+
+    /// <summary>The ActorSystem.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The state manager's gateway: send commands and queries here.</summary>
+    public IActorRef StateManager { get; }
+
+    /// <summary>The checked settings.</summary>
+    public OrchestratorSettings Settings { get; }
+
+    /// <summary>Starts a node from a loaded configuration (see <see cref="OrchestratorConfig.Load"/>).</summary>
+    /// <exception cref="ConfigurationException">A setting is invalid; the message names it.</exception>
+    public static OrchestratorNode Start(Config config, string systemName = DefaultSystemName, TimeProvider? clock = null)
+    {
+        var settings = OrchestratorSettings.FromConfig(config);
+        if (OrchestratorConfig.UsesSqlite(config))
+            SqliteDatabase.Prepare(settings);
+
+        var system = ActorSystem.Create(systemName, config);
+        var stateManager = system.ActorOf(StateManagerGateway.Props(settings, clock ?? TimeProvider.System), StateManagerGateway.Name);
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-state-manager", async () =>
+        {
+            try
+            {
+                await stateManager.Ask<ShutdownComplete>(Shutdown.Instance, TimeSpan.FromSeconds(30));
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+            {
+                // Already stopped, or still writing after 30 s: the journal keeps whatever it confirmed.
+            }
+            return Done.Instance;
+        });
+        return new OrchestratorNode(system, stateManager, settings);
+    }
+
+    /// <summary>Stops the state manager after its writes in flight, then the ActorSystem.</summary>
+    public Task StopAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync();
+}

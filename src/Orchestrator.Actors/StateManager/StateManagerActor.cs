@@ -1,0 +1,352 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Domain;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Snapshots;
+
+namespace Orchestrator.Actors.StateManager;
+
+/// <summary>
+/// The single writer of one namespace's task state. It only sequences: decide with the pure domain,
+/// persist, apply in the callback, reply once the journal confirmed. Commands that arrive while a
+/// write is in flight are decided against the confirmed state plus what is pending and written
+/// together in the next batch (group commit, sized by what is waiting, no timer).
+/// </summary>
+public sealed class StateManagerActor : UntypedPersistentActor
+{
+    private readonly OrchestratorSettings _settings;
+    private readonly IActorRef _gateway;
+    private readonly RecoveryHints _hints;
+    private readonly TimeProvider _clock;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    // Confirmed by the journal: queries read this.
+    private OrchestratorState _state = OrchestratorState.Empty;
+    // Confirmed plus decided-but-not-yet-confirmed: commands are decided against this.
+    private OrchestratorState _projected = OrchestratorState.Empty;
+
+    private List<PendingRequest> _pending = [];
+    private List<PendingRequest> _inFlight = [];
+    private bool _flushScheduled;
+    private bool _batchRejected;
+
+    private long _eventsSinceSnapshot;
+    private long _lastSnapshotSequenceNr;
+    private long? _snapshotInProgress;
+    private readonly SortedSet<long> _snapshots = [];
+    private long? _recoveredFromSnapshot;
+    private IActorRef? _shutdownRequester;
+
+    /// <summary>Creates the actor. Use <see cref="Props"/>.</summary>
+    public StateManagerActor(OrchestratorSettings settings, IActorRef gateway, RecoveryHints hints, TimeProvider clock)
+    {
+        _settings = settings;
+        _gateway = gateway;
+        _hints = hints;
+        _clock = clock;
+        PersistenceId = settings.PersistenceId;
+    }
+
+    /// <summary>The Props of a state manager that reports to <paramref name="gateway"/>.</summary>
+    public static Props Props(OrchestratorSettings settings, IActorRef gateway, RecoveryHints hints, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new StateManagerActor(settings, gateway, hints, clock));
+
+    /// <inheritdoc />
+    public override string PersistenceId { get; }
+
+    /// <inheritdoc />
+    public override Recovery Recovery =>
+        _hints.MaxSnapshotSequenceNr == long.MaxValue
+            ? Recovery.Default
+            : new Recovery(new SnapshotSelectionCriteria(_hints.MaxSnapshotSequenceNr));
+
+    private bool IsWriting => _inFlight.Count > 0;
+
+    /// <inheritdoc />
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: OrchestratorSnapshotV1 snapshot } offer:
+                _state = Snapshots.FromSnapshot(snapshot);
+                _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
+                _recoveredFromSnapshot = offer.Metadata.SequenceNr;
+                _snapshots.Add(offer.Metadata.SequenceNr);
+                break;
+            case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
+                _hints.MarkUnreadable(offer.Metadata.SequenceNr);
+                throw new UnreadableSnapshotException(offer.Metadata.SequenceNr, unreadable, _hints.MaxSnapshotSequenceNr);
+            case IOrchestratorEvent e:
+                _state = OrchestratorDomain.Apply(_state, e);
+                _eventsSinceSnapshot++;
+                break;
+            case RecoveryCompleted:
+                _projected = _state;
+                if (_recoveredFromSnapshot is { } from)
+                    _log.Info("Recovered {0} from the snapshot at {1} plus {2} events: {3} tasks; data in {4}",
+                        PersistenceId, from, _eventsSinceSnapshot, _state.Tasks.Count, _settings.DatabasePath);
+                else
+                    _log.Info("Recovered {0} by replaying {1} events (no snapshot used): {2} tasks",
+                        PersistenceId, _eventsSinceSnapshot, _state.Tasks.Count);
+                if (_hints.UnreadableSnapshots.Count > 0)
+                {
+                    // Replace what could not be read, so the next start is fast again.
+                    _log.Warning("Recovered {0} without the unreadable snapshot(s) at {1}; deleting them and saving a fresh one",
+                        PersistenceId, string.Join(", ", _hints.UnreadableSnapshots));
+                    foreach (var seqNr in _hints.UnreadableSnapshots.Where(s => s != LastSequenceNr))
+                        DeleteSnapshot(seqNr);
+                    TakeSnapshot();
+                }
+                _gateway.Tell(new StateManagerReady(Self));
+                break;
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnCommand(object message)
+    {
+        switch (message)
+        {
+            case IStateManagerQuery query:
+                Sender.Tell(Answer(query));
+                break;
+            case IStateManagerCommand command:
+                Handle(command, Sender);
+                break;
+            case Flush:
+                _flushScheduled = false;
+                WriteNextBatch();
+                break;
+            case Shutdown:
+                _shutdownRequester = Sender;
+                StopIfIdle();
+                break;
+            case SaveSnapshotSuccess success:
+                OnSnapshotSaved(success.Metadata);
+                break;
+            case SaveSnapshotFailure failure:
+                _snapshotInProgress = null;
+                _log.Warning("Snapshot of {0} at {1} failed; events are kept, the next snapshot will be tried later: {2}",
+                    PersistenceId, failure.Metadata.SequenceNr, failure.Cause.Message);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotSuccess or DeleteMessagesSuccess:
+                break;
+            case DeleteSnapshotsFailure f:
+                _log.Warning("Deleting old snapshots of {0} failed: {1}", PersistenceId, f.Cause.Message);
+                break;
+            case DeleteSnapshotFailure f:
+                _log.Warning("Deleting snapshot {0} of {1} failed: {2}", f.Metadata.SequenceNr, PersistenceId, f.Cause.Message);
+                break;
+            case DeleteMessagesFailure f:
+                _log.Warning("Deleting events of {0} up to {1} failed: {2}", PersistenceId, f.ToSequenceNr, f.Cause.Message);
+                break;
+            default:
+                _log.Warning("Ignored a message the state manager does not know: {0}", message.GetType().FullName);
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private IOrchestratorReply Answer(IStateManagerQuery query)
+    {
+        var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits);
+        return reply is StatsReport stats
+            ? stats with { EventsJournaled = LastSequenceNr, LastSnapshotSequenceNr = _lastSnapshotSequenceNr }
+            : reply;
+    }
+
+    private void Handle(IStateManagerCommand command, IActorRef sender)
+    {
+        if (_shutdownRequester is not null)
+        {
+            sender.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
+            return;
+        }
+
+        Decision decision;
+        try
+        {
+            decision = OrchestratorDomain.Decide(_projected, command, _clock.GetUtcNow(), _settings.Limits);
+        }
+        catch (Exception ex)
+        {
+            // A bug, not bad input: answer the asker now, then let supervision restart the actor.
+            sender.Tell(new OrchestratorUnavailable($"internal error while handling {command.GetType().Name}: {ex.Message}"));
+            throw;
+        }
+
+        // A reply that depends on writes still pending must not overtake them.
+        if (decision.IsReadOnly && _pending.Count == 0 && !IsWriting)
+        {
+            sender.Tell(decision.Reply);
+            return;
+        }
+
+        _projected = OrchestratorDomain.ApplyAll(_projected, decision.Events);
+        _pending.Add(new PendingRequest(command, sender, decision));
+        if (!IsWriting && !_flushScheduled)
+        {
+            // Let what is already in the mailbox join this batch: one hop, no timer.
+            _flushScheduled = true;
+            Self.Tell(Flush.Instance);
+        }
+    }
+
+    private void WriteNextBatch()
+    {
+        if (IsWriting || _pending.Count == 0) return;
+
+        var batch = TakeBatch();
+        var events = batch.SelectMany(p => p.Decision.Events).ToList();
+        if (events.Count == 0)
+        {
+            Reply(batch);
+            StopIfIdle();
+            return;
+        }
+
+        _inFlight = batch;
+        _batchRejected = false;
+        PersistAllAsync(events, e =>
+        {
+            _state = OrchestratorDomain.Apply(_state, e);
+            _eventsSinceSnapshot++;
+        }, () => OnBatchDone(batch));
+    }
+
+    private List<PendingRequest> TakeBatch()
+    {
+        var count = 0;
+        var events = 0;
+        while (count < _pending.Count && (count == 0 || events + _pending[count].Decision.Events.Count <= _settings.MaxBatchEvents))
+        {
+            events += _pending[count].Decision.Events.Count;
+            count++;
+        }
+        var batch = _pending.GetRange(0, count);
+        _pending.RemoveRange(0, count);
+        return batch;
+    }
+
+    private void OnBatchDone(List<PendingRequest> batch)
+    {
+        _inFlight = [];
+        if (_batchRejected)
+        {
+            // The journal refused the batch (nothing was written): answer it, then decide what
+            // was pending again against the confirmed state, which no longer includes the batch.
+            foreach (var p in batch)
+                p.ReplyTo.Tell(new OrchestratorUnavailable($"the journal rejected the write of {p.Request.GetType().Name}"));
+            var redo = _pending;
+            _pending = [];
+            _projected = _state;
+            foreach (var p in redo) Handle(p.Request, p.ReplyTo);
+        }
+        else
+        {
+            Reply(batch);
+            MaybeSnapshot();
+        }
+
+        WriteNextBatch();
+        StopIfIdle();
+    }
+
+    private void Reply(List<PendingRequest> batch)
+    {
+        foreach (var p in batch) p.ReplyTo.Tell(p.Decision.Reply);
+    }
+
+    private void MaybeSnapshot()
+    {
+        if (_eventsSinceSnapshot >= _settings.SnapshotEvery && _snapshotInProgress is null)
+            TakeSnapshot();
+    }
+
+    private void TakeSnapshot()
+    {
+        // The confirmed state is immutable, so the snapshot store can serialize it while commands go on.
+        _snapshotInProgress = LastSequenceNr;
+        _eventsSinceSnapshot = 0;
+        SaveSnapshot(Snapshots.ToSnapshot(_state));
+    }
+
+    private void OnSnapshotSaved(SnapshotMetadata metadata)
+    {
+        _snapshotInProgress = null;
+        _lastSnapshotSequenceNr = metadata.SequenceNr;
+        _hints.Clear();
+        _snapshots.Add(metadata.SequenceNr);
+        _log.Debug("Snapshot of {0} saved at {1}", PersistenceId, metadata.SequenceNr);
+
+        // Keep the newest N; the older of those is the fallback if the newest cannot be read.
+        var kept = _snapshots.Reverse().Take(_settings.SnapshotsKept).ToList();
+        var oldestKept = kept.Min();
+        if (_snapshots.Min < oldestKept)
+        {
+            DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
+            _snapshots.RemoveWhere(s => s < oldestKept);
+        }
+        if (_settings.DeleteEventsOnSnapshot)
+            DeleteMessages(oldestKept);
+    }
+
+    private void StopIfIdle()
+    {
+        if (_shutdownRequester is null || IsWriting || _pending.Count > 0) return;
+        _shutdownRequester.Tell(ShutdownComplete.Instance);
+        Context.Stop(Self);
+    }
+
+    /// <inheritdoc />
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _batchRejected = true;
+        _log.Error(cause, "The journal rejected event {0} ({1}) of {2}; the batch is answered as not written",
+            sequenceNr, @event.GetType().Name, PersistenceId);
+    }
+
+    /// <inheritdoc />
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        if (reason is UnreadableSnapshotException)
+            _log.Warning(reason.Message);
+        else
+            base.OnRecoveryFailure(reason, message);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        // Nothing acknowledged is lost (replies go out only after the journal confirmed); what was
+        // in flight is answered as not acknowledged, and what was only decided goes back to the
+        // gateway, which holds it for the next incarnation.
+        _gateway.Tell(new StateManagerStopped(Self));
+        foreach (var p in _inFlight)
+            p.ReplyTo.Tell(new OrchestratorUnavailable(
+                $"the state manager stopped while writing {p.Request.GetType().Name}; it was not acknowledged"));
+        foreach (var p in _pending)
+            _gateway.Tell(new Requeue(p.Request, p.ReplyTo));
+        _inFlight = [];
+        _pending = [];
+        base.PostStop();
+    }
+
+    private sealed record PendingRequest(IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision);
+
+    private sealed record Flush
+    {
+        public static readonly Flush Instance = new();
+    }
+}
+
+/// <summary>Recovery met a snapshot it cannot read; the next incarnation recovers without it.</summary>
+public sealed class UnreadableSnapshotException(long sequenceNr, UnreadableSnapshot snapshot, long fallbackMaxSequenceNr)
+    : Exception($"Snapshot at sequence number {sequenceNr} ({snapshot.Manifest}) is unreadable: {snapshot.Reason}. " +
+                (fallbackMaxSequenceNr > 0
+                    ? $"Recovering from an older snapshot (at or below {fallbackMaxSequenceNr}) or, if none, by a full replay."
+                    : "Recovering by a full replay of the events."));

@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Pattern;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.StateManager;
+
+/// <summary>
+/// The state manager's stable address (<c>/user/state-manager</c>). It runs the
+/// <see cref="StateManagerActor"/> under a <see cref="BackoffSupervisor"/> and forwards requests to
+/// it while it is up. While it is down (restarting after a failure, recovering), requests are held
+/// in arrival order and forwarded once it is ready again; past the hold limits they are answered
+/// <see cref="OrchestratorUnavailable"/>. Requests that reached a stopping state manager without
+/// being processed come back here (as <see cref="Requeue"/> or as dead letters) and are held too.
+/// </summary>
+public sealed class StateManagerGateway : ReceiveActor, IWithTimers
+{
+    /// <summary>The gateway's name under /user.</summary>
+    public const string Name = "state-manager";
+
+    private readonly OrchestratorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Queue<Held> _held = new();
+    private readonly IActorRef _supervisor;
+    private IActorRef? _current;
+    private IActorRef? _shutdownRequester;
+
+    /// <summary>Creates the gateway and its supervised state manager. Use <see cref="Props"/>.</summary>
+    public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock)
+    {
+        _settings = settings;
+        var hints = new RecoveryHints();
+        var child = StateManagerActor.Props(settings, Self, hints, clock);
+        var options = Backoff.OnStop(child, "store", settings.MinBackoff, settings.MaxBackoff, settings.RandomFactor, maxNrOfRetries: -1)
+            // A persistent actor stops after a failed write; an exception is turned into a stop too,
+            // so both get the same backoff.
+            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop))
+            .WithFinalStopMessage(m => m is Shutdown);
+        _supervisor = Context.ActorOf(BackoffSupervisor.Props(options), "supervisor");
+        Context.Watch(_supervisor);
+
+        Receive<StateManagerReady>(ready =>
+        {
+            _current = ready.StateManager;
+            Release();
+        });
+        Receive<StateManagerStopped>(stopped =>
+        {
+            if (stopped.StateManager.Equals(_current)) _current = null;
+        });
+        Receive<Requeue>(r => Hold(r.Request, r.ReplyTo));
+        Receive<DeadLetter>(dl => dl.Message is IStateManagerRequest && IsOurs(dl.Recipient), dl =>
+        {
+            if (dl.Recipient.Equals(_current) || dl.Recipient.IsNobody()) _current = null;
+            Route(dl.Message, dl.Sender);
+        });
+        Receive<DeadLetter>(_ => { });
+        Receive<ExpireHeld>(_ => Expire());
+        Receive<Shutdown>(_ => BeginShutdown());
+        Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
+        Receive<ShutdownComplete>(_ => { });
+        Receive<IStateManagerRequest>(request => Route(request, Sender));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The Props of a gateway.</summary>
+    public static Props Props(OrchestratorSettings settings, TimeProvider clock) =>
+        Akka.Actor.Props.Create(() => new StateManagerGateway(settings, clock));
+
+    /// <inheritdoc />
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+
+    /// <inheritdoc />
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
+    private bool IsOurs(IActorRef recipient) =>
+        recipient.IsNobody() || recipient.Path.ToStringWithoutAddress().StartsWith(
+            Self.Path.ToStringWithoutAddress() + "/", StringComparison.Ordinal);
+
+    private void Route(object request, IActorRef replyTo)
+    {
+        if (_shutdownRequester is not null)
+            replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
+        else if (_current is not null && _held.Count == 0)
+            _supervisor.Tell(request, replyTo);
+        else
+            Hold(request, replyTo);
+    }
+
+    private void Hold(object request, IActorRef replyTo)
+    {
+        if (_shutdownRequester is not null)
+        {
+            replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
+            return;
+        }
+        if (_held.Count >= _settings.HoldMaxMessages)
+        {
+            replyTo.Tell(new OrchestratorUnavailable(
+                $"the state manager is restarting and {_held.Count} requests are already waiting (orchestrator.hold.max-messages)"));
+            return;
+        }
+        _held.Enqueue(new Held(request, replyTo, Context.System.Scheduler.MonotonicClock));
+        if (!Timers.IsTimerActive(ExpireHeld.Instance))
+            Timers.StartPeriodicTimer(ExpireHeld.Instance, ExpireHeld.Instance, ExpireInterval);
+        if (_current is not null) Release();
+    }
+
+    private TimeSpan ExpireInterval =>
+        TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _settings.HoldTimeout.Ticks / 4));
+
+    private void Release()
+    {
+        if (_held.Count > 0)
+            _log.Info("State manager is up: forwarding {0} held requests", _held.Count);
+        while (_current is not null && _held.TryDequeue(out var held))
+            _supervisor.Tell(held.Request, held.ReplyTo);
+        Timers.Cancel(ExpireHeld.Instance);
+    }
+
+    private void Expire()
+    {
+        var now = Context.System.Scheduler.MonotonicClock;
+        while (_held.TryPeek(out var oldest) && now - oldest.Since >= _settings.HoldTimeout)
+        {
+            _held.Dequeue();
+            oldest.ReplyTo.Tell(new OrchestratorUnavailable(
+                $"the state manager has been down for {_settings.HoldTimeout} (orchestrator.hold.timeout)"));
+        }
+        if (_held.Count == 0) Timers.Cancel(ExpireHeld.Instance);
+    }
+
+    private void BeginShutdown()
+    {
+        if (_shutdownRequester is not null) return;
+        _shutdownRequester = Sender;
+        while (_held.TryDequeue(out var held))
+            held.ReplyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
+        _supervisor.Tell(Shutdown.Instance, Self);
+    }
+
+    private void FinishShutdown()
+    {
+        if (_shutdownRequester is null)
+            _log.Error("The state manager's supervisor stopped unexpectedly; the gateway stops too");
+        _shutdownRequester?.Tell(ShutdownComplete.Instance);
+        Context.Stop(Self);
+    }
+
+    private sealed record Held(object Request, IActorRef ReplyTo, TimeSpan Since);
+
+    private sealed record ExpireHeld
+    {
+        public static readonly ExpireHeld Instance = new();
+    }
+}

@@ -1,0 +1,14 @@
+using Akka.Actor;
+
+namespace Orchestrator.Actors.StateManager;
+
+// Messages between the state manager and its gateway; they never leave the process.
+
+/// <summary>The state manager finished recovery and takes requests.</summary>
+internal sealed record StateManagerReady(IActorRef StateManager);
+
+/// <summary>The state manager stopped (failure or shutdown); hold requests until the next is ready.</summary>
+internal sealed record StateManagerStopped(IActorRef StateManager);
+
+/// <summary>A request the state manager took but did not process before it stopped; the gateway holds it.</summary>
+internal sealed record Requeue(object Request, IActorRef ReplyTo);

@@ -1,0 +1,35 @@
+using Microsoft.Data.Sqlite;
+using Orchestrator.Actors.Configuration;
+
+namespace Orchestrator.Actors.Storage;
+
+/// <summary>Prepares the SQLite file before Akka opens it.</summary>
+public static class SqliteDatabase
+{
+    /// <summary>
+    /// Creates the data directory and sets the journal mode on the file (WAL sticks to the file, so
+    /// every later connection, Akka's included, uses it). Returns the journal mode SQLite reports.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The file cannot be opened or does not take the mode.</exception>
+    public static string Prepare(OrchestratorSettings settings)
+    {
+        var path = settings.DatabasePath;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA journal_mode={settings.SqliteJournalMode};";
+            var mode = Convert.ToString(command.ExecuteScalar()) ?? "";
+            if (!mode.Equals(settings.SqliteJournalMode, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException(
+                    $"SQLite database '{path}' reports journal_mode '{mode}' instead of '{settings.SqliteJournalMode}'");
+            return mode;
+        }
+        catch (SqliteException ex)
+        {
+            throw new InvalidOperationException($"cannot open SQLite database '{path}': {ex.Message}", ex);
+        }
+    }
+}
