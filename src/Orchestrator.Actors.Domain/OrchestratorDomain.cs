@@ -128,7 +128,7 @@ public static class OrchestratorDomain
         }
 
         var matching = state.Tasks.Values
-            .Where(t => (query.Agent is null || t.Agent == query.Agent)
+            .Where(t => (string.IsNullOrEmpty(query.Agent) || t.Agent == query.Agent)
                         && (status is null || t.Status == status)
                         && (priority is null || t.Priority == priority))
             .OrderBy(t => t.Ordinal)

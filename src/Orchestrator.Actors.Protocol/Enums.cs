@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Orchestrator.Actors.Protocol;
 
 /// <summary>How urgent a task is. Higher priorities are handed out first.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TaskPriority>))]
+[JsonConverter(typeof(StrictEnumConverter<TaskPriority>))]
 public enum TaskPriority
 {
     /// <summary>Most urgent.</summary>
@@ -17,7 +17,7 @@ public enum TaskPriority
 }
 
 /// <summary>Where a task is in its lifecycle.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TaskState>))]
+[JsonConverter(typeof(StrictEnumConverter<TaskState>))]
 public enum TaskState
 {
     /// <summary>Defined and waiting for the tasks it depends on.</summary>
@@ -62,9 +62,12 @@ public static class ProtocolNames
     {
         value = default;
         if (string.IsNullOrWhiteSpace(text)) return false;
-        var trimmed = text.Trim();
-        // Enum.TryParse also accepts "2" or "1,2"; only names are part of the protocol.
-        if (!char.IsLetter(trimmed[0])) return false;
-        return Enum.TryParse(trimmed, ignoreCase: true, out value) && Enum.IsDefined(value);
+        // Enum.TryParse would also take "2" or "HIGH,LOW" (flags); only one name is part of the protocol.
+        var name = Enum.GetNames<TEnum>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase));
+        return name is not null && Enum.TryParse(name, out value);
     }
 }
+
+/// <summary>Enums travel as their upper-case names only: a number in a payload is an error, not a value.</summary>
+public sealed class StrictEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
+    where TEnum : struct, Enum;

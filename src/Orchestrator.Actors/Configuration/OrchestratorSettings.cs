@@ -41,6 +41,13 @@ public sealed record OrchestratorSettings(
             throw new ConfigurationException(
                 $"orchestrator.supervision.max-backoff = {maxBackoff} is below min-backoff = {minBackoff}");
 
+        var kept = reader.Int("snapshots.keep", 1, 100);
+        var deleteEvents = reader.Bool("snapshots.delete-events");
+        if (deleteEvents && kept < 2)
+            throw new ConfigurationException(
+                $"orchestrator.snapshots.delete-events = on needs orchestrator.snapshots.keep >= 2 (it is {kept}): " +
+                "with a single snapshot and no events behind it, one unreadable snapshot would lose the state");
+
         var namespaceName = reader.Text("namespace");
         if (Validation.Id("namespace", namespaceName) is { } invalid)
             throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
@@ -54,8 +61,8 @@ public sealed record OrchestratorSettings(
             // pragma hook, which this version does not have yet, so they are refused rather than ignored.
             SqliteSynchronous: reader.OneOf("sqlite.synchronous", "FULL"),
             SnapshotEvery: reader.Int("snapshots.every", 1, int.MaxValue),
-            SnapshotsKept: reader.Int("snapshots.keep", 1, 100),
-            DeleteEventsOnSnapshot: reader.Bool("snapshots.delete-events"),
+            SnapshotsKept: kept,
+            DeleteEventsOnSnapshot: deleteEvents,
             MaxBatchEvents: reader.Int("max-batch-events", 1, 100_000),
             Limits: new DomainLimits(
                 MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),

@@ -81,6 +81,8 @@ public sealed class StateManagerActor : UntypedPersistentActor
                 _hints.MarkUnreadable(offer.Metadata.SequenceNr);
                 throw new UnreadableSnapshotException(offer.Metadata.SequenceNr, unreadable, _hints.MaxSnapshotSequenceNr);
             case IOrchestratorEvent e:
+                if (_recoveredFromSnapshot is null && _eventsSinceSnapshot == 0 && LastSequenceNr > 1)
+                    throw new IncompleteJournalException(PersistenceId, LastSequenceNr);
                 _state = OrchestratorDomain.Apply(_state, e);
                 _eventsSinceSnapshot++;
                 break;
@@ -95,8 +97,10 @@ public sealed class StateManagerActor : UntypedPersistentActor
                 if (_hints.UnreadableSnapshots.Count > 0)
                 {
                     // Replace what could not be read, so the next start is fast again.
-                    _log.Warning("Recovered {0} without the unreadable snapshot(s) at {1}; deleting them and saving a fresh one",
-                        PersistenceId, string.Join(", ", _hints.UnreadableSnapshots));
+                    _log.Warning("Recovered {0} {1}, without the unreadable snapshot(s) at {2}; deleting them and saving a fresh one",
+                        PersistenceId,
+                        _recoveredFromSnapshot is { } older ? $"from the older snapshot at {older}" : "by a full replay of the events",
+                        string.Join(", ", _hints.UnreadableSnapshots));
                     foreach (var seqNr in _hints.UnreadableSnapshots.Where(s => s != LastSequenceNr))
                         DeleteSnapshot(seqNr);
                     TakeSnapshot();
@@ -291,8 +295,13 @@ public sealed class StateManagerActor : UntypedPersistentActor
             DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
             _snapshots.RemoveWhere(s => s < oldestKept);
         }
-        if (_settings.DeleteEventsOnSnapshot)
+        // Only events behind the older of two readable snapshots go, so that the newest can fail to
+        // load and recovery still has a complete path (older snapshot plus the events after it).
+        if (_settings.DeleteEventsOnSnapshot && kept.Count >= 2)
             DeleteMessages(oldestKept);
+
+        // Events that arrived while this snapshot was being written may already call for the next.
+        MaybeSnapshot();
     }
 
     private void StopIfIdle()
@@ -350,3 +359,11 @@ public sealed class UnreadableSnapshotException(long sequenceNr, UnreadableSnaps
                 (fallbackMaxSequenceNr > 0
                     ? $"Recovering from an older snapshot (at or below {fallbackMaxSequenceNr}) or, if none, by a full replay."
                     : "Recovering by a full replay of the events."));
+
+/// <summary>
+/// No readable snapshot covers the events that were deleted: starting would serve partial state,
+/// so the state manager stays down (and says why) instead.
+/// </summary>
+public sealed class IncompleteJournalException(string persistenceId, long firstSequenceNr)
+    : Exception($"{persistenceId}: the journal starts at event {firstSequenceNr} (earlier events were deleted) and no " +
+                "readable snapshot covers them; refusing to start with partial state. Restore the snapshot table from a backup.");

@@ -1,0 +1,218 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>Stop the ActorSystem, start a new one on the same SQLite file: the state is identical.</summary>
+public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
+    private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
+
+    private Config NodeConfig(string extra = "") =>
+        TestConfigs.Sqlite(_dataDirectory, "orchestrator.snapshots.every = 10\n" + extra);
+
+    [Fact]
+    public async Task A_new_ActorSystem_on_the_same_file_recovers_identical_state_from_snapshot_and_later_events()
+    {
+        var config = NodeConfig();
+        Picture before;
+        await using (var node = OrchestratorNode.Start(config, "first"))
+        {
+            await PopulateAsync(node);
+            before = await PictureAsync(node.StateManager);
+        }
+
+        var db = new JournalDatabase(OrchestratorSettingsOf(config).DatabasePath);
+        Assert.Equal([20L, 30L], db.SnapshotSequenceNumbers(OrchestratorSettingsOf(config).PersistenceId));
+        using (var snapshot = JsonDocument.Parse(db.SnapshotText(OrchestratorSettingsOf(config).PersistenceId, 30)))
+        {
+            // Readable JSON: the format version and the tasks in definition order.
+            Assert.Equal(1, snapshot.RootElement.GetProperty("formatVersion").GetInt32());
+            Assert.Equal("t-00", snapshot.RootElement.GetProperty("tasks")[0].GetProperty("taskId").GetString());
+        }
+
+        await using (var node = OrchestratorNode.Start(config, "second"))
+        {
+            var after = await PictureAsync(node.StateManager);
+            before.AssertSameAs(after);
+            Assert.Equal(30, after.Stats.LastSnapshotSequenceNr);
+        }
+
+        Assert.Equal("ok", db.IntegrityCheck());
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("unknown-format")]
+    public async Task A_corrupt_latest_snapshot_falls_back_to_the_older_one_and_recovers_everything(string damage)
+    {
+        var config = NodeConfig();
+        var settings = OrchestratorSettingsOf(config);
+        Picture before;
+        await using (var node = OrchestratorNode.Start(config, "first"))
+        {
+            await PopulateAsync(node);
+            before = await PictureAsync(node.StateManager);
+        }
+
+        var db = new JournalDatabase(settings.DatabasePath);
+        Damage(db, settings.PersistenceId, 30, damage);
+
+        await using (var node = OrchestratorNode.Start(config, "second"))
+        {
+            before.AssertSameAs(await PictureAsync(node.StateManager));
+            // The unreadable snapshot is replaced by a fresh one of the recovered state.
+            await AwaitAssertAsync(() =>
+            {
+                foreach (var seqNr in db.SnapshotSequenceNumbers(settings.PersistenceId))
+                    Assert.Contains("\"formatVersion\":1", db.SnapshotText(settings.PersistenceId, seqNr));
+            });
+        }
+
+        await using (var node = OrchestratorNode.Start(config, "third"))
+            before.AssertSameAs(await PictureAsync(node.StateManager));
+    }
+
+    [Fact]
+    public async Task When_every_snapshot_is_corrupt_a_full_replay_recovers_everything()
+    {
+        var config = NodeConfig();
+        var settings = OrchestratorSettingsOf(config);
+        Picture before;
+        await using (var node = OrchestratorNode.Start(config, "first"))
+        {
+            await PopulateAsync(node);
+            before = await PictureAsync(node.StateManager);
+        }
+
+        var db = new JournalDatabase(settings.DatabasePath);
+        Damage(db, settings.PersistenceId, 20, "garbage");
+        Damage(db, settings.PersistenceId, 30, "garbage");
+
+        await using (var node = OrchestratorNode.Start(config, "second"))
+            before.AssertSameAs(await PictureAsync(node.StateManager));
+    }
+
+    [Fact]
+    public async Task With_event_deletion_on_the_events_behind_the_older_kept_snapshot_go_and_recovery_is_still_complete()
+    {
+        var config = NodeConfig("orchestrator.snapshots.delete-events = on");
+        var settings = OrchestratorSettingsOf(config);
+        Picture before;
+        await using (var node = OrchestratorNode.Start(config, "first"))
+        {
+            await PopulateAsync(node);
+            before = await PictureAsync(node.StateManager);
+        }
+
+        var db = new JournalDatabase(settings.DatabasePath);
+        Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM journal WHERE persistence_id = $p AND deleted = 0 AND sequence_number <= 20", ("$p", settings.PersistenceId)));
+        Damage(db, settings.PersistenceId, 30, "garbage");
+
+        await using (var node = OrchestratorNode.Start(config, "second"))
+            before.AssertSameAs(await PictureAsync(node.StateManager));
+    }
+
+    [Fact]
+    public async Task When_deleted_events_leave_no_readable_snapshot_the_state_manager_refuses_to_serve_partial_state()
+    {
+        var config = NodeConfig("orchestrator.snapshots.delete-events = on");
+        var settings = OrchestratorSettingsOf(config);
+        await using (var node = OrchestratorNode.Start(config, "first"))
+            await PopulateAsync(node);
+
+        var db = new JournalDatabase(settings.DatabasePath);
+        Damage(db, settings.PersistenceId, 20, "garbage");
+        Damage(db, settings.PersistenceId, 30, "garbage");
+
+        // Requests wait for a state manager that never comes up, until the hold timeout answers them.
+        var impatient = NodeConfig("orchestrator.snapshots.delete-events = on\norchestrator.hold.timeout = 2s");
+        await using (var node = OrchestratorNode.Start(impatient, "second"))
+        {
+            var reply = await node.StateManager.Ask<IOrchestratorReply>(new ListTasks(Limit: 1000), AskTimeout);
+            Assert.IsType<OrchestratorUnavailable>(reply);
+        }
+    }
+
+    /// <summary>
+    /// 36 events, one per round trip. Each tenth waits for its snapshot, so that snapshots fall at
+    /// exactly 10, 20 and 30 however slow the disk is.
+    /// </summary>
+    private async Task PopulateAsync(OrchestratorNode node)
+    {
+        var commands = new List<IStateManagerCommand>();
+        for (var i = 0; i < 25; i++)
+            commands.Add(new DefineTask($"t-{i:D2}", i % 2 == 0 ? "*" : "coder", $"tasks/{i}.md", ((TaskPriority)(i % 4)).ToString()));
+        for (var i = 0; i < 3; i++)
+            commands.Add(new SaveState("planner", $"doc-{i}", $$"""{"i":{{i}},"text":"é ✓"}"""));
+        for (var i = 25; i < 30; i++)
+            commands.Add(new DefineTask($"t-{i:D2}", "reviewer", $"tasks/{i}.md"));
+        commands.Add(new SaveState("planner", "late", "[1,2,3]"));
+        commands.Add(new SaveState("planner", "late", "[1,2,3,4]", ExpectedVersion: 1));
+        commands.Add(new DefineTask("t-30", "reviewer", "tasks/30.md", "critical"));
+
+        for (var n = 1; n <= commands.Count; n++)
+        {
+            var reply = await node.StateManager.Ask<IOrchestratorReply>(commands[n - 1], AskTimeout);
+            Assert.True(reply is TaskDefinitionAccepted { AlreadyDefined: false } or StateSaved, $"command {n}: {reply}");
+            if (n % 10 == 0)
+                await AwaitAssertAsync(async () =>
+                    Assert.Equal(n, (await node.StateManager.Ask<StatsReport>(GetStats.Instance, AskTimeout)).LastSnapshotSequenceNr),
+                    TimeSpan.FromSeconds(20));
+        }
+    }
+
+    private static async Task<Picture> PictureAsync(IActorRef stateManager)
+    {
+        var page = await stateManager.Ask<TaskPage>(new ListTasks(Limit: 1000), AskTimeout);
+        var documents = new List<StateDocument>();
+        foreach (var key in new[] { "doc-0", "doc-1", "doc-2", "late" })
+            documents.Add(await stateManager.Ask<StateDocument>(new GetState("planner", key), AskTimeout));
+        var stats = await stateManager.Ask<StatsReport>(GetStats.Instance, AskTimeout);
+        return new Picture(page.Tasks, documents, stats);
+    }
+
+    private static void Damage(JournalDatabase db, string persistenceId, long sequenceNr, string damage)
+    {
+        var changed = damage switch
+        {
+            "garbage" => db.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
+                ("$b", new byte[] { 0x7B, 0x00, 0xFF, 0x22 }), ("$p", persistenceId), ("$s", sequenceNr)),
+            "unknown-format" => db.Execute("UPDATE snapshot SET manifest = 'snapshot.v99' WHERE persistence_id = $p AND sequence_number = $s",
+                ("$p", persistenceId), ("$s", sequenceNr)),
+            _ => throw new ArgumentOutOfRangeException(nameof(damage)),
+        };
+        Assert.Equal(1, changed);
+    }
+
+    private static Configuration.OrchestratorSettings OrchestratorSettingsOf(Config config) =>
+        Configuration.OrchestratorSettings.FromConfig(config);
+
+    private sealed record Picture(IReadOnlyList<TaskView> Tasks, IReadOnlyList<StateDocument> Documents, StatsReport Stats)
+    {
+        public void AssertSameAs(Picture other)
+        {
+            Assert.Equal(31, Tasks.Count);
+            Assert.Equal(Tasks, other.Tasks);
+            Assert.Equal(Documents, other.Documents);
+            Assert.Equal(Stats.Tasks, other.Stats.Tasks);
+            Assert.Equal(Stats.ByPriority, other.Stats.ByPriority);
+            Assert.Equal(Stats.EventsJournaled, other.Stats.EventsJournaled);
+        }
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+    }
+}

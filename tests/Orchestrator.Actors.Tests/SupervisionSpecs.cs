@@ -1,0 +1,156 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.Persistence.TestKit;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.StateManager;
+using Orchestrator.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>Journal failures and exceptions: restart with backoff, never acknowledge a failed write, lose nothing acknowledged.</summary>
+public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
+{
+    private readonly OrchestratorSettings _settings;
+    private readonly SwitchableClock _clock = new();
+    private readonly IActorRef _stateManager;
+    private readonly ITestJournal _journal;
+
+    public SupervisionSpecs(ITestOutputHelper output) : base(TestConfigs.TestJournal("orchestrator.max-batch-events = 20"), "supervision-spec", output)
+    {
+        _settings = OrchestratorSettings.FromConfig(Sys.Settings.Config);
+        _stateManager = Sys.ActorOf(StateManagerGateway.Props(_settings, _clock), StateManagerGateway.Name);
+        _journal = TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor(null));
+    }
+
+    [Fact]
+    public async Task A_failed_journal_write_is_not_acknowledged_and_the_state_manager_comes_back_after_its_backoff()
+    {
+        Define("before", TestActor);
+        Assert.False(ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+
+        await _journal.OnWrite.Fail();
+        Define("failed", TestActor);
+        Assert.IsType<OrchestratorUnavailable>(ExpectMsg<IOrchestratorReply>());
+
+        await _journal.OnWrite.Pass();
+        var later = CreateTestProbe();
+        Define("after", later.Ref);
+        // Held while the state manager waits out its backoff (300 ms), then processed.
+        later.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        Assert.False(later.ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+
+        AssertTask("before", exists: true);
+        AssertTask("failed", exists: false);
+        AssertTask("after", exists: true);
+        _stateManager.Tell(GetStats.Instance, TestActor);
+        Assert.Equal(2, ExpectMsg<StatsReport>().EventsJournaled);
+
+        // A client that retries the unacknowledged command gets it defined now.
+        Define("failed", TestActor);
+        Assert.False(ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+    }
+
+    [Fact]
+    public async Task A_burst_caught_by_a_journal_failure_is_answered_in_full_and_only_acknowledged_writes_exist()
+    {
+        Define("warm-up", TestActor);
+        ExpectMsg<TaskDefinitionAccepted>();
+        await _journal.OnWrite.Fail();
+
+        var asks = Enumerable.Range(0, 200)
+            .Select(i => _stateManager.Ask<IOrchestratorReply>(new DefineTask($"burst-{i}", "agent", $"b/{i}.md"), TimeSpan.FromSeconds(20)))
+            .ToList();
+        await Task.WhenAny(asks);
+        await _journal.OnWrite.Pass();
+        var replies = await Task.WhenAll(asks);
+
+        // Batches hold at most 20 events here, so the failure catches one batch in flight while the
+        // rest are pending or still in the mailbox. Every asker has an answer: the failed batch is
+        // answered as not acknowledged, the rest is held and written after the restart.
+        var accepted = replies.Select((r, i) => (r, i)).Where(x => x.r is TaskDefinitionAccepted).Select(x => x.i).ToList();
+        var unavailable = replies.Select((r, i) => (r, i)).Where(x => x.r is OrchestratorUnavailable).Select(x => x.i).ToList();
+        Assert.Equal(200, accepted.Count + unavailable.Count);
+        Assert.NotEmpty(unavailable);
+        Assert.NotEmpty(accepted);
+
+        foreach (var i in accepted) AssertTask($"burst-{i}", exists: true);
+        foreach (var i in unavailable) AssertTask($"burst-{i}", exists: false);
+        _stateManager.Tell(GetStats.Instance, TestActor);
+        Assert.Equal(1 + accepted.Count, ExpectMsg<StatsReport>().EventsJournaled);
+    }
+
+    [Fact]
+    public async Task A_write_the_journal_rejects_is_not_acknowledged_and_the_state_manager_keeps_serving()
+    {
+        await _journal.OnWrite.Reject();
+        Define("rejected", TestActor);
+        Assert.IsType<OrchestratorUnavailable>(ExpectMsg<IOrchestratorReply>());
+
+        await _journal.OnWrite.Pass();
+        AssertTask("rejected", exists: false);
+        Define("rejected", TestActor);
+        Assert.False(ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+    }
+
+    [Fact]
+    public void An_exception_inside_the_state_manager_answers_the_asker_and_the_restarted_actor_keeps_what_was_acknowledged()
+    {
+        Define("before", TestActor);
+        ExpectMsg<TaskDefinitionAccepted>();
+
+        _clock.FailNextRead();
+        Define("boom", TestActor);
+        Assert.Contains("internal error", ExpectMsg<OrchestratorUnavailable>().Reason);
+
+        var later = CreateTestProbe();
+        Define("after", later.Ref);
+        Assert.False(later.ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+        AssertTask("before", exists: true);
+        AssertTask("boom", exists: false);
+    }
+
+    [Fact]
+    public void Shutdown_answers_every_command_sent_before_it_then_stops_and_a_new_incarnation_recovers_them()
+    {
+        var agents = Enumerable.Range(0, 50).Select(_ => CreateTestProbe()).ToList();
+        for (var i = 0; i < agents.Count; i++) Define($"s-{i}", agents[i].Ref);
+        Watch(_stateManager);
+        _stateManager.Tell(Protocol.Commands.Shutdown.Instance, TestActor);
+
+        foreach (var agent in agents) Assert.False(agent.ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+        ExpectMsg<ShutdownComplete>();
+        ExpectTerminated(_stateManager);
+
+        var next = Sys.ActorOf(StateManagerGateway.Props(_settings, _clock), "state-manager-again");
+        next.Tell(new ListTasks(Limit: 1000), TestActor);
+        Assert.Equal(50, ExpectMsg<TaskPage>().Total);
+    }
+
+    private void Define(string id, IActorRef sender) => _stateManager.Tell(new DefineTask(id, "agent", $"{id}.md"), sender);
+
+    private void AssertTask(string id, bool exists)
+    {
+        _stateManager.Tell(new GetTask(id), TestActor);
+        var reply = ExpectMsg<IOrchestratorReply>();
+        if (exists) Assert.IsType<TaskFound>(reply);
+        else Assert.IsType<TaskNotFound>(reply);
+    }
+
+    /// <summary>The system clock, except that the next read can be made to throw (a bug inside the actor).</summary>
+    private sealed class SwitchableClock : TimeProvider
+    {
+        private int _failNext;
+
+        public void FailNextRead() => Interlocked.Exchange(ref _failNext, 1);
+
+        public override DateTimeOffset GetUtcNow() =>
+            Interlocked.Exchange(ref _failNext, 0) == 1
+                ? throw new InvalidOperationException("clock failure injected by the test")
+                : base.GetUtcNow();
+    }
+}

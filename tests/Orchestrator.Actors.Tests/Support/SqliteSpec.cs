@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Microsoft.Data.Sqlite;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.StateManager;
+using Orchestrator.Actors.Storage;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests.Support;
+
+/// <summary>A TestKit spec whose ActorSystem runs the state manager on a fresh SQLite file.</summary>
+public abstract class SqliteSpec : Akka.TestKit.Xunit2.TestKit
+{
+    protected SqliteSpec(ITestOutputHelper output, string extraConfig = "")
+        : this(TestConfigs.NewDataDirectory(), output, extraConfig)
+    {
+    }
+
+    private SqliteSpec(string dataDirectory, ITestOutputHelper output, string extraConfig)
+        : base(TestConfigs.Sqlite(dataDirectory, extraConfig), "orchestrator-spec", output)
+    {
+        DataDirectory = dataDirectory;
+        Settings = OrchestratorSettings.FromConfig(Sys.Settings.Config);
+        SqliteDatabase.Prepare(Settings);
+        Database = new JournalDatabase(Settings.DatabasePath);
+        StateManager = Sys.ActorOf(StateManagerGateway.Props(Settings, TimeProvider.System), StateManagerGateway.Name);
+    }
+
+    protected string DataDirectory { get; }
+    protected OrchestratorSettings Settings { get; }
+    protected JournalDatabase Database { get; }
+    protected IActorRef StateManager { get; }
+
+    protected Config NodeConfig(string extra = "") => TestConfigs.Sqlite(DataDirectory, extra);
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a pooled connection: the temp folder is cleaned by the OS.
+        }
+    }
+}

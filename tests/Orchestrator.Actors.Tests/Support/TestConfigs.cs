@@ -1,0 +1,42 @@
+using Akka.Configuration;
+using Orchestrator.Actors.Configuration;
+
+namespace Orchestrator.Actors.Tests.Support;
+
+/// <summary>Configurations for specs: the real hocon.conf with a fresh data directory and short backoffs.</summary>
+public static class TestConfigs
+{
+    // Generous expectation timeouts: xunit runs classes in parallel on two cores.
+    private const string Common = """
+        orchestrator.supervision.min-backoff = 300ms
+        orchestrator.supervision.max-backoff = 2s
+        orchestrator.supervision.random-factor = 0
+        akka.test.single-expect-default = 15s
+        akka.test.default-timeout = 15s
+        akka.loglevel = WARNING
+        akka.stdout-loglevel = WARNING
+        """;
+
+    public static string NewDataDirectory() => Directory.CreateTempSubdirectory("orchestrator-spec-").FullName;
+
+    /// <summary>hocon.conf on a SQLite file in <paramref name="dataDirectory"/>.</summary>
+    public static Config Sqlite(string dataDirectory, string extra = "") =>
+        OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString(
+            $"orchestrator.data-dir = {OrchestratorConfig.Quote(dataDirectory)}\n{Common}\n{extra}"));
+
+    /// <summary>hocon.conf with Akka.Persistence.TestKit's journal (fault injection) and an in-memory snapshot store.</summary>
+    public static Config TestJournal(string extra = "") =>
+        OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString($$"""
+            orchestrator.data-dir = {{OrchestratorConfig.Quote(NewDataDirectory())}}
+            akka.persistence.journal {
+              plugin = "akka.persistence.journal.test"
+              test {
+                class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+                plugin-dispatcher = "akka.actor.default-dispatcher"
+              }
+            }
+            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+            {{Common}}
+            {{extra}}
+            """));
+}
