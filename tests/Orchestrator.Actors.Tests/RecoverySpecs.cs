@@ -23,12 +23,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     public async Task A_new_ActorSystem_on_the_same_file_recovers_identical_state_from_snapshot_and_later_events()
     {
         var config = NodeConfig();
-        Picture before;
-        await using (var node = OrchestratorNode.Start(config, "first"))
-        {
-            await PopulateAsync(node);
-            before = await PictureAsync(node.StateManager);
-        }
+        var before = await PopulateAndStopAsync(config);
 
         var db = new JournalDatabase(OrchestratorSettingsOf(config).DatabasePath);
         Assert.Equal([20L, 30L], db.SnapshotSequenceNumbers(OrchestratorSettingsOf(config).PersistenceId));
@@ -56,12 +51,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var config = NodeConfig();
         var settings = OrchestratorSettingsOf(config);
-        Picture before;
-        await using (var node = OrchestratorNode.Start(config, "first"))
-        {
-            await PopulateAsync(node);
-            before = await PictureAsync(node.StateManager);
-        }
+        var before = await PopulateAndStopAsync(config);
 
         var db = new JournalDatabase(settings.DatabasePath);
         Damage(db, settings.PersistenceId, 30, damage);
@@ -77,8 +67,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
             });
         }
 
-        await using (var node = OrchestratorNode.Start(config, "third"))
-            before.AssertSameAs(await PictureAsync(node.StateManager));
+        await AssertRecoversAsync(config, before);
     }
 
     [Fact]
@@ -86,19 +75,13 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var config = NodeConfig();
         var settings = OrchestratorSettingsOf(config);
-        Picture before;
-        await using (var node = OrchestratorNode.Start(config, "first"))
-        {
-            await PopulateAsync(node);
-            before = await PictureAsync(node.StateManager);
-        }
+        var before = await PopulateAndStopAsync(config);
 
         var db = new JournalDatabase(settings.DatabasePath);
         Damage(db, settings.PersistenceId, 20, "garbage");
         Damage(db, settings.PersistenceId, 30, "garbage");
 
-        await using (var node = OrchestratorNode.Start(config, "second"))
-            before.AssertSameAs(await PictureAsync(node.StateManager));
+        await AssertRecoversAsync(config, before);
     }
 
     [Fact]
@@ -106,19 +89,13 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var config = NodeConfig("orchestrator.snapshots.delete-events = on");
         var settings = OrchestratorSettingsOf(config);
-        Picture before;
-        await using (var node = OrchestratorNode.Start(config, "first"))
-        {
-            await PopulateAsync(node);
-            before = await PictureAsync(node.StateManager);
-        }
+        var before = await PopulateAndStopAsync(config);
 
         var db = new JournalDatabase(settings.DatabasePath);
         Assert.Equal(0, db.Scalar("SELECT COUNT(*) FROM journal WHERE persistence_id = $p AND deleted = 0 AND sequence_number <= 20", ("$p", settings.PersistenceId)));
         Damage(db, settings.PersistenceId, 30, "garbage");
 
-        await using (var node = OrchestratorNode.Start(config, "second"))
-            before.AssertSameAs(await PictureAsync(node.StateManager));
+        await AssertRecoversAsync(config, before);
     }
 
     [Fact]
@@ -126,8 +103,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     {
         var config = NodeConfig("orchestrator.snapshots.delete-events = on");
         var settings = OrchestratorSettingsOf(config);
-        await using (var node = OrchestratorNode.Start(config, "first"))
-            await PopulateAsync(node);
+        await PopulateAndStopAsync(config);
 
         var db = new JournalDatabase(settings.DatabasePath);
         Damage(db, settings.PersistenceId, 20, "garbage");
@@ -140,6 +116,21 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
             var reply = await node.StateManager.Ask<IOrchestratorReply>(new ListTasks(Limit: 1000), AskTimeout);
             Assert.IsType<OrchestratorUnavailable>(reply);
         }
+    }
+
+    /// <summary>Populates a node on <paramref name="config"/>, pictures its state, and stops it.</summary>
+    private async Task<Picture> PopulateAndStopAsync(Config config)
+    {
+        await using var node = OrchestratorNode.Start(config, "first");
+        await PopulateAsync(node);
+        return await PictureAsync(node.StateManager);
+    }
+
+    /// <summary>Starts a new node on <paramref name="config"/> and asserts it recovered <paramref name="before"/>.</summary>
+    private static async Task AssertRecoversAsync(Config config, Picture before)
+    {
+        await using var node = OrchestratorNode.Start(config, "recovered");
+        before.AssertSameAs(await PictureAsync(node.StateManager));
     }
 
     /// <summary>
@@ -212,7 +203,6 @@ public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit
     protected override void AfterAll()
     {
         base.AfterAll();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { }
+        TestConfigs.DeleteDataDirectory(_dataDirectory);
     }
 }

@@ -86,14 +86,33 @@ public sealed class SettingsSpecs
         Assert.Contains("/no/such/overlay.conf", error.Message);
     }
 
-    [Fact]
-    public void An_overlay_that_does_not_parse_is_named_in_the_error()
+    [Theory]
+    [InlineData("orchestrator.snapshots.every = [1, 2\n}}} = ]", "line 2")]
+    [InlineData("orchestrator { snapshots = { every = [ }", "line 1")]
+    [InlineData("orchestrator {\n  snapshots { every = 5 }\n", "never closed")]
+    [InlineData("orchestrator.data-dir = \"unterminated\n", "never closed")]
+    public void An_overlay_with_unbalanced_brackets_or_quotes_is_refused_naming_file_and_line(string text, string expected)
     {
+        // Akka's HOCON parser loops forever on some of these: they must be refused before it sees them.
         var path = Path.Combine(TestConfigs.NewDataDirectory(), "broken.conf");
-        File.WriteAllText(path, "orchestrator.snapshots.every = [1, 2\n}}} = ]");
+        File.WriteAllText(path, text);
 
         var error = Assert.Throws<ConfigurationException>(() => OrchestratorConfig.Load(path));
 
         Assert.Contains(path, error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void Brackets_and_hashes_inside_strings_and_comments_do_not_count()
+    {
+        var path = Path.Combine(TestConfigs.NewDataDirectory(), "fine.conf");
+        File.WriteAllText(path, "# a comment with { and [\n// another ]\norchestrator.data-dir = \"/tmp/{odd}[dir]#1\"\n" +
+                                "orchestrator.namespace = \"\"\"team-a\"\"\"\n");
+
+        var settings = OrchestratorSettings.FromConfig(OrchestratorConfig.Load(path));
+
+        Assert.Equal("/tmp/{odd}[dir]#1", settings.DataDirectory);
+        Assert.Equal("team-a", settings.Namespace);
     }
 }

@@ -41,7 +41,8 @@ public static class OrchestratorConfig
 
     /// <summary>True when the journal is the SQLite file of <see cref="OrchestratorSettings.DatabasePath"/>.</summary>
     public static bool UsesSqlite(Config config) =>
-        config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
+        config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql"
+        && config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>
@@ -51,9 +52,11 @@ public static class OrchestratorConfig
     {
         if (!File.Exists(path))
             throw new ConfigurationException($"configuration file '{Path.GetFullPath(path)}' does not exist");
+        var text = File.ReadAllText(path);
+        HoconPreflight.CheckBrackets(text, $"configuration file '{path}'");
         try
         {
-            return ConfigurationFactory.ParseString(File.ReadAllText(path));
+            return ConfigurationFactory.ParseString(text);
         }
         catch (Exception ex) when (ex is not ConfigurationException)
         {

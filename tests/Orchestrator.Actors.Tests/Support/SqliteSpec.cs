@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Configuration;
-using Microsoft.Data.Sqlite;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.StateManager;
 using Orchestrator.Actors.Storage;
@@ -36,14 +35,6 @@ public abstract class SqliteSpec : Akka.TestKit.Xunit2.TestKit
     protected override void AfterAll()
     {
         base.AfterAll();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open by a pooled connection: the temp folder is cleaned by the OS.
-        }
+        TestConfigs.DeleteDataDirectory(DataDirectory);
     }
 }

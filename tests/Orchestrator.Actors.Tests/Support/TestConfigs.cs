@@ -19,6 +19,20 @@ public static class TestConfigs
 
     public static string NewDataDirectory() => Directory.CreateTempSubdirectory("orchestrator-spec-").FullName;
 
+    /// <summary>Removes a spec's data directory once no pooled SQLite connection holds its files.</summary>
+    public static void DeleteDataDirectory(string dataDirectory)
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still held by a process that is going away: the OS cleans its temp folder.
+        }
+    }
+
     /// <summary>hocon.conf on a SQLite file in <paramref name="dataDirectory"/>.</summary>
     public static Config Sqlite(string dataDirectory, string extra = "") =>
         OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString(
