@@ -25,6 +25,17 @@ public static class SqliteDatabase
             if (!mode.Equals(settings.SqliteJournalMode, StringComparison.OrdinalIgnoreCase))
                 throw new InvalidOperationException(
                     $"SQLite database '{path}' reports journal_mode '{mode}' instead of '{settings.SqliteJournalMode}'");
+
+            // synchronous is per connection and Akka opens its own: they get the library's default,
+            // so check that the default is what the configuration promises.
+            command.CommandText = "PRAGMA synchronous;";
+            var synchronous = Convert.ToInt32(command.ExecuteScalar()) switch
+            {
+                0 => "OFF", 1 => "NORMAL", 2 => "FULL", 3 => "EXTRA", var other => other.ToString(),
+            };
+            if (!synchronous.Equals(settings.SqliteSynchronous, StringComparison.OrdinalIgnoreCase))
+                throw new InvalidOperationException(
+                    $"SQLite database '{path}' opens with synchronous={synchronous}, not the configured {settings.SqliteSynchronous}");
             return mode;
         }
         catch (SqliteException ex)
