@@ -131,6 +131,33 @@ public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(50, ExpectMsg<TaskPage>().Total);
     }
 
+    [Fact]
+    public async Task Shutdown_sent_while_the_state_manager_is_still_recovering_waits_for_the_commands_held_before_it()
+    {
+        // One event to replay, and a slow replay: the commands below reach a gateway whose state
+        // manager is still recovering, so they are held when Shutdown arrives.
+        var settings = _settings with { Namespace = "slow" };
+        var first = Sys.ActorOf(StateManagerGateway.Props(settings, _clock), "state-manager-slow-first");
+        first.Tell(new DefineTask("slow-seed", "agent", "x.md"), TestActor);
+        ExpectMsg<TaskDefinitionAccepted>();
+        first.Tell(Protocol.Commands.Shutdown.Instance, TestActor);
+        ExpectMsg<ShutdownComplete>();
+        await _journal.OnRecovery.PassWithDelay(TimeSpan.FromMilliseconds(500));
+
+        var slow = Sys.ActorOf(StateManagerGateway.Props(settings, _clock), "state-manager-slow");
+        var agents = Enumerable.Range(0, 20).Select(_ => CreateTestProbe()).ToList();
+        for (var i = 0; i < agents.Count; i++) slow.Tell(new DefineTask($"slow-{i}", "agent", "x.md"), agents[i].Ref);
+        Watch(slow);
+        slow.Tell(Protocol.Commands.Shutdown.Instance, TestActor);
+        var late = CreateTestProbe();
+        slow.Tell(new DefineTask("after-shutdown", "agent", "x.md"), late.Ref);
+
+        Assert.Contains("shutting down", late.ExpectMsg<OrchestratorUnavailable>().Reason);
+        foreach (var agent in agents) Assert.False(agent.ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+        ExpectMsg<ShutdownComplete>();
+        ExpectTerminated(slow);
+    }
+
     private void Define(string id, IActorRef sender) => _stateManager.Tell(new DefineTask(id, "agent", $"{id}.md"), sender);
 
     private void AssertTask(string id, bool exists)

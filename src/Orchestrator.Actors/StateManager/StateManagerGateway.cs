@@ -27,6 +27,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private readonly IActorRef _supervisor;
     private IActorRef? _current;
     private IActorRef? _shutdownRequester;
+    private bool _shutdownSent;
 
     /// <summary>Creates the gateway and its supervised state manager. Use <see cref="Props"/>.</summary>
     public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock)
@@ -94,7 +95,9 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private void Hold(object request, IActorRef replyTo)
     {
-        if (_shutdownRequester is not null)
+        // Requests held here were sent before any shutdown (later ones are refused in Route), so
+        // they are still processed first, unless the state manager has already stopped for good.
+        if (_shutdownSent && _current is null)
         {
             replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
             return;
@@ -121,6 +124,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         while (_current is not null && _held.TryDequeue(out var held))
             _supervisor.Tell(held.Request, held.ReplyTo);
         Timers.Cancel(ExpireHeld.Instance);
+        SendShutdownWhenDrained();
     }
 
     private void Expire()
@@ -132,15 +136,27 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
             oldest.ReplyTo.Tell(new OrchestratorUnavailable(
                 $"the state manager has been down for {_settings.HoldTimeout} (orchestrator.hold.timeout)"));
         }
-        if (_held.Count == 0) Timers.Cancel(ExpireHeld.Instance);
+        if (_held.Count == 0)
+        {
+            Timers.Cancel(ExpireHeld.Instance);
+            SendShutdownWhenDrained();
+        }
     }
 
     private void BeginShutdown()
     {
         if (_shutdownRequester is not null) return;
         _shutdownRequester = Sender;
-        while (_held.TryDequeue(out var held))
-            held.ReplyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
+        // Shutdown queues behind what is held: requests sent before it are still answered.
+        SendShutdownWhenDrained();
+    }
+
+    private void SendShutdownWhenDrained()
+    {
+        if (_shutdownRequester is null || _shutdownSent || _held.Count > 0) return;
+        _shutdownSent = true;
+        // The supervisor forwards it to the state manager (which stops once its writes are answered)
+        // and then stops itself; with no state manager up, it stops at once.
         _supervisor.Tell(Shutdown.Instance, Self);
     }
 
@@ -148,6 +164,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     {
         if (_shutdownRequester is null)
             _log.Error("The state manager's supervisor stopped unexpectedly; the gateway stops too");
+        while (_held.TryDequeue(out var held))
+            held.ReplyTo.Tell(new OrchestratorUnavailable("the state manager has stopped"));
         _shutdownRequester?.Tell(ShutdownComplete.Instance);
         Context.Stop(Self);
     }
