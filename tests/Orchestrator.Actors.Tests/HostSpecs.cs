@@ -44,6 +44,21 @@ public sealed class HostSpecs : IDisposable
         Assert.Contains("orchestrator.snapshots.every = '0'", error);
     }
 
+    [Fact]
+    public async Task Serve_on_a_file_that_is_not_a_database_exits_with_one_line_naming_the_file()
+    {
+        var database = Path.Combine(_dataDirectory, "orchestrator.db");
+        await File.WriteAllTextAsync(database, "this is not a SQLite database, just a stray text file of some length\n");
+        using var host = HostProcess.Start("serve", "--data-dir", _dataDirectory);
+
+        var exitCode = await host.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, exitCode);
+        var error = Assert.Single(host.Errors);
+        Assert.Contains(database, error);
+        Assert.Contains("not a database", error);
+    }
+
     public void Dispose() => TestConfigs.DeleteDataDirectory(_dataDirectory);
 
     public enum Signal
