@@ -347,7 +347,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
 
     private sealed record PendingRequest(IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision);
 
-    private sealed record Flush
+    private sealed record Flush : INoSerializationVerificationNeeded
     {
         public static readonly Flush Instance = new();
     }

@@ -172,7 +172,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private sealed record Held(object Request, IActorRef ReplyTo, TimeSpan Since);
 
-    private sealed record ExpireHeld
+    private sealed record ExpireHeld : INoSerializationVerificationNeeded
     {
         public static readonly ExpireHeld Instance = new();
     }
