@@ -20,7 +20,7 @@ public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
     private readonly IActorRef _stateManager;
     private readonly ITestJournal _journal;
 
-    public SupervisionSpecs(ITestOutputHelper output) : base(TestConfigs.TestJournal("orchestrator.max-batch-events = 20"), "supervision-spec", output)
+    public SupervisionSpecs(ITestOutputHelper output) : base(TestConfigs.TestJournal("orchestrator.max-batch-events = 20\norchestrator.snapshots.every = 25"), "supervision-spec", output)
     {
         _settings = OrchestratorSettings.FromConfig(Sys.Settings.Config);
         _stateManager = Sys.ActorOf(StateManagerGateway.Props(_settings, _clock), StateManagerGateway.Name);

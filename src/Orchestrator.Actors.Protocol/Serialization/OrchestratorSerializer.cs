@@ -73,10 +73,12 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerId;
 
     /// <inheritdoc />
-    public override string Manifest(object o) => Lookup(o).Manifest;
+    public override string Manifest(object o) => o is ISnapshotSource ? SnapshotV1Manifest : Lookup(o).Manifest;
 
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info);
+    public override byte[] ToBinary(object obj) => obj is ISnapshotSource source
+        ? JsonSerializer.SerializeToUtf8Bytes(source.ToSnapshot(), Json.OrchestratorSnapshotV1)
+        : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info);
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)

@@ -23,3 +23,14 @@ public sealed record OrchestratorSnapshotV1(
 /// Never serialized.
 /// </summary>
 public sealed record UnreadableSnapshot(string Manifest, string Reason) : IOrchestratorSnapshot;
+
+/// <summary>
+/// A snapshot handed to the snapshot store as the live (immutable) state: it becomes
+/// <see cref="OrchestratorSnapshotV1"/> JSON only when the store serializes it, on the store's
+/// thread, so a large snapshot does not hold up the state manager's commands.
+/// </summary>
+public interface ISnapshotSource : IOrchestratorSnapshot
+{
+    /// <summary>The snapshot record to serialize.</summary>
+    OrchestratorSnapshotV1 ToSnapshot();
+}

@@ -71,8 +71,11 @@ public sealed class StateManagerActor : UntypedPersistentActor
     {
         switch (message)
         {
-            case SnapshotOffer { Snapshot: OrchestratorSnapshotV1 snapshot } offer:
-                _state = Snapshots.FromSnapshot(snapshot);
+            case SnapshotOffer { Snapshot: OrchestratorSnapshotV1 or ISnapshotSource } offer:
+                // A store that serializes hands back the JSON record; an in-memory one the state itself.
+                _state = offer.Snapshot is StateSnapshot live
+                    ? live.State
+                    : Snapshots.FromSnapshot((OrchestratorSnapshotV1)offer.Snapshot);
                 _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
                 _recoveredFromSnapshot = offer.Metadata.SequenceNr;
                 _snapshots.Add(offer.Metadata.SequenceNr);
@@ -273,10 +276,11 @@ public sealed class StateManagerActor : UntypedPersistentActor
 
     private void TakeSnapshot()
     {
-        // The confirmed state is immutable, so the snapshot store can serialize it while commands go on.
+        // The confirmed state is immutable: the snapshot store turns it into JSON on its own thread
+        // while commands go on here.
         _snapshotInProgress = LastSequenceNr;
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(Snapshots.ToSnapshot(_state));
+        SaveSnapshot(new StateSnapshot(_state));
     }
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
@@ -343,6 +347,11 @@ public sealed class StateManagerActor : UntypedPersistentActor
         _inFlight = [];
         _pending = [];
         base.PostStop();
+    }
+
+    private sealed record StateSnapshot(OrchestratorState State) : ISnapshotSource
+    {
+        public OrchestratorSnapshotV1 ToSnapshot() => Snapshots.ToSnapshot(State);
     }
 
     private sealed record PendingRequest(IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision);
