@@ -55,7 +55,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<Requeue>(r => Hold(r.Request, r.ReplyTo));
         Receive<DeadLetter>(dl => dl.Message is IStateManagerRequest && IsOurs(dl.Recipient), dl =>
         {
-            if (dl.Recipient.Equals(_current) || dl.Recipient.IsNobody()) _current = null;
+            if (dl.Recipient.Equals(_current)) _current = null;
             Route(dl.Message, dl.Sender);
         });
         Receive<DeadLetter>(_ => { });
@@ -79,16 +79,18 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
+    // Requests go straight to the current state manager (not through the supervisor, which would
+    // dead-letter them anonymously while it has no child), so a request that died on the way names
+    // a recipient under this gateway, and no other gateway in the system takes it.
     private bool IsOurs(IActorRef recipient) =>
-        recipient.IsNobody() || recipient.Path.ToStringWithoutAddress().StartsWith(
-            Self.Path.ToStringWithoutAddress() + "/", StringComparison.Ordinal);
+        recipient.Path.ToStringWithoutAddress().StartsWith(Self.Path.ToStringWithoutAddress() + "/", StringComparison.Ordinal);
 
     private void Route(object request, IActorRef replyTo)
     {
         if (_shutdownRequester is not null)
             replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
         else if (_current is not null && _held.Count == 0)
-            _supervisor.Tell(request, replyTo);
+            _current.Tell(request, replyTo);
         else
             Hold(request, replyTo);
     }
@@ -122,7 +124,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         if (_held.Count > 0)
             _log.Info("State manager is up: forwarding {0} held requests", _held.Count);
         while (_current is not null && _held.TryDequeue(out var held))
-            _supervisor.Tell(held.Request, held.ReplyTo);
+            _current.Tell(held.Request, held.ReplyTo);
         Timers.Cancel(ExpireHeld.Instance);
         SendShutdownWhenDrained();
     }
