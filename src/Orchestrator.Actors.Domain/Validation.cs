@@ -31,14 +31,14 @@ public static class Validation
         return null;
     }
 
-    /// <summary>Free text such as an agent name or a task file: non-blank, at most 1,000 characters.</summary>
+    /// <summary>Free text such as an agent name or a task file: non-blank, at most 1,000 characters, valid Unicode.</summary>
     public static CommandRejected? Text(string field, string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
             return Reject(field, value, "must not be empty");
         if (value.Length > MaxTextLength)
             return Reject(field, value, $"is {value.Length} characters long; at most {MaxTextLength} are allowed");
-        return null;
+        return Utf8ByteCount(value) is null ? Reject(field, value, InvalidUnicode) : null;
     }
 
     /// <summary>A priority name, case-insensitive; null or empty means MEDIUM.</summary>
@@ -56,7 +56,8 @@ public static class Validation
     {
         if (json is null)
             return Reject(field, null, "must be a JSON document");
-        var bytes = Encoding.UTF8.GetByteCount(json);
+        if (Utf8ByteCount(json) is not { } bytes)
+            return Reject(field, json, InvalidUnicode);
         if (bytes > maxBytes)
             return Reject(field, null, $"is {bytes:N0} bytes; at most {maxBytes:N0} bytes are allowed");
         try
@@ -73,6 +74,24 @@ public static class Validation
     /// <summary>The rejection for a value, shortened so that a huge value never floods a log or a reply.</summary>
     public static CommandRejected Reject(string field, string? value, string reason) =>
         new(field, Shorten(value), reason);
+
+    private const string InvalidUnicode = "is not valid Unicode text (it contains a lone surrogate)";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    // A lone surrogate would be stored as U+FFFD (so an identical retry would later conflict) and
+    // makes JsonDocument.Parse throw ArgumentException instead of JsonException.
+    private static int? Utf8ByteCount(string value)
+    {
+        try
+        {
+            return StrictUtf8.GetByteCount(value);
+        }
+        catch (EncoderFallbackException)
+        {
+            return null;
+        }
+    }
 
     private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '/' or '-';
 
