@@ -36,6 +36,8 @@ public static class OrchestratorDomain
                 Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
                     new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
             },
+            // Bookkeeping of the journal itself: the state does not change.
+            EventsDeleted => state,
             _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}", nameof(@event)),
         };
 

@@ -44,15 +44,19 @@ public sealed class OrchestratorNode : IAsyncDisposable
 
         var system = ActorSystem.Create(systemName, config);
         var stateManager = system.ActorOf(StateManagerGateway.Props(settings, clock ?? TimeProvider.System), StateManagerGateway.Name);
-        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-state-manager", async () =>
+        var shutdown = CoordinatedShutdown.Get(system);
+        // The phase's own timeout (hocon.conf) bounds how long held and in-flight requests may take
+        // to be answered; the ask ends just before it so the phase does not time out first.
+        var patience = shutdown.Timeout(CoordinatedShutdown.PhaseServiceStop) - TimeSpan.FromMilliseconds(500);
+        shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-state-manager", async () =>
         {
             try
             {
-                await stateManager.Ask<ShutdownComplete>(Shutdown.Instance, TimeSpan.FromSeconds(30));
+                await stateManager.Ask<ShutdownComplete>(Shutdown.Instance, patience);
             }
             catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
             {
-                // Already stopped, or still writing after 30 s: the journal keeps whatever it confirmed.
+                // Already stopped, or still busy: the journal keeps whatever it confirmed.
             }
             return Done.Instance;
         });

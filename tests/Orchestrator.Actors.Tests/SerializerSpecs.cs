@@ -77,6 +77,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         // events
         Defined,
         Saved,
+        new EventsDeleted(42, At),
         // snapshots
         new OrchestratorSnapshotV1(
             OrchestratorSnapshotV1.Version,

@@ -29,7 +29,8 @@ public sealed class SnapshotUnderLoadSpecs(ITestOutputHelper output)
         Assert.All(replies, r => Assert.True(r is TaskDefinitionAccepted { AlreadyDefined: false } or StateSaved, r.ToString()));
         var stats = await StateManager.Ask<StatsReport>(GetStats.Instance, TimeSpan.FromSeconds(20));
         Assert.Equal(1200, stats.Tasks);
-        Assert.Equal(1500, stats.EventsJournaled);
+        // 1,500 changes plus one deletion marker per snapshot after the second.
+        Assert.InRange(stats.EventsJournaled, 1500, 1500 + 1500 / 7);
         Assert.Equal(5, stats.StateDocuments); // owners agent-4, -9, -14, -19, -24
 
         // At most the newest two snapshots remain (snapshots finish after the replies, so wait for them), and the events behind the older one are gone.
@@ -49,7 +50,8 @@ public sealed class SnapshotUnderLoadSpecs(ITestOutputHelper output)
         ExpectMsg<ShutdownComplete>();
         var next = Sys.ActorOf(global::Orchestrator.Actors.StateManager.StateManagerGateway.Props(Settings, TimeProvider.System), "state-manager-next");
         var recovered = await next.Ask<StatsReport>(GetStats.Instance, TimeSpan.FromSeconds(20));
-        Assert.Equal((stats.Tasks, stats.StateDocuments, stats.EventsJournaled),
-            (recovered.Tasks, recovered.StateDocuments, recovered.EventsJournaled));
+        Assert.Equal((stats.Tasks, stats.StateDocuments), (recovered.Tasks, recovered.StateDocuments));
+        // Deletion markers written after the stats above (behind the last snapshots) may add a few.
+        Assert.True(recovered.EventsJournaled >= stats.EventsJournaled);
     }
 }

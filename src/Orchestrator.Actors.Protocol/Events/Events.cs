@@ -15,3 +15,10 @@ public sealed record StateSavedEvent(
     string Json,
     long Version,
     DateTimeOffset SavedAt) : IOrchestratorEvent;
+
+/// <summary>
+/// The events up to <paramref name="UpToSequenceNr"/> are being deleted behind a kept snapshot
+/// (<c>orchestrator.snapshots.delete-events = on</c>). Journaled as <c>events-deleted.v1</c>, before
+/// the deletion, so that a recovery that would need them refuses to serve partial state.
+/// </summary>
+public sealed record EventsDeleted(long UpToSequenceNr, DateTimeOffset At) : IOrchestratorEvent;

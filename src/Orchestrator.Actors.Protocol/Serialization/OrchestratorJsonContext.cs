@@ -35,5 +35,6 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(ShutdownComplete))]
 [JsonSerializable(typeof(TaskDefined))]
 [JsonSerializable(typeof(StateSavedEvent))]
+[JsonSerializable(typeof(EventsDeleted))]
 [JsonSerializable(typeof(OrchestratorSnapshotV1))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;

@@ -49,6 +49,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("shutdown-complete.v1", typeof(ShutdownComplete), Json.ShutdownComplete),
         ("task-defined.v1", typeof(TaskDefined), Json.TaskDefined),
         ("state-saved.v1", typeof(StateSavedEvent), Json.StateSavedEvent),
+        ("events-deleted.v1", typeof(EventsDeleted), Json.EventsDeleted),
         (SnapshotV1Manifest, typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
     ];
 

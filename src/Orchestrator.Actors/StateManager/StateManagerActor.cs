@@ -5,6 +5,7 @@ using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
 
@@ -35,8 +36,12 @@ public sealed class StateManagerActor : UntypedPersistentActor
     private bool _batchRejected;
 
     private long _eventsSinceSnapshot;
+    // The sequence number of the last event the journal holds (a rejected write advances Akka's
+    // LastSequenceNr without writing anything).
+    private long _lastJournaled;
     private long _lastSnapshotSequenceNr;
     private long? _snapshotInProgress;
+    private long _eventsDeletedUpTo;
     private readonly SortedSet<long> _snapshots = [];
     private long? _recoveredFromSnapshot;
     private IActorRef? _shutdownRequester;
@@ -72,21 +77,24 @@ public sealed class StateManagerActor : UntypedPersistentActor
         switch (message)
         {
             case SnapshotOffer { Snapshot: OrchestratorSnapshotV1 or ISnapshotSource } offer:
-                // A store that serializes hands back the JSON record; an in-memory one the state itself.
-                _state = offer.Snapshot is StateSnapshot live
-                    ? live.State
-                    : Snapshots.FromSnapshot((OrchestratorSnapshotV1)offer.Snapshot);
+                _state = LoadSnapshot(offer);
+                _lastJournaled = offer.Metadata.SequenceNr;
                 _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
                 _recoveredFromSnapshot = offer.Metadata.SequenceNr;
                 _snapshots.Add(offer.Metadata.SequenceNr);
                 break;
             case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
-                _hints.MarkUnreadable(offer.Metadata.SequenceNr);
-                throw new UnreadableSnapshotException(offer.Metadata.SequenceNr, unreadable, _hints.MaxSnapshotSequenceNr);
+                throw Unreadable(offer.Metadata.SequenceNr, unreadable);
+            case EventsDeleted deleted:
+                // Events up to this point were deleted after a snapshot at or beyond it was kept: a
+                // recovery that started below it (an older snapshot, or none) is missing them.
+                if ((_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
+                    throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
+                _lastJournaled = LastSequenceNr;
+                break;
             case IOrchestratorEvent e:
-                if (_recoveredFromSnapshot is null && _eventsSinceSnapshot == 0 && LastSequenceNr > 1)
-                    throw new IncompleteJournalException(PersistenceId, LastSequenceNr);
                 _state = OrchestratorDomain.Apply(_state, e);
+                _lastJournaled = LastSequenceNr;
                 _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
@@ -111,6 +119,27 @@ public sealed class StateManagerActor : UntypedPersistentActor
                 _gateway.Tell(new StateManagerReady(Self));
                 break;
         }
+    }
+
+    private OrchestratorState LoadSnapshot(SnapshotOffer offer)
+    {
+        // A store that serializes hands back the JSON record; an in-memory one the state itself.
+        if (offer.Snapshot is StateSnapshot live) return live.State;
+        try
+        {
+            return Snapshots.FromSnapshot((OrchestratorSnapshotV1)offer.Snapshot);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NullReferenceException or InvalidOperationException)
+        {
+            // Well-formed JSON with content this build cannot use (a wrong format version, null entries).
+            throw Unreadable(offer.Metadata.SequenceNr, new UnreadableSnapshot("snapshot.v1", ex.Message));
+        }
+    }
+
+    private UnreadableSnapshotException Unreadable(long sequenceNr, UnreadableSnapshot snapshot)
+    {
+        _hints.MarkUnreadable(sequenceNr);
+        return new UnreadableSnapshotException(sequenceNr, snapshot, _hints.MaxSnapshotSequenceNr);
     }
 
     /// <inheritdoc />
@@ -162,7 +191,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
     {
         var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits);
         return reply is StatsReport stats
-            ? stats with { EventsJournaled = LastSequenceNr, LastSnapshotSequenceNr = _lastSnapshotSequenceNr }
+            ? stats with { EventsJournaled = _lastJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr }
             : reply;
     }
 
@@ -221,6 +250,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
         PersistAllAsync(events, e =>
         {
             _state = OrchestratorDomain.Apply(_state, e);
+            _lastJournaled = LastSequenceNr;
             _eventsSinceSnapshot++;
         }, () => OnBatchDone(batch));
     }
@@ -248,10 +278,18 @@ public sealed class StateManagerActor : UntypedPersistentActor
             // was pending again against the confirmed state, which no longer includes the batch.
             foreach (var p in batch)
                 p.ReplyTo.Tell(new OrchestratorUnavailable($"the journal rejected the write of {p.Request.GetType().Name}"));
-            var redo = _pending;
+            var redo = new Queue<PendingRequest>(_pending);
             _pending = [];
             _projected = _state;
-            foreach (var p in redo) Handle(p.Request, p.ReplyTo);
+            try
+            {
+                while (redo.TryDequeue(out var p)) Handle(p.Request, p.ReplyTo);
+            }
+            finally
+            {
+                // If deciding one of them threw, the rest go back to the gateway from PostStop.
+                _pending.AddRange(redo);
+            }
         }
         else
         {
@@ -292,17 +330,25 @@ public sealed class StateManagerActor : UntypedPersistentActor
         _log.Debug("Snapshot of {0} saved at {1}", PersistenceId, metadata.SequenceNr);
 
         // Keep the newest N; the older of those is the fallback if the newest cannot be read.
+        // The store may hold snapshots this incarnation never saw (from before a restart), so the
+        // deletion goes by criteria, not by the ones remembered here.
         var kept = _snapshots.Reverse().Take(_settings.SnapshotsKept).ToList();
         var oldestKept = kept.Min();
-        if (_snapshots.Min < oldestKept)
+        DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
+        _snapshots.RemoveWhere(s => s < oldestKept);
+
+        // Only events behind the older of two kept snapshots go, so that the newest can fail to load
+        // and recovery still has a complete path. A marker goes into the journal first, so a
+        // recovery that would start below the deleted range knows it and refuses partial state.
+        if (_settings.DeleteEventsOnSnapshot && kept.Count >= 2 && oldestKept > _eventsDeletedUpTo)
         {
-            DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
-            _snapshots.RemoveWhere(s => s < oldestKept);
+            _eventsDeletedUpTo = oldestKept;
+            PersistAsync(new EventsDeleted(oldestKept, _clock.GetUtcNow()), marker =>
+            {
+                _lastJournaled = LastSequenceNr;
+                DeleteMessages(marker.UpToSequenceNr);
+            });
         }
-        // Only events behind the older of two readable snapshots go, so that the newest can fail to
-        // load and recovery still has a complete path (older snapshot plus the events after it).
-        if (_settings.DeleteEventsOnSnapshot && kept.Count >= 2)
-            DeleteMessages(oldestKept);
 
         // Events that arrived while this snapshot was being written may already call for the next.
         MaybeSnapshot();
@@ -373,6 +419,7 @@ public sealed class UnreadableSnapshotException(long sequenceNr, UnreadableSnaps
 /// No readable snapshot covers the events that were deleted: starting would serve partial state,
 /// so the state manager stays down (and says why) instead.
 /// </summary>
-public sealed class IncompleteJournalException(string persistenceId, long firstSequenceNr)
-    : Exception($"{persistenceId}: the journal starts at event {firstSequenceNr} (earlier events were deleted) and no " +
-                "readable snapshot covers them; refusing to start with partial state. Restore the snapshot table from a backup.");
+public sealed class IncompleteJournalException(string persistenceId, long deletedUpTo, long? recoveredFrom)
+    : Exception($"{persistenceId}: events up to {deletedUpTo} were deleted and recovery started " +
+                (recoveredFrom is { } s ? $"from the snapshot at {s}" : "without a snapshot") +
+                ", so it would miss some of them; refusing to start with partial state. Restore the snapshot table from a backup.");
