@@ -56,7 +56,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<DeadLetter>(dl => dl.Message is IStateManagerRequest && IsOurs(dl.Recipient), dl =>
         {
             if (dl.Recipient.Equals(_current)) _current = null;
-            Route(dl.Message, dl.Sender);
+            // It was sent before any shutdown (it had already been forwarded), so it is held, not refused.
+            Hold(dl.Message, dl.Sender);
         });
         Receive<DeadLetter>(_ => { });
         Receive<ExpireHeld>(_ => Expire());
