@@ -11,7 +11,8 @@ using Xunit.Abstractions;
 namespace Orchestrator.Actors.Tests;
 
 /// <summary>Stop the ActorSystem, start a new one on the same SQLite file: the state is identical.</summary>
-public sealed class RecoverySpecs(ITestOutputHelper output) : Akka.TestKit.Xunit2.TestKit(output: output)
+public sealed class RecoverySpecs(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 20s"), output: output)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
     private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
