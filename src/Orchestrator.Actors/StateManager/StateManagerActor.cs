@@ -40,7 +40,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
     // LastSequenceNr without writing anything).
     private long _lastJournaled;
     private long _lastSnapshotSequenceNr;
-    private long? _snapshotInProgress;
+    private bool _snapshotInProgress;
     private long _eventsDeletedUpTo;
     private readonly SortedSet<long> _snapshots = [];
     private long? _recoveredFromSnapshot;
@@ -165,7 +165,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
                 OnSnapshotSaved(success.Metadata);
                 break;
             case SaveSnapshotFailure failure:
-                _snapshotInProgress = null;
+                _snapshotInProgress = false;
                 _log.Warning("Snapshot of {0} at {1} failed; events are kept, the next snapshot will be tried later: {2}",
                     PersistenceId, failure.Metadata.SequenceNr, failure.Cause.Message);
                 break;
@@ -308,7 +308,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
 
     private void MaybeSnapshot()
     {
-        if (_eventsSinceSnapshot >= _settings.SnapshotEvery && _snapshotInProgress is null)
+        if (_eventsSinceSnapshot >= _settings.SnapshotEvery && !_snapshotInProgress)
             TakeSnapshot();
     }
 
@@ -316,14 +316,14 @@ public sealed class StateManagerActor : UntypedPersistentActor
     {
         // The confirmed state is immutable: the snapshot store turns it into JSON on its own thread
         // while commands go on here.
-        _snapshotInProgress = LastSequenceNr;
+        _snapshotInProgress = true;
         _eventsSinceSnapshot = 0;
         SaveSnapshot(new StateSnapshot(_state));
     }
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
     {
-        _snapshotInProgress = null;
+        _snapshotInProgress = false;
         _lastSnapshotSequenceNr = metadata.SequenceNr;
         _hints.Clear();
         _snapshots.Add(metadata.SequenceNr);
