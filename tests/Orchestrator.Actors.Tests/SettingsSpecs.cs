@@ -49,9 +49,7 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.data-dir = \"\"", "orchestrator.data-dir")]
     public void A_bad_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
     {
-        var config = ConfigurationFactory.ParseString(setting).WithFallback(OrchestratorConfig.Load());
-
-        var error = Assert.Throws<ConfigurationException>(() => OrchestratorSettings.FromConfig(config));
+        var error = SettingsErrorFor(setting);
 
         Assert.Contains(expectedInMessage, error.Message);
     }
@@ -59,10 +57,7 @@ public sealed class SettingsSpecs
     [Fact]
     public void A_max_backoff_below_the_min_backoff_is_refused()
     {
-        var config = ConfigurationFactory.ParseString("orchestrator.supervision { min-backoff = 10s, max-backoff = 1s }")
-            .WithFallback(OrchestratorConfig.Load());
-
-        var error = Assert.Throws<ConfigurationException>(() => OrchestratorSettings.FromConfig(config));
+        var error = SettingsErrorFor("orchestrator.supervision { min-backoff = 10s, max-backoff = 1s }");
 
         Assert.Contains("max-backoff", error.Message);
     }
@@ -70,10 +65,7 @@ public sealed class SettingsSpecs
     [Fact]
     public void Deleting_events_with_a_single_kept_snapshot_is_refused()
     {
-        var config = ConfigurationFactory.ParseString("orchestrator.snapshots { keep = 1, delete-events = on }")
-            .WithFallback(OrchestratorConfig.Load());
-
-        var error = Assert.Throws<ConfigurationException>(() => OrchestratorSettings.FromConfig(config));
+        var error = SettingsErrorFor("orchestrator.snapshots { keep = 1, delete-events = on }");
 
         Assert.Contains("orchestrator.snapshots.keep", error.Message);
     }
@@ -114,5 +106,12 @@ public sealed class SettingsSpecs
 
         Assert.Equal("/tmp/{odd}[dir]#1", settings.DataDirectory);
         Assert.Equal("team-a", settings.Namespace);
+    }
+
+    /// <summary>The error that reading the settings of hocon.conf with <paramref name="overlay"/> over it raises.</summary>
+    private static ConfigurationException SettingsErrorFor(string overlay)
+    {
+        var config = ConfigurationFactory.ParseString(overlay).WithFallback(OrchestratorConfig.Load());
+        return Assert.Throws<ConfigurationException>(() => OrchestratorSettings.FromConfig(config));
     }
 }
