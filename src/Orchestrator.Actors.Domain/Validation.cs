@@ -41,6 +41,22 @@ public static class Validation
         return Utf8ByteCount(value) is null ? Reject(field, value, InvalidUnicode) : null;
     }
 
+    /// <summary>An agent that acts (claims, heartbeats, registers): free text, and not <c>*</c>, which only a definition may name.</summary>
+    public static CommandRejected? AgentName(string field, string? value) =>
+        Text(field, value)
+        ?? (value == ProtocolNames.AnyAgent
+            ? Reject(field, value, "must name one agent; '*' (any agent) is only for task definitions")
+            : null);
+
+    /// <summary>Optional free text (null is fine).</summary>
+    public static CommandRejected? OptionalText(string field, string? value) => value is null ? null : Text(field, value);
+
+    /// <summary>An optional lease duration within the policy's bounds.</summary>
+    public static CommandRejected? Lease(string field, TimeSpan? lease, LifecyclePolicy policy) =>
+        lease is { } l && (l < policy.ShortestLease || l > policy.LongestLease)
+            ? Reject(field, l.ToString(), $"must be between {policy.ShortestLease} and {policy.LongestLease}")
+            : null;
+
     /// <summary>A priority name, case-insensitive; null or empty means MEDIUM.</summary>
     public static CommandRejected? Priority(string? value, out TaskPriority priority)
     {

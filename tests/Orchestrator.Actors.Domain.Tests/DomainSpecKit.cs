@@ -17,7 +17,7 @@ internal static class DomainSpecKit
 
     /// <summary>When: the domain answers <paramref name="query"/> on <paramref name="state"/>.</summary>
     public static IOrchestratorReply Ask(OrchestratorState state, IStateManagerQuery query, DomainLimits? limits = null) =>
-        OrchestratorDomain.Answer(state, query, limits ?? DomainLimits.Default);
+        OrchestratorDomain.Answer(state, query, limits ?? DomainLimits.Default, T0);
 
     /// <summary>Given: the state after each command was decided and its events applied, a minute apart.</summary>
     public static OrchestratorState Given(params IStateManagerCommand[] commands) => Given(OrchestratorState.Empty, commands);

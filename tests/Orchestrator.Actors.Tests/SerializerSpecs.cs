@@ -215,7 +215,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_snapshot_source_is_written_as_the_snapshot_it_stands_for()
     {
-        var snapshot = (OrchestratorSnapshotV1)Samples[typeof(OrchestratorSnapshotV1)];
+        var snapshot = Domain.Snapshots.Upcast((OrchestratorSnapshotV1)Samples[typeof(OrchestratorSnapshotV1)]);
         var source = new Source(snapshot);
 
         var serializer = Sys.Serialization.FindSerializerFor(source);
@@ -223,15 +223,15 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var bytes = serializer.ToBinary(source);
 
         Assert.IsType<OrchestratorSerializer>(serializer);
-        Assert.Equal("snapshot.v1", manifest);
+        Assert.Equal("snapshot.v2", manifest);
         Assert.Equal(Serializer().ToBinary(snapshot), bytes);
-        var back = Assert.IsType<OrchestratorSnapshotV1>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
-        Assert.Equal(snapshot.Tasks, back.Tasks);
+        var back = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+        Assert.Equal(snapshot.Tasks.Select(t => t.TaskId), back.Tasks.Select(t => t.TaskId));
     }
 
-    private sealed record Source(OrchestratorSnapshotV1 Snapshot) : ISnapshotSource
+    private sealed record Source(OrchestratorSnapshotV2 Snapshot) : ISnapshotSource
     {
-        public OrchestratorSnapshotV1 ToSnapshot() => Snapshot;
+        public OrchestratorSnapshotV2 ToSnapshot() => Snapshot;
     }
 
     [Fact]

@@ -19,7 +19,8 @@ public sealed record OrchestratorSettings(
     TimeSpan MaxBackoff,
     double RandomFactor,
     int HoldMaxMessages,
-    TimeSpan HoldTimeout)
+    TimeSpan HoldTimeout,
+    LifecyclePolicy Lifecycle)
 {
     /// <summary>The absolute path of the SQLite database.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
@@ -71,7 +72,36 @@ public sealed record OrchestratorSettings(
             MaxBackoff: maxBackoff,
             RandomFactor: reader.Double("supervision.random-factor", 0, 10),
             HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
-            HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)));
+            HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)),
+            Lifecycle: ReadLifecycle(reader));
+    }
+
+    private static LifecyclePolicy ReadLifecycle(Reader reader)
+    {
+        var minLease = reader.Duration("lifecycle.min-lease", TimeSpan.FromMilliseconds(1));
+        var maxLease = reader.Duration("lifecycle.max-lease", TimeSpan.FromMilliseconds(1));
+        if (maxLease < minLease)
+            throw new ConfigurationException($"orchestrator.lifecycle.max-lease = {maxLease} is below min-lease = {minLease}");
+        var lease = reader.Duration("lifecycle.lease", TimeSpan.FromMilliseconds(1));
+        if (lease < minLease || lease > maxLease)
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.lease = {lease} is outside min-lease ({minLease}) .. max-lease ({maxLease})");
+        var retryBase = reader.Duration("lifecycle.retry.base", TimeSpan.FromMilliseconds(1));
+        var retryCap = reader.Duration("lifecycle.retry.cap", TimeSpan.FromMilliseconds(1));
+        if (retryCap < retryBase)
+            throw new ConfigurationException($"orchestrator.lifecycle.retry.cap = {retryCap} is below retry.base = {retryBase}");
+        var maxAttemptsLimit = reader.Int("lifecycle.max-attempts-limit", 1, 1_000_000);
+        return new LifecyclePolicy(
+            DefaultMaxAttempts: reader.Int("lifecycle.max-attempts", 1, maxAttemptsLimit),
+            MaxAttemptsLimit: maxAttemptsLimit,
+            DefaultLease: lease,
+            MinLease: minLease,
+            MaxLease: maxLease,
+            RetryBase: retryBase,
+            RetryCap: retryCap,
+            RetryJitter: reader.Double("lifecycle.retry.jitter", 0, 10),
+            MaxDependencies: reader.Int("lifecycle.max-dependencies", 0, 100_000),
+            AgentSeenResolution: reader.Duration("lifecycle.agent-seen-resolution", TimeSpan.Zero));
     }
 
     private sealed class Reader(Config config)

@@ -1,0 +1,42 @@
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Protocol.Subscriptions;
+
+/// <summary>A subscription request. The state manager's gateway answers it; the subscriber is the sender.</summary>
+public interface ISubscriptionRequest : IOrchestratorMessage;
+
+/// <summary>A notification pushed to a subscriber.</summary>
+public interface IOrchestratorNotification : IOrchestratorMessage;
+
+/// <summary>
+/// Subscribes the sender to task transitions: all of them (no filter), those of one agent's tasks
+/// (tasks defined for <paramref name="Agent"/> or transitions it caused), or one task's. Each
+/// transition arrives as a <see cref="TaskTransitioned"/> after its event is journaled, in journal
+/// order. Subscribing again adds a filter. Subscriptions end when the subscriber stops or sends
+/// <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>.
+/// </summary>
+public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest;
+
+/// <summary>Ends every subscription of the sender. Replies <see cref="UnsubscribedFromTasks"/>.</summary>
+public sealed record UnsubscribeFromTasks : ISubscriptionRequest
+{
+    /// <summary>The single instance.</summary>
+    public static readonly UnsubscribeFromTasks Instance = new();
+}
+
+/// <summary>The subscription is active: every later transition that matches is delivered.</summary>
+public sealed record SubscribedToTasks(string? Agent, string? TaskId) : IOrchestratorReply;
+
+/// <summary>The sender has no subscriptions any more.</summary>
+public sealed record UnsubscribedFromTasks : IOrchestratorReply
+{
+    /// <summary>The single instance.</summary>
+    public static readonly UnsubscribedFromTasks Instance = new();
+}
+
+/// <summary>A task made a transition (journaled).</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Agent">The agent the task is defined for (<c>*</c> for any).</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="Entry">The transition, as it appears in the task's history.</param>
+public sealed record TaskTransitioned(string TaskId, string Agent, TaskPriority Priority, TaskHistoryEntry Entry) : IOrchestratorNotification;
