@@ -10,12 +10,13 @@ namespace Orchestrator.Actors.Domain;
 public static partial class OrchestratorDomain
 {
     /// <summary>
-    /// The backoff before the retry that follows failure number <paramref name="failure"/> (1 for the
-    /// first): <c>base * 2^(failure-1)</c>, capped, then stretched by <c>1 + jitter * random</c>.
+    /// The backoff before the retry that follows a failure of attempt <paramref name="attempt"/> (1 for
+    /// the first claim; attempts whose lease expired count): <c>base * 2^(attempt-1)</c>, capped, then
+    /// stretched by <c>1 + jitter * random</c>.
     /// </summary>
-    public static TimeSpan RetryDelay(int failure, LifecyclePolicy policy, double random)
+    public static TimeSpan RetryDelay(int attempt, LifecyclePolicy policy, double random)
     {
-        var exponent = Math.Clamp(failure - 1, 0, 40);
+        var exponent = Math.Clamp(attempt - 1, 0, 40);
         var ticks = Math.Min(policy.LongestRetryDelay.Ticks, policy.FirstRetryDelay.Ticks * Math.Pow(2, exponent));
         return TimeSpan.FromTicks((long)(ticks * (1 + policy.RetryJitter * Math.Clamp(random, 0, 1))));
     }
@@ -55,7 +56,8 @@ public static partial class OrchestratorDomain
 
     private static Decision DecideComplete(OrchestratorState state, CompleteTask command, DecisionContext context)
     {
-        var invalid = command.Result is null ? null : Validation.JsonDocumentText("result", command.Result, context.Limits.MaxDocumentBytes);
+        var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId)
+                      ?? (command.Result is null ? null : Validation.JsonDocumentText("result", command.Result, context.Limits.MaxDocumentBytes));
         if (invalid is not null) return Decision.Answer(invalid);
         if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "COMPLETED") is { } done)
             return Decision.Answer(new TaskUpdated(done.ToView()));
@@ -76,7 +78,7 @@ public static partial class OrchestratorDomain
 
     private static Decision DecideFail(OrchestratorState state, FailTask command, DecisionContext context)
     {
-        var invalid = Validation.Text("reason", command.Reason);
+        var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId) ?? Validation.Text("reason", command.Reason);
         if (invalid is not null) return Decision.Answer(invalid);
         if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "FAILED") is { } failed)
             return Decision.Answer(new TaskUpdated(failed.ToView()));
@@ -233,9 +235,7 @@ public static partial class OrchestratorDomain
     private static IOrchestratorReply? ClaimedTask(OrchestratorState state, string action, string taskId, string agent, string? claimId,
         LifecyclePolicy policy, TimeSpan? lease = null)
     {
-        var invalid = Validation.Id("taskId", taskId) ?? Validation.AgentName("agent", agent)
-                      ?? (claimId is null ? null : Validation.Id("claimId", claimId))
-                      ?? Validation.Lease("lease", lease, policy);
+        var invalid = ValidateClaimMessage(taskId, agent, claimId) ?? Validation.Lease("lease", lease, policy);
         if (invalid is not null) return invalid;
         if (!state.Tasks.TryGetValue(taskId, out var task)) return new TaskNotFound(taskId);
 
@@ -263,6 +263,10 @@ public static partial class OrchestratorDomain
             reason = $"'{claimId}' is not the task's current claim";
         return new StaleClaim(task.TaskId, agent, claimId, task.Status, reason);
     }
+
+    private static CommandRejected? ValidateClaimMessage(string taskId, string agent, string? claimId) =>
+        Validation.Id("taskId", taskId) ?? Validation.AgentName("agent", agent)
+        ?? (claimId is null ? null : Validation.Id("claimId", claimId));
 
     // An identical repeat of the completion or failure that ended the task's last claim: answered
     // again, nothing journaled (a client that lost the reply may retry safely).

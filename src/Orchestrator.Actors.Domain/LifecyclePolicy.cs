@@ -9,7 +9,7 @@ namespace Orchestrator.Actors.Domain;
 /// <param name="DefaultLease">How long a claim lasts without a heartbeat when the claim does not say.</param>
 /// <param name="MinLease">The shortest lease a claim or heartbeat may ask for.</param>
 /// <param name="MaxLease">The longest lease a claim or heartbeat may ask for.</param>
-/// <param name="RetryBase">The backoff after a task's first failure; it doubles with each further failure.</param>
+/// <param name="RetryBase">The backoff after a failed first attempt; it doubles with each later attempt (an attempt whose lease expired counts too).</param>
 /// <param name="RetryCap">The longest backoff before jitter.</param>
 /// <param name="RetryJitter">Each backoff is stretched by a random share of up to this factor (0 for none).</param>
 /// <param name="MaxDependencies">The most tasks one task may depend on.</param>

@@ -18,8 +18,22 @@ public static partial class OrchestratorDomain
     public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DateTimeOffset now, DomainLimits limits) =>
         Decide(state, command, new DecisionContext(now, limits, LifecyclePolicy.Default, DecisionContext.NoJitter));
 
-    /// <summary>Decides what <paramref name="command"/> does to <paramref name="state"/>.</summary>
-    public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
+    /// <summary>
+    /// Decides what <paramref name="command"/> does to <paramref name="state"/>. Deadlines that have
+    /// passed by <see cref="DecisionContext.Now"/> (a lease end, a retry time) are acted on first, in
+    /// the same decision: the outcome never depends on how late the timer fires. A heartbeat after its
+    /// lease ended is stale even if the timer has not fired yet.
+    /// </summary>
+    public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context)
+    {
+        if (command is ProcessDeadlines || state.NextDeadline is not { } next || next > context.Now)
+            return DecideCommand(state, command, context);
+        var due = DecideDeadlines(state, context);
+        var decision = DecideCommand(ApplyAll(state, due.Events), command, context);
+        return new Decision([.. due.Events, .. decision.Events], decision.Reply);
+    }
+
+    private static Decision DecideCommand(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
         command switch
         {
             DefineTask define => DecideDefine(state, define, context),
@@ -50,9 +64,11 @@ public static partial class OrchestratorDomain
                 // Bookkeeping of the journal itself: the state does not change.
                 return state;
             case AgentRegistered e:
+                // A re-registration updates the capabilities; the agent keeps its first registration time.
                 return state with
                 {
-                    Agents = state.Agents.SetItem(e.Agent, new AgentRecord(e.Agent, [.. e.Capabilities], true, e.At, e.At)),
+                    Agents = state.Agents.SetItem(e.Agent, new AgentRecord(e.Agent, [.. e.Capabilities], true,
+                        state.Agents.TryGetValue(e.Agent, out var known) && known.RegisteredAt is { } first ? first : e.At, e.At)),
                 };
             case AgentSeen e:
                 return Seen(state, e.Agent, e.At);
@@ -119,7 +135,7 @@ public static partial class OrchestratorDomain
         if (state.Tasks.TryGetValue(command.TaskId, out var existing))
         {
             var same = existing.HasDefinition(command.Agent, command.TaskFile, priority)
-                       && existing.DependsOn.SequenceEqual(dependsOn)
+                       && existing.DependsOn.ToHashSet(StringComparer.Ordinal).SetEquals(dependsOn)
                        && (command.MaxAttempts is null || command.MaxAttempts == existing.MaxAttempts)
                        && existing.Payload == command.Payload;
             return same
@@ -148,9 +164,12 @@ public static partial class OrchestratorDomain
     private static CommandRejected? ValidateDependencyIds(IReadOnlyList<string>? dependsOn, LifecyclePolicy policy)
     {
         if (dependsOn is null) return null;
-        if (dependsOn.Count > policy.MaxDependencies)
-            return Validation.Reject("dependsOn", $"{dependsOn.Count} ids", $"lists too many tasks; at most {policy.MaxDependencies} are allowed");
-        return dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
+        var invalid = dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
+        if (invalid is not null) return invalid;
+        var distinct = dependsOn.Distinct(StringComparer.Ordinal).Count();
+        return distinct > policy.MaxDependencies
+            ? Validation.Reject("dependsOn", $"{distinct} ids", $"lists too many tasks; at most {policy.MaxDependencies} are allowed")
+            : null;
     }
 
     private static OrchestratorState ApplyDefined(OrchestratorState state, TaskDefined e)

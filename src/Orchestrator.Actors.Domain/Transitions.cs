@@ -26,7 +26,8 @@ public static partial class OrchestratorDomain
         var entry = Entry(state, @event);
         if (entry is null) return null;
         var task = state.Tasks[entry.Value.TaskId];
-        return new TaskTransitioned(task.TaskId, task.Agent, task.Priority, entry.Value.Entry with { From = task.Status });
+        var claimAgent = @event is TaskClaimed claimed ? claimed.Agent : task.Claim?.Agent;
+        return new TaskTransitioned(task.TaskId, task.Agent, task.Priority, entry.Value.Entry with { From = task.Status }, claimAgent);
     }
 
     private static (string TaskId, TaskHistoryEntry Entry)? Entry(OrchestratorState state, IOrchestratorEvent @event) =>

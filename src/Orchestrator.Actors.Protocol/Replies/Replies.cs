@@ -116,7 +116,7 @@ public sealed record TaskUpdated(TaskView Task) : IOrchestratorReply;
 /// <summary>
 /// The task is not in a state that allows the action; nothing was written. Names the current state.
 /// </summary>
-/// <param name="Action">claim, heartbeat, complete, fail, cancel, requeue.</param>
+/// <param name="Action">heartbeat, complete, fail, cancel or requeue.</param>
 /// <param name="Reason">Why.</param>
 /// <param name="Status">The task's current status.</param>
 /// <param name="TaskId">The task.</param>

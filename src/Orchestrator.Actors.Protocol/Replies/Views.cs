@@ -56,7 +56,7 @@ public sealed record ClaimInfo(string ClaimId, string Agent, int Attempt, DateTi
 /// <param name="From">The status before (null for the definition).</param>
 /// <param name="To">The status after.</param>
 /// <param name="At">When it happened.</param>
-/// <param name="By">The agent that caused it, <c>orchestrator</c> for timers, the operator for cancel and requeue; null when unknown (events written before the lifecycle).</param>
+/// <param name="By">The agent that caused it, <c>orchestrator</c> for timers, the operator for cancel and requeue; null when not known (a DefineTask without <c>By</c>, or an event written before the lifecycle).</param>
 /// <param name="ClaimId">The claim involved, if any.</param>
 /// <param name="Detail">The failure reason, the dependency that died, and the like.</param>
 public sealed record TaskHistoryEntry(string Event, TaskState? From, TaskState To, DateTimeOffset At, string? By, string? ClaimId = null, string? Detail = null);

@@ -10,7 +10,7 @@ public interface IOrchestratorNotification : IOrchestratorMessage;
 
 /// <summary>
 /// Subscribes the sender to task transitions: all of them (no filter), those of one agent's tasks
-/// (tasks defined for <paramref name="Agent"/> or transitions it caused), or one task's. Each
+/// (tasks defined for <paramref name="Agent"/>, transitions it caused, and its claims ending), or one task's. Each
 /// transition arrives as a <see cref="TaskTransitioned"/> after its event is journaled, in journal
 /// order. Subscribing again adds a filter. Subscriptions end when the subscriber stops or sends
 /// <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>.
@@ -39,4 +39,8 @@ public sealed record UnsubscribedFromTasks : IOrchestratorReply
 /// <param name="Agent">The agent the task is defined for (<c>*</c> for any).</param>
 /// <param name="Priority">The task's priority.</param>
 /// <param name="Entry">The transition, as it appears in the task's history.</param>
-public sealed record TaskTransitioned(string TaskId, string Agent, TaskPriority Priority, TaskHistoryEntry Entry) : IOrchestratorNotification;
+/// <param name="ClaimAgent">
+/// The agent whose claim the transition made or ended (claimed, completed, failed, lease expired,
+/// cancelled while claimed), so that an agent's subscription hears of its claims on <c>*</c> tasks.
+/// </param>
+public sealed record TaskTransitioned(string TaskId, string Agent, TaskPriority Priority, TaskHistoryEntry Entry, string? ClaimAgent = null) : IOrchestratorNotification;

@@ -214,10 +214,11 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         }
     }
 
-    // No filter: everything. Agent: transitions of tasks defined for it, or caused by it. Task: that task's.
+    // No filter: everything. Agent: transitions of tasks defined for it, caused by it, or of its
+    // claims (so it hears that its claim on a "*" task expired). Task: that task's.
     private static bool Matches(SubscribeToTasks filter, TaskTransitioned notice) =>
         (filter.TaskId is null || filter.TaskId == notice.TaskId)
-        && (filter.Agent is null || filter.Agent == notice.Agent || filter.Agent == notice.Entry.By);
+        && (filter.Agent is null || filter.Agent == notice.Agent || filter.Agent == notice.Entry.By || filter.Agent == notice.ClaimAgent);
 
     private sealed record Held(object Request, IActorRef ReplyTo, TimeSpan Since);
 
