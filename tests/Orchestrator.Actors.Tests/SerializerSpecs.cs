@@ -261,6 +261,31 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             new CommandRejected("json", null, "is 2 bytes; at most 1 bytes are allowed"),
             new TaskPage([], 0, 0, 100),
             new OrchestratorSnapshotV1(1, [], []),
+            new DefineTask("t-1", "*", "f", DependsOn: []),
+            new ClaimTask("a"),
+            new Heartbeat("t", "a"),
+            new CompleteTask("t", "a"),
+            new FailTask("t", "a", null, "r"),
+            new CancelTask("t", "r"),
+            new RequeueDeadTask("t"),
+            new RegisterAgent("a"),
+            new SubscribeToTasks(),
+            new SubscribedToTasks(null, null),
+            new TaskFound(new TaskView("t", "*", "f", TaskPriority.Medium, TaskState.Pending, At)),
+            new TaskAssigned(OtherView with { Claim = null }, "c-1", At, null),
+            new StaleClaim("t", "a", null, TaskState.Ready, "r"),
+            new TaskHistory("t", [new TaskHistoryEntry("task-defined", null, TaskState.Ready, At, null)], 0),
+            new AgentList([Agent with { Capabilities = [], Registered = false, RegisteredAt = null }]),
+            new StatsReport(0, new Dictionary<string, int>(), new Dictionary<string, int>(), 0, 0, 0),
+            new TaskDefined("t", "*", "f", TaskPriority.Low, At),
+            new TaskCompleted("t", "a", "c", null, At),
+            new TaskFailed("t", "a", "c", "r", 3, null, At),
+            new TaskRequeued("t", "operator", null, At),
+            new OrchestratorSnapshotV2(2, 0, 1, 0, [], [], []),
+            new OrchestratorSnapshotV2(2, 1, 1, 1,
+                [new TaskSnapshotV2("t", "*", "f", TaskPriority.Low, TaskState.Ready, At, 0, [], 3, null, null, 0, null, null,
+                    null, null, null, At, 0, null, null, [], 0)],
+                [], []),
         ];
 
         foreach (var sample in edges)
@@ -283,6 +308,62 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(new DefineTask("t-1", "a", "f"), define);
         Assert.Equal(new ListTasks(), list);
+    }
+
+    [Fact]
+    public void A_task_defined_event_written_before_the_lifecycle_still_reads_with_the_lifecycle_fields_null()
+    {
+        // The exact shape the v1 code journaled: no dependsOn, maxAttempts, payload or by.
+        var old = """{"taskId":"t-1","agent":"agent-a","taskFile":"tasks/t-1.md","priority":"HIGH","definedAt":"2025-03-01T09:30:15.123+02:00"}"""u8.ToArray();
+
+        var back = Assert.IsType<TaskDefined>(Sys.Serialization.Deserialize(old, OrchestratorSerializer.SerializerId, "task-defined.v1"));
+
+        Assert.Equal(("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High), (back.TaskId, back.Agent, back.TaskFile, back.Priority));
+        Assert.Equal((At, At.Offset), (back.DefinedAt, back.DefinedAt.Offset));
+        Assert.Null(back.DependsOn);
+        Assert.Null(back.MaxAttempts);
+        Assert.Null(back.Payload);
+        Assert.Null(back.By);
+    }
+
+    [Fact]
+    public void The_lifecycle_fields_of_task_defined_are_written_under_their_frozen_names()
+    {
+        using var json = JsonDocument.Parse(Serializer().ToBinary(Defined));
+        var root = json.RootElement;
+
+        Assert.Equal(["t-0"], root.GetProperty("dependsOn").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(4, root.GetProperty("maxAttempts").GetInt32());
+        Assert.Equal(Defined.Payload, root.GetProperty("payload").GetString());
+        Assert.Equal("planner", root.GetProperty("by").GetString());
+    }
+
+    [Fact]
+    public void A_lease_travels_as_a_time_span()
+    {
+        var claim = new ClaimTask("agent-a", TimeSpan.FromSeconds(45.5));
+        var heartbeat = new Heartbeat("t-1", "agent-a", "c-7", TimeSpan.FromMinutes(90));
+
+        var claimJson = Encoding.UTF8.GetString(Serializer().ToBinary(claim));
+        var heartbeatJson = Encoding.UTF8.GetString(Serializer().ToBinary(heartbeat));
+
+        Assert.Contains("\"lease\":\"00:00:45.5000000\"", claimJson);
+        Assert.Contains("\"lease\":\"01:30:00\"", heartbeatJson);
+        Assert.Equal(TimeSpan.FromSeconds(45.5), Assert.IsType<ClaimTask>(Serializer().FromBinary(Encoding.UTF8.GetBytes(claimJson), "claim-task.v1")).Lease);
+        Assert.Equal(TimeSpan.FromMinutes(90), Assert.IsType<Heartbeat>(Serializer().FromBinary(Encoding.UTF8.GetBytes(heartbeatJson), "heartbeat.v1")).Lease);
+        Assert.Equal(TimeSpan.FromMinutes(2),
+            Assert.IsType<ClaimTask>(Serializer().FromBinary("""{"agent":"a","lease":"00:02:00"}"""u8.ToArray(), "claim-task.v1")).Lease);
+    }
+
+    [Theory]
+    [InlineData("""{"agent":"a","lease":30}""")]
+    [InlineData("""{"agent":"a","lease":"30s"}""")]
+    [InlineData("""{"agent":"a","lease":"soon"}""")]
+    public void A_lease_that_is_not_a_time_span_is_refused_rather_than_guessed(string json)
+    {
+        var error = Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "claim-task.v1"));
+
+        Assert.Contains("claim-task.v1", error.Message);
     }
 
     // ---- readable format -----------------------------------------------------------------------
@@ -327,6 +408,63 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(snapshot.Tasks.Select(t => t.TaskId), back.Tasks.Select(t => t.TaskId));
     }
 
+    [Fact]
+    public void A_snapshot_v1_payload_still_reads_as_v1_while_the_snapshot_it_upcasts_to_is_written_as_v2()
+    {
+        // The exact shape the v1 code wrote: tasks without any lifecycle field, no agents.
+        var v1 = """
+            {"formatVersion":1,
+             "tasks":[{"taskId":"old-1","agent":"*","taskFile":"tasks/old-1.md","priority":"LOW","definedAt":"2025-03-01T09:30:15.123+02:00"}],
+             "documents":[{"ownerId":"agent-a","key":"progress","json":"{\"step\":4}","version":2,"savedAt":"2025-03-01T09:31:00+02:00"}]}
+            """u8.ToArray();
+
+        var read = Sys.Serialization.Deserialize(v1, OrchestratorSerializer.SerializerId, "snapshot.v1");
+
+        var snapshot = Assert.IsType<OrchestratorSnapshotV1>(read);
+        Assert.Equal(1, snapshot.FormatVersion);
+        var task = Assert.Single(snapshot.Tasks);
+        Assert.Equal(("old-1", TaskPriority.Low), (task.TaskId, task.Priority));
+        Assert.Null(task.DependsOn);
+        Assert.Equal((2L, """{"step":4}"""), (Assert.Single(snapshot.Documents).Version, snapshot.Documents[0].Json));
+
+        // Once loaded it is saved again as a snapshot source, which is written as v2 only.
+        var source = new Source(Domain.Snapshots.Upcast(snapshot));
+        var serializer = Sys.Serialization.FindSerializerFor(source);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, source);
+        var bytes = serializer.ToBinary(source);
+
+        Assert.Equal("snapshot.v2", manifest);
+        using var json = JsonDocument.Parse(bytes);
+        Assert.Equal(2, json.RootElement.GetProperty("formatVersion").GetInt32());
+        var v2 = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
+        Assert.Equal(("old-1", TaskState.Ready), (Assert.Single(v2.Tasks).TaskId, v2.Tasks[0].Status));
+        Assert.Equal(2L, Assert.Single(v2.Documents).Version);
+    }
+
+    [Fact]
+    public void A_snapshot_v1_payload_is_not_mistaken_for_v2()
+    {
+        var v1Bytes = Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV1)]);
+
+        var unreadable = Assert.IsType<UnreadableSnapshot>(Serializer().FromBinary(v1Bytes, "snapshot.v2"));
+
+        Assert.Equal("snapshot.v2", unreadable.Manifest);
+    }
+
+    [Fact]
+    public void A_snapshot_v2_payload_under_the_v1_manifest_is_refused_by_its_format_version()
+    {
+        // The v1 record reads leniently (v2 tasks carry every field a v1 task has, unknown fields are
+        // skipped), so it is the format version that stops it, when the snapshot is loaded.
+        var v2Bytes = Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV2)]);
+
+        var misread = Assert.IsType<OrchestratorSnapshotV1>(Serializer().FromBinary(v2Bytes, "snapshot.v1"));
+
+        Assert.Equal(OrchestratorSnapshotV2.Version, misread.FormatVersion);
+        var error = Assert.Throws<ArgumentException>(() => Domain.Snapshots.Upcast(misread));
+        Assert.Contains("format version 2", error.Message);
+    }
+
     private sealed record Source(OrchestratorSnapshotV2 Snapshot) : ISnapshotSource
     {
         public OrchestratorSnapshotV2 ToSnapshot() => Snapshot;
@@ -339,6 +477,35 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Contains("\"status\":\"CLAIMED\"", json);
         Assert.Contains("\"priority\":\"LOW\"", json);
+    }
+
+    [Theory]
+    [InlineData(TaskState.Failed, "FAILED")]
+    [InlineData(TaskState.Dead, "DEAD")]
+    [InlineData(TaskState.Pending, "PENDING")]
+    [InlineData(TaskState.Cancelled, "CANCELLED")]
+    public void A_task_view_status_is_written_and_read_as_its_name_only(TaskState status, string name)
+    {
+        var found = new TaskFound(View with { Status = status });
+
+        var json = Encoding.UTF8.GetString(Serializer().ToBinary(found));
+
+        Assert.Contains($"\"status\":\"{name}\"", json);
+        Assert.Equal(status, Assert.IsType<TaskFound>(Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "task-found.v1")).Task.Status);
+        var asNumber = json.Replace($"\"status\":\"{name}\"", $"\"status\":{(int)status}");
+        Assert.NotEqual(json, asNumber);
+        Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(asNumber), "task-found.v1"));
+        var unknown = json.Replace($"\"status\":\"{name}\"", "\"status\":\"ZOMBIE\"");
+        Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(unknown), "task-found.v1"));
+    }
+
+    [Fact]
+    public void History_entries_name_both_statuses()
+    {
+        var json = Encoding.UTF8.GetString(Serializer().ToBinary(new TaskHistory("t-1", [Entry, OtherEntry], 3)));
+
+        Assert.Contains("\"from\":\"CLAIMED\",\"to\":\"FAILED\"", json);
+        Assert.Contains("\"from\":\"DEAD\",\"to\":\"PENDING\"", json);
     }
 
     [Fact]
@@ -373,6 +540,32 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.False(string.IsNullOrWhiteSpace(unreadable.Reason));
     }
 
+    [Theory]
+    [MemberData(nameof(GarbageSnapshots))]
+    public void Unreadable_v2_snapshot_bytes_become_an_unreadable_snapshot_too(byte[] garbage)
+    {
+        var unreadable = Assert.IsType<UnreadableSnapshot>(Serializer().FromBinary(garbage, "snapshot.v2"));
+
+        Assert.Equal("snapshot.v2", unreadable.Manifest);
+        Assert.False(string.IsNullOrWhiteSpace(unreadable.Reason));
+    }
+
+    [Theory]
+    [InlineData("\"status\":\"CLAIMED\"", "\"status\":2")]
+    [InlineData("\"status\":\"CLAIMED\"", "\"status\":\"ZOMBIE\"")]
+    [InlineData("\"tasks\":[", "\"tasks\":null,\"x\":[")]
+    [InlineData("\"nextClaim\":12,", "")]
+    [InlineData("\"leaseDuration\":\"00:00:45.5000000\"", "\"leaseDuration\":45")]
+    public void A_v2_snapshot_with_one_bad_field_becomes_an_unreadable_snapshot(string field, string damaged)
+    {
+        var json = Encoding.UTF8.GetString(Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV2)]));
+        Assert.Contains(field, json);
+
+        var result = Serializer().FromBinary(Encoding.UTF8.GetBytes(json.Replace(field, damaged)), "snapshot.v2");
+
+        Assert.IsType<UnreadableSnapshot>(result);
+    }
+
     [Fact]
     public void Unreadable_snapshot_comes_out_of_akka_serialization_too()
     {
@@ -392,6 +585,20 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var unreadable = Assert.IsType<UnreadableSnapshot>(result);
         Assert.Equal("snapshot.v99", unreadable.Manifest);
         Assert.Contains("snapshot.v99", unreadable.Reason);
+    }
+
+    [Theory]
+    [InlineData("snapshot.v3")]
+    [InlineData("snapshot.v99")]
+    public void A_snapshot_under_a_later_manifest_becomes_an_unreadable_snapshot_even_with_v2_bytes(string manifest)
+    {
+        var bytes = Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV2)]);
+
+        var viaAkka = Sys.Serialization.Deserialize(bytes, OrchestratorSerializer.SerializerId, manifest);
+
+        var unreadable = Assert.IsType<UnreadableSnapshot>(viaAkka);
+        Assert.Equal(manifest, unreadable.Manifest);
+        Assert.Contains(manifest, unreadable.Reason);
     }
 
     [Theory]
