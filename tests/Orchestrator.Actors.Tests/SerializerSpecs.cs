@@ -96,7 +96,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         UnsubscribeFromTasks.Instance,
         new SubscribedToTasks("agent-a", "t-1"),
         UnsubscribedFromTasks.Instance,
-        new TaskTransitioned("t-1", "agent-a", TaskPriority.High, Entry),
+        new TaskTransitioned("t-1", "*", TaskPriority.High, Entry, ClaimAgent: "agent-a"),
         // replies
         new TaskDefinitionAccepted(View, AlreadyDefined: true),
         new TaskDefinitionConflict("t-1", View),
