@@ -88,10 +88,10 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.lifecycle { max-attempts-limit = 5, max-attempts = 6 }", "orchestrator.lifecycle.max-attempts = '6'")]
     [InlineData("orchestrator.lifecycle.max-attempts = three", "orchestrator.lifecycle.max-attempts = 'three'")]
     [InlineData("orchestrator.lifecycle.max-attempts-limit = 0", "orchestrator.lifecycle.max-attempts-limit = '0'")]
-    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 5s }", "orchestrator.lifecycle.lease = 00:00:05")]
-    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 2m }", "orchestrator.lifecycle.lease = 00:02:00")]
-    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 5s }", "orchestrator.lifecycle.max-lease = 00:00:05")]
-    [InlineData("orchestrator.lifecycle.retry { base = 10s, cap = 5s }", "orchestrator.lifecycle.retry.cap = 00:00:05")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 5s }", "orchestrator.lifecycle.lease = '5s'")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 2m }", "orchestrator.lifecycle.lease = '2m'")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 5s }", "orchestrator.lifecycle.max-lease = '5s'")]
+    [InlineData("orchestrator.lifecycle.retry { base = 10s, cap = 5s }", "orchestrator.lifecycle.retry.cap = '5s'")]
     [InlineData("orchestrator.lifecycle.retry.jitter = -0.1", "orchestrator.lifecycle.retry.jitter = '-0.1'")]
     [InlineData("orchestrator.lifecycle.retry.jitter = lots", "orchestrator.lifecycle.retry.jitter = 'lots'")]
     [InlineData("orchestrator.lifecycle.lease = soon", "orchestrator.lifecycle.lease = 'soon'")]
@@ -111,8 +111,8 @@ public sealed class SettingsSpecs
     {
         var error = SettingsErrorFor("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 2m }");
 
-        Assert.Contains("min-lease (00:00:10)", error.Message);
-        Assert.Contains("max-lease (00:01:00)", error.Message);
+        Assert.Contains("min-lease ('10s')", error.Message);
+        Assert.Contains("max-lease ('1m')", error.Message);
     }
 
     [Fact]
@@ -151,7 +151,8 @@ public sealed class SettingsSpecs
     {
         var error = SettingsErrorFor("orchestrator.supervision { min-backoff = 10s, max-backoff = 1s }");
 
-        Assert.Contains("max-backoff", error.Message);
+        // Both values as the operator wrote them.
+        Assert.Contains("orchestrator.supervision.max-backoff = '1s' is below min-backoff = '10s'", error.Message);
     }
 
     [Fact]

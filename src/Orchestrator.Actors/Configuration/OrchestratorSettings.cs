@@ -40,7 +40,7 @@ public sealed record OrchestratorSettings(
         var maxBackoff = reader.Duration("supervision.max-backoff", TimeSpan.FromMilliseconds(1));
         if (maxBackoff < minBackoff)
             throw new ConfigurationException(
-                $"orchestrator.supervision.max-backoff = {maxBackoff} is below min-backoff = {minBackoff}");
+                $"orchestrator.supervision.max-backoff = {reader.Quoted("supervision.max-backoff")} is below min-backoff = {reader.Quoted("supervision.min-backoff")}");
 
         var kept = reader.Int("snapshots.keep", 1, 100);
         var deleteEvents = reader.Bool("snapshots.delete-events");
@@ -81,15 +81,17 @@ public sealed record OrchestratorSettings(
         var minLease = reader.Duration("lifecycle.min-lease", TimeSpan.FromMilliseconds(1));
         var maxLease = reader.Duration("lifecycle.max-lease", TimeSpan.FromMilliseconds(1));
         if (maxLease < minLease)
-            throw new ConfigurationException($"orchestrator.lifecycle.max-lease = {maxLease} is below min-lease = {minLease}");
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.max-lease = {reader.Quoted("lifecycle.max-lease")} is below min-lease = {reader.Quoted("lifecycle.min-lease")}");
         var lease = reader.Duration("lifecycle.lease", TimeSpan.FromMilliseconds(1));
         if (lease < minLease || lease > maxLease)
             throw new ConfigurationException(
-                $"orchestrator.lifecycle.lease = {lease} is outside min-lease ({minLease}) .. max-lease ({maxLease})");
+                $"orchestrator.lifecycle.lease = {reader.Quoted("lifecycle.lease")} is outside min-lease ({reader.Quoted("lifecycle.min-lease")}) .. max-lease ({reader.Quoted("lifecycle.max-lease")})");
         var retryBase = reader.Duration("lifecycle.retry.base", TimeSpan.FromMilliseconds(1));
         var retryCap = reader.Duration("lifecycle.retry.cap", TimeSpan.FromMilliseconds(1));
         if (retryCap < retryBase)
-            throw new ConfigurationException($"orchestrator.lifecycle.retry.cap = {retryCap} is below retry.base = {retryBase}");
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.retry.cap = {reader.Quoted("lifecycle.retry.cap")} is below retry.base = {reader.Quoted("lifecycle.retry.base")}");
         var maxAttemptsLimit = reader.Int("lifecycle.max-attempts-limit", 1, 1_000_000);
         return new LifecyclePolicy(
             DefaultMaxAttempts: reader.Int("lifecycle.max-attempts", 1, maxAttemptsLimit),
@@ -177,6 +179,9 @@ public sealed record OrchestratorSettings(
         }
 
         private string? Raw(string key) => config.HasPath(key) ? config.GetString(key) : null;
+
+        /// <summary>The value as the operator wrote it, quoted, for errors that relate two keys.</summary>
+        public string Quoted(string key) => $"'{Raw(key)}'";
 
         private static ConfigurationException Bad(string key, string? value, string reason) =>
             new(value is null
