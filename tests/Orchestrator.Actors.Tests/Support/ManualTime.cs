@@ -10,8 +10,15 @@ namespace Orchestrator.Actors.Tests.Support;
 public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 {
     private long _ticks = start.UtcTicks;
+    private int _failNext;
 
-    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+    public override DateTimeOffset GetUtcNow() =>
+        Interlocked.Exchange(ref _failNext, 0) == 1
+            ? throw new InvalidOperationException("clock failure injected by the spec")
+            : new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    /// <summary>The next read throws: the state manager fails inside a decision and is restarted.</summary>
+    public void FailNextRead() => Interlocked.Exchange(ref _failNext, 1);
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
 }
