@@ -90,9 +90,11 @@ internal static class DomainSpecKit
     public static void AssertEvents(IEnumerable<Protocol.IOrchestratorEvent> actual, params Protocol.IOrchestratorEvent[] expected) =>
         Assert.Equal(expected.Select(Json).ToList(), actual.Select(Json).ToList());
 
-    /// <summary>A message as its type name and journaled JSON.</summary>
+    /// <summary>A message as its type name and journaled JSON (domain-only replies, which never travel, as their record text).</summary>
     public static string Json(object message) =>
-        message.GetType().Name + " " + JsonSerializer.Serialize(message, message.GetType(), OrchestratorJsonContext.Default);
+        OrchestratorJsonContext.Default.GetTypeInfo(message.GetType()) is { } info
+            ? message.GetType().Name + " " + JsonSerializer.Serialize(message, info)
+            : message.ToString()!;
 
     /// <summary>
     /// Then: two states are the same: tasks (with ordinals, claims, histories), documents, agents,

@@ -10,10 +10,15 @@ namespace Orchestrator.Actors.Domain.Tests;
 /// applies its events and hands the decision back. Every journaled event is kept in <see cref="Journal"/>
 /// so that a spec can replay it. Still plain functions underneath: no Akka, no real clock.
 /// </summary>
-internal sealed class Scenario(LifecyclePolicy? policy = null, Func<double>? random = null, DateTimeOffset? start = null, DomainLimits? limits = null)
+internal sealed class Scenario(
+    LifecyclePolicy? policy = null,
+    Func<double>? random = null,
+    DateTimeOffset? start = null,
+    DomainLimits? limits = null,
+    OrchestratorState? state = null)
 {
-    /// <summary>The state so far.</summary>
-    public OrchestratorState State { get; private set; } = OrchestratorState.Empty;
+    /// <summary>The state so far (empty, or the state the scenario started from, such as a restored snapshot).</summary>
+    public OrchestratorState State { get; private set; } = state ?? OrchestratorState.Empty;
 
     /// <summary>The time the next command is decided at.</summary>
     public DateTimeOffset Now { get; private set; } = start ?? DomainSpecKit.T0;
@@ -27,7 +32,7 @@ internal sealed class Scenario(LifecyclePolicy? policy = null, Func<double>? ran
     /// <summary>The jitter source of every decision; a spec may swap it.</summary>
     public Func<double> Random { get; set; } = random ?? DecisionContext.NoJitter;
 
-    /// <summary>Every event journaled so far, in order.</summary>
+    /// <summary>Every event journaled so far by this scenario, in order.</summary>
     public List<IOrchestratorEvent> Journal { get; } = [];
 
     /// <summary>The context the next decision gets.</summary>
@@ -96,4 +101,81 @@ internal sealed class Scenario(LifecyclePolicy? policy = null, Func<double>? ran
 
     private static bool IsRefusal(IOrchestratorReply reply) =>
         reply is CommandRejected or TransitionRejected or StaleClaim or TaskNotFound or TaskDefinitionConflict or StateVersionConflict;
+}
+
+/// <summary>Scenarios several spec classes share.</summary>
+internal static class Scenarios
+{
+    /// <summary>
+    /// A state with a bit of everything: a task in every status, a claim held (renewed by a heartbeat),
+    /// a failure waiting for its retry, deaths by failure and by a dependency, a cancellation, an
+    /// expired lease, payloads and a result, documents, a registered agent and agents only seen.
+    /// Jitter draws 0.5. Ends at T0 + 37 s.
+    /// </summary>
+    public static Scenario Rich()
+    {
+        var scenario = new Scenario(random: () => 0.5);
+        scenario.Given(new ClaimTask("agent-z")); // nothing to do yet: seen
+        scenario.Given(
+            new RegisterAgent("agent-a", ["python", "sql"]),
+            new SaveState("agent-a", "progress", """{"step":1}"""),
+            new SaveState("agent-a", "progress", """{"step":2}"""),
+            new SaveState("agent-b", "notes", "[]"),
+            DomainSpecKit.Task("root", "*", "HIGH", payload: """{"n":1}"""),
+            DomainSpecKit.Task("left", "*", dependsOn: ["root"]),
+            DomainSpecKit.Task("right", "agent-b", dependsOn: ["root"]),
+            DomainSpecKit.Task("join", "*", "CRITICAL", dependsOn: ["left", "right"]),
+            DomainSpecKit.Task("doomed", "agent-a", "CRITICAL", maxAttempts: 1),
+            DomainSpecKit.Task("doomed-child", "agent-b", dependsOn: ["doomed"]),
+            DomainSpecKit.Task("flaky", "agent-a", "HIGH", maxAttempts: 5),
+            DomainSpecKit.Task("dropped", "*", "LOW"),
+            DomainSpecKit.Task("dropped-child", "agent-b", dependsOn: ["dropped"]),
+            DomainSpecKit.Task("idle-1", "*", "LOW"),
+            DomainSpecKit.Task("idle-2", "agent-b", "LOW"));
+        scenario.Advance(TimeSpan.FromSeconds(1));
+        scenario.Fail(Expect(scenario.Claim("agent-a"), "doomed"), "fatal");                 // DEAD, kills doomed-child
+        scenario.Advance(TimeSpan.FromSeconds(1));
+        scenario.Complete(Expect(scenario.Claim("agent-a"), "root"), """{"ok":true}""");      // left, right READY
+        scenario.Fail(Expect(scenario.Claim("agent-a"), "flaky"), "flaky");                  // FAILED, retry in 1.1 s
+        scenario.Given(new CancelTask("dropped", "not needed", "alice"));                     // kills dropped-child
+        var left = Expect(scenario.Claim("agent-b", TimeSpan.FromMinutes(2)), "left");
+        Expect(scenario.Claim("agent-c"), "idle-1");                                          // will expire
+        scenario.Advance(TimeSpan.FromSeconds(10)).Given(new Heartbeat("left", "agent-b", left.ClaimId));
+        scenario.Advance(TimeSpan.FromSeconds(25)).ProcessDeadlines();                        // flaky due, idle-1 expired
+        scenario.Fail(Expect(scenario.Claim("agent-a"), "flaky"), "flaky again");            // FAILED, retry in 2.2 s
+        return scenario;
+    }
+
+    private static TaskAssigned Expect(TaskAssigned assigned, string taskId)
+    {
+        Assert.Equal(taskId, assigned.Task.TaskId);
+        return assigned;
+    }
+
+    /// <summary>
+    /// What happens next, as every decision's journaled JSON and reply: claims by several agents,
+    /// deadlines, completions that release dependants, a requeue. Run on two states, it tells
+    /// whether they behave alike.
+    /// </summary>
+    public static List<string> Continue(Scenario scenario)
+    {
+        var log = new List<string>();
+        void Run(IStateManagerCommand command)
+        {
+            var decision = scenario.When(command);
+            log.Add($"{scenario.Now:O} {command.GetType().Name}: {string.Join(" | ", decision.Events.Select(DomainSpecKit.Json))} => {DomainSpecKit.Json(decision.Reply)}");
+        }
+
+        foreach (var agent in new[] { "agent-b", "agent-a", "agent-c", "agent-b", "agent-a", "agent-z" }) Run(new ClaimTask(agent));
+        scenario.Advance(TimeSpan.FromMinutes(3));
+        Run(ProcessDeadlines.Instance);
+        Run(new RequeueDeadTask("doomed", "alice"));
+        foreach (var agent in new[] { "agent-a", "agent-b", "agent-c", "agent-a" }) Run(new ClaimTask(agent));
+        foreach (var task in scenario.State.Tasks.Values.Where(t => t.Status == TaskState.Claimed).OrderBy(t => t.Ordinal).ToList())
+            Run(new CompleteTask(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, "[]"));
+        foreach (var agent in new[] { "agent-c", "agent-b", "agent-a" }) Run(new ClaimTask(agent));
+        scenario.Advance(TimeSpan.FromMinutes(10));
+        Run(ProcessDeadlines.Instance);
+        return log;
+    }
 }
