@@ -145,6 +145,19 @@ public sealed class CompleteAndFailSpecs
     }
 
     [Theory]
+    [InlineData("t-1", "*", null, "agent")]
+    [InlineData("t-1", "", null, "agent")]
+    [InlineData("t-1", "agent-a", "claim 1", "claimId")]
+    [InlineData("t 1", "agent-a", null, "taskId")]
+    public void Complete_or_fail_with_an_invalid_task_agent_or_claim_id_is_rejected(string taskId, string agent, string? claimId, string field)
+    {
+        var (scenario, _) = Claimed();
+
+        AssertRejected(scenario.Decide(new CompleteTask(taskId, agent, claimId)), field);
+        AssertRejected(scenario.Decide(new FailTask(taskId, agent, claimId, "x")), field);
+    }
+
+    [Theory]
     [InlineData("{")]
     [InlineData("not json")]
     [InlineData("")]
