@@ -59,7 +59,7 @@ public static partial class OrchestratorDomain
         var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId)
                       ?? (command.Result is null ? null : Validation.JsonDocumentText("result", command.Result, context.Limits.MaxDocumentBytes));
         if (invalid is not null) return Decision.Answer(invalid);
-        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "COMPLETED") is { } done)
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "COMPLETED") is { } done && done.Result == command.Result)
             return Decision.Answer(new TaskUpdated(done.ToView()));
         if (ClaimedTask(state, "complete", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
             return Decision.Answer(refused);
@@ -242,7 +242,11 @@ public static partial class OrchestratorDomain
         if (task is { Status: TaskState.Claimed, Claim: { } claim } && claim.Agent == agent && (claimId is null || claimId == claim.ClaimId))
             return null;
 
-        var fromEarlierClaim = claimId is not null || task.LastClaim?.Agent == agent || task.Claim?.Agent == agent;
+        // A claim id that is (or was) another agent's claim does not make the sender a past holder.
+        var othersClaim = claimId is not null
+                          && ((task.Claim is { } held && held.ClaimId == claimId && held.Agent != agent)
+                              || (task.LastClaim is { } ended && ended.ClaimId == claimId && ended.Agent != agent));
+        var fromEarlierClaim = !othersClaim && (claimId is not null || task.LastClaim?.Agent == agent || task.Claim?.Agent == agent);
         if (!fromEarlierClaim)
             return new TransitionRejected(task.TaskId, task.Status, action, task.Claim is { } holder
                 ? $"agent '{holder.Agent}' holds it; only the holder of the current claim may {action} it"
@@ -271,7 +275,8 @@ public static partial class OrchestratorDomain
     // An identical repeat of the completion or failure that ended the task's last claim: answered
     // again, nothing journaled (a client that lost the reply may retry safely).
     private static TaskRecord? IsRepeat(OrchestratorState state, string taskId, string agent, string? claimId, string outcome) =>
-        state.Tasks.TryGetValue(taskId, out var task)
+        taskId is not null // validated afterwards, with the rest of the message
+        && state.Tasks.TryGetValue(taskId, out var task)
         && task.LastClaimOutcome == outcome
         && task.LastClaim is { } last
         && last.Agent == agent
