@@ -275,8 +275,7 @@ public static partial class OrchestratorDomain
     // An identical repeat of the completion or failure that ended the task's last claim: answered
     // again, nothing journaled (a client that lost the reply may retry safely).
     private static TaskRecord? IsRepeat(OrchestratorState state, string taskId, string agent, string? claimId, string outcome) =>
-        taskId is not null // validated afterwards, with the rest of the message
-        && state.Tasks.TryGetValue(taskId, out var task)
+        state.Tasks.TryGetValue(taskId, out var task)
         && task.LastClaimOutcome == outcome
         && task.LastClaim is { } last
         && last.Agent == agent

@@ -40,16 +40,18 @@ public sealed class AgentSpecs
     }
 
     [Fact]
-    public void Registering_again_replaces_the_capabilities_and_keeps_counting_the_claims_held()
+    public void Registering_again_replaces_the_capabilities_keeps_the_first_registration_time_and_counts_the_claims_held()
     {
-        var scenario = new Scenario().Given(new RegisterAgent("agent-a", ["python"]), Task("t-1"));
+        var firstRegistration = DomainSpecKit.T0;
+        var scenario = new Scenario(start: firstRegistration).Given(new RegisterAgent("agent-a", ["python"]), Task("t-1"));
         scenario.Claim("agent-a");
-        scenario.Advance(TimeSpan.FromMinutes(1));
+        // Within the 30 s lease, so the claim is still held.
+        scenario.Advance(TimeSpan.FromSeconds(20));
 
         var decision = scenario.When(new RegisterAgent("agent-a", ["rust"]));
 
         var view = Assert.IsType<AgentRegistrationAccepted>(decision.Reply).Agent;
-        Assert.Equal(new AgentView("agent-a", ["rust"], true, scenario.Now, scenario.Now, 1), view);
+        Assert.Equal(new AgentView("agent-a", ["rust"], true, firstRegistration, scenario.Now, 1), view);
         Assert.Equal(["rust"], scenario.State.Agents["agent-a"].Capabilities.ToArray());
     }
 

@@ -34,7 +34,8 @@ public sealed class CancelAndRequeueSpecs
     [InlineData(TaskState.Failed)]
     public void Unfinished_task_is_cancelled_with_one_event(TaskState status)
     {
-        var scenario = TaskIn(status).Advance(TimeSpan.FromSeconds(3));
+        // Less than the first retry delay (1 s), so that the FAILED task is still waiting for it.
+        var scenario = TaskIn(status).Advance(TimeSpan.FromMilliseconds(500));
 
         var decision = scenario.When(new CancelTask("t", "not needed", "alice"));
 

@@ -248,17 +248,22 @@ public sealed class ClaimSpecs
     }
 
     [Fact]
-    public void Failed_tasks_are_not_handed_out_before_their_retry()
+    public void A_failed_task_is_handed_out_from_its_retry_time_even_before_the_timer_fires()
     {
         var scenario = new Scenario().Given(Task("t-1"));
         scenario.Fail(scenario.Claim("agent-a"));
+        var retryAt = scenario["t-1"].RetryAt!.Value;
 
-        scenario.AdvanceTo(scenario["t-1"].RetryAt!.Value);
-
-        // The retry time has come, but until the deadline is processed the task is FAILED, not READY
+        scenario.AdvanceTo(retryAt - TimeSpan.FromTicks(1));
         Assert.IsType<NoTaskReady>(scenario.Decide(new ClaimTask("agent-a")).Reply);
-        scenario.ProcessDeadlines();
-        Assert.Equal("t-1", scenario.Claim("agent-a").Task.TaskId);
+
+        // At the retry time the claim itself journals the retry first, in the same decision.
+        scenario.AdvanceTo(retryAt);
+        var decision = scenario.When(new ClaimTask("agent-a"));
+        Assert.Equal(["RetryDue", "TaskClaimed"], decision.Events.Select(e => e.GetType().Name));
+        Assert.Equal("t-1", Assert.IsType<TaskAssigned>(decision.Reply).Task.TaskId);
+        Assert.Equal(["task-defined", "task-claimed", "task-failed", "retry-due", "task-claimed"],
+            scenario["t-1"].History.Select(e => e.Event));
     }
 
     [Theory]

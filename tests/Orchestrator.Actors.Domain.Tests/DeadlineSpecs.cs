@@ -137,6 +137,67 @@ public sealed class DeadlineSpecs
         Assert.Equal(TaskState.Ready, scenario["t-1"].Status);
     }
 
+    // ---- passed deadlines inside every decision -------------------------------------------------
+
+    [Fact]
+    public void A_heartbeat_at_the_lease_end_is_stale_even_before_the_timer_fires_and_journals_the_expiry()
+    {
+        var scenario = new Scenario().Given(Task("t-1"));
+        var claim = scenario.Claim("agent-a");
+        scenario.AdvanceTo(claim.LeaseUntil);
+
+        var decision = scenario.When(new Heartbeat("t-1", "agent-a", claim.ClaimId));
+
+        var expired = Assert.IsType<LeaseExpired>(Assert.Single(decision.Events));
+        Assert.Equal(("t-1", "claim-1", false, scenario.Now), (expired.TaskId, expired.ClaimId, expired.OutOfAttempts, expired.At));
+        var stale = Assert.IsType<StaleClaim>(decision.Reply);
+        Assert.Equal(TaskState.Ready, stale.Status);
+        Assert.Contains("lease expired", stale.Reason);
+        Assert.Equal(TaskState.Ready, scenario["t-1"].Status);
+    }
+
+    [Fact]
+    public void A_heartbeat_a_tick_before_the_lease_end_renews_it()
+    {
+        var scenario = new Scenario().Given(Task("t-1"));
+        var claim = scenario.Claim("agent-a");
+        scenario.AdvanceTo(claim.LeaseUntil - Tick);
+
+        var decision = scenario.When(new Heartbeat("t-1", "agent-a", claim.ClaimId));
+
+        var renewed = Assert.IsType<Protocol.Events.LeaseRenewed>(Assert.Single(decision.Events));
+        Assert.Equal(scenario.Now + claim.Task.Claim!.LeaseDuration, renewed.LeaseUntil);
+        Assert.Equal(TaskState.Claimed, scenario["t-1"].Status);
+    }
+
+    [Fact]
+    public void Any_command_after_a_deadline_journals_what_is_due_before_its_own_events()
+    {
+        var scenario = new Scenario().Given(Task("leased"), Task("other", "agent-z"));
+        var claim = scenario.Claim("agent-a");
+        scenario.AdvanceTo(claim.LeaseUntil + TimeSpan.FromSeconds(5));
+
+        var decision = scenario.When(new SaveState("agent-z", "notes", "{}"));
+
+        Assert.Equal(["LeaseExpired", "StateSavedEvent"], decision.Events.Select(e => e.GetType().Name));
+        Assert.IsType<StateSaved>(decision.Reply);
+        Assert.Equal(TaskState.Ready, scenario["leased"].Status);
+        // The same outcome as if the timer had fired first.
+        Assert.Equal(scenario.Replayed().Tasks["leased"], scenario["leased"]);
+    }
+
+    [Fact]
+    public void A_query_does_not_act_on_deadlines()
+    {
+        var scenario = new Scenario().Given(Task("t-1"));
+        var claim = scenario.Claim("agent-a");
+        scenario.AdvanceTo(claim.LeaseUntil + TimeSpan.FromMinutes(1));
+
+        var found = Assert.IsType<TaskFound>(scenario.Ask(new Protocol.Queries.GetTask("t-1")));
+
+        Assert.Equal(TaskState.Claimed, found.Task.Status);
+    }
+
     // ---- FAILED -> READY (retry due) -----------------------------------------------------------
 
     [Fact]

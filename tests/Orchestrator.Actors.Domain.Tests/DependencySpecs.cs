@@ -238,6 +238,17 @@ public sealed class DependencySpecs
     }
 
     [Fact]
+    public void Repeat_listing_the_same_dependencies_in_another_order_is_already_defined()
+    {
+        var scenario = new Scenario().Given(Task("a"), Task("b"), Task("c", dependsOn: ["a", "b"]));
+
+        var decision = scenario.Decide(Task("c", dependsOn: ["b", "a"]));
+
+        Assert.Empty(decision.Events);
+        Assert.True(Assert.IsType<TaskDefinitionAccepted>(decision.Reply).AlreadyDefined);
+    }
+
+    [Fact]
     public void Identical_repeat_is_already_defined_even_after_its_dependency_died()
     {
         var scenario = new Scenario().Given(Task("a", maxAttempts: 1), Task("b", dependsOn: ["a"]));
