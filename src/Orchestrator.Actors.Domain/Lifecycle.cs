@@ -98,7 +98,7 @@ public static partial class OrchestratorDomain
 
     private static Decision DecideCancel(OrchestratorState state, CancelTask command, DecisionContext context)
     {
-        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.Text("reason", command.Reason) ?? Validation.OptionalText("by", command.By);
+        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.Text("reason", command.Reason) ?? Validation.By("by", command.By);
         if (invalid is not null) return Decision.Answer(invalid);
         if (!state.Tasks.TryGetValue(command.TaskId, out var task)) return Decision.Answer(new TaskNotFound(command.TaskId));
         if (task.Status == TaskState.Cancelled) return Decision.Answer(new TaskUpdated(task.ToView()));
@@ -114,7 +114,7 @@ public static partial class OrchestratorDomain
 
     private static Decision DecideRequeue(OrchestratorState state, RequeueDeadTask command, DecisionContext context)
     {
-        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.OptionalText("by", command.By);
+        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.By("by", command.By);
         if (invalid is not null) return Decision.Answer(invalid);
         if (!state.Tasks.TryGetValue(command.TaskId, out var task)) return Decision.Answer(new TaskNotFound(command.TaskId));
         if (task.Status != TaskState.Dead)
@@ -156,9 +156,11 @@ public static partial class OrchestratorDomain
     {
         var events = new List<IOrchestratorEvent>();
         var current = state;
+        var acted = 0;
         foreach (var deadline in state.Deadlines)
         {
-            if (deadline.At > context.Now) break;
+            // The rest (after a long outage, say) follow in the next decisions: the timer fires again at once.
+            if (deadline.At > context.Now || acted++ == context.Policy.MaxDeadlinesPerDecision) break;
             var task = current.Tasks[deadline.TaskId];
             IReadOnlyList<IOrchestratorEvent> due = task.Status switch
             {

@@ -14,6 +14,7 @@ namespace Orchestrator.Actors.Domain;
 /// <param name="RetryJitter">Each backoff is stretched by a random share of up to this factor (0 for none).</param>
 /// <param name="MaxDependencies">The most tasks one task may depend on.</param>
 /// <param name="AgentSeenResolution">An idle agent's empty claims are journaled (to keep its last-seen time) at most this often.</param>
+/// <param name="MaxDeadlinesPerDecision">The most deadlines one decision acts on; the rest follow in the next (set from max-batch-events).</param>
 public sealed record LifecyclePolicy(
     int DefaultMaxAttempts = 3,
     int MaxAttemptsLimit = 1000,
@@ -24,7 +25,8 @@ public sealed record LifecyclePolicy(
     TimeSpan? RetryCap = null,
     double RetryJitter = 0.2,
     int MaxDependencies = 100,
-    TimeSpan? AgentSeenResolution = null)
+    TimeSpan? AgentSeenResolution = null,
+    int MaxDeadlinesPerDecision = 1000)
 {
     /// <summary>30 s unless set.</summary>
     public TimeSpan Lease => DefaultLease ?? TimeSpan.FromSeconds(30);

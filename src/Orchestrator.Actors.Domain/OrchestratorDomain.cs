@@ -119,14 +119,14 @@ public static partial class OrchestratorDomain
     {
         var policy = context.Policy;
         var invalid = Validation.Id("taskId", command.TaskId)
-                      ?? Validation.Text("agent", command.Agent)
+                      ?? (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
                       ?? Validation.Text("taskFile", command.TaskFile)
                       ?? Validation.Priority(command.Priority, out _)
                       ?? (command.MaxAttempts is { } max && (max < 1 || max > policy.MaxAttemptsLimit)
                           ? Validation.Reject("maxAttempts", max.ToString(), $"must be between 1 and {policy.MaxAttemptsLimit}")
                           : null)
                       ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
-                      ?? Validation.OptionalText("by", command.By)
+                      ?? Validation.By("by", command.By)
                       ?? ValidateDependencyIds(command.DependsOn, policy);
         if (invalid is not null) return Decision.Answer(invalid);
         Validation.Priority(command.Priority, out var priority);
@@ -164,12 +164,10 @@ public static partial class OrchestratorDomain
     private static CommandRejected? ValidateDependencyIds(IReadOnlyList<string>? dependsOn, LifecyclePolicy policy)
     {
         if (dependsOn is null) return null;
-        var invalid = dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
-        if (invalid is not null) return invalid;
-        var distinct = dependsOn.Distinct(StringComparer.Ordinal).Count();
-        return distinct > policy.MaxDependencies
-            ? Validation.Reject("dependsOn", $"{distinct} ids", $"lists too many tasks; at most {policy.MaxDependencies} are allowed")
-            : null;
+        // Every entry counts towards the limit (repeats too), so the work done here stays bounded.
+        if (dependsOn.Count > policy.MaxDependencies)
+            return Validation.Reject("dependsOn", $"{dependsOn.Count} ids", $"lists too many tasks; at most {policy.MaxDependencies} are allowed");
+        return dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
     }
 
     private static OrchestratorState ApplyDefined(OrchestratorState state, TaskDefined e)

@@ -136,7 +136,10 @@ public readonly record struct ReadyEntry(TaskPriority Priority, long Seq, string
     public int CompareTo(ReadyEntry other)
     {
         var byPriority = Priority.CompareTo(other.Priority);
-        return byPriority != 0 ? byPriority : Seq.CompareTo(other.Seq);
+        if (byPriority != 0) return byPriority;
+        var bySeq = Seq.CompareTo(other.Seq);
+        // Sequence numbers are unique in a consistent state; the id keeps two entries apart in any case.
+        return bySeq != 0 ? bySeq : string.CompareOrdinal(TaskId, other.TaskId);
     }
 }
 

@@ -46,6 +46,8 @@ public static class Snapshots
                 throw new ArgumentException($"snapshot.v2 lists task '{t.TaskId}' twice", nameof(snapshot));
             if (t.Status == TaskState.Claimed && t.Claim is null)
                 throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' CLAIMED without a claim", nameof(snapshot));
+            if (t.Status == TaskState.Failed && t.RetryAt is null)
+                throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' FAILED without a retry time", nameof(snapshot));
             state = state.Put(new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
             {
                 DependsOn = [.. t.DependsOn],
@@ -65,6 +67,14 @@ public static class Snapshots
                 History = [.. t.History],
                 HistoryDropped = t.HistoryDropped,
             });
+        }
+
+        // A dependency the snapshot does not hold would fail the first completion of its dependant's
+        // other dependencies; such a snapshot is unreadable, not loadable.
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.DependsOn.FirstOrDefault(d => !state.Tasks.ContainsKey(d)) is { } missing)
+                throw new ArgumentException($"snapshot.v2 has task '{task.TaskId}' depending on '{missing}', which it does not hold", nameof(snapshot));
         }
 
         var documents = ImmutableDictionary.CreateBuilder<DocumentKey, DocumentRecord>();

@@ -258,6 +258,24 @@ public sealed class DeadlineSpecs
     }
 
     [Fact]
+    public void One_decision_acts_on_at_most_the_policy_s_number_of_deadlines_earliest_first()
+    {
+        var scenario = new Scenario(new LifecyclePolicy(MaxDeadlinesPerDecision: 2))
+            .Given(Task("t-1"), Task("t-2"), Task("t-3"));
+        scenario.Claim("agent-a", TimeSpan.FromSeconds(10));
+        scenario.Claim("agent-a", TimeSpan.FromSeconds(20));
+        scenario.Claim("agent-a", TimeSpan.FromSeconds(30));
+        scenario.Advance(TimeSpan.FromMinutes(1));
+
+        var first = scenario.ProcessDeadlines();
+        var second = scenario.ProcessDeadlines();
+
+        Assert.Equal(["t-1", "t-2"], first.Events.Cast<LeaseExpired>().Select(e => e.TaskId));
+        Assert.Equal(["t-3"], second.Events.Cast<LeaseExpired>().Select(e => e.TaskId));
+        Assert.Null(scenario.State.NextDeadline);
+    }
+
+    [Fact]
     public void Next_deadline_is_the_earliest_lease_end_or_retry_time()
     {
         var scenario = new Scenario().Given(Task("a"), Task("b"));

@@ -123,6 +123,16 @@ public sealed class DependencySpecs
     }
 
     [Fact]
+    public void Every_listed_dependency_counts_towards_the_limit_repeats_included()
+    {
+        var scenario = new Scenario(new LifecyclePolicy(MaxDependencies: 2)).Given(Task("a"));
+
+        var rejected = AssertRejected(scenario.Decide(Task("t", dependsOn: ["a", "a", "a"])), "dependsOn");
+
+        Assert.Equal("3 ids", rejected.Value);
+    }
+
+    [Fact]
     public void More_dependencies_than_the_policy_allows_are_rejected()
     {
         var scenario = new Scenario(new LifecyclePolicy(MaxDependencies: 2)).Given(Task("a"), Task("b"), Task("c"));

@@ -139,4 +139,39 @@ public sealed class SnapshotV2Specs
 
         Assert.Contains("CLAIMED", error.Message);
     }
+
+    [Fact]
+    public void Snapshot_with_a_failed_task_without_its_retry_time_is_refused()
+    {
+        var snapshot = Snapshots.ToSnapshot(Scenarios.Rich().State);
+        Assert.Contains(snapshot.Tasks, t => t.Status == TaskState.Failed);
+        var broken = snapshot with { Tasks = snapshot.Tasks.Select(t => t.Status == TaskState.Failed ? t with { RetryAt = null } : t).ToList() };
+
+        var error = Assert.Throws<ArgumentException>(() => Snapshots.FromSnapshot(broken));
+
+        Assert.Contains("FAILED", error.Message);
+    }
+
+    [Fact]
+    public void Snapshot_with_a_dependency_it_does_not_hold_is_refused()
+    {
+        var snapshot = Snapshots.ToSnapshot(Scenarios.Rich().State);
+        var broken = snapshot with { Tasks = [.. snapshot.Tasks.Take(1).Select(t => t with { DependsOn = ["ghost"] }), .. snapshot.Tasks.Skip(1)] };
+
+        var error = Assert.Throws<ArgumentException>(() => Snapshots.FromSnapshot(broken));
+
+        Assert.Contains("'ghost'", error.Message);
+    }
+
+    [Fact]
+    public void Two_ready_tasks_sharing_a_queue_place_both_stay_claimable()
+    {
+        var scenario = new Scenario().Given(Task("t-1"), Task("t-2"));
+        var snapshot = Snapshots.ToSnapshot(scenario.State);
+        var sameSeq = snapshot with { Tasks = snapshot.Tasks.Select(t => t with { ReadySeq = 7 }).ToList() };
+
+        var restored = new Scenario(state: Snapshots.FromSnapshot(sameSeq));
+
+        Assert.Equal(["t-1", "t-2"], new[] { restored.Claim("agent-a").Task.TaskId, restored.Claim("agent-a").Task.TaskId }.Order());
+    }
 }

@@ -60,6 +60,12 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
 
             Assert.Equal(("lease-1", "retry-1", "dead-1", "A", "B"), (lease.Task.TaskId, retry.Task.TaskId, dead.Task.TaskId, a.Task.TaskId, b.Task.TaskId));
             await sm.Barrier();
+            // Snapshots are saved in the background: wait until the last one due has been stored.
+            await AwaitAssertAsync(async () =>
+            {
+                var stats = await sm.Expect<StatsReport>(GetStats.Instance);
+                Assert.True(stats.LastSnapshotSequenceNr > stats.EventsJournaled - 7, $"snapshot at {stats.LastSnapshotSequenceNr} of {stats.EventsJournaled} events");
+            });
             before = await Picture.TakeAsync(sm);
             Assert.Contains(before.Tasks, t => t.Status == TaskState.Failed);
             Assert.True(before.Stats.LastSnapshotSequenceNr > 0);

@@ -93,9 +93,9 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         ListAgents.Instance,
         // subscriptions
         new SubscribeToTasks("agent-a", "t-1"),
-        UnsubscribeFromTasks.Instance,
+        new UnsubscribeFromTasks("agent-a", "t-1"),
         new SubscribedToTasks("agent-a", "t-1"),
-        UnsubscribedFromTasks.Instance,
+        new UnsubscribedFromTasks(2),
         new TaskTransitioned("t-1", "*", TaskPriority.High, Entry, ClaimAgent: "agent-a"),
         // replies
         new TaskDefinitionAccepted(View, AlreadyDefined: true),

@@ -64,6 +64,7 @@ public sealed class SettingsSpecs
               max-dependencies = 11
               agent-seen-resolution = 4s
             }
+            orchestrator.max-batch-events = 77
             """).WithFallback(OrchestratorConfig.Load());
 
         var lifecycle = OrchestratorSettings.FromConfig(config).Lifecycle;
@@ -79,7 +80,8 @@ public sealed class SettingsSpecs
                 RetryCap: TimeSpan.FromMinutes(9),
                 RetryJitter: 0.5,
                 MaxDependencies: 11,
-                AgentSeenResolution: TimeSpan.FromSeconds(4)),
+                AgentSeenResolution: TimeSpan.FromSeconds(4),
+                MaxDeadlinesPerDecision: 77),
             lifecycle);
     }
 
@@ -99,6 +101,9 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.lifecycle.retry.base = later", "orchestrator.lifecycle.retry.base = 'later'")]
     [InlineData("orchestrator.lifecycle.agent-seen-resolution = never", "orchestrator.lifecycle.agent-seen-resolution = 'never'")]
     [InlineData("orchestrator.lifecycle.max-dependencies = -1", "orchestrator.lifecycle.max-dependencies = '-1'")]
+    [InlineData("orchestrator.lifecycle { max-lease = 400d, lease = 300d }", "orchestrator.lifecycle.max-lease = '400d'")]
+    [InlineData("orchestrator.lifecycle.retry.cap = 1000d", "orchestrator.lifecycle.retry.cap = '1000d'")]
+    [InlineData("orchestrator.subscriptions.max-filters = 0", "orchestrator.subscriptions.max-filters = '0'")]
     public void A_bad_lifecycle_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
     {
         var error = SettingsErrorFor(setting);

@@ -8,7 +8,10 @@ using Xunit.Abstractions;
 namespace Orchestrator.Actors.Tests;
 
 /// <summary>Task subscriptions kept by the gateway: filters, unsubscribing, and surviving a restart of the state manager.</summary>
-public sealed class SubscriptionSpecs(ITestOutputHelper output) : LifecycleSpec(output, "orchestrator.lifecycle.lease = 10s")
+public sealed class SubscriptionSpecs(ITestOutputHelper output) : LifecycleSpec(output, """
+    orchestrator.lifecycle.lease = 10s
+    orchestrator.subscriptions.max-filters = 3
+    """)
 {
     private static readonly TimeSpan Absent = TimeSpan.FromMilliseconds(300);
 
@@ -43,7 +46,7 @@ public sealed class SubscriptionSpecs(ITestOutputHelper output) : LifecycleSpec(
     }
 
     [Fact]
-    public async Task A_task_subscription_hears_only_that_task_and_unsubscribing_ends_every_filter()
+    public async Task A_task_subscription_hears_only_that_task_and_unsubscribing_removes_one_filter_or_all()
     {
         var watcher = Subscriber(new SubscribeToTasks(TaskId: "t-1"));
         StateManager.Tell(new SubscribeToTasks(Agent: "agent-z"), watcher.Ref);
@@ -56,11 +59,48 @@ public sealed class SubscriptionSpecs(ITestOutputHelper output) : LifecycleSpec(
         Assert.Equal("t-1", everything.ExpectMsg<TaskTransitioned>().TaskId);
         Assert.Equal("t-1", watcher.ExpectMsg<TaskTransitioned>().TaskId);
 
-        StateManager.Tell(UnsubscribeFromTasks.Instance, watcher.Ref);
-        watcher.ExpectMsg<UnsubscribedFromTasks>();
+        StateManager.Tell(new UnsubscribeFromTasks(TaskId: "t-1"), watcher.Ref);
+        Assert.Equal(1, watcher.ExpectMsg<UnsubscribedFromTasks>().Remaining);
         await StateManager.Expect<TaskUpdated>(new CancelTask("t-1", "changed plans"));
         Assert.Equal(("t-1", "task-cancelled"), Of(everything.ExpectMsg<TaskTransitioned>()));
         watcher.ExpectNoMsg(Absent);
+
+        // The agent-z filter is still there, until everything goes.
+        await StateManager.Define("z-1", "agent-z");
+        Assert.Equal("z-1", watcher.ExpectMsg<TaskTransitioned>().TaskId);
+        StateManager.Tell(UnsubscribeFromTasks.All, watcher.Ref);
+        Assert.Equal(0, watcher.ExpectMsg<UnsubscribedFromTasks>().Remaining);
+        await StateManager.Define("z-2", "agent-z");
+        Assert.Equal("z-2", everything.FishForMessage<TaskTransitioned>(t => t.TaskId == "z-2").TaskId);
+        watcher.ExpectNoMsg(Absent);
+    }
+
+    [Fact]
+    public void A_subscriber_holds_at_most_the_configured_filters_and_an_identical_one_counts_once()
+    {
+        var probe = CreateTestProbe();
+        foreach (var taskId in new[] { "a", "b", "c", "c" })
+        {
+            StateManager.Tell(new SubscribeToTasks(TaskId: taskId), probe.Ref);
+            probe.ExpectMsg<SubscribedToTasks>();
+        }
+
+        StateManager.Tell(new SubscribeToTasks(TaskId: "d"), probe.Ref);
+
+        var rejected = probe.ExpectMsg<CommandRejected>();
+        Assert.Equal(("subscription", "d"), (rejected.Field, rejected.Value));
+        Assert.Contains("3 filters", rejected.Reason);
+    }
+
+    [Theory]
+    [InlineData("orchestrator")]
+    [InlineData("operator")]
+    public void A_filter_on_a_reserved_cause_name_is_rejected(string name)
+    {
+        var probe = CreateTestProbe();
+        StateManager.Tell(new SubscribeToTasks(Agent: name), probe.Ref);
+
+        Assert.Equal(("agent", name), (probe.ExpectMsg<CommandRejected>() is var r ? (r.Field, r.Value) : default));
     }
 
     [Fact]

@@ -127,7 +127,7 @@ public sealed class WireSpecs(ITestOutputHelper output) : SqliteSpec(output, """
         Assert.All(notices, n => Assert.Equal(("w-b", "agent-w", TaskPriority.Low), (n.TaskId, n.Agent, n.Priority)));
         Assert.Equal(history.Entries, notices.Select(n => n.Entry));
 
-        StateManager.Tell(UnsubscribeFromTasks.Instance, subscriber.Ref);
+        StateManager.Tell(UnsubscribeFromTasks.All, subscriber.Ref);
         subscriber.ExpectMsg<UnsubscribedFromTasks>();
         Assert.IsType<ShutdownComplete>(await Ask(Protocol.Commands.Shutdown.Instance));
     }

@@ -12,7 +12,7 @@ namespace Orchestrator.Actors.Protocol.Commands;
 /// Ids of tasks that must be COMPLETED first. They must already be defined (so a cycle can only be a
 /// task naming itself, which is rejected) and must not be DEAD or CANCELLED. Repeated ids count once.
 /// </param>
-/// <param name="MaxAttempts">How many claims the task gets before it is DEAD (1-1,000); <c>orchestrator.lifecycle.max-attempts</c> when null.</param>
+/// <param name="MaxAttempts">How many claims the task gets before it is DEAD (1 to <c>orchestrator.lifecycle.max-attempts-limit</c>, 1,000 by default); <c>orchestrator.lifecycle.max-attempts</c> when null.</param>
 /// <param name="Payload">Optional JSON handed to the agent that claims the task, size-limited like SaveState.</param>
 /// <param name="By">Who defines it, for the history.</param>
 public sealed record DefineTask(

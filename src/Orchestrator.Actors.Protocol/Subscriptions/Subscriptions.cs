@@ -12,27 +12,28 @@ public interface IOrchestratorNotification : IOrchestratorMessage;
 /// Subscribes the sender to task transitions: all of them (no filter), those of one agent's tasks
 /// (tasks defined for <paramref name="Agent"/>, transitions it caused, and its claims ending), or one task's. Each
 /// transition arrives as a <see cref="TaskTransitioned"/> after its event is journaled, in journal
-/// order. Subscribing again adds a filter. Subscriptions end when the subscriber stops or sends
-/// <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>.
+/// order. Subscribing again adds a filter (an identical one counts once; at most
+/// <c>orchestrator.subscriptions.max-filters</c>). Subscriptions end when the subscriber stops or
+/// sends <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>, or
+/// <see cref="Replies.CommandRejected"/> for a bad filter or one too many.
 /// </summary>
 public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest;
 
-/// <summary>Ends every subscription of the sender. Replies <see cref="UnsubscribedFromTasks"/>.</summary>
-public sealed record UnsubscribeFromTasks : ISubscriptionRequest
+/// <summary>
+/// Removes the sender's filter with these fields (as it subscribed with them); with neither field,
+/// ends every subscription of the sender. Replies <see cref="UnsubscribedFromTasks"/>.
+/// </summary>
+public sealed record UnsubscribeFromTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest
 {
-    /// <summary>The single instance.</summary>
-    public static readonly UnsubscribeFromTasks Instance = new();
+    /// <summary>Ends every subscription of the sender.</summary>
+    public static readonly UnsubscribeFromTasks All = new();
 }
 
 /// <summary>The subscription is active: every later transition that matches is delivered.</summary>
 public sealed record SubscribedToTasks(string? Agent, string? TaskId) : IOrchestratorReply;
 
-/// <summary>The sender has no subscriptions any more.</summary>
-public sealed record UnsubscribedFromTasks : IOrchestratorReply
-{
-    /// <summary>The single instance.</summary>
-    public static readonly UnsubscribedFromTasks Instance = new();
-}
+/// <summary>Done: <paramref name="Remaining"/> filters of the sender are left (0 when it has no subscription any more).</summary>
+public sealed record UnsubscribedFromTasks(int Remaining) : IOrchestratorReply;
 
 /// <summary>A task made a transition (journaled).</summary>
 /// <param name="TaskId">The task.</param>

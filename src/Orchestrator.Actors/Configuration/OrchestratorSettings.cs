@@ -20,7 +20,8 @@ public sealed record OrchestratorSettings(
     double RandomFactor,
     int HoldMaxMessages,
     TimeSpan HoldTimeout,
-    LifecyclePolicy Lifecycle)
+    LifecyclePolicy Lifecycle,
+    int MaxSubscriptionFilters)
 {
     /// <summary>The absolute path of the SQLite database.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
@@ -49,6 +50,7 @@ public sealed record OrchestratorSettings(
                 $"orchestrator.snapshots.delete-events = on needs orchestrator.snapshots.keep >= 2 (it is {kept}): " +
                 "with a single snapshot and no events behind it, one unreadable snapshot would lose the state");
 
+        var maxBatchEvents = reader.Int("max-batch-events", 1, 100_000);
         var namespaceName = reader.Text("namespace");
         if (Validation.Id("namespace", namespaceName) is { } invalid)
             throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
@@ -64,7 +66,7 @@ public sealed record OrchestratorSettings(
             SnapshotEvery: reader.Int("snapshots.every", 1, int.MaxValue),
             SnapshotsKept: kept,
             DeleteEventsOnSnapshot: deleteEvents,
-            MaxBatchEvents: reader.Int("max-batch-events", 1, 100_000),
+            MaxBatchEvents: maxBatchEvents,
             Limits: new DomainLimits(
                 MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),
                 MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000)),
@@ -73,7 +75,8 @@ public sealed record OrchestratorSettings(
             RandomFactor: reader.Double("supervision.random-factor", 0, 10),
             HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
             HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)),
-            Lifecycle: ReadLifecycle(reader));
+            Lifecycle: ReadLifecycle(reader) with { MaxDeadlinesPerDecision = maxBatchEvents },
+            MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000));
     }
 
     private static LifecyclePolicy ReadLifecycle(Reader reader)
@@ -147,6 +150,9 @@ public sealed record OrchestratorSettings(
             };
         }
 
+        // A year bounds every duration: a lease or a retry time must stay a representable date.
+        private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
+
         public TimeSpan Duration(string key, TimeSpan min)
         {
             var value = Raw(key);
@@ -159,6 +165,7 @@ public sealed record OrchestratorSettings(
             {
                 throw Bad(key, value, "must be a duration such as 500ms, 30s or 2m");
             }
+            if (duration > LongestDuration) throw Bad(key, value, $"must be at most {LongestDuration.TotalDays:0} days");
             return duration < min ? throw Bad(key, value, $"must be at least {min}") : duration;
         }
 

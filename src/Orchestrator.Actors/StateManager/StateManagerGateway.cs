@@ -31,7 +31,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private IActorRef? _current;
     private IActorRef? _shutdownRequester;
     private bool _shutdownSent;
-    private readonly Dictionary<IActorRef, List<SubscribeToTasks>> _subscribers = new();
+    private readonly Dictionary<IActorRef, HashSet<SubscribeToTasks>> _subscribers = new();
 
     /// <summary>Creates the gateway and its supervised state manager. Use <see cref="Props"/>.</summary>
     public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock)
@@ -69,11 +69,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<SubscribeToTasks>(Subscribe);
-        Receive<UnsubscribeFromTasks>(_ =>
-        {
-            if (_subscribers.Remove(Sender)) Context.Unwatch(Sender);
-            Sender.Tell(UnsubscribedFromTasks.Instance);
-        });
+        Receive<UnsubscribeFromTasks>(Unsubscribe);
         Receive<TaskNotices>(Publish);
         Receive<ShutdownComplete>(_ => { });
         Receive<IStateManagerRequest>(request => Route(request, Sender));
@@ -187,7 +183,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private void Subscribe(SubscribeToTasks subscription)
     {
-        var invalid = (subscription.Agent is null ? null : Validation.Text("agent", subscription.Agent))
+        var invalid = (subscription.Agent is null or ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", subscription.Agent))
                       ?? (subscription.TaskId is null ? null : Validation.Id("taskId", subscription.TaskId));
         if (invalid is not null)
         {
@@ -199,8 +195,31 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
             _subscribers[Sender] = filters = [];
             Context.Watch(Sender);
         }
-        if (!filters.Contains(subscription)) filters.Add(subscription);
+        if (!filters.Contains(subscription) && filters.Count >= _settings.MaxSubscriptionFilters)
+        {
+            Sender.Tell(Validation.Reject("subscription", subscription.TaskId ?? subscription.Agent,
+                $"the subscriber already holds {filters.Count} filters (orchestrator.subscriptions.max-filters); unsubscribe from some first"));
+            return;
+        }
+        filters.Add(subscription);
         Sender.Tell(new SubscribedToTasks(subscription.Agent, subscription.TaskId));
+    }
+
+    private void Unsubscribe(UnsubscribeFromTasks request)
+    {
+        var remaining = 0;
+        if (_subscribers.TryGetValue(Sender, out var filters))
+        {
+            if (request.Agent is null && request.TaskId is null) filters.Clear();
+            else filters.Remove(new SubscribeToTasks(request.Agent, request.TaskId));
+            remaining = filters.Count;
+            if (remaining == 0)
+            {
+                _subscribers.Remove(Sender);
+                Context.Unwatch(Sender);
+            }
+        }
+        Sender.Tell(new UnsubscribedFromTasks(remaining));
     }
 
     private void Publish(TaskNotices notices)
