@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
@@ -7,85 +8,192 @@ using Orchestrator.Actors.Protocol.Replies;
 namespace Orchestrator.Actors.Domain;
 
 /// <summary>
-/// The pure core: <see cref="Decide"/> turns a command into events and a reply, <see cref="Apply"/>
-/// folds an event into the state, <see cref="Answer"/> answers a query. No I/O, no clock, no actors.
+/// The pure core: <see cref="Decide(OrchestratorState, IStateManagerCommand, DecisionContext)"/> turns a
+/// command into events and a reply, <see cref="Apply"/> folds an event into the state,
+/// <see cref="Answer"/> answers a query. No I/O, no clock, no actors.
 /// </summary>
-public static class OrchestratorDomain
+public static partial class OrchestratorDomain
 {
-    /// <summary>Decides what <paramref name="command"/> does to <paramref name="state"/> at <paramref name="now"/>.</summary>
+    /// <summary>Decides with the default lifecycle policy and no jitter.</summary>
     public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DateTimeOffset now, DomainLimits limits) =>
+        Decide(state, command, new DecisionContext(now, limits, LifecyclePolicy.Default, DecisionContext.NoJitter));
+
+    /// <summary>
+    /// Decides what <paramref name="command"/> does to <paramref name="state"/>. Deadlines that have
+    /// passed by <see cref="DecisionContext.Now"/> (a lease end, a retry time) are acted on first, in
+    /// the same decision: the outcome never depends on how late the timer fires. A heartbeat after its
+    /// lease ended is stale even if the timer has not fired yet.
+    /// </summary>
+    public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context)
+    {
+        if (command is ProcessDeadlines || state.NextDeadline is not { } next || next > context.Now)
+            return DecideCommand(state, command, context);
+        var due = DecideDeadlines(state, context);
+        var decision = DecideCommand(ApplyAll(state, due.Events), command, context);
+        return new Decision([.. due.Events, .. decision.Events], decision.Reply);
+    }
+
+    private static Decision DecideCommand(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
         command switch
         {
-            DefineTask define => DecideDefine(state, define, now),
-            SaveState save => DecideSave(state, save, now, limits),
+            DefineTask define => DecideDefine(state, define, context),
+            SaveState save => DecideSave(state, save, context.Now, context.Limits),
+            ClaimTask claim => DecideClaim(state, claim, context),
+            Heartbeat heartbeat => DecideHeartbeat(state, heartbeat, context),
+            CompleteTask complete => DecideComplete(state, complete, context),
+            FailTask fail => DecideFail(state, fail, context),
+            CancelTask cancel => DecideCancel(state, cancel, context),
+            RequeueDeadTask requeue => DecideRequeue(state, requeue, context),
+            RegisterAgent register => DecideRegister(state, register, context),
+            ProcessDeadlines => DecideDeadlines(state, context),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}", nameof(command)),
         };
 
     /// <summary>The state after <paramref name="event"/>. Events are facts: this never rejects.</summary>
-    public static OrchestratorState Apply(OrchestratorState state, IOrchestratorEvent @event) =>
-        @event switch
+    public static OrchestratorState Apply(OrchestratorState state, IOrchestratorEvent @event)
+    {
+        switch (@event)
         {
-            TaskDefined e => state with
+            case StateSavedEvent e:
+                return state with
+                {
+                    Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
+                        new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
+                };
+            case EventsDeleted:
+                // Bookkeeping of the journal itself: the state does not change.
+                return state;
+            case AgentRegistered e:
+                // A re-registration updates the capabilities; the agent keeps its first registration time.
+                return state with
+                {
+                    Agents = state.Agents.SetItem(e.Agent, new AgentRecord(e.Agent, [.. e.Capabilities], true,
+                        state.Agents.TryGetValue(e.Agent, out var known) && known.RegisteredAt is { } first ? first : e.At, e.At)),
+                };
+            case AgentSeen e:
+                return Seen(state, e.Agent, e.At);
+            case Protocol.Events.LeaseRenewed e:
             {
-                Tasks = state.Tasks.SetItem(e.TaskId,
-                    new TaskRecord(e.TaskId, e.Agent, e.TaskFile, e.Priority, TaskState.Ready, e.DefinedAt, state.NextOrdinal)),
-                NextOrdinal = state.NextOrdinal + 1,
-            },
-            StateSavedEvent e => state with
-            {
-                Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
-                    new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
-            },
-            // Bookkeeping of the journal itself: the state does not change.
-            EventsDeleted => state,
-            _ => throw new ArgumentException($"Unknown event {@event.GetType().Name}", nameof(@event)),
-        };
+                var task = state.Tasks[e.TaskId];
+                return Seen(state.Put(task with { Claim = task.Claim! with { LeaseDuration = e.LeaseDuration, LeaseUntil = e.LeaseUntil } }),
+                    e.Agent, e.At);
+            }
+            case TaskDefined e:
+                return ApplyDefined(state, e);
+            default:
+                return ApplyTransition(state, @event);
+        }
+    }
 
     /// <summary>Applies events in order.</summary>
     public static OrchestratorState ApplyAll(OrchestratorState state, IEnumerable<IOrchestratorEvent> events) =>
         events.Aggregate(state, Apply);
 
     /// <summary>
-    /// Answers a query. Journal figures in <see cref="StatsReport"/> are zero here; the actor that
-    /// owns the journal fills them in.
+    /// Answers a query at <paramref name="now"/>. Journal figures in <see cref="StatsReport"/> are zero
+    /// here; the actor that owns the journal fills them in.
     /// </summary>
-    public static IOrchestratorReply Answer(OrchestratorState state, IStateManagerQuery query, DomainLimits limits) =>
+    public static IOrchestratorReply Answer(OrchestratorState state, IStateManagerQuery query, DomainLimits limits, DateTimeOffset now) =>
         query switch
         {
             GetTask q => Validation.Id("taskId", q.TaskId) as IOrchestratorReply
                          ?? (state.Tasks.TryGetValue(q.TaskId, out var task)
-                             ? new TaskFound(task.ToView())
-                             : new TaskNotFound(q.TaskId) as IOrchestratorReply),
+                             ? new TaskFound(task.ToView(), task.Payload, task.Result)
+                             : new TaskNotFound(q.TaskId)),
+            GetTaskHistory q => Validation.Id("taskId", q.TaskId) as IOrchestratorReply
+                                ?? (state.Tasks.TryGetValue(q.TaskId, out var task)
+                                    ? new TaskHistory(task.TaskId, task.History, task.HistoryDropped)
+                                    : new TaskNotFound(q.TaskId)),
             ListTasks q => List(state, q, limits),
-            GetStats => Stats(state),
+            ListAgents => Agents(state),
+            GetStats => Stats(state, now),
             GetState q => Validation.Id("ownerId", q.OwnerId) as IOrchestratorReply
                           ?? Validation.Id("key", q.Key) as IOrchestratorReply
                           ?? (state.Documents.TryGetValue(new DocumentKey(q.OwnerId, q.Key), out var doc)
                               ? new StateDocument(doc.OwnerId, doc.Key, doc.Json, doc.Version, doc.SavedAt)
-                              : new StateNotFound(q.OwnerId, q.Key) as IOrchestratorReply),
+                              : new StateNotFound(q.OwnerId, q.Key)),
             _ => throw new ArgumentException($"Unknown query {query.GetType().Name}", nameof(query)),
         };
 
-    private static Decision DecideDefine(OrchestratorState state, DefineTask command, DateTimeOffset now)
+    private static Decision DecideDefine(OrchestratorState state, DefineTask command, DecisionContext context)
     {
+        var policy = context.Policy;
         var invalid = Validation.Id("taskId", command.TaskId)
-                      ?? Validation.Text("agent", command.Agent)
+                      ?? (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
                       ?? Validation.Text("taskFile", command.TaskFile)
-                      ?? Validation.Priority(command.Priority, out _);
+                      ?? Validation.Priority(command.Priority, out _)
+                      ?? (command.MaxAttempts is { } max && (max < 1 || max > policy.MaxAttemptsLimit)
+                          ? Validation.Reject("maxAttempts", max.ToString(), $"must be between 1 and {policy.MaxAttemptsLimit}")
+                          : null)
+                      ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
+                      ?? Validation.By("by", command.By)
+                      ?? ValidateDependencyIds(command.DependsOn, policy);
         if (invalid is not null) return Decision.Answer(invalid);
         Validation.Priority(command.Priority, out var priority);
+        var dependsOn = (command.DependsOn ?? []).Distinct(StringComparer.Ordinal).ToImmutableArray();
 
         if (state.Tasks.TryGetValue(command.TaskId, out var existing))
         {
-            return existing.HasDefinition(command.Agent, command.TaskFile, priority)
+            var same = existing.HasDefinition(command.Agent, command.TaskFile, priority)
+                       && existing.DependsOn.ToHashSet(StringComparer.Ordinal).SetEquals(dependsOn)
+                       && (command.MaxAttempts is null || command.MaxAttempts == existing.MaxAttempts)
+                       && existing.Payload == command.Payload;
+            return same
                 ? Decision.Answer(new TaskDefinitionAccepted(existing.ToView(), AlreadyDefined: true))
                 : Decision.Answer(new TaskDefinitionConflict(command.TaskId, existing.ToView()));
         }
 
-        var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, now);
-        var view = new TaskView(defined.TaskId, defined.Agent, defined.TaskFile, defined.Priority, TaskState.Ready, now);
-        return Decision.Persist(defined, new TaskDefinitionAccepted(view, AlreadyDefined: false));
+        foreach (var dependency in dependsOn)
+        {
+            if (dependency == command.TaskId)
+                return Decision.Answer(Validation.Reject("dependsOn", dependency,
+                    $"would make a cycle ({command.TaskId} -> {command.TaskId}): a task cannot depend on itself"));
+            if (!state.Tasks.TryGetValue(dependency, out var required))
+                return Decision.Answer(Validation.Reject("dependsOn", dependency,
+                    "is not a defined task; define the tasks it depends on first (so that no cycle can form)"));
+            if (required.Status is TaskState.Dead or TaskState.Cancelled)
+                return Decision.Answer(Validation.Reject("dependsOn", dependency,
+                    $"is {ProtocolNames.Of(required.Status)}, so a task that depends on it could never run"));
+        }
+
+        var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, context.Now,
+            dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By);
+        return Respond(state, [defined], after => new TaskDefinitionAccepted(after.Tasks[defined.TaskId].ToView(), AlreadyDefined: false));
     }
+
+    private static CommandRejected? ValidateDependencyIds(IReadOnlyList<string>? dependsOn, LifecyclePolicy policy)
+    {
+        if (dependsOn is null) return null;
+        // Every entry counts towards the limit (repeats too), so the work done here stays bounded.
+        if (dependsOn.Count > policy.MaxDependencies)
+            return Validation.Reject("dependsOn", $"{dependsOn.Count} ids", $"lists too many tasks; at most {policy.MaxDependencies} are allowed");
+        return dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
+    }
+
+    private static OrchestratorState ApplyDefined(OrchestratorState state, TaskDefined e)
+    {
+        var dependsOn = (e.DependsOn ?? []).ToImmutableArray();
+        var status = AllComplete(state, dependsOn) ? TaskState.Ready : TaskState.Pending;
+        var task = new TaskRecord(e.TaskId, e.Agent, e.TaskFile, e.Priority, status, e.DefinedAt, state.NextOrdinal)
+        {
+            DependsOn = dependsOn,
+            MaxAttempts = e.MaxAttempts ?? TaskDefined.DefaultMaxAttempts,
+            Payload = e.Payload,
+            DefinedBy = e.By,
+            UpdatedAt = e.DefinedAt,
+            ReadySeq = status == TaskState.Ready ? state.NextReadySeq : 0,
+        };
+        task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, e.By, null,
+            dependsOn.IsEmpty ? null : $"waits for {string.Join(", ", dependsOn)}"));
+        return state.Put(task) with
+        {
+            NextOrdinal = state.NextOrdinal + 1,
+            NextReadySeq = status == TaskState.Ready ? state.NextReadySeq + 1 : state.NextReadySeq,
+        };
+    }
+
+    private static bool AllComplete(OrchestratorState state, IEnumerable<string> dependsOn) =>
+        dependsOn.All(d => state.Tasks.TryGetValue(d, out var t) && t.Status == TaskState.Completed);
 
     private static Decision DecideSave(OrchestratorState state, SaveState command, DateTimeOffset now, DomainLimits limits)
     {
@@ -105,6 +213,10 @@ public static class OrchestratorDomain
         var saved = new StateSavedEvent(command.OwnerId, command.Key, command.Json, current + 1, now);
         return Decision.Persist(saved, new StateSaved(command.OwnerId, command.Key, saved.Version));
     }
+
+    // The reply describes the state after the events, so it is built from that state.
+    private static Decision Respond(OrchestratorState state, IReadOnlyList<IOrchestratorEvent> events, Func<OrchestratorState, IOrchestratorReply> reply) =>
+        new(events, reply(ApplyAll(state, events)));
 
     private static IOrchestratorReply List(OrchestratorState state, ListTasks query, DomainLimits limits)
     {
@@ -139,15 +251,31 @@ public static class OrchestratorDomain
         return new TaskPage(page, matching.Count, query.Offset, query.Limit);
     }
 
-    private static StatsReport Stats(OrchestratorState state)
+    private static AgentList Agents(OrchestratorState state)
+    {
+        var held = state.Tasks.Values
+            .Where(t => t is { Status: TaskState.Claimed, Claim: not null })
+            .GroupBy(t => t.Claim!.Agent, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        return new AgentList(state.Agents.Values
+            .OrderBy(a => a.Agent, StringComparer.Ordinal)
+            .Select(a => new AgentView(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen, held.GetValueOrDefault(a.Agent)))
+            .ToList());
+    }
+
+    private static StatsReport Stats(OrchestratorState state, DateTimeOffset now)
     {
         var byStatus = Enum.GetValues<TaskState>().ToDictionary(ProtocolNames.Of, _ => 0);
         var byPriority = Enum.GetValues<TaskPriority>().ToDictionary(ProtocolNames.Of, _ => 0);
+        DateTimeOffset? oldestReady = null;
         foreach (var task in state.Tasks.Values)
         {
             byStatus[ProtocolNames.Of(task.Status)]++;
             byPriority[ProtocolNames.Of(task.Priority)]++;
+            if (task.Status == TaskState.Ready && (oldestReady is null || task.UpdatedAt < oldestReady))
+                oldestReady = task.UpdatedAt;
         }
-        return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0);
+        return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0,
+            state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null);
     }
 }

@@ -1,10 +1,14 @@
 using System.Collections.Immutable;
 using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Actors.Domain;
 
-/// <summary>A task as the domain holds it. <see cref="Ordinal"/> is its place in definition order.</summary>
+/// <summary>
+/// A task as the domain holds it. <see cref="Ordinal"/> is its place in definition order. Equality
+/// compares the lists by their items.
+/// </summary>
 public sealed record TaskRecord(
     string TaskId,
     string Agent,
@@ -14,14 +18,97 @@ public sealed record TaskRecord(
     DateTimeOffset DefinedAt,
     long Ordinal)
 {
+    /// <summary>The newest history entries kept per task.</summary>
+    public const int HistoryLimit = 200;
+
+    /// <summary>Tasks that must be COMPLETED first.</summary>
+    public ImmutableArray<string> DependsOn { get; init; } = [];
+
+    /// <summary>Claims it gets in a round before it is DEAD.</summary>
+    public int MaxAttempts { get; init; } = TaskDefined.DefaultMaxAttempts;
+
+    /// <summary>JSON handed to the claiming agent.</summary>
+    public string? Payload { get; init; }
+
+    /// <summary>Who defined it, when known.</summary>
+    public string? DefinedBy { get; init; }
+
+    /// <summary>Claims in this round.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>The current claim while CLAIMED.</summary>
+    public ClaimInfo? Claim { get; init; }
+
+    /// <summary>While FAILED: when it becomes READY again.</summary>
+    public DateTimeOffset? RetryAt { get; init; }
+
+    /// <summary>The result once COMPLETED.</summary>
+    public string? Result { get; init; }
+
+    /// <summary>Why it last failed, died or was cancelled.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>While DEAD because of a dependency: that dependency.</summary>
+    public string? KilledBy { get; init; }
+
+    /// <summary>The time of its last transition (for a READY task: since when it waits).</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Its place in the READY queue while READY.</summary>
+    public long ReadySeq { get; init; }
+
+    /// <summary>The claim that ended last, to tell an idempotent repeat from a stale message.</summary>
+    public ClaimInfo? LastClaim { get; init; }
+
+    /// <summary>How <see cref="LastClaim"/> ended: COMPLETED, FAILED, EXPIRED or CANCELLED.</summary>
+    public string? LastClaimOutcome { get; init; }
+
+    /// <summary>The newest <see cref="HistoryLimit"/> transitions, oldest first.</summary>
+    public ImmutableList<TaskHistoryEntry> History { get; init; } = [];
+
+    /// <summary>Older transitions dropped from <see cref="History"/>.</summary>
+    public int HistoryDropped { get; init; }
+
     /// <summary>The protocol's view of this task.</summary>
-    public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt);
+    public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt,
+        DependsOn, MaxAttempts, Attempts, Claim, RetryAt, Reason, UpdatedAt);
 
     /// <summary>True when the definition (agent, file, priority) is the same as the given one.</summary>
     public bool HasDefinition(string agent, string taskFile, TaskPriority priority) =>
         string.Equals(Agent, agent, StringComparison.Ordinal)
         && string.Equals(TaskFile, taskFile, StringComparison.Ordinal)
         && Priority == priority;
+
+    /// <summary>When the orchestrator must act on this task by itself (lease end, retry), if ever.</summary>
+    public DateTimeOffset? Deadline => Status switch
+    {
+        TaskState.Claimed => Claim?.LeaseUntil,
+        TaskState.Failed => RetryAt,
+        _ => null,
+    };
+
+    /// <summary>True for COMPLETED, DEAD and CANCELLED.</summary>
+    public bool IsFinished => Status is TaskState.Completed or TaskState.Dead or TaskState.Cancelled;
+
+    /// <summary>This record with one more history entry, keeping the newest <see cref="HistoryLimit"/>.</summary>
+    public TaskRecord WithHistory(TaskHistoryEntry entry) =>
+        History.Count < HistoryLimit
+            ? this with { History = History.Add(entry) }
+            : this with { History = History.RemoveAt(0).Add(entry), HistoryDropped = HistoryDropped + 1 };
+
+    /// <inheritdoc />
+    public bool Equals(TaskRecord? other) =>
+        other is not null
+        && TaskId == other.TaskId && Agent == other.Agent && TaskFile == other.TaskFile && Priority == other.Priority
+        && Status == other.Status && DefinedAt == other.DefinedAt && Ordinal == other.Ordinal
+        && DependsOn.SequenceEqual(other.DependsOn) && MaxAttempts == other.MaxAttempts && Payload == other.Payload
+        && DefinedBy == other.DefinedBy && Attempts == other.Attempts && Claim == other.Claim && RetryAt == other.RetryAt
+        && Result == other.Result && Reason == other.Reason && KilledBy == other.KilledBy && UpdatedAt == other.UpdatedAt
+        && ReadySeq == other.ReadySeq && LastClaim == other.LastClaim && LastClaimOutcome == other.LastClaimOutcome
+        && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, UpdatedAt);
 }
 
 /// <summary>The key of a saved document.</summary>
@@ -30,18 +117,120 @@ public readonly record struct DocumentKey(string OwnerId, string Key);
 /// <summary>A saved document at its current version.</summary>
 public sealed record DocumentRecord(string OwnerId, string Key, string Json, long Version, DateTimeOffset SavedAt);
 
+/// <summary>An agent: registered with capabilities, or only seen claiming.</summary>
+public sealed record AgentRecord(string Agent, ImmutableArray<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen)
+{
+    /// <inheritdoc />
+    public bool Equals(AgentRecord? other) =>
+        other is not null && Agent == other.Agent && Capabilities.SequenceEqual(other.Capabilities)
+        && Registered == other.Registered && RegisteredAt == other.RegisteredAt && LastSeen == other.LastSeen;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Agent, Registered, LastSeen);
+}
+
+/// <summary>A READY task's place in its agent's queue: priority first, then arrival.</summary>
+public readonly record struct ReadyEntry(TaskPriority Priority, long Seq, string TaskId) : IComparable<ReadyEntry>
+{
+    /// <inheritdoc />
+    public int CompareTo(ReadyEntry other)
+    {
+        var byPriority = Priority.CompareTo(other.Priority);
+        if (byPriority != 0) return byPriority;
+        var bySeq = Seq.CompareTo(other.Seq);
+        // Sequence numbers are unique in a consistent state; the id keeps two entries apart in any case.
+        return bySeq != 0 ? bySeq : string.CompareOrdinal(TaskId, other.TaskId);
+    }
+}
+
+/// <summary>A time at which the orchestrator acts on a task by itself.</summary>
+public readonly record struct Deadline(DateTimeOffset At, string TaskId) : IComparable<Deadline>
+{
+    /// <inheritdoc />
+    public int CompareTo(Deadline other)
+    {
+        var byTime = At.CompareTo(other.At);
+        return byTime != 0 ? byTime : string.CompareOrdinal(TaskId, other.TaskId);
+    }
+}
+
 /// <summary>
 /// The whole state of one state manager. Immutable: every change is an event passed to
-/// <see cref="OrchestratorDomain.Apply"/>, which returns the next state.
+/// <see cref="OrchestratorDomain.Apply"/>, which returns the next state. Tasks change only through
+/// <see cref="Put"/>, which keeps the indexes (READY queues, deadlines, dependants) in step.
 /// </summary>
 public sealed record OrchestratorState(
     ImmutableDictionary<string, TaskRecord> Tasks,
     ImmutableDictionary<DocumentKey, DocumentRecord> Documents,
     long NextOrdinal)
 {
+    /// <summary>Known agents by name.</summary>
+    public ImmutableDictionary<string, AgentRecord> Agents { get; init; } = ImmutableDictionary.Create<string, AgentRecord>(StringComparer.Ordinal);
+
+    /// <summary>The number of the next claim id.</summary>
+    public long NextClaim { get; init; } = 1;
+
+    /// <summary>The next place in the READY queues.</summary>
+    public long NextReadySeq { get; init; }
+
+    /// <summary>READY tasks per agent they are defined for (<c>*</c> included), in claim order.</summary>
+    public ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>> Ready { get; private init; } =
+        ImmutableDictionary.Create<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
+
+    /// <summary>Lease ends and retry times, earliest first.</summary>
+    public ImmutableSortedSet<Deadline> Deadlines { get; private init; } = ImmutableSortedSet<Deadline>.Empty;
+
+    /// <summary>For each task, the tasks that depend on it, in definition order.</summary>
+    public ImmutableDictionary<string, ImmutableList<string>> Dependants { get; private init; } =
+        ImmutableDictionary.Create<string, ImmutableList<string>>(StringComparer.Ordinal);
+
     /// <summary>No tasks, no documents.</summary>
     public static OrchestratorState Empty { get; } = new(
         ImmutableDictionary.Create<string, TaskRecord>(StringComparer.Ordinal),
         ImmutableDictionary<DocumentKey, DocumentRecord>.Empty,
         0);
+
+    /// <summary>The earliest time the orchestrator must act on its own, if any.</summary>
+    public DateTimeOffset? NextDeadline => Deadlines.Count == 0 ? null : Deadlines.Min.At;
+
+    /// <summary>The tasks that depend on <paramref name="taskId"/>.</summary>
+    public ImmutableList<string> DependantsOf(string taskId) =>
+        Dependants.TryGetValue(taskId, out var list) ? list : [];
+
+    /// <summary>The READY task the agent would get now: its own queue's head or the <c>*</c> queue's, whichever comes first.</summary>
+    public ReadyEntry? NextReadyFor(string agent)
+    {
+        ReadyEntry? own = Ready.TryGetValue(agent, out var mine) && mine.Count > 0 ? mine.Min : null;
+        ReadyEntry? any = Ready.TryGetValue(ProtocolNames.AnyAgent, out var shared) && shared.Count > 0 ? shared.Min : null;
+        if (own is null) return any;
+        if (any is null) return own;
+        return own.Value.CompareTo(any.Value) <= 0 ? own : any;
+    }
+
+    /// <summary>This state with <paramref name="task"/> stored, the indexes updated for the change.</summary>
+    public OrchestratorState Put(TaskRecord task)
+    {
+        Tasks.TryGetValue(task.TaskId, out var before);
+        var ready = Ready;
+        if (before is { Status: TaskState.Ready })
+            ready = ready.SetItem(before.Agent, ready[before.Agent].Remove(new ReadyEntry(before.Priority, before.ReadySeq, before.TaskId)));
+        if (task.Status == TaskState.Ready)
+        {
+            var queue = ready.TryGetValue(task.Agent, out var q) ? q : ImmutableSortedSet<ReadyEntry>.Empty;
+            ready = ready.SetItem(task.Agent, queue.Add(new ReadyEntry(task.Priority, task.ReadySeq, task.TaskId)));
+        }
+
+        var deadlines = Deadlines;
+        if (before?.Deadline is { } old) deadlines = deadlines.Remove(new Deadline(old, before.TaskId));
+        if (task.Deadline is { } next) deadlines = deadlines.Add(new Deadline(next, task.TaskId));
+
+        var dependants = Dependants;
+        if (before is null)
+        {
+            foreach (var dependency in task.DependsOn)
+                dependants = dependants.SetItem(dependency, (dependants.TryGetValue(dependency, out var list) ? list : []).Add(task.TaskId));
+        }
+
+        return this with { Tasks = Tasks.SetItem(task.TaskId, task), Ready = ready, Deadlines = deadlines, Dependants = dependants };
+    }
 }

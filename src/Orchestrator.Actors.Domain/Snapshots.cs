@@ -1,39 +1,112 @@
 using System.Collections.Immutable;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
 
 namespace Orchestrator.Actors.Domain;
 
-/// <summary>Turns the state into its snapshot and back.</summary>
+/// <summary>Turns the state into its snapshot and back, and upcasts older snapshot formats.</summary>
 public static class Snapshots
 {
     /// <summary>The snapshot of <paramref name="state"/>, tasks in definition order.</summary>
-    public static OrchestratorSnapshotV1 ToSnapshot(OrchestratorState state) => new(
-        OrchestratorSnapshotV1.Version,
-        state.Tasks.Values.OrderBy(t => t.Ordinal)
-            .Select(t => new TaskDefined(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.DefinedAt))
-            .ToList(),
+    public static OrchestratorSnapshotV2 ToSnapshot(OrchestratorState state) => new(
+        OrchestratorSnapshotV2.Version,
+        state.NextOrdinal,
+        state.NextClaim,
+        state.NextReadySeq,
+        state.Tasks.Values.OrderBy(t => t.Ordinal).Select(t => new TaskSnapshotV2(
+            t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal, t.DependsOn, t.MaxAttempts, t.Payload,
+            t.DefinedBy, t.Attempts, t.Claim, t.RetryAt, t.Result, t.Reason, t.KilledBy, t.UpdatedAt, t.ReadySeq, t.LastClaim,
+            t.LastClaimOutcome, t.History, t.HistoryDropped)).ToList(),
         state.Documents.Values.OrderBy(d => d.OwnerId, StringComparer.Ordinal).ThenBy(d => d.Key, StringComparer.Ordinal)
             .Select(d => new StateSavedEvent(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt))
+            .ToList(),
+        state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal)
+            .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen))
             .ToList());
 
-    /// <summary>The state a snapshot holds.</summary>
-    /// <exception cref="ArgumentException">The snapshot's format version is not one this build reads.</exception>
-    public static OrchestratorState FromSnapshot(OrchestratorSnapshotV1 snapshot)
+    /// <summary>The state a v2 snapshot holds.</summary>
+    /// <exception cref="ArgumentException">The snapshot's format version is not 2, or it contradicts itself.</exception>
+    public static OrchestratorState FromSnapshot(OrchestratorSnapshotV2 snapshot)
     {
-        if (snapshot.FormatVersion != OrchestratorSnapshotV1.Version)
-            throw new ArgumentException($"snapshot.v1 carries format version {snapshot.FormatVersion}", nameof(snapshot));
+        if (snapshot.FormatVersion != OrchestratorSnapshotV2.Version)
+            throw new ArgumentException($"snapshot.v2 carries format version {snapshot.FormatVersion}", nameof(snapshot));
 
-        var tasks = ImmutableDictionary.CreateBuilder<string, TaskRecord>(StringComparer.Ordinal);
-        long ordinal = 0;
-        foreach (var t in snapshot.Tasks)
-            tasks[t.TaskId] = new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, TaskState.Ready, t.DefinedAt, ordinal++);
+        var state = OrchestratorState.Empty with
+        {
+            NextOrdinal = snapshot.NextOrdinal,
+            NextClaim = snapshot.NextClaim,
+            NextReadySeq = snapshot.NextReadySeq,
+        };
+        // In definition order, so that each task's dependants are listed in definition order too.
+        foreach (var t in snapshot.Tasks.OrderBy(t => t.Ordinal))
+        {
+            if (state.Tasks.ContainsKey(t.TaskId))
+                throw new ArgumentException($"snapshot.v2 lists task '{t.TaskId}' twice", nameof(snapshot));
+            if (t.Status == TaskState.Claimed && t.Claim is null)
+                throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' CLAIMED without a claim", nameof(snapshot));
+            if (t.Status == TaskState.Failed && t.RetryAt is null)
+                throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' FAILED without a retry time", nameof(snapshot));
+            state = state.Put(new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
+            {
+                DependsOn = [.. t.DependsOn],
+                MaxAttempts = t.MaxAttempts,
+                Payload = t.Payload,
+                DefinedBy = t.DefinedBy,
+                Attempts = t.Attempts,
+                Claim = t.Claim,
+                RetryAt = t.RetryAt,
+                Result = t.Result,
+                Reason = t.Reason,
+                KilledBy = t.KilledBy,
+                UpdatedAt = t.UpdatedAt,
+                ReadySeq = t.ReadySeq,
+                LastClaim = t.LastClaim,
+                LastClaimOutcome = t.LastClaimOutcome,
+                History = [.. t.History],
+                HistoryDropped = t.HistoryDropped,
+            });
+        }
+
+        // A dependency the snapshot does not hold would fail the first completion of its dependant's
+        // other dependencies; such a snapshot is unreadable, not loadable.
+        foreach (var task in state.Tasks.Values)
+        {
+            if (task.DependsOn.FirstOrDefault(d => !state.Tasks.ContainsKey(d)) is { } missing)
+                throw new ArgumentException($"snapshot.v2 has task '{task.TaskId}' depending on '{missing}', which it does not hold", nameof(snapshot));
+        }
 
         var documents = ImmutableDictionary.CreateBuilder<DocumentKey, DocumentRecord>();
         foreach (var d in snapshot.Documents)
             documents[new DocumentKey(d.OwnerId, d.Key)] = new DocumentRecord(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt);
+        var agents = ImmutableDictionary.CreateBuilder<string, AgentRecord>(StringComparer.Ordinal);
+        foreach (var a in snapshot.Agents)
+            agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen);
 
-        return new OrchestratorState(tasks.ToImmutable(), documents.ToImmutable(), ordinal);
+        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable() };
+    }
+
+    /// <summary>The state a v1 snapshot (written before the task lifecycle) holds, through <see cref="Upcast"/>.</summary>
+    /// <exception cref="ArgumentException">The snapshot's format version is not 1.</exception>
+    public static OrchestratorState FromSnapshot(OrchestratorSnapshotV1 snapshot) => FromSnapshot(Upcast(snapshot));
+
+    /// <summary>
+    /// A v1 snapshot in the v2 format: the state that replaying its tasks' <c>task-defined.v1</c> events
+    /// gives. Every v1 task is READY (v1 had no lifecycle), in definition order, with
+    /// <see cref="TaskDefined.DefaultMaxAttempts"/> attempts and its definition as its only history.
+    /// </summary>
+    /// <exception cref="ArgumentException">The snapshot's format version is not 1.</exception>
+    public static OrchestratorSnapshotV2 Upcast(OrchestratorSnapshotV1 snapshot)
+    {
+        if (snapshot.FormatVersion != OrchestratorSnapshotV1.Version)
+            throw new ArgumentException($"snapshot.v1 carries format version {snapshot.FormatVersion}", nameof(snapshot));
+
+        var tasks = snapshot.Tasks.Select((t, i) => new TaskSnapshotV2(
+            t.TaskId, t.Agent, t.TaskFile, t.Priority, TaskState.Ready, t.DefinedAt, i, [], TaskDefined.DefaultMaxAttempts,
+            Payload: null, DefinedBy: null, Attempts: 0, Claim: null, RetryAt: null, Result: null, Reason: null, KilledBy: null,
+            UpdatedAt: t.DefinedAt, ReadySeq: i, LastClaim: null, LastClaimOutcome: null,
+            History: [new TaskHistoryEntry("task-defined", null, TaskState.Ready, t.DefinedAt, null)], HistoryDropped: 0)).ToList();
+        return new OrchestratorSnapshotV2(OrchestratorSnapshotV2.Version, tasks.Count, 1, tasks.Count, tasks, snapshot.Documents, []);
     }
 }

@@ -41,6 +41,35 @@ public static class Validation
         return Utf8ByteCount(value) is null ? Reject(field, value, InvalidUnicode) : null;
     }
 
+    /// <summary>
+    /// An agent's name: free text, not <c>*</c> (which only a definition may name, for any agent), and
+    /// not a name the history uses for causes that are not agents (<c>orchestrator</c>, <c>operator</c>).
+    /// </summary>
+    public static CommandRejected? AgentName(string field, string? value) =>
+        Text(field, value)
+        ?? (value == ProtocolNames.AnyAgent
+            ? Reject(field, value, "must name one agent; '*' (any agent) is only for task definitions")
+            : null)
+        ?? (value is Causes.Orchestrator or Causes.Operator
+            ? Reject(field, value, "is reserved: the history uses it for transitions no agent caused")
+            : null);
+
+    /// <summary>Optional free text (null is fine).</summary>
+    public static CommandRejected? OptionalText(string field, string? value) => value is null ? null : Text(field, value);
+
+    /// <summary>Who caused a change, for the history: optional free text, not <c>orchestrator</c> (the state manager's own timers).</summary>
+    public static CommandRejected? By(string field, string? value) =>
+        OptionalText(field, value)
+        ?? (value == Causes.Orchestrator
+            ? Reject(field, value, "is reserved for the state manager's own transitions (lease expiry, retries)")
+            : null);
+
+    /// <summary>An optional lease duration within the policy's bounds.</summary>
+    public static CommandRejected? Lease(string field, TimeSpan? lease, LifecyclePolicy policy) =>
+        lease is { } l && (l < policy.ShortestLease || l > policy.LongestLease)
+            ? Reject(field, l.ToString(), $"must be between {policy.ShortestLease} and {policy.LongestLease}")
+            : null;
+
     /// <summary>A priority name, case-insensitive; null or empty means MEDIUM.</summary>
     public static CommandRejected? Priority(string? value, out TaskPriority priority)
     {

@@ -138,16 +138,21 @@ public sealed class ApplyAndSnapshotSpecs
     }
 
     [Fact]
-    public void Snapshot_carries_format_version_1_and_tasks_in_definition_order()
+    public void Snapshot_carries_format_version_2_and_tasks_in_definition_order()
     {
         var (state, _) = Run(History);
 
         var snapshot = Snapshots.ToSnapshot(state);
 
-        Assert.Equal(1, snapshot.FormatVersion);
-        Assert.Equal(OrchestratorSnapshotV1.Version, snapshot.FormatVersion);
+        Assert.Equal(2, snapshot.FormatVersion);
+        Assert.Equal(OrchestratorSnapshotV2.Version, snapshot.FormatVersion);
         Assert.Equal(["zeta", "alpha", "mid"], snapshot.Tasks.Select(t => t.TaskId));
+        Assert.Equal([0L, 1L, 2L], snapshot.Tasks.Select(t => t.Ordinal));
+        Assert.Equal(3, snapshot.NextOrdinal);
+        Assert.Equal(3, snapshot.NextReadySeq);
+        Assert.Equal(1, snapshot.NextClaim);
         Assert.Equal(2, snapshot.Documents.Count);
+        Assert.Empty(snapshot.Agents);
     }
 
     [Fact]
@@ -169,7 +174,8 @@ public sealed class ApplyAndSnapshotSpecs
 
     [Theory]
     [InlineData(0)]
-    [InlineData(2)]
+    [InlineData(1)]
+    [InlineData(3)]
     [InlineData(-1)]
     public void Snapshot_of_another_format_version_is_refused(int formatVersion)
     {

@@ -20,9 +20,10 @@ public sealed class DefineTaskSpecs
         // When a task is defined with a lower-case priority
         var decision = Decide(state, new DefineTask("t-1", "agent-a", "tasks/t-1.md", "high"), T0);
 
-        // Then exactly one TaskDefined is to be journaled, priority parsed to HIGH
+        // Then exactly one TaskDefined is to be journaled, priority parsed to HIGH, with no dependencies,
+        // the policy's attempts resolved into the event, and no payload
         var defined = Assert.IsType<TaskDefined>(Assert.Single(decision.Events));
-        Assert.Equal(new TaskDefined("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, T0), defined);
+        AssertEvents([defined], new TaskDefined("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, T0, [], LifecyclePolicy.Default.DefaultMaxAttempts));
         Assert.False(decision.IsReadOnly);
     }
 
@@ -33,7 +34,7 @@ public sealed class DefineTaskSpecs
 
         var accepted = Assert.IsType<TaskDefinitionAccepted>(decision.Reply);
         Assert.False(accepted.AlreadyDefined);
-        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Low, TaskState.Ready, T0), accepted.Task);
+        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Low, TaskState.Ready, T0, [], MaxAttempts: 3, UpdatedAt: T0), accepted.Task);
     }
 
     [Fact]
@@ -45,11 +46,20 @@ public sealed class DefineTaskSpecs
         // When it is applied
         var state = OrchestratorDomain.Apply(OrchestratorState.Empty, defined);
 
-        // Then the task is READY, defined at the event's time, first in definition order
+        // Then the task is READY, defined (and last updated) at the event's time, first in definition
+        // order and first in the READY queue, with the definition as its history; an event without
+        // MaxAttempts (as written before the lifecycle) gets the default attempts
         var task = Assert.Single(state.Tasks.Values);
-        Assert.Equal(new TaskRecord("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, TaskState.Ready, T2, 0), task);
+        Assert.Equal(new TaskRecord("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, TaskState.Ready, T2, 0)
+        {
+            MaxAttempts = TaskDefined.DefaultMaxAttempts,
+            UpdatedAt = T2,
+            ReadySeq = 0,
+            History = [new TaskHistoryEntry("task-defined", null, TaskState.Ready, T2, null)],
+        }, task);
         Assert.Equal(1, state.NextOrdinal);
-        Assert.Equal(new TaskFound(new TaskView("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, TaskState.Ready, T2)),
+        Assert.Equal(1, state.NextReadySeq);
+        Assert.Equal(new TaskFound(new TaskView("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, TaskState.Ready, T2, [], 3, UpdatedAt: T2)),
             Ask(state, new GetTask("t-1")));
     }
 
@@ -68,7 +78,7 @@ public sealed class DefineTaskSpecs
         Assert.Empty(decision.Events);
         var accepted = Assert.IsType<TaskDefinitionAccepted>(decision.Reply);
         Assert.True(accepted.AlreadyDefined);
-        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t.md", TaskPriority.High, TaskState.Ready, T0), accepted.Task);
+        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t.md", TaskPriority.High, TaskState.Ready, T0, [], 3, UpdatedAt: T0), accepted.Task);
     }
 
     [Theory]
@@ -136,7 +146,7 @@ public sealed class DefineTaskSpecs
         Assert.Empty(decision.Events);
         var conflict = Assert.IsType<TaskDefinitionConflict>(decision.Reply);
         Assert.Equal("t-1", conflict.TaskId);
-        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t.md", TaskPriority.High, TaskState.Ready, T0), conflict.Existing);
+        Assert.Equal(new TaskView("t-1", "agent-a", "tasks/t.md", TaskPriority.High, TaskState.Ready, T0, [], 3, UpdatedAt: T0), conflict.Existing);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
+using System.Text.Json;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Serialization;
 
 namespace Orchestrator.Actors.Domain.Tests;
 
@@ -15,9 +17,17 @@ internal static class DomainSpecKit
     public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DateTimeOffset? at = null, DomainLimits? limits = null) =>
         OrchestratorDomain.Decide(state, command, at ?? T0, limits ?? DomainLimits.Default);
 
+    /// <summary>When: the domain decides <paramref name="command"/> in <paramref name="context"/> (policy, jitter, time).</summary>
+    public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
+        OrchestratorDomain.Decide(state, command, context);
+
+    /// <summary>A decision context: <see cref="T0"/>, default limits and policy, no jitter unless given.</summary>
+    public static DecisionContext Context(DateTimeOffset? at = null, LifecyclePolicy? policy = null, Func<double>? random = null, DomainLimits? limits = null) =>
+        new(at ?? T0, limits ?? DomainLimits.Default, policy ?? LifecyclePolicy.Default, random ?? DecisionContext.NoJitter);
+
     /// <summary>When: the domain answers <paramref name="query"/> on <paramref name="state"/>.</summary>
     public static IOrchestratorReply Ask(OrchestratorState state, IStateManagerQuery query, DomainLimits? limits = null) =>
-        OrchestratorDomain.Answer(state, query, limits ?? DomainLimits.Default);
+        OrchestratorDomain.Answer(state, query, limits ?? DomainLimits.Default, T0);
 
     /// <summary>Given: the state after each command was decided and its events applied, a minute apart.</summary>
     public static OrchestratorState Given(params IStateManagerCommand[] commands) => Given(OrchestratorState.Empty, commands);
@@ -53,7 +63,43 @@ internal static class DomainSpecKit
         return rejected;
     }
 
-    /// <summary>Then: two states hold the same tasks (with the same ordinals), the same documents and the same next ordinal.</summary>
+    /// <summary>Then: the transition was refused naming the task's current state, and nothing is to be journaled.</summary>
+    public static TransitionRejected AssertTransitionRejected(Decision decision, string taskId, TaskState status, string action)
+    {
+        Assert.Empty(decision.Events);
+        var rejected = Assert.IsType<TransitionRejected>(decision.Reply);
+        Assert.Equal((taskId, status, action), (rejected.TaskId, rejected.Status, rejected.Action));
+        Assert.Contains(ProtocolNames.Of(status), rejected.Message);
+        return rejected;
+    }
+
+    /// <summary>Then: the message was refused as coming from a claim that is not current, naming the task's state; nothing is to be journaled.</summary>
+    public static StaleClaim AssertStale(Decision decision, string taskId, string agent, string? claimId, TaskState status)
+    {
+        Assert.Empty(decision.Events);
+        var stale = Assert.IsType<StaleClaim>(decision.Reply);
+        Assert.Equal((taskId, agent, claimId, status), (stale.TaskId, stale.Agent, stale.ClaimId, stale.Status));
+        Assert.Contains(ProtocolNames.Of(status), stale.Message);
+        return stale;
+    }
+
+    /// <summary>
+    /// Then: the events are these, in this order. Compared as their journaled JSON with their type,
+    /// since events carrying lists (DependsOn, Capabilities) compare those by reference.
+    /// </summary>
+    public static void AssertEvents(IEnumerable<Protocol.IOrchestratorEvent> actual, params Protocol.IOrchestratorEvent[] expected) =>
+        Assert.Equal(expected.Select(Json).ToList(), actual.Select(Json).ToList());
+
+    /// <summary>A message as its type name and journaled JSON (domain-only replies, which never travel, as their record text).</summary>
+    public static string Json(object message) =>
+        OrchestratorJsonContext.Default.GetTypeInfo(message.GetType()) is { } info
+            ? message.GetType().Name + " " + JsonSerializer.Serialize(message, info)
+            : message.ToString()!;
+
+    /// <summary>
+    /// Then: two states are the same: tasks (with ordinals, claims, histories), documents, agents,
+    /// counters, and the indexes (READY queues, deadlines, dependants), which decide what happens next.
+    /// </summary>
     public static void AssertSameState(OrchestratorState expected, OrchestratorState actual)
     {
         Assert.Equal(
@@ -62,9 +108,31 @@ internal static class DomainSpecKit
         Assert.Equal(
             expected.Documents.OrderBy(d => d.Key.OwnerId, StringComparer.Ordinal).ThenBy(d => d.Key.Key, StringComparer.Ordinal).ToList(),
             actual.Documents.OrderBy(d => d.Key.OwnerId, StringComparer.Ordinal).ThenBy(d => d.Key.Key, StringComparer.Ordinal).ToList());
+        Assert.Equal(
+            expected.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList(),
+            actual.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList());
         Assert.Equal(expected.NextOrdinal, actual.NextOrdinal);
+        Assert.Equal(expected.NextClaim, actual.NextClaim);
+        Assert.Equal(expected.NextReadySeq, actual.NextReadySeq);
+        Assert.Equal(ReadyQueues(expected), ReadyQueues(actual));
+        Assert.Equal(expected.Deadlines.ToList(), actual.Deadlines.ToList());
+        Assert.Equal(expected.NextDeadline, actual.NextDeadline);
+        Assert.Equal(Dependants(expected), Dependants(actual));
     }
+
+    // Queues that emptied may linger as empty sets; they hold nothing, so they do not count.
+    private static List<string> ReadyQueues(OrchestratorState state) =>
+        state.Ready.Where(q => q.Value.Count > 0).OrderBy(q => q.Key, StringComparer.Ordinal)
+            .Select(q => $"{q.Key}: {string.Join(", ", q.Value)}").ToList();
+
+    private static List<string> Dependants(OrchestratorState state) =>
+        state.Dependants.Where(d => d.Value.Count > 0).OrderBy(d => d.Key, StringComparer.Ordinal)
+            .Select(d => $"{d.Key} <- {string.Join(", ", d.Value)}").ToList();
 
     public static DefineTask Define(string id, string agent = "agent-a", string file = "tasks/t.md", string? priority = null) =>
         new(id, agent, file, priority);
+
+    /// <summary>A definition for the lifecycle specs: dependencies, attempts and payload as named arguments.</summary>
+    public static DefineTask Task(string id, string agent = "agent-a", string? priority = null, string[]? dependsOn = null, int? maxAttempts = null, string? payload = null) =>
+        new(id, agent, $"tasks/{id}.md", priority, dependsOn, maxAttempts, payload);
 }

@@ -26,7 +26,7 @@ public sealed class QuerySpecs
     {
         var reply = Ask(FiveTasks, new GetTask("mid"));
 
-        Assert.Equal(new TaskFound(new TaskView("mid", "agent-a", "tasks/mid.md", TaskPriority.High, TaskState.Ready, T2)), reply);
+        Assert.Equal(new TaskFound(new TaskView("mid", "agent-a", "tasks/mid.md", TaskPriority.High, TaskState.Ready, T2, [], 3, UpdatedAt: T2)), reply);
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class QuerySpecs
     {
         var page = Assert.IsType<TaskPage>(Ask(FiveTasks, new ListTasks(Agent: "agent-b")));
 
-        Assert.Equal(new TaskView("alpha", "agent-b", "tasks/alpha.md", TaskPriority.Low, TaskState.Ready, T1), Assert.Single(page.Tasks));
+        Assert.Equal(new TaskView("alpha", "agent-b", "tasks/alpha.md", TaskPriority.Low, TaskState.Ready, T1, [], 3, UpdatedAt: T1), Assert.Single(page.Tasks));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Tests.Support;
 
 namespace Orchestrator.Actors.Tests;
@@ -21,6 +22,102 @@ public sealed class SettingsSpecs
         Assert.False(settings.DeleteEventsOnSnapshot);
         Assert.Equal(1024 * 1024, settings.Limits.MaxDocumentBytes);
         Assert.True(settings.MinBackoff < settings.MaxBackoff);
+    }
+
+    [Fact]
+    public void The_lifecycle_settings_are_the_values_of_the_shipped_hocon_conf()
+    {
+        // Read from the file itself, so that changing a default there needs no change here.
+        var shipped = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, OrchestratorConfig.FileName)))
+            .GetConfig("orchestrator.lifecycle");
+
+        var lifecycle = OrchestratorSettings.FromConfig(OrchestratorConfig.Load()).Lifecycle;
+
+        Assert.Equal(shipped.GetInt("max-attempts"), lifecycle.DefaultMaxAttempts);
+        Assert.Equal(shipped.GetInt("max-attempts-limit"), lifecycle.MaxAttemptsLimit);
+        Assert.Equal(shipped.GetTimeSpan("lease"), lifecycle.DefaultLease);
+        Assert.Equal(shipped.GetTimeSpan("min-lease"), lifecycle.MinLease);
+        Assert.Equal(shipped.GetTimeSpan("max-lease"), lifecycle.MaxLease);
+        Assert.Equal(shipped.GetTimeSpan("retry.base"), lifecycle.RetryBase);
+        Assert.Equal(shipped.GetTimeSpan("retry.cap"), lifecycle.RetryCap);
+        Assert.Equal(shipped.GetDouble("retry.jitter"), lifecycle.RetryJitter);
+        Assert.Equal(shipped.GetInt("max-dependencies"), lifecycle.MaxDependencies);
+        Assert.Equal(shipped.GetTimeSpan("agent-seen-resolution"), lifecycle.AgentSeenResolution);
+        // And they are a working policy: the default lease lies within its bounds, the cap above the base.
+        Assert.InRange(lifecycle.Lease, lifecycle.ShortestLease, lifecycle.LongestLease);
+        Assert.True(lifecycle.FirstRetryDelay <= lifecycle.LongestRetryDelay);
+        Assert.InRange(lifecycle.DefaultMaxAttempts, 1, lifecycle.MaxAttemptsLimit);
+    }
+
+    [Fact]
+    public void Every_lifecycle_key_sets_its_own_field()
+    {
+        // Every value differs from the shipped one and from the others, so a key read into the wrong field shows.
+        var config = ConfigurationFactory.ParseString("""
+            orchestrator.lifecycle {
+              max-attempts = 7
+              max-attempts-limit = 70
+              lease = 42s
+              min-lease = 2s
+              max-lease = 2h
+              retry { base = 3s, cap = 9m, jitter = 0.5 }
+              max-dependencies = 11
+              agent-seen-resolution = 4s
+            }
+            orchestrator.max-batch-events = 77
+            """).WithFallback(OrchestratorConfig.Load());
+
+        var lifecycle = OrchestratorSettings.FromConfig(config).Lifecycle;
+
+        Assert.Equal(
+            new LifecyclePolicy(
+                DefaultMaxAttempts: 7,
+                MaxAttemptsLimit: 70,
+                DefaultLease: TimeSpan.FromSeconds(42),
+                MinLease: TimeSpan.FromSeconds(2),
+                MaxLease: TimeSpan.FromHours(2),
+                RetryBase: TimeSpan.FromSeconds(3),
+                RetryCap: TimeSpan.FromMinutes(9),
+                RetryJitter: 0.5,
+                MaxDependencies: 11,
+                AgentSeenResolution: TimeSpan.FromSeconds(4),
+                MaxDeadlinesPerDecision: 77),
+            lifecycle);
+    }
+
+    [Theory]
+    [InlineData("orchestrator.lifecycle.max-attempts = 0", "orchestrator.lifecycle.max-attempts = '0'")]
+    [InlineData("orchestrator.lifecycle { max-attempts-limit = 5, max-attempts = 6 }", "orchestrator.lifecycle.max-attempts = '6'")]
+    [InlineData("orchestrator.lifecycle.max-attempts = three", "orchestrator.lifecycle.max-attempts = 'three'")]
+    [InlineData("orchestrator.lifecycle.max-attempts-limit = 0", "orchestrator.lifecycle.max-attempts-limit = '0'")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 5s }", "orchestrator.lifecycle.lease = '5s'")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 2m }", "orchestrator.lifecycle.lease = '2m'")]
+    [InlineData("orchestrator.lifecycle { min-lease = 10s, max-lease = 5s }", "orchestrator.lifecycle.max-lease = '5s'")]
+    [InlineData("orchestrator.lifecycle.retry { base = 10s, cap = 5s }", "orchestrator.lifecycle.retry.cap = '5s'")]
+    [InlineData("orchestrator.lifecycle.retry.jitter = -0.1", "orchestrator.lifecycle.retry.jitter = '-0.1'")]
+    [InlineData("orchestrator.lifecycle.retry.jitter = lots", "orchestrator.lifecycle.retry.jitter = 'lots'")]
+    [InlineData("orchestrator.lifecycle.lease = soon", "orchestrator.lifecycle.lease = 'soon'")]
+    [InlineData("orchestrator.lifecycle.min-lease = 0s", "orchestrator.lifecycle.min-lease = '0s'")]
+    [InlineData("orchestrator.lifecycle.retry.base = later", "orchestrator.lifecycle.retry.base = 'later'")]
+    [InlineData("orchestrator.lifecycle.agent-seen-resolution = never", "orchestrator.lifecycle.agent-seen-resolution = 'never'")]
+    [InlineData("orchestrator.lifecycle.max-dependencies = -1", "orchestrator.lifecycle.max-dependencies = '-1'")]
+    [InlineData("orchestrator.lifecycle { max-lease = 400d, lease = 300d }", "orchestrator.lifecycle.max-lease = '400d'")]
+    [InlineData("orchestrator.lifecycle.retry.cap = 1000d", "orchestrator.lifecycle.retry.cap = '1000d'")]
+    [InlineData("orchestrator.subscriptions.max-filters = 0", "orchestrator.subscriptions.max-filters = '0'")]
+    public void A_bad_lifecycle_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
+    {
+        var error = SettingsErrorFor(setting);
+
+        Assert.Contains(expectedInMessage, error.Message);
+    }
+
+    [Fact]
+    public void A_lease_outside_its_bounds_names_both_bounds()
+    {
+        var error = SettingsErrorFor("orchestrator.lifecycle { min-lease = 10s, max-lease = 1m, lease = 2m }");
+
+        Assert.Contains("min-lease ('10s')", error.Message);
+        Assert.Contains("max-lease ('1m')", error.Message);
     }
 
     [Fact]
@@ -59,7 +156,8 @@ public sealed class SettingsSpecs
     {
         var error = SettingsErrorFor("orchestrator.supervision { min-backoff = 10s, max-backoff = 1s }");
 
-        Assert.Contains("max-backoff", error.Message);
+        // Both values as the operator wrote them.
+        Assert.Contains("orchestrator.supervision.max-backoff = '1s' is below min-backoff = '10s'", error.Message);
     }
 
     [Fact]

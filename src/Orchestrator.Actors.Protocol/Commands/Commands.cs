@@ -2,12 +2,28 @@ namespace Orchestrator.Actors.Protocol.Commands;
 
 /// <summary>
 /// Defines a task. Idempotent: repeating an identical definition succeeds without a second event.
+/// The task is READY at once, or PENDING until every task it depends on is COMPLETED.
 /// </summary>
 /// <param name="TaskId">1-200 characters of ASCII letters, digits and <c>._:/-</c>.</param>
 /// <param name="Agent">The agent that should do the task, or <c>*</c> for any agent.</param>
 /// <param name="TaskFile">Where the task's instructions live (non-empty, at most 1,000 characters).</param>
 /// <param name="Priority">CRITICAL, HIGH, MEDIUM or LOW, case-insensitive; MEDIUM when null or empty.</param>
-public sealed record DefineTask(string TaskId, string Agent, string TaskFile, string? Priority = null) : IStateManagerCommand;
+/// <param name="DependsOn">
+/// Ids of tasks that must be COMPLETED first. They must already be defined (so a cycle can only be a
+/// task naming itself, which is rejected) and must not be DEAD or CANCELLED. Repeated ids count once.
+/// </param>
+/// <param name="MaxAttempts">How many claims the task gets before it is DEAD (1 to <c>orchestrator.lifecycle.max-attempts-limit</c>, 1,000 by default); <c>orchestrator.lifecycle.max-attempts</c> when null.</param>
+/// <param name="Payload">Optional JSON handed to the agent that claims the task, size-limited like SaveState.</param>
+/// <param name="By">Who defines it, for the history.</param>
+public sealed record DefineTask(
+    string TaskId,
+    string Agent,
+    string TaskFile,
+    string? Priority = null,
+    IReadOnlyList<string>? DependsOn = null,
+    int? MaxAttempts = null,
+    string? Payload = null,
+    string? By = null) : IStateManagerCommand;
 
 /// <summary>
 /// Saves an agent's own JSON document under (owner, key). Each save increments the document's version.

@@ -1,12 +1,33 @@
 namespace Orchestrator.Actors.Protocol.Events;
 
-/// <summary>A task was defined. Journaled as <c>task-defined.v1</c>.</summary>
+/// <summary>
+/// A task was defined. Journaled as <c>task-defined.v1</c>. The fields after
+/// <paramref name="DefinedAt"/> came with the task lifecycle; events written before it lack them and
+/// read as no dependencies, <see cref="DefaultMaxAttempts"/> attempts, no payload.
+/// </summary>
+/// <param name="MaxAttempts">Resolved at definition (never null in events written since the lifecycle).</param>
+/// <param name="Agent">The agent.</param>
+/// <param name="By">Who caused it.</param>
+/// <param name="DefinedAt">When it was defined.</param>
+/// <param name="DependsOn">Tasks that must be COMPLETED first.</param>
+/// <param name="Payload">JSON handed to the claiming agent.</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="TaskFile">Where the task's instructions live.</param>
+/// <param name="TaskId">The task.</param>
 public sealed record TaskDefined(
     string TaskId,
     string Agent,
     string TaskFile,
     TaskPriority Priority,
-    DateTimeOffset DefinedAt) : IOrchestratorEvent;
+    DateTimeOffset DefinedAt,
+    IReadOnlyList<string>? DependsOn = null,
+    int? MaxAttempts = null,
+    string? Payload = null,
+    string? By = null) : IOrchestratorEvent
+{
+    /// <summary>The attempts of a task whose event predates the lifecycle.</summary>
+    public const int DefaultMaxAttempts = 3;
+}
 
 /// <summary>A document was saved at a new version. Journaled as <c>state-saved.v1</c>.</summary>
 public sealed record StateSavedEvent(

@@ -23,3 +23,16 @@ public sealed record GetStats : IStateManagerQuery
 
 /// <summary>Reads a saved document. Replies <see cref="Replies.StateDocument"/> or <see cref="Replies.StateNotFound"/>.</summary>
 public sealed record GetState(string OwnerId, string Key) : IStateManagerQuery;
+
+/// <summary>
+/// The transitions of one task in order, each with its time and who caused it. Replies
+/// <see cref="Replies.TaskHistory"/> or <see cref="Replies.TaskNotFound"/>.
+/// </summary>
+public sealed record GetTaskHistory(string TaskId) : IStateManagerQuery;
+
+/// <summary>Every agent known to the state manager: registered, or seen claiming. Replies <see cref="Replies.AgentList"/>.</summary>
+public sealed record ListAgents : IStateManagerQuery
+{
+    /// <summary>The single instance.</summary>
+    public static readonly ListAgents Instance = new();
+}

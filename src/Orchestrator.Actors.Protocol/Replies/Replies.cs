@@ -46,8 +46,8 @@ public sealed record StateDocument(string OwnerId, string Key, string Json, long
 /// <summary>No document is saved under (owner, key).</summary>
 public sealed record StateNotFound(string OwnerId, string Key) : IOrchestratorReply;
 
-/// <summary>The task.</summary>
-public sealed record TaskFound(TaskView Task) : IOrchestratorReply;
+/// <summary>The task, with its payload and, once COMPLETED, its result.</summary>
+public sealed record TaskFound(TaskView Task, string? Payload = null, string? Result = null) : IOrchestratorReply;
 
 /// <summary>No task has this id.</summary>
 public sealed record TaskNotFound(string TaskId) : IOrchestratorReply;
@@ -66,13 +66,17 @@ public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, int Total, int Offs
 /// <param name="StateDocuments">Documents saved with SaveState.</param>
 /// <param name="EventsJournaled">The sequence number of the last journaled event.</param>
 /// <param name="LastSnapshotSequenceNr">The sequence number of the newest snapshot, 0 when there is none.</param>
+/// <param name="Agents">Agents known (registered or seen claiming).</param>
+/// <param name="OldestReadyAge">How long the task that has been READY longest has waited; null when none is READY.</param>
 public sealed record StatsReport(
     int Tasks,
     IReadOnlyDictionary<string, int> ByStatus,
     IReadOnlyDictionary<string, int> ByPriority,
     int StateDocuments,
     long EventsJournaled,
-    long LastSnapshotSequenceNr) : IOrchestratorReply;
+    long LastSnapshotSequenceNr,
+    int Agents = 0,
+    TimeSpan? OldestReadyAge = null) : IOrchestratorReply;
 
 /// <summary>
 /// The state manager could not take the request now (restarting, shutting down, or a journal write
@@ -92,3 +96,57 @@ public sealed record ShutdownComplete : IOrchestratorReply
     /// <summary>The single instance.</summary>
     public static readonly ShutdownComplete Instance = new();
 }
+
+/// <summary>The agent now holds a claim on the task. Heartbeat before <paramref name="LeaseUntil"/> to keep it.</summary>
+/// <param name="Task">The task, now CLAIMED.</param>
+/// <param name="ClaimId">Pass it with Heartbeat, CompleteTask and FailTask.</param>
+/// <param name="LeaseUntil">When the claim lapses without a heartbeat.</param>
+/// <param name="Payload">The payload the task was defined with.</param>
+public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset LeaseUntil, string? Payload) : IOrchestratorReply;
+
+/// <summary>No task defined for the agent or for any agent is READY.</summary>
+public sealed record NoTaskReady(string Agent) : IOrchestratorReply;
+
+/// <summary>The heartbeat extended the lease.</summary>
+public sealed record LeaseRenewed(string TaskId, string ClaimId, DateTimeOffset LeaseUntil) : IOrchestratorReply;
+
+/// <summary>The task after a completion, failure, cancellation or requeue (journaled, or an identical repeat).</summary>
+public sealed record TaskUpdated(TaskView Task) : IOrchestratorReply;
+
+/// <summary>
+/// The task is not in a state that allows the action; nothing was written. Names the current state.
+/// </summary>
+/// <param name="Action">heartbeat, complete, fail, cancel or requeue.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Status">The task's current status.</param>
+/// <param name="TaskId">The task.</param>
+public sealed record TransitionRejected(string TaskId, TaskState Status, string Action, string Reason) : IOrchestratorReply
+{
+    /// <summary>One line for people.</summary>
+    [JsonIgnore]
+    public string Message => $"cannot {Action} task '{TaskId}': it is {ProtocolNames.Of(Status)}; {Reason}";
+}
+
+/// <summary>
+/// The message came from a claim that is no longer current (its lease expired, the task was
+/// cancelled, or it was claimed again); nothing was written. Names the current state.
+/// </summary>
+public sealed record StaleClaim(string TaskId, string Agent, string? ClaimId, TaskState Status, string Reason) : IOrchestratorReply
+{
+    /// <summary>One line for people.</summary>
+    [JsonIgnore]
+    public string Message =>
+        $"stale claim{(ClaimId is null ? "" : $" '{ClaimId}'")} of agent '{Agent}' on task '{TaskId}' (now {ProtocolNames.Of(Status)}): {Reason}";
+}
+
+/// <summary>The agent is registered.</summary>
+public sealed record AgentRegistrationAccepted(AgentView Agent) : IOrchestratorReply;
+
+/// <summary>The transitions of a task, oldest first.</summary>
+/// <param name="Dropped">Older entries dropped to bound memory (only the newest 200 are kept).</param>
+/// <param name="Entries">The transitions, oldest first.</param>
+/// <param name="TaskId">The task.</param>
+public sealed record TaskHistory(string TaskId, IReadOnlyList<TaskHistoryEntry> Entries, int Dropped) : IOrchestratorReply;
+
+/// <summary>Every known agent, by name.</summary>
+public sealed record AgentList(IReadOnlyList<AgentView> Agents) : IOrchestratorReply;

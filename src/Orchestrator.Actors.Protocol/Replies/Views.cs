@@ -1,10 +1,91 @@
 namespace Orchestrator.Actors.Protocol.Replies;
 
-/// <summary>A task as the state manager reports it.</summary>
+/// <summary>A task as the state manager reports it. Equality compares <see cref="DependsOn"/> by its items.</summary>
+/// <param name="DependsOn">Tasks that must be COMPLETED before this one is READY.</param>
+/// <param name="MaxAttempts">Claims it gets before it is DEAD.</param>
+/// <param name="Attempts">Claims it has had in this round (a requeue starts a new round).</param>
+/// <param name="Claim">The current claim while CLAIMED.</param>
+/// <param name="RetryAt">While FAILED: when it becomes READY again.</param>
+/// <param name="Reason">Why it last failed, died or was cancelled.</param>
+/// <param name="UpdatedAt">The time of its last transition.</param>
+/// <param name="Agent">The agent.</param>
+/// <param name="DefinedAt">When it was defined.</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="Status">The task's current status.</param>
+/// <param name="TaskFile">Where the task's instructions live.</param>
+/// <param name="TaskId">The task.</param>
 public sealed record TaskView(
     string TaskId,
     string Agent,
     string TaskFile,
     TaskPriority Priority,
     TaskState Status,
-    DateTimeOffset DefinedAt);
+    DateTimeOffset DefinedAt,
+    IReadOnlyList<string>? DependsOn = null,
+    int MaxAttempts = 0,
+    int Attempts = 0,
+    ClaimInfo? Claim = null,
+    DateTimeOffset? RetryAt = null,
+    string? Reason = null,
+    DateTimeOffset? UpdatedAt = null)
+{
+    /// <inheritdoc />
+    public bool Equals(TaskView? other) =>
+        other is not null
+        && TaskId == other.TaskId && Agent == other.Agent && TaskFile == other.TaskFile
+        && Priority == other.Priority && Status == other.Status && DefinedAt == other.DefinedAt
+        && (DependsOn ?? []).SequenceEqual(other.DependsOn ?? [])
+        && MaxAttempts == other.MaxAttempts && Attempts == other.Attempts && Claim == other.Claim
+        && RetryAt == other.RetryAt && Reason == other.Reason && UpdatedAt == other.UpdatedAt;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, Claim, UpdatedAt);
+}
+
+/// <summary>A claim on a task: who holds it, which attempt it is, and until when its lease runs.</summary>
+/// <param name="ClaimId">Unique across the state manager; messages about the task must carry it to be told from an older claim.</param>
+/// <param name="LeaseDuration">How far each heartbeat extends the lease.</param>
+/// <param name="Agent">The agent.</param>
+/// <param name="Attempt">The attempt this claim is.</param>
+/// <param name="ClaimedAt">When it was claimed.</param>
+/// <param name="LeaseUntil">When the lease runs out without a heartbeat.</param>
+public sealed record ClaimInfo(string ClaimId, string Agent, int Attempt, DateTimeOffset ClaimedAt, TimeSpan LeaseDuration, DateTimeOffset LeaseUntil);
+
+/// <summary>One transition in a task's history.</summary>
+/// <param name="Event">The journaled event's name without its version (<c>task-claimed</c>, <c>lease-expired</c>, …).</param>
+/// <param name="From">The status before (null for the definition).</param>
+/// <param name="To">The status after.</param>
+/// <param name="At">When it happened.</param>
+/// <param name="By">The agent that caused it, <c>orchestrator</c> for timers, the operator for cancel and requeue; null when not known (a DefineTask without <c>By</c>, or an event written before the lifecycle).</param>
+/// <param name="ClaimId">The claim involved, if any.</param>
+/// <param name="Detail">The failure reason, the dependency that died, and the like.</param>
+public sealed record TaskHistoryEntry(string Event, TaskState? From, TaskState To, DateTimeOffset At, string? By, string? ClaimId = null, string? Detail = null);
+
+/// <summary>An agent as the state manager knows it.</summary>
+/// <param name="Registered">False for an agent only seen claiming, never registered.</param>
+/// <param name="LastSeen">Its last journaled action: registration, claim, heartbeat, completion, failure, or an empty claim.</param>
+/// <param name="ClaimsHeld">Tasks it holds a claim on now.</param>
+/// <param name="Agent">The agent.</param>
+/// <param name="Capabilities">What the agent can do.</param>
+/// <param name="RegisteredAt">When it registered.</param>
+public sealed record AgentView(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen, int ClaimsHeld)
+{
+    /// <inheritdoc />
+    public bool Equals(AgentView? other) =>
+        other is not null && Agent == other.Agent && Capabilities.SequenceEqual(other.Capabilities)
+        && Registered == other.Registered && RegisteredAt == other.RegisteredAt && LastSeen == other.LastSeen
+        && ClaimsHeld == other.ClaimsHeld;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Agent, Registered, LastSeen, ClaimsHeld);
+}
+
+/// <summary>Names used in histories for causes that are not agents.</summary>
+public static class Causes
+{
+    /// <summary>The state manager itself (lease expiry, retry timers).</summary>
+    public const string Orchestrator = "orchestrator";
+
+    /// <summary>The default for CancelTask and RequeueDeadTask without <c>By</c>.</summary>
+    public const string Operator = "operator";
+}

@@ -4,6 +4,7 @@ using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
+using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.Protocol.Serialization;
 
@@ -37,4 +38,40 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(StateSavedEvent))]
 [JsonSerializable(typeof(EventsDeleted))]
 [JsonSerializable(typeof(OrchestratorSnapshotV1))]
+[JsonSerializable(typeof(ClaimTask))]
+[JsonSerializable(typeof(Heartbeat))]
+[JsonSerializable(typeof(CompleteTask))]
+[JsonSerializable(typeof(FailTask))]
+[JsonSerializable(typeof(CancelTask))]
+[JsonSerializable(typeof(RequeueDeadTask))]
+[JsonSerializable(typeof(RegisterAgent))]
+[JsonSerializable(typeof(GetTaskHistory))]
+[JsonSerializable(typeof(ListAgents))]
+[JsonSerializable(typeof(TaskAssigned))]
+[JsonSerializable(typeof(NoTaskReady))]
+[JsonSerializable(typeof(Replies.LeaseRenewed), TypeInfoPropertyName = "LeaseRenewedReply")]
+[JsonSerializable(typeof(TaskUpdated))]
+[JsonSerializable(typeof(TransitionRejected))]
+[JsonSerializable(typeof(StaleClaim))]
+[JsonSerializable(typeof(AgentRegistrationAccepted))]
+[JsonSerializable(typeof(TaskHistory))]
+[JsonSerializable(typeof(AgentList))]
+[JsonSerializable(typeof(SubscribeToTasks))]
+[JsonSerializable(typeof(UnsubscribeFromTasks))]
+[JsonSerializable(typeof(SubscribedToTasks))]
+[JsonSerializable(typeof(UnsubscribedFromTasks))]
+[JsonSerializable(typeof(TaskTransitioned))]
+[JsonSerializable(typeof(TaskClaimed))]
+[JsonSerializable(typeof(Events.LeaseRenewed), TypeInfoPropertyName = "LeaseRenewedEvent")]
+[JsonSerializable(typeof(TaskCompleted))]
+[JsonSerializable(typeof(TaskFailed))]
+[JsonSerializable(typeof(LeaseExpired))]
+[JsonSerializable(typeof(RetryDue))]
+[JsonSerializable(typeof(DependenciesMet))]
+[JsonSerializable(typeof(TaskKilled))]
+[JsonSerializable(typeof(TaskCancelled))]
+[JsonSerializable(typeof(TaskRequeued))]
+[JsonSerializable(typeof(AgentRegistered))]
+[JsonSerializable(typeof(AgentSeen))]
+[JsonSerializable(typeof(OrchestratorSnapshotV2))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;

@@ -9,6 +9,7 @@ using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
+using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.Protocol.Serialization;
 
@@ -50,10 +51,47 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("task-defined.v1", typeof(TaskDefined), Json.TaskDefined),
         ("state-saved.v1", typeof(StateSavedEvent), Json.StateSavedEvent),
         ("events-deleted.v1", typeof(EventsDeleted), Json.EventsDeleted),
-        (SnapshotV1Manifest, typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
+        ("claim-task.v1", typeof(ClaimTask), Json.ClaimTask),
+        ("heartbeat.v1", typeof(Heartbeat), Json.Heartbeat),
+        ("complete-task.v1", typeof(CompleteTask), Json.CompleteTask),
+        ("fail-task.v1", typeof(FailTask), Json.FailTask),
+        ("cancel-task.v1", typeof(CancelTask), Json.CancelTask),
+        ("requeue-dead-task.v1", typeof(RequeueDeadTask), Json.RequeueDeadTask),
+        ("register-agent.v1", typeof(RegisterAgent), Json.RegisterAgent),
+        ("get-task-history.v1", typeof(GetTaskHistory), Json.GetTaskHistory),
+        ("list-agents.v1", typeof(ListAgents), Json.ListAgents),
+        ("task-assigned.v1", typeof(TaskAssigned), Json.TaskAssigned),
+        ("no-task-ready.v1", typeof(NoTaskReady), Json.NoTaskReady),
+        ("lease-renewed-reply.v1", typeof(Replies.LeaseRenewed), Json.LeaseRenewedReply),
+        ("task-updated.v1", typeof(TaskUpdated), Json.TaskUpdated),
+        ("transition-rejected.v1", typeof(TransitionRejected), Json.TransitionRejected),
+        ("stale-claim.v1", typeof(StaleClaim), Json.StaleClaim),
+        ("agent-registration-accepted.v1", typeof(AgentRegistrationAccepted), Json.AgentRegistrationAccepted),
+        ("task-history.v1", typeof(TaskHistory), Json.TaskHistory),
+        ("agent-list.v1", typeof(AgentList), Json.AgentList),
+        ("subscribe-to-tasks.v1", typeof(SubscribeToTasks), Json.SubscribeToTasks),
+        ("unsubscribe-from-tasks.v1", typeof(UnsubscribeFromTasks), Json.UnsubscribeFromTasks),
+        ("subscribed-to-tasks.v1", typeof(SubscribedToTasks), Json.SubscribedToTasks),
+        ("unsubscribed-from-tasks.v1", typeof(UnsubscribedFromTasks), Json.UnsubscribedFromTasks),
+        ("task-transitioned.v1", typeof(TaskTransitioned), Json.TaskTransitioned),
+        ("task-claimed.v1", typeof(TaskClaimed), Json.TaskClaimed),
+        ("lease-renewed.v1", typeof(Events.LeaseRenewed), Json.LeaseRenewedEvent),
+        ("task-completed.v1", typeof(TaskCompleted), Json.TaskCompleted),
+        ("task-failed.v1", typeof(TaskFailed), Json.TaskFailed),
+        ("lease-expired.v1", typeof(LeaseExpired), Json.LeaseExpired),
+        ("retry-due.v1", typeof(RetryDue), Json.RetryDue),
+        ("dependencies-met.v1", typeof(DependenciesMet), Json.DependenciesMet),
+        ("task-killed.v1", typeof(TaskKilled), Json.TaskKilled),
+        ("task-cancelled.v1", typeof(TaskCancelled), Json.TaskCancelled),
+        ("task-requeued.v1", typeof(TaskRequeued), Json.TaskRequeued),
+        ("agent-registered.v1", typeof(AgentRegistered), Json.AgentRegistered),
+        ("agent-seen.v1", typeof(AgentSeen), Json.AgentSeen),
+        // Read only: snapshots written before the lifecycle, upcast when loaded.
+        ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
+        (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),
     ];
 
-    private const string SnapshotV1Manifest = "snapshot.v1";
+    private const string SnapshotManifest = "snapshot.v2";
 
     private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
         Registrations.ToFrozenDictionary(r => r.Type, r => (r.Manifest, r.Info));
@@ -74,11 +112,11 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerId;
 
     /// <inheritdoc />
-    public override string Manifest(object o) => o is ISnapshotSource ? SnapshotV1Manifest : Lookup(o).Manifest;
+    public override string Manifest(object o) => o is ISnapshotSource ? SnapshotManifest : Lookup(o).Manifest;
 
     /// <inheritdoc />
     public override byte[] ToBinary(object obj) => obj is ISnapshotSource source
-        ? JsonSerializer.SerializeToUtf8Bytes(source.ToSnapshot(), Json.OrchestratorSnapshotV1)
+        ? JsonSerializer.SerializeToUtf8Bytes(source.ToSnapshot(), Json.OrchestratorSnapshotV2)
         : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info);
 
     /// <inheritdoc />

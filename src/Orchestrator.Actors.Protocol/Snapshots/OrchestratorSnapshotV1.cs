@@ -3,7 +3,7 @@ using Orchestrator.Actors.Protocol.Events;
 namespace Orchestrator.Actors.Protocol.Snapshots;
 
 /// <summary>
-/// The whole state as readable JSON (manifest <c>snapshot.v1</c>). Tasks are listed in definition order.
+/// The whole state as readable JSON (manifest <c>snapshot.v1</c>), written before the task lifecycle. It is read, never written: it loads through an upcast to <see cref="OrchestratorSnapshotV2"/>. Tasks are listed in definition order.
 /// </summary>
 /// <param name="FormatVersion">Always 1 for this record; a later format gets a new record and an upcast.</param>
 /// <param name="Tasks">Every task, in definition order.</param>
@@ -26,11 +26,11 @@ public sealed record UnreadableSnapshot(string Manifest, string Reason) : IOrche
 
 /// <summary>
 /// A snapshot handed to the snapshot store as the live (immutable) state: it becomes
-/// <see cref="OrchestratorSnapshotV1"/> JSON only when the store serializes it, on the store's
+/// <see cref="OrchestratorSnapshotV2"/> JSON only when the store serializes it, on the store's
 /// thread, so a large snapshot does not hold up the state manager's commands.
 /// </summary>
 public interface ISnapshotSource : IOrchestratorSnapshot
 {
     /// <summary>The snapshot record to serialize.</summary>
-    OrchestratorSnapshotV1 ToSnapshot();
+    OrchestratorSnapshotV2 ToSnapshot();
 }

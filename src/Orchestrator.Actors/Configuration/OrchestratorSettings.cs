@@ -19,7 +19,9 @@ public sealed record OrchestratorSettings(
     TimeSpan MaxBackoff,
     double RandomFactor,
     int HoldMaxMessages,
-    TimeSpan HoldTimeout)
+    TimeSpan HoldTimeout,
+    LifecyclePolicy Lifecycle,
+    int MaxSubscriptionFilters)
 {
     /// <summary>The absolute path of the SQLite database.</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
@@ -39,7 +41,7 @@ public sealed record OrchestratorSettings(
         var maxBackoff = reader.Duration("supervision.max-backoff", TimeSpan.FromMilliseconds(1));
         if (maxBackoff < minBackoff)
             throw new ConfigurationException(
-                $"orchestrator.supervision.max-backoff = {maxBackoff} is below min-backoff = {minBackoff}");
+                $"orchestrator.supervision.max-backoff = {reader.Quoted("supervision.max-backoff")} is below min-backoff = {reader.Quoted("supervision.min-backoff")}");
 
         var kept = reader.Int("snapshots.keep", 1, 100);
         var deleteEvents = reader.Bool("snapshots.delete-events");
@@ -48,6 +50,7 @@ public sealed record OrchestratorSettings(
                 $"orchestrator.snapshots.delete-events = on needs orchestrator.snapshots.keep >= 2 (it is {kept}): " +
                 "with a single snapshot and no events behind it, one unreadable snapshot would lose the state");
 
+        var maxBatchEvents = reader.Int("max-batch-events", 1, 100_000);
         var namespaceName = reader.Text("namespace");
         if (Validation.Id("namespace", namespaceName) is { } invalid)
             throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
@@ -63,7 +66,7 @@ public sealed record OrchestratorSettings(
             SnapshotEvery: reader.Int("snapshots.every", 1, int.MaxValue),
             SnapshotsKept: kept,
             DeleteEventsOnSnapshot: deleteEvents,
-            MaxBatchEvents: reader.Int("max-batch-events", 1, 100_000),
+            MaxBatchEvents: maxBatchEvents,
             Limits: new DomainLimits(
                 MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),
                 MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000)),
@@ -71,7 +74,39 @@ public sealed record OrchestratorSettings(
             MaxBackoff: maxBackoff,
             RandomFactor: reader.Double("supervision.random-factor", 0, 10),
             HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
-            HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)));
+            HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)),
+            Lifecycle: ReadLifecycle(reader) with { MaxDeadlinesPerDecision = maxBatchEvents },
+            MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000));
+    }
+
+    private static LifecyclePolicy ReadLifecycle(Reader reader)
+    {
+        var minLease = reader.Duration("lifecycle.min-lease", TimeSpan.FromMilliseconds(1));
+        var maxLease = reader.Duration("lifecycle.max-lease", TimeSpan.FromMilliseconds(1));
+        if (maxLease < minLease)
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.max-lease = {reader.Quoted("lifecycle.max-lease")} is below min-lease = {reader.Quoted("lifecycle.min-lease")}");
+        var lease = reader.Duration("lifecycle.lease", TimeSpan.FromMilliseconds(1));
+        if (lease < minLease || lease > maxLease)
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.lease = {reader.Quoted("lifecycle.lease")} is outside min-lease ({reader.Quoted("lifecycle.min-lease")}) .. max-lease ({reader.Quoted("lifecycle.max-lease")})");
+        var retryBase = reader.Duration("lifecycle.retry.base", TimeSpan.FromMilliseconds(1));
+        var retryCap = reader.Duration("lifecycle.retry.cap", TimeSpan.FromMilliseconds(1));
+        if (retryCap < retryBase)
+            throw new ConfigurationException(
+                $"orchestrator.lifecycle.retry.cap = {reader.Quoted("lifecycle.retry.cap")} is below retry.base = {reader.Quoted("lifecycle.retry.base")}");
+        var maxAttemptsLimit = reader.Int("lifecycle.max-attempts-limit", 1, 1_000_000);
+        return new LifecyclePolicy(
+            DefaultMaxAttempts: reader.Int("lifecycle.max-attempts", 1, maxAttemptsLimit),
+            MaxAttemptsLimit: maxAttemptsLimit,
+            DefaultLease: lease,
+            MinLease: minLease,
+            MaxLease: maxLease,
+            RetryBase: retryBase,
+            RetryCap: retryCap,
+            RetryJitter: reader.Double("lifecycle.retry.jitter", 0, 10),
+            MaxDependencies: reader.Int("lifecycle.max-dependencies", 0, 100_000),
+            AgentSeenResolution: reader.Duration("lifecycle.agent-seen-resolution", TimeSpan.Zero));
     }
 
     private sealed class Reader(Config config)
@@ -115,6 +150,9 @@ public sealed record OrchestratorSettings(
             };
         }
 
+        // A year bounds every duration: a lease or a retry time must stay a representable date.
+        private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
+
         public TimeSpan Duration(string key, TimeSpan min)
         {
             var value = Raw(key);
@@ -127,6 +165,7 @@ public sealed record OrchestratorSettings(
             {
                 throw Bad(key, value, "must be a duration such as 500ms, 30s or 2m");
             }
+            if (duration > LongestDuration) throw Bad(key, value, $"must be at most {LongestDuration.TotalDays:0} days");
             return duration < min ? throw Bad(key, value, $"must be at least {min}") : duration;
         }
 
@@ -147,6 +186,9 @@ public sealed record OrchestratorSettings(
         }
 
         private string? Raw(string key) => config.HasPath(key) ? config.GetString(key) : null;
+
+        /// <summary>The value as the operator wrote it, quoted, for errors that relate two keys.</summary>
+        public string Quoted(string key) => $"'{Raw(key)}'";
 
         private static ConfigurationException Bad(string key, string? value, string reason) =>
             new(value is null

@@ -8,6 +8,7 @@ using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
+using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.StateManager;
 
@@ -15,9 +16,11 @@ namespace Orchestrator.Actors.StateManager;
 /// The single writer of one namespace's task state. It only sequences: decide with the pure domain,
 /// persist, apply in the callback, reply once the journal confirmed. Commands that arrive while a
 /// write is in flight are decided against the confirmed state plus what is pending and written
-/// together in the next batch (group commit, sized by what is waiting, no timer).
+/// together in the next batch (group commit, sized by what is waiting, no timer). One timer
+/// tracks the earliest deadline in the state (a lease end or a retry time); when it fires, what is
+/// due goes through the same decide-persist-apply path as a command.
 /// </summary>
-public sealed class StateManagerActor : UntypedPersistentActor
+public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 {
     private readonly OrchestratorSettings _settings;
     private readonly IActorRef _gateway;
@@ -45,6 +48,8 @@ public sealed class StateManagerActor : UntypedPersistentActor
     private readonly SortedSet<long> _snapshots = [];
     private long? _recoveredFromSnapshot;
     private IActorRef? _shutdownRequester;
+    private List<TaskTransitioned> _notices = [];
+    private readonly Func<double> _random = Random.Shared.NextDouble;
 
     /// <summary>Creates the actor. Use <see cref="Props"/>.</summary>
     public StateManagerActor(OrchestratorSettings settings, IActorRef gateway, RecoveryHints hints, TimeProvider clock)
@@ -72,11 +77,14 @@ public sealed class StateManagerActor : UntypedPersistentActor
     private bool IsWriting => _inFlight.Count > 0;
 
     /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
     protected override void OnRecover(object message)
     {
         switch (message)
         {
-            case SnapshotOffer { Snapshot: OrchestratorSnapshotV1 or ISnapshotSource } offer:
+            case SnapshotOffer { Snapshot: OrchestratorSnapshotV2 or OrchestratorSnapshotV1 or ISnapshotSource } offer:
                 _state = LoadSnapshot(offer);
                 _lastJournaled = offer.Metadata.SequenceNr;
                 _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
@@ -116,6 +124,9 @@ public sealed class StateManagerActor : UntypedPersistentActor
                         DeleteSnapshot(seqNr);
                     TakeSnapshot();
                 }
+                // Leases and retries run on from their journaled deadlines; those that passed while
+                // the state manager was down are acted on at once.
+                ArmDeadline();
                 _gateway.Tell(new StateManagerReady(Self));
                 break;
         }
@@ -127,12 +138,19 @@ public sealed class StateManagerActor : UntypedPersistentActor
         if (offer.Snapshot is StateSnapshot live) return live.State;
         try
         {
-            return Snapshots.FromSnapshot((OrchestratorSnapshotV1)offer.Snapshot);
+            return offer.Snapshot switch
+            {
+                OrchestratorSnapshotV2 v2 => Snapshots.FromSnapshot(v2),
+                // Written before the task lifecycle: upcast to v2. The next snapshot is written as v2.
+                OrchestratorSnapshotV1 v1 => Snapshots.FromSnapshot(v1),
+                _ => throw new InvalidOperationException($"unexpected snapshot {offer.Snapshot.GetType().Name}"),
+            };
         }
-        catch (Exception ex) when (ex is ArgumentException or NullReferenceException or InvalidOperationException)
+        catch (Exception ex) when (ex is ArgumentException or NullReferenceException or InvalidOperationException or KeyNotFoundException)
         {
             // Well-formed JSON with content this build cannot use (a wrong format version, null entries).
-            throw Unreadable(offer.Metadata.SequenceNr, new UnreadableSnapshot("snapshot.v1", ex.Message));
+            throw Unreadable(offer.Metadata.SequenceNr,
+                new UnreadableSnapshot(offer.Snapshot is OrchestratorSnapshotV1 ? "snapshot.v1" : "snapshot.v2", ex.Message));
         }
     }
 
@@ -156,6 +174,13 @@ public sealed class StateManagerActor : UntypedPersistentActor
             case Flush:
                 _flushScheduled = false;
                 WriteNextBatch();
+                break;
+            case DeadlineDue:
+                if (_shutdownRequester is null)
+                {
+                    Handle(ProcessDeadlines.Instance, ActorRefs.Nobody);
+                    ArmDeadline();
+                }
                 break;
             case Shutdown:
                 _shutdownRequester = Sender;
@@ -189,7 +214,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
 
     private IOrchestratorReply Answer(IStateManagerQuery query)
     {
-        var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits);
+        var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits, _clock.GetUtcNow());
         return reply is StatsReport stats
             ? stats with { EventsJournaled = _lastJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr }
             : reply;
@@ -206,7 +231,8 @@ public sealed class StateManagerActor : UntypedPersistentActor
         Decision decision;
         try
         {
-            decision = OrchestratorDomain.Decide(_projected, command, _clock.GetUtcNow(), _settings.Limits);
+            decision = OrchestratorDomain.Decide(_projected, command,
+                new DecisionContext(_clock.GetUtcNow(), _settings.Limits, _settings.Lifecycle, _random));
         }
         catch (Exception ex)
         {
@@ -249,6 +275,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
         _batchRejected = false;
         PersistAllAsync(events, e =>
         {
+            if (OrchestratorDomain.Describe(_state, e) is { } notice) _notices.Add(notice);
             _state = OrchestratorDomain.Apply(_state, e);
             _lastJournaled = LastSequenceNr;
             _eventsSinceSnapshot++;
@@ -294,11 +321,33 @@ public sealed class StateManagerActor : UntypedPersistentActor
         else
         {
             Reply(batch);
+            if (_notices.Count > 0)
+            {
+                // Subscribers hear of transitions only once they are journaled.
+                _gateway.Tell(new TaskNotices(_notices));
+                _notices = [];
+            }
             MaybeSnapshot();
         }
 
         WriteNextBatch();
+        ArmDeadline();
         StopIfIdle();
+    }
+
+    // One timer for the earliest deadline of the state as decided (confirmed plus pending): a
+    // deadline already being acted on is not in it, so the timer does not fire again for it.
+    private void ArmDeadline()
+    {
+        if (_projected.NextDeadline is { } next)
+        {
+            var delay = next - _clock.GetUtcNow();
+            Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
+        }
+        else
+        {
+            Timers.Cancel(DeadlineDue.Instance);
+        }
     }
 
     private void Reply(List<PendingRequest> batch)
@@ -388,7 +437,8 @@ public sealed class StateManagerActor : UntypedPersistentActor
         foreach (var p in _inFlight)
             p.ReplyTo.Tell(new OrchestratorUnavailable(
                 $"the state manager stopped while writing {p.Request.GetType().Name}; it was not acknowledged"));
-        foreach (var p in _pending)
+        // The next incarnation re-arms its deadlines itself.
+        foreach (var p in _pending.Where(p => p.Request is not ProcessDeadlines))
             _gateway.Tell(new Requeue(p.Request, p.ReplyTo));
         _inFlight = [];
         _pending = [];
@@ -397,7 +447,7 @@ public sealed class StateManagerActor : UntypedPersistentActor
 
     private sealed record StateSnapshot(OrchestratorState State) : ISnapshotSource
     {
-        public OrchestratorSnapshotV1 ToSnapshot() => Snapshots.ToSnapshot(State);
+        public OrchestratorSnapshotV2 ToSnapshot() => Snapshots.ToSnapshot(State);
     }
 
     private sealed record PendingRequest(IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision);
@@ -405,6 +455,11 @@ public sealed class StateManagerActor : UntypedPersistentActor
     private sealed record Flush : INoSerializationVerificationNeeded
     {
         public static readonly Flush Instance = new();
+    }
+
+    private sealed record DeadlineDue : INoSerializationVerificationNeeded
+    {
+        public static readonly DeadlineDue Instance = new();
     }
 }
 

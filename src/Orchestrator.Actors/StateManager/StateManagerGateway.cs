@@ -2,9 +2,11 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Pattern;
 using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.StateManager;
 
@@ -15,6 +17,7 @@ namespace Orchestrator.Actors.StateManager;
 /// in arrival order and forwarded once it is ready again; past the hold limits they are answered
 /// <see cref="OrchestratorUnavailable"/>. Requests that reached a stopping state manager without
 /// being processed come back here (as <see cref="Requeue"/> or as dead letters) and are held too.
+/// It also keeps the task subscriptions, so that they outlive a restart of the state manager.
 /// </summary>
 public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 {
@@ -28,6 +31,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private IActorRef? _current;
     private IActorRef? _shutdownRequester;
     private bool _shutdownSent;
+    private readonly Dictionary<IActorRef, HashSet<SubscribeToTasks>> _subscribers = new();
 
     /// <summary>Creates the gateway and its supervised state manager. Use <see cref="Props"/>.</summary>
     public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock)
@@ -63,6 +67,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<ExpireHeld>(_ => Expire());
         Receive<Shutdown>(_ => BeginShutdown());
         Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
+        Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
+        Receive<SubscribeToTasks>(Subscribe);
+        Receive<UnsubscribeFromTasks>(Unsubscribe);
+        Receive<TaskNotices>(Publish);
         Receive<ShutdownComplete>(_ => { });
         Receive<IStateManagerRequest>(request => Route(request, Sender));
     }
@@ -172,6 +180,64 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         _shutdownRequester?.Tell(ShutdownComplete.Instance);
         Context.Stop(Self);
     }
+
+    private void Subscribe(SubscribeToTasks subscription)
+    {
+        var invalid = (subscription.Agent is null or ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", subscription.Agent))
+                      ?? (subscription.TaskId is null ? null : Validation.Id("taskId", subscription.TaskId));
+        if (invalid is not null)
+        {
+            Sender.Tell(invalid);
+            return;
+        }
+        if (!_subscribers.TryGetValue(Sender, out var filters))
+        {
+            _subscribers[Sender] = filters = [];
+            Context.Watch(Sender);
+        }
+        if (!filters.Contains(subscription) && filters.Count >= _settings.MaxSubscriptionFilters)
+        {
+            Sender.Tell(Validation.Reject("subscription", subscription.TaskId ?? subscription.Agent,
+                $"the subscriber already holds {filters.Count} filters (orchestrator.subscriptions.max-filters); unsubscribe from some first"));
+            return;
+        }
+        filters.Add(subscription);
+        Sender.Tell(new SubscribedToTasks(subscription.Agent, subscription.TaskId));
+    }
+
+    private void Unsubscribe(UnsubscribeFromTasks request)
+    {
+        var remaining = 0;
+        if (_subscribers.TryGetValue(Sender, out var filters))
+        {
+            if (request.Agent is null && request.TaskId is null) filters.Clear();
+            else filters.Remove(new SubscribeToTasks(request.Agent, request.TaskId));
+            remaining = filters.Count;
+            if (remaining == 0)
+            {
+                _subscribers.Remove(Sender);
+                Context.Unwatch(Sender);
+            }
+        }
+        Sender.Tell(new UnsubscribedFromTasks(remaining));
+    }
+
+    private void Publish(TaskNotices notices)
+    {
+        foreach (var notice in notices.Notices)
+        {
+            foreach (var (subscriber, filters) in _subscribers)
+            {
+                if (filters.Any(f => Matches(f, notice))) subscriber.Tell(notice, Self);
+            }
+        }
+    }
+
+    // No filter: everything. Agent: transitions of tasks defined for it, caused by it, or of its
+    // claims (so it hears that its claim on a "*" task expired). Task: that task's.
+    private static bool Matches(SubscribeToTasks filter, TaskTransitioned notice) =>
+        (filter.TaskId is null || filter.TaskId == notice.TaskId)
+        && (filter.Agent is null || filter.Agent == notice.Agent || filter.Agent == notice.Entry.By || filter.Agent == notice.ClaimAgent);
 
     private sealed record Held(object Request, IActorRef ReplyTo, TimeSpan Since);
 

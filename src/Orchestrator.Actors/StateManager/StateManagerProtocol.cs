@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.StateManager;
 
@@ -13,3 +14,6 @@ internal sealed record StateManagerStopped(IActorRef StateManager) : INoSerializ
 
 /// <summary>A request the state manager took but did not process before it stopped; the gateway holds it.</summary>
 internal sealed record Requeue(object Request, IActorRef ReplyTo) : INoSerializationVerificationNeeded;
+
+/// <summary>Transitions the state manager journaled; the gateway passes them to subscribers.</summary>
+internal sealed record TaskNotices(IReadOnlyList<TaskTransitioned> Notices) : INoSerializationVerificationNeeded;

@@ -1,0 +1,297 @@
+using System.Collections.Immutable;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Domain;
+
+// The task lifecycle: claim, heartbeat, complete, fail, cancel, requeue, deadlines, agents.
+public static partial class OrchestratorDomain
+{
+    /// <summary>
+    /// The backoff before the retry that follows a failure of attempt <paramref name="attempt"/> (1 for
+    /// the first claim; attempts whose lease expired count): <c>base * 2^(attempt-1)</c>, capped, then
+    /// stretched by <c>1 + jitter * random</c>.
+    /// </summary>
+    public static TimeSpan RetryDelay(int attempt, LifecyclePolicy policy, double random)
+    {
+        var exponent = Math.Clamp(attempt - 1, 0, 40);
+        var ticks = Math.Min(policy.LongestRetryDelay.Ticks, policy.FirstRetryDelay.Ticks * Math.Pow(2, exponent));
+        return TimeSpan.FromTicks((long)(ticks * (1 + policy.RetryJitter * Math.Clamp(random, 0, 1))));
+    }
+
+    private static Decision DecideClaim(OrchestratorState state, ClaimTask command, DecisionContext context)
+    {
+        var invalid = Validation.AgentName("agent", command.Agent) ?? Validation.Lease("lease", command.Lease, context.Policy);
+        if (invalid is not null) return Decision.Answer(invalid);
+
+        if (state.NextReadyFor(command.Agent) is not { } next)
+        {
+            // Journal an idle agent's visit now and then, so that its last-seen time stays meaningful.
+            var stale = !state.Agents.TryGetValue(command.Agent, out var agent) || context.Now - agent.LastSeen >= context.Policy.SeenResolution;
+            return stale
+                ? Decision.Persist(new AgentSeen(command.Agent, context.Now), new NoTaskReady(command.Agent))
+                : Decision.Answer(new NoTaskReady(command.Agent));
+        }
+
+        var task = state.Tasks[next.TaskId];
+        var lease = command.Lease ?? context.Policy.Lease;
+        var claimed = new TaskClaimed(task.TaskId, command.Agent, $"claim-{state.NextClaim}", task.Attempts + 1,
+            lease, context.Now + lease, context.Now);
+        return Respond(state, [claimed], after =>
+            new TaskAssigned(after.Tasks[task.TaskId].ToView(), claimed.ClaimId, claimed.LeaseUntil, task.Payload));
+    }
+
+    private static Decision DecideHeartbeat(OrchestratorState state, Heartbeat command, DecisionContext context)
+    {
+        if (ClaimedTask(state, "heartbeat", command.TaskId, command.Agent, command.ClaimId, context.Policy, command.Lease) is { } refused)
+            return Decision.Answer(refused);
+
+        var claim = state.Tasks[command.TaskId].Claim!;
+        var lease = command.Lease ?? claim.LeaseDuration;
+        var renewed = new Protocol.Events.LeaseRenewed(command.TaskId, command.Agent, claim.ClaimId, lease, context.Now + lease, context.Now);
+        return Decision.Persist(renewed, new Protocol.Replies.LeaseRenewed(command.TaskId, claim.ClaimId, renewed.LeaseUntil));
+    }
+
+    private static Decision DecideComplete(OrchestratorState state, CompleteTask command, DecisionContext context)
+    {
+        var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId)
+                      ?? (command.Result is null ? null : Validation.JsonDocumentText("result", command.Result, context.Limits.MaxDocumentBytes));
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "COMPLETED") is { } done && done.Result == command.Result)
+            return Decision.Answer(new TaskUpdated(done.ToView()));
+        if (ClaimedTask(state, "complete", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
+            return Decision.Answer(refused);
+
+        var task = state.Tasks[command.TaskId];
+        var events = new List<IOrchestratorEvent> { new TaskCompleted(task.TaskId, command.Agent, task.Claim!.ClaimId, command.Result, context.Now) };
+        foreach (var dependantId in state.DependantsOf(task.TaskId))
+        {
+            var dependant = state.Tasks[dependantId];
+            if (dependant.Status == TaskState.Pending
+                && dependant.DependsOn.All(d => d == task.TaskId || state.Tasks[d].Status == TaskState.Completed))
+                events.Add(new DependenciesMet(dependantId, task.TaskId, command.Agent, context.Now));
+        }
+        return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
+    private static Decision DecideFail(OrchestratorState state, FailTask command, DecisionContext context)
+    {
+        var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId) ?? Validation.Text("reason", command.Reason);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "FAILED") is { } failed)
+            return Decision.Answer(new TaskUpdated(failed.ToView()));
+        if (ClaimedTask(state, "fail", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
+            return Decision.Answer(refused);
+
+        var task = state.Tasks[command.TaskId];
+        var outOfAttempts = task.Attempts >= task.MaxAttempts;
+        DateTimeOffset? retryAt = outOfAttempts ? null : context.Now + RetryDelay(task.Attempts, context.Policy, context.Random());
+        var events = new List<IOrchestratorEvent>
+        {
+            new TaskFailed(task.TaskId, command.Agent, task.Claim!.ClaimId, command.Reason, task.Attempts, retryAt, context.Now),
+        };
+        if (outOfAttempts) events.AddRange(KillDependants(state, task.TaskId, TaskState.Dead, command.Agent, context.Now));
+        return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
+    private static Decision DecideCancel(OrchestratorState state, CancelTask command, DecisionContext context)
+    {
+        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.Text("reason", command.Reason) ?? Validation.By("by", command.By);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (!state.Tasks.TryGetValue(command.TaskId, out var task)) return Decision.Answer(new TaskNotFound(command.TaskId));
+        if (task.Status == TaskState.Cancelled) return Decision.Answer(new TaskUpdated(task.ToView()));
+        if (task.Status is TaskState.Completed or TaskState.Dead)
+            return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "cancel",
+                "only unfinished tasks (PENDING, READY, CLAIMED, FAILED) can be cancelled"));
+
+        var by = command.By ?? Causes.Operator;
+        var events = new List<IOrchestratorEvent> { new TaskCancelled(task.TaskId, command.Reason, by, context.Now) };
+        events.AddRange(KillDependants(state, task.TaskId, TaskState.Cancelled, by, context.Now));
+        return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
+    private static Decision DecideRequeue(OrchestratorState state, RequeueDeadTask command, DecisionContext context)
+    {
+        var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.By("by", command.By);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (!state.Tasks.TryGetValue(command.TaskId, out var task)) return Decision.Answer(new TaskNotFound(command.TaskId));
+        if (task.Status != TaskState.Dead)
+            return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "requeue", "only DEAD tasks can be requeued"));
+        var deadDependency = task.DependsOn.Select(d => state.Tasks[d]).FirstOrDefault(d => d.Status is TaskState.Dead or TaskState.Cancelled);
+        if (deadDependency is not null)
+            return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "requeue",
+                $"its dependency '{deadDependency.TaskId}' is {ProtocolNames.Of(deadDependency.Status)}" +
+                (deadDependency.Status == TaskState.Dead ? "; requeue that one first" : " and can never complete")));
+
+        var by = command.By ?? Causes.Operator;
+        var events = new List<IOrchestratorEvent> { new TaskRequeued(task.TaskId, by, null, context.Now) };
+        events.AddRange(Revivable(state, task.TaskId).Select(id => new TaskRequeued(id, by, task.TaskId, context.Now)));
+        return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
+    private static Decision DecideRegister(OrchestratorState state, RegisterAgent command, DecisionContext context)
+    {
+        var capabilities = command.Capabilities ?? [];
+        var invalid = Validation.AgentName("agent", command.Agent)
+                      ?? (capabilities.Count > MaxCapabilities
+                          ? Validation.Reject("capabilities", $"{capabilities.Count} names", $"lists too many; at most {MaxCapabilities} are allowed")
+                          : null)
+                      ?? capabilities.Select(c => Validation.Text("capabilities", c)).FirstOrDefault(r => r is not null);
+        if (invalid is not null) return Decision.Answer(invalid);
+
+        var registered = new AgentRegistered(command.Agent, capabilities.Distinct(StringComparer.Ordinal).ToList(), context.Now);
+        return Respond(state, [registered], after =>
+        {
+            var agent = after.Agents[command.Agent];
+            var held = after.Tasks.Values.Count(t => t.Status == TaskState.Claimed && t.Claim?.Agent == command.Agent);
+            return new AgentRegistrationAccepted(new AgentView(agent.Agent, agent.Capabilities, agent.Registered, agent.RegisteredAt, agent.LastSeen, held));
+        });
+    }
+
+    private const int MaxCapabilities = 100;
+
+    private static Decision DecideDeadlines(OrchestratorState state, DecisionContext context)
+    {
+        var events = new List<IOrchestratorEvent>();
+        var current = state;
+        var acted = 0;
+        foreach (var deadline in state.Deadlines)
+        {
+            // The rest (after a long outage, say) follow in the next decisions: the timer fires again at once.
+            if (deadline.At > context.Now || acted++ == context.Policy.MaxDeadlinesPerDecision) break;
+            var task = current.Tasks[deadline.TaskId];
+            IReadOnlyList<IOrchestratorEvent> due = task.Status switch
+            {
+                TaskState.Claimed when task.Attempts >= task.MaxAttempts =>
+                [
+                    new LeaseExpired(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, task.Attempts, OutOfAttempts: true, context.Now),
+                    .. KillDependants(current, task.TaskId, TaskState.Dead, Causes.Orchestrator, context.Now),
+                ],
+                TaskState.Claimed => [new LeaseExpired(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, task.Attempts, OutOfAttempts: false, context.Now)],
+                TaskState.Failed => [new RetryDue(task.TaskId, context.Now)],
+                _ => [],
+            };
+            events.AddRange(due);
+            current = ApplyAll(current, due);
+        }
+        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue)));
+    }
+
+    // A task's dependants that are still waiting (PENDING) can never run once it is DEAD or CANCELLED;
+    // they die too, and so do theirs. Only PENDING ones: a task further along has all its
+    // dependencies COMPLETED, and a COMPLETED task never dies.
+    private static IEnumerable<TaskKilled> KillDependants(OrchestratorState state, string rootId, TaskState rootStatus, string by, DateTimeOffset now)
+    {
+        var visited = new HashSet<string>(StringComparer.Ordinal) { rootId };
+        var queue = new Queue<string>([rootId]);
+        while (queue.TryDequeue(out var id))
+        {
+            foreach (var dependantId in state.DependantsOf(id))
+            {
+                if (!visited.Add(dependantId) || state.Tasks[dependantId].Status != TaskState.Pending) continue;
+                var reason = id == rootId
+                    ? $"dependency '{id}' is {ProtocolNames.Of(rootStatus)}"
+                    : $"dependency '{id}' is DEAD (because '{rootId}' is {ProtocolNames.Of(rootStatus)})";
+                yield return new TaskKilled(dependantId, id, reason, by, now);
+                queue.Enqueue(dependantId);
+            }
+        }
+    }
+
+    // The dependants that died because of the requeued task (directly or through each other), and
+    // whose other dependencies are alive or come back with them. In breadth-first order.
+    private static List<string> Revivable(OrchestratorState state, string rootId)
+    {
+        var order = new List<string>();
+        var visited = new HashSet<string>(StringComparer.Ordinal) { rootId };
+        var queue = new Queue<string>([rootId]);
+        while (queue.TryDequeue(out var id))
+        {
+            foreach (var dependantId in state.DependantsOf(id))
+            {
+                var dependant = state.Tasks[dependantId];
+                if (dependant.Status != TaskState.Dead || dependant.KilledBy is null || !visited.Add(dependantId)) continue;
+                order.Add(dependantId);
+                queue.Enqueue(dependantId);
+            }
+        }
+
+        var coming = new HashSet<string>(order, StringComparer.Ordinal) { rootId };
+        bool changed;
+        do
+        {
+            changed = false;
+            foreach (var id in order.Where(coming.Contains).ToList())
+            {
+                var blocked = state.Tasks[id].DependsOn.Any(d =>
+                    !coming.Contains(d) && state.Tasks[d].Status is TaskState.Dead or TaskState.Cancelled);
+                if (blocked) changed |= coming.Remove(id);
+            }
+        } while (changed);
+        return order.Where(coming.Contains).ToList();
+    }
+
+    // The task, when the sender holds its current claim; otherwise the reply that refuses the action.
+    private static IOrchestratorReply? ClaimedTask(OrchestratorState state, string action, string taskId, string agent, string? claimId,
+        LifecyclePolicy policy, TimeSpan? lease = null)
+    {
+        var invalid = ValidateClaimMessage(taskId, agent, claimId) ?? Validation.Lease("lease", lease, policy);
+        if (invalid is not null) return invalid;
+        if (!state.Tasks.TryGetValue(taskId, out var task)) return new TaskNotFound(taskId);
+
+        if (task is { Status: TaskState.Claimed, Claim: { } claim } && claim.Agent == agent && (claimId is null || claimId == claim.ClaimId))
+            return null;
+
+        // A claim id that is (or was) another agent's claim does not make the sender a past holder.
+        var othersClaim = claimId is not null
+                          && ((task.Claim is { } held && held.ClaimId == claimId && held.Agent != agent)
+                              || (task.LastClaim is { } ended && ended.ClaimId == claimId && ended.Agent != agent));
+        var fromEarlierClaim = !othersClaim && (claimId is not null || task.LastClaim?.Agent == agent || task.Claim?.Agent == agent);
+        if (!fromEarlierClaim)
+            return new TransitionRejected(task.TaskId, task.Status, action, task.Claim is { } holder
+                ? $"agent '{holder.Agent}' holds it; only the holder of the current claim may {action} it"
+                : $"only the holder of a current claim may {action} it");
+
+        string reason;
+        if (task.LastClaim is { } last && (claimId == last.ClaimId || (claimId is null && last.Agent == agent)))
+            reason = $"claim '{last.ClaimId}' ended: " + task.LastClaimOutcome switch
+            {
+                "EXPIRED" => "its lease expired before a heartbeat",
+                "CANCELLED" => "the task was cancelled",
+                "COMPLETED" => "the task was completed under it",
+                _ => "a failure was reported under it",
+            };
+        else if (task.Claim is { } current)
+            reason = $"the current claim is '{current.ClaimId}' by agent '{current.Agent}'";
+        else
+            reason = $"'{claimId}' is not the task's current claim";
+        return new StaleClaim(task.TaskId, agent, claimId, task.Status, reason);
+    }
+
+    private static CommandRejected? ValidateClaimMessage(string taskId, string agent, string? claimId) =>
+        Validation.Id("taskId", taskId) ?? Validation.AgentName("agent", agent)
+        ?? (claimId is null ? null : Validation.Id("claimId", claimId));
+
+    // An identical repeat of the completion or failure that ended the task's last claim: answered
+    // again, nothing journaled (a client that lost the reply may retry safely).
+    private static TaskRecord? IsRepeat(OrchestratorState state, string taskId, string agent, string? claimId, string outcome) =>
+        state.Tasks.TryGetValue(taskId, out var task)
+        && task.LastClaimOutcome == outcome
+        && task.LastClaim is { } last
+        && last.Agent == agent
+        && (claimId ?? last.ClaimId) == last.ClaimId
+        // Without a claim id, a task the agent holds again is about the new claim, not a repeat.
+        && (claimId is not null || task.Status != TaskState.Claimed)
+            ? task
+            : null;
+
+    private static OrchestratorState Seen(OrchestratorState state, string agent, DateTimeOffset at) =>
+        state with
+        {
+            Agents = state.Agents.SetItem(agent, state.Agents.TryGetValue(agent, out var known)
+                ? known with { LastSeen = at > known.LastSeen ? at : known.LastSeen }
+                : new AgentRecord(agent, [], false, null, at)),
+        };
+}

@@ -1,0 +1,75 @@
+namespace Orchestrator.Actors.Domain;
+
+/// <summary>
+/// How the task lifecycle behaves: attempts, leases, retry backoff. Set from
+/// <c>orchestrator.lifecycle</c> in hocon.conf.
+/// </summary>
+/// <param name="DefaultMaxAttempts">Claims a task gets before it is DEAD when its definition does not say.</param>
+/// <param name="MaxAttemptsLimit">The largest maxAttempts a definition may ask for.</param>
+/// <param name="DefaultLease">How long a claim lasts without a heartbeat when the claim does not say.</param>
+/// <param name="MinLease">The shortest lease a claim or heartbeat may ask for.</param>
+/// <param name="MaxLease">The longest lease a claim or heartbeat may ask for.</param>
+/// <param name="RetryBase">The backoff after a failed first attempt; it doubles with each later attempt (an attempt whose lease expired counts too).</param>
+/// <param name="RetryCap">The longest backoff before jitter.</param>
+/// <param name="RetryJitter">Each backoff is stretched by a random share of up to this factor (0 for none).</param>
+/// <param name="MaxDependencies">The most tasks one task may depend on.</param>
+/// <param name="AgentSeenResolution">An idle agent's empty claims are journaled (to keep its last-seen time) at most this often.</param>
+/// <param name="MaxDeadlinesPerDecision">The most deadlines one decision acts on; the rest follow in the next (set from max-batch-events).</param>
+public sealed record LifecyclePolicy(
+    int DefaultMaxAttempts = 3,
+    int MaxAttemptsLimit = 1000,
+    TimeSpan? DefaultLease = null,
+    TimeSpan? MinLease = null,
+    TimeSpan? MaxLease = null,
+    TimeSpan? RetryBase = null,
+    TimeSpan? RetryCap = null,
+    double RetryJitter = 0.2,
+    int MaxDependencies = 100,
+    TimeSpan? AgentSeenResolution = null,
+    int MaxDeadlinesPerDecision = 1000)
+{
+    /// <summary>30 s unless set.</summary>
+    public TimeSpan Lease => DefaultLease ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>1 s unless set.</summary>
+    public TimeSpan ShortestLease => MinLease ?? TimeSpan.FromSeconds(1);
+
+    /// <summary>1 h unless set.</summary>
+    public TimeSpan LongestLease => MaxLease ?? TimeSpan.FromHours(1);
+
+    /// <summary>1 s unless set.</summary>
+    public TimeSpan FirstRetryDelay => RetryBase ?? TimeSpan.FromSeconds(1);
+
+    /// <summary>5 min unless set.</summary>
+    public TimeSpan LongestRetryDelay => RetryCap ?? TimeSpan.FromMinutes(5);
+
+    /// <summary>10 s unless set.</summary>
+    public TimeSpan SeenResolution => AgentSeenResolution ?? TimeSpan.FromSeconds(10);
+
+    /// <summary>The defaults.</summary>
+    public static LifecyclePolicy Default { get; } = new();
+}
+
+/// <summary>What a decision may depend on besides the state and the command.</summary>
+/// <param name="Now">The time of the decision; it goes into the events.</param>
+/// <param name="Limits">Input limits.</param>
+/// <param name="Policy">Lifecycle policy.</param>
+/// <param name="Random">A number in [0, 1) for backoff jitter; the event records the outcome, so replay needs none.</param>
+public sealed record DecisionContext(DateTimeOffset Now, DomainLimits Limits, LifecyclePolicy Policy, Func<double> Random)
+{
+    /// <summary>No jitter.</summary>
+    public static double NoJitter() => 0;
+}
+
+/// <summary>
+/// The state manager's own command to act on deadlines that have passed (expired leases, retries due).
+/// Sent by its timer, never by clients.
+/// </summary>
+public sealed record ProcessDeadlines : Protocol.IStateManagerCommand
+{
+    /// <summary>The single instance.</summary>
+    public static readonly ProcessDeadlines Instance = new();
+}
+
+/// <summary>The reply to <see cref="ProcessDeadlines"/> (nobody receives it): how many deadlines were acted on.</summary>
+public sealed record DeadlinesProcessed(int Count) : Protocol.IOrchestratorReply;

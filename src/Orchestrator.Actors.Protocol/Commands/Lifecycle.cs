@@ -1,0 +1,70 @@
+namespace Orchestrator.Actors.Protocol.Commands;
+
+/// <summary>
+/// Asks for the next READY task defined for <paramref name="Agent"/> or for any agent (<c>*</c>):
+/// highest priority first, first come first served within a priority. Replies
+/// <see cref="Replies.TaskAssigned"/> (with a claim id and a lease) or <see cref="Replies.NoTaskReady"/>.
+/// An agent may hold several claims at once.
+/// </summary>
+/// <param name="Agent">The claiming agent (a name, not <c>*</c>).</param>
+/// <param name="Lease">How long the claim lasts without a heartbeat; <c>orchestrator.lifecycle.lease</c> when null.</param>
+public sealed record ClaimTask(string Agent, TimeSpan? Lease = null) : IStateManagerCommand;
+
+/// <summary>
+/// Extends the lease of a claim from now by its lease duration (or <paramref name="Lease"/>).
+/// Replies <see cref="Replies.LeaseRenewed"/>; <see cref="Replies.StaleClaim"/> when the claim is no
+/// longer current.
+/// </summary>
+/// <param name="TaskId">The claimed task.</param>
+/// <param name="Agent">The agent that holds the claim.</param>
+/// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>. Pass it: it tells this claim from a later one by the same agent.</param>
+/// <param name="Lease">A new lease duration for this and later heartbeats; the claim's current one when null.</param>
+public sealed record Heartbeat(string TaskId, string Agent, string? ClaimId = null, TimeSpan? Lease = null) : IStateManagerCommand;
+
+/// <summary>
+/// Completes a claimed task. Only the holder of the current claim may. Dependants whose dependencies
+/// are then all complete become READY. Replies <see cref="Replies.TaskUpdated"/>; repeating it with the
+/// same claim answers the same without a second event.
+/// </summary>
+/// <param name="TaskId">The claimed task.</param>
+/// <param name="Agent">The agent that holds the claim.</param>
+/// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>.</param>
+/// <param name="Result">Optional JSON result, size-limited like SaveState.</param>
+public sealed record CompleteTask(string TaskId, string Agent, string? ClaimId = null, string? Result = null) : IStateManagerCommand;
+
+/// <summary>
+/// Reports that a claimed task failed. Only the holder of the current claim may. The task is retried
+/// (FAILED, then READY after an exponential backoff) until it has used its attempts, then it is DEAD
+/// and its dependants die with it. Replies <see cref="Replies.TaskUpdated"/>.
+/// </summary>
+/// <param name="TaskId">The claimed task.</param>
+/// <param name="Agent">The agent that holds the claim.</param>
+/// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>, or null.</param>
+/// <param name="Reason">Why it failed (non-empty, at most 1,000 characters).</param>
+public sealed record FailTask(string TaskId, string Agent, string? ClaimId, string Reason) : IStateManagerCommand;
+
+/// <summary>
+/// Cancels a task that is not finished (PENDING, READY, CLAIMED or FAILED). Its dependants become DEAD.
+/// A claim on it ends: the holder's later messages are rejected as stale. Replies <see cref="Replies.TaskUpdated"/>.
+/// </summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Reason">Why (non-empty, at most 1,000 characters).</param>
+/// <param name="By">Who cancels it, for the history; "operator" when null.</param>
+public sealed record CancelTask(string TaskId, string Reason, string? By = null) : IStateManagerCommand;
+
+/// <summary>
+/// Gives a DEAD task another round: its attempts start again from zero and it becomes READY (or
+/// PENDING while dependencies are incomplete). Dependants that died because of it come back too.
+/// Replies <see cref="Replies.TaskUpdated"/>.
+/// </summary>
+/// <param name="TaskId">The DEAD task.</param>
+/// <param name="By">Who requeues it, for the history; "operator" when null.</param>
+public sealed record RequeueDeadTask(string TaskId, string? By = null) : IStateManagerCommand;
+
+/// <summary>
+/// Registers an agent and what it can do, or updates its capabilities. Replies
+/// <see cref="Replies.AgentRegistrationAccepted"/>.
+/// </summary>
+/// <param name="Agent">The agent's name (not <c>*</c>).</param>
+/// <param name="Capabilities">Free-form capability names (each non-empty, at most 1,000 characters; at most 100).</param>
+public sealed record RegisterAgent(string Agent, IReadOnlyList<string>? Capabilities = null) : IStateManagerCommand;

@@ -1,0 +1,80 @@
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Protocol.Snapshots;
+
+/// <summary>
+/// The whole state with the task lifecycle (manifest <c>snapshot.v2</c>). Snapshots written as
+/// <see cref="OrchestratorSnapshotV1"/> still load: they are upcast to this format.
+/// </summary>
+/// <param name="FormatVersion">Always 2 for this record.</param>
+/// <param name="NextOrdinal">The next task's place in definition order.</param>
+/// <param name="NextClaim">The number of the next claim id.</param>
+/// <param name="NextReadySeq">The next place in the READY queue (first come, first served within a priority).</param>
+/// <param name="Tasks">Every task, in definition order.</param>
+/// <param name="Documents">Every saved document at its current version.</param>
+/// <param name="Agents">Every known agent, by name.</param>
+public sealed record OrchestratorSnapshotV2(
+    int FormatVersion,
+    long NextOrdinal,
+    long NextClaim,
+    long NextReadySeq,
+    IReadOnlyList<TaskSnapshotV2> Tasks,
+    IReadOnlyList<StateSavedEvent> Documents,
+    IReadOnlyList<AgentSnapshotV2> Agents) : IOrchestratorSnapshot
+{
+    /// <summary>The format version this record holds.</summary>
+    public const int Version = 2;
+}
+
+/// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>
+/// <param name="ReadySeq">Its place in the READY queue while READY.</param>
+/// <param name="LastClaim">The claim that ended last (for telling an idempotent repeat from a stale message).</param>
+/// <param name="LastClaimOutcome">How it ended: COMPLETED, FAILED, EXPIRED or CANCELLED.</param>
+/// <param name="KilledBy">While DEAD because of a dependency: that dependency.</param>
+/// <param name="Agent">The agent.</param>
+/// <param name="Attempts">Claims it has had in this round.</param>
+/// <param name="Claim">The current claim while CLAIMED.</param>
+/// <param name="DefinedAt">When it was defined.</param>
+/// <param name="DefinedBy">Who defined it.</param>
+/// <param name="DependsOn">Tasks that must be COMPLETED first.</param>
+/// <param name="History">Its transitions, oldest first.</param>
+/// <param name="HistoryDropped">Older history entries dropped.</param>
+/// <param name="MaxAttempts">Claims it gets before it is DEAD.</param>
+/// <param name="Ordinal">Its place in definition order.</param>
+/// <param name="Payload">JSON handed to the claiming agent.</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="Reason">Why.</param>
+/// <param name="Result">The result JSON once COMPLETED.</param>
+/// <param name="RetryAt">While FAILED: when it becomes READY again.</param>
+/// <param name="Status">The task's current status.</param>
+/// <param name="TaskFile">Where the task's instructions live.</param>
+/// <param name="TaskId">The task.</param>
+/// <param name="UpdatedAt">The time of its last transition.</param>
+public sealed record TaskSnapshotV2(
+    string TaskId,
+    string Agent,
+    string TaskFile,
+    TaskPriority Priority,
+    TaskState Status,
+    DateTimeOffset DefinedAt,
+    long Ordinal,
+    IReadOnlyList<string> DependsOn,
+    int MaxAttempts,
+    string? Payload,
+    string? DefinedBy,
+    int Attempts,
+    ClaimInfo? Claim,
+    DateTimeOffset? RetryAt,
+    string? Result,
+    string? Reason,
+    string? KilledBy,
+    DateTimeOffset UpdatedAt,
+    long ReadySeq,
+    ClaimInfo? LastClaim,
+    string? LastClaimOutcome,
+    IReadOnlyList<TaskHistoryEntry> History,
+    int HistoryDropped);
+
+/// <summary>One agent in a <see cref="OrchestratorSnapshotV2"/>.</summary>
+public sealed record AgentSnapshotV2(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen);

@@ -1,0 +1,47 @@
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Protocol.Subscriptions;
+
+/// <summary>A subscription request. The state manager's gateway answers it; the subscriber is the sender.</summary>
+public interface ISubscriptionRequest : IOrchestratorMessage;
+
+/// <summary>A notification pushed to a subscriber.</summary>
+public interface IOrchestratorNotification : IOrchestratorMessage;
+
+/// <summary>
+/// Subscribes the sender to task transitions: all of them (no filter), those of one agent's tasks
+/// (tasks defined for <paramref name="Agent"/>, transitions it caused, and its claims ending), or one task's. Each
+/// transition arrives as a <see cref="TaskTransitioned"/> after its event is journaled, in journal
+/// order. Subscribing again adds a filter (an identical one counts once; at most
+/// <c>orchestrator.subscriptions.max-filters</c>). Subscriptions end when the subscriber stops or
+/// sends <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>, or
+/// <see cref="Replies.CommandRejected"/> for a bad filter or one too many.
+/// </summary>
+public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest;
+
+/// <summary>
+/// Removes the sender's filter with these fields (as it subscribed with them); with neither field,
+/// ends every subscription of the sender. Replies <see cref="UnsubscribedFromTasks"/>.
+/// </summary>
+public sealed record UnsubscribeFromTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest
+{
+    /// <summary>Ends every subscription of the sender.</summary>
+    public static readonly UnsubscribeFromTasks All = new();
+}
+
+/// <summary>The subscription is active: every later transition that matches is delivered.</summary>
+public sealed record SubscribedToTasks(string? Agent, string? TaskId) : IOrchestratorReply;
+
+/// <summary>Done: <paramref name="Remaining"/> filters of the sender are left (0 when it has no subscription any more).</summary>
+public sealed record UnsubscribedFromTasks(int Remaining) : IOrchestratorReply;
+
+/// <summary>A task made a transition (journaled).</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Agent">The agent the task is defined for (<c>*</c> for any).</param>
+/// <param name="Priority">The task's priority.</param>
+/// <param name="Entry">The transition, as it appears in the task's history.</param>
+/// <param name="ClaimAgent">
+/// The agent whose claim the transition made or ended (claimed, completed, failed, lease expired,
+/// cancelled while claimed), so that an agent's subscription hears of its claims on <c>*</c> tasks.
+/// </param>
+public sealed record TaskTransitioned(string TaskId, string Agent, TaskPriority Priority, TaskHistoryEntry Entry, string? ClaimAgent = null) : IOrchestratorNotification;

@@ -1,0 +1,165 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
+using Orchestrator.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// Kill the ActorSystem with claims, leases, retries, dead and cancelled tasks in flight; a new one on
+/// the same file recovers the same state, and its leases and retries run on from their journaled deadlines.
+/// </summary>
+public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 20s"), output: output)
+{
+    private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
+    private readonly ManualClock _clock = new(ManualTime.Start);
+
+    // Snapshots every 7 events, so that recovery goes through a v2 snapshot and the events after it.
+    // No graceful stop on Terminate: the system just dies, as in a crash of the process.
+    private Config NodeConfig() => TestConfigs.Sqlite(_dataDirectory, ManualTime.SchedulerConfig + """
+
+        orchestrator.snapshots.every = 7
+        orchestrator.lifecycle.retry { base = 20s, jitter = 0 }
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """);
+
+    [Fact]
+    public async Task A_killed_system_recovers_the_same_lifecycle_state_and_its_deadlines_fire_on_time()
+    {
+        Picture before;
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            await sm.Expect<AgentRegistrationAccepted>(new RegisterAgent("agent-x", ["python", "sql"]));
+            await sm.Define("lease-1", "agent-a", "CRITICAL");
+            await sm.Define("retry-1", "agent-r");
+            await sm.Define("dead-1", "agent-d", maxAttempts: 1);
+            await sm.Define("dead-2", "agent-e", dependsOn: ["dead-1"]);
+            await sm.Define("cancel-1", "agent-c");
+            await sm.Define("A", "agent-x");
+            await sm.Define("B", "agent-x", "HIGH", dependsOn: ["A"]);
+            await sm.Define("C", "agent-x", "LOW", dependsOn: ["A"]);
+            await sm.Define("D", "agent-x", dependsOn: ["B", "C"]);
+
+            var lease = await sm.Claim("agent-a", TimeSpan.FromSeconds(30));           // lease ends at +30 s
+            var retry = await sm.Claim("agent-r");
+            await sm.Expect<TaskUpdated>(new FailTask("retry-1", "agent-r", retry.ClaimId, "flaky")); // retry at +20 s
+            var dead = await sm.Claim("agent-d");
+            await sm.Expect<TaskUpdated>(new FailTask("dead-1", "agent-d", dead.ClaimId, "broken"));   // DEAD, dead-2 killed
+            await sm.Expect<TaskUpdated>(new CancelTask("cancel-1", "not needed", "ops"));
+            var a = await sm.Claim("agent-x");
+            await sm.Expect<TaskUpdated>(new CompleteTask("A", "agent-x", a.ClaimId, """{"rows":3}"""));
+            var b = await sm.Claim("agent-x", TimeSpan.FromMinutes(5));                 // B (HIGH) before C
+
+            Assert.Equal(("lease-1", "retry-1", "dead-1", "A", "B"), (lease.Task.TaskId, retry.Task.TaskId, dead.Task.TaskId, a.Task.TaskId, b.Task.TaskId));
+            await sm.Barrier();
+            // Snapshots are saved in the background: wait until the last one due has been stored.
+            await AwaitAssertAsync(async () =>
+            {
+                var stats = await sm.Expect<StatsReport>(GetStats.Instance);
+                Assert.True(stats.LastSnapshotSequenceNr > stats.EventsJournaled - 7, $"snapshot at {stats.LastSnapshotSequenceNr} of {stats.EventsJournaled} events");
+            });
+            before = await Picture.TakeAsync(sm);
+            Assert.Contains(before.Tasks, t => t.Status == TaskState.Failed);
+            Assert.True(before.Stats.LastSnapshotSequenceNr > 0);
+        }
+        finally
+        {
+            // Killed at +10 s of work: no shutdown message, the journal holds what it confirmed.
+            new ManualTime(_clock, first.System).Advance(TimeSpan.FromSeconds(10));
+            await first.System.Terminate();
+        }
+
+        // Down for 15 s: the retry (+20 s) comes due meanwhile; the lease (+30 s) does not.
+        _clock.Advance(TimeSpan.FromSeconds(15));
+        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
+        var time = new ManualTime(_clock, second.System);
+        var sm2 = second.StateManager;
+
+        // Queries only: a command would act on the passed retry deadline.
+        var after = await Picture.TakeAsync(sm2);
+        before.AssertSameAs(after);
+
+        var transitions = CreateTestProbe();
+        sm2.Tell(new SubscribeToTasks(), transitions.Ref);
+        transitions.ExpectMsg<SubscribedToTasks>();
+
+        // The deadline that passed while the system was down is acted on at once.
+        time.RunDueTimers();
+        var due = transitions.ExpectMsg<TaskTransitioned>();
+        Assert.Equal(("retry-1", "retry-due", TaskState.Ready), (due.TaskId, due.Entry.Event, due.Entry.To));
+        Assert.Equal(ManualTime.Start + TimeSpan.FromSeconds(25), due.Entry.At);
+
+        // The lease runs to its journaled end, +30 s, not a moment less.
+        time.Advance(TimeSpan.FromSeconds(5) - TimeSpan.FromMilliseconds(1));
+        await sm2.Barrier();
+        Assert.Equal(TaskState.Claimed, (await sm2.View("lease-1")).Status);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var expired = transitions.ExpectMsg<TaskTransitioned>(t => t.TaskId == "lease-1");
+        Assert.Equal(("lease-expired", TaskState.Ready, ManualTime.Start + TimeSpan.FromSeconds(30)),
+            (expired.Entry.Event, expired.Entry.To, expired.Entry.At));
+
+        // Claims taken before the kill still count: the holder of B finishes the diamond.
+        var bClaim = after.Tasks.Single(t => t.TaskId == "B").Claim!;
+        await sm2.Expect<TaskUpdated>(new CompleteTask("B", "agent-x", bClaim.ClaimId));
+        var c = await sm2.Claim("agent-x");
+        Assert.Equal("C", c.Task.TaskId);
+        await sm2.Expect<TaskUpdated>(new CompleteTask("C", "agent-x", c.ClaimId));
+        Assert.Equal(TaskState.Ready, (await sm2.View("D")).Status);
+        // Claim ids go on from where the first system left off.
+        Assert.DoesNotContain(c.ClaimId, after.Tasks.SelectMany(t => t.History).Select(e => e.ClaimId));
+    }
+
+    protected override void AfterAll()
+    {
+        base.AfterAll();
+        TestConfigs.DeleteDataDirectory(_dataDirectory);
+    }
+
+    private sealed record TaskPicture(TaskView View, string? Payload, string? Result, IReadOnlyList<TaskHistoryEntry> History)
+    {
+        public string TaskId => View.TaskId;
+        public TaskState Status => View.Status;
+        public ClaimInfo? Claim => View.Claim;
+    }
+
+    private sealed record Picture(IReadOnlyList<TaskPicture> Tasks, IReadOnlyList<AgentView> Agents, StatsReport Stats)
+    {
+        public static async Task<Picture> TakeAsync(IActorRef sm)
+        {
+            var page = await sm.Expect<TaskPage>(new ListTasks(Limit: 1000));
+            var tasks = new List<TaskPicture>();
+            foreach (var view in page.Tasks)
+            {
+                var found = await sm.Expect<TaskFound>(new GetTask(view.TaskId));
+                var history = await sm.Expect<TaskHistory>(new GetTaskHistory(view.TaskId));
+                tasks.Add(new TaskPicture(view, found.Payload, found.Result, history.Entries));
+            }
+            var agents = await sm.Expect<AgentList>(ListAgents.Instance);
+            var stats = await sm.Expect<StatsReport>(GetStats.Instance);
+            return new Picture(tasks, agents.Agents, stats);
+        }
+
+        public void AssertSameAs(Picture other)
+        {
+            Assert.Equal(Tasks.Select(t => t.TaskId), other.Tasks.Select(t => t.TaskId));
+            foreach (var (mine, theirs) in Tasks.Zip(other.Tasks))
+            {
+                Assert.Equal(mine.View, theirs.View);
+                Assert.Equal((mine.Payload, mine.Result), (theirs.Payload, theirs.Result));
+                Assert.Equal(mine.History, theirs.History);
+            }
+            Assert.Equal(Agents, other.Agents);
+            Assert.Equal(Stats.ByStatus, other.Stats.ByStatus);
+            Assert.Equal((Stats.Tasks, Stats.Agents, Stats.EventsJournaled, Stats.LastSnapshotSequenceNr),
+                (other.Stats.Tasks, other.Stats.Agents, other.Stats.EventsJournaled, other.Stats.LastSnapshotSequenceNr));
+        }
+    }
+}
