@@ -15,9 +15,11 @@ public sealed class HostSpecs : IDisposable
     [InlineData(Signal.Terminate)]
     public async Task Serve_logs_where_its_data_lives_and_stops_cleanly_on_a_signal(Signal signal)
     {
-        using var host = HostProcess.Start("serve", "--data-dir", _dataDirectory);
+        using var host = HostProcess.Start("serve", "--data-dir", _dataDirectory, "--port", "0");
 
         var started = await host.WaitForLineAsync("data in", Patience);
+        Assert.Contains("listening at akka.tcp://orchestrator@127.0.0.1:", started);
+        Assert.Contains("/user/state-manager", started);
         Assert.Contains(Path.Combine(_dataDirectory, "orchestrator.db"), started);
         await host.WaitForLineAsync("Recovered state-manager-default", Patience);
 
