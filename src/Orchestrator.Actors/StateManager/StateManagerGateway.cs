@@ -73,6 +73,16 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<TaskNotices>(Publish);
         Receive<ShutdownComplete>(_ => { });
         Receive<IStateManagerRequest>(request => Route(request, Sender));
+        // Anything else (a client of another version, a stray message over remoting) is logged and
+        // answered, and never reaches the state manager.
+        ReceiveAny(message =>
+        {
+            _log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, Sender);
+            // Never answer a reply: two parties that answer what they do not know would loop.
+            if (message is not (IOrchestratorReply or IOrchestratorNotification) && !Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+                Sender.Tell(Validation.Reject("message", message.GetType().Name,
+                    "is not a request the orchestrator knows (see the protocol's commands and queries)"));
+        });
     }
 
     /// <inheritdoc />
