@@ -101,10 +101,15 @@ public sealed class OrchestratorClient
         var (host, port) = ParseServer(server);
         options ??= new OrchestratorClientOptions();
         var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
+        // would wait out the whole timeout; the failed association says so at once.
+        using var associationFailed = AssociationFailureWatch.Start(system, new Address("akka.tcp", systemName, host, port));
         try
         {
-            var stateManager = await system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
-            return new OrchestratorClient(stateManager, options, $"{host}:{port}");
+            var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
+            if (await Task.WhenAny(resolving, associationFailed.Failure) == associationFailed.Failure)
+                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({await associationFailed.Failure})");
+            return new OrchestratorClient(await resolving, options, $"{host}:{port}");
         }
         catch (ActorNotFoundException ex)
         {
