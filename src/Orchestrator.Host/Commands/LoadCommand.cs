@@ -82,6 +82,7 @@ internal static class LoadCommand
 
     private static IEnumerable<(string, string?)> Rows(LoadReport report) =>
     [
+        ("task prefix", report.TaskPrefix),
         ("agents", report.Agents.ToString()),
         ("tasks", report.Tasks.ToString()),
         ("requests", report.Requests.ToString()),

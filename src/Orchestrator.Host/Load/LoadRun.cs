@@ -22,6 +22,7 @@ internal sealed record LoadPlan(int Agents, int Tasks, double RepeatFraction)
 internal sealed record Latency(double P50, double P95, double P99);
 
 /// <summary>What a load run measured.</summary>
+/// <param name="TaskPrefix">The run's task ids are this prefix and a number (each run has its own).</param>
 /// <param name="Defined">Definitions answered "defined" (a new task, its event journaled).</param>
 /// <param name="IdempotentRepeats">Definitions answered "already defined", identically.</param>
 /// <param name="Conflicts">Definitions answered with a conflict (the id was defined differently before this run).</param>
@@ -30,7 +31,7 @@ internal sealed record Latency(double P50, double P95, double P99);
 /// <param name="LatencyMs">From sending a definition to its answer, every request counted.</param>
 /// <param name="FirstError">The first error's message, if any.</param>
 internal sealed record LoadReport(
-    int Agents, int Tasks, int Requests, int Defined, int IdempotentRepeats, int Conflicts, int Errors,
+    string TaskPrefix, int Agents, int Tasks, int Requests, int Defined, int IdempotentRepeats, int Conflicts, int Errors,
     double ElapsedMs, double DefinitionsPerSecond, Latency LatencyMs, string? FirstError);
 
 /// <summary>
@@ -41,7 +42,7 @@ internal sealed record LoadReport(
 internal sealed class LoadRun(OrchestratorClient client, LoadPlan plan)
 {
     // Unique per run, so that runs against the same orchestrator define distinct tasks.
-    private readonly string _runId = Guid.NewGuid().ToString("N")[..8];
+    private readonly string _prefix = $"load-{Guid.NewGuid().ToString("N")[..8]}-";
     private int _answered, _defined, _repeats, _conflicts, _errors;
     private string? _firstError;
 
@@ -57,7 +58,7 @@ internal sealed class LoadRun(OrchestratorClient client, LoadPlan plan)
         var sorted = latencies.SelectMany(l => l).Order().ToArray();
         var elapsedMs = stopwatch.Elapsed.TotalMilliseconds;
         return new LoadReport(
-            plan.Agents, plan.Tasks, plan.Requests, _defined, _repeats, _conflicts, _errors,
+            _prefix, plan.Agents, plan.Tasks, plan.Requests, _defined, _repeats, _conflicts, _errors,
             Math.Round(elapsedMs, 1),
             Math.Round((_defined + _repeats) / stopwatch.Elapsed.TotalSeconds, 1),
             new Latency(Percentile(sorted, 0.50), Percentile(sorted, 0.95), Percentile(sorted, 0.99)),
@@ -72,7 +73,7 @@ internal sealed class LoadRun(OrchestratorClient client, LoadPlan plan)
         var name = $"load-agent-{agent}";
         for (var index = agent; index < plan.Tasks; index += plan.Agents)
         {
-            var definition = new DefineTask($"load-{_runId}-{index:D7}", name, $"load/{_runId}/{index}.md", By: name);
+            var definition = new DefineTask($"{_prefix}{index:D7}", name, $"load/{_prefix}{index:D7}.md", By: name);
             latencies.Add(await DefineAsync(definition, cancellation));
             if (plan.IsRepeated(index)) latencies.Add(await DefineAsync(definition, cancellation));
         }
