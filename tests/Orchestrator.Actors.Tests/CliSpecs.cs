@@ -29,13 +29,15 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Empty(defined.GetProperty("dependsOn").EnumerateArray());
         Assert.False(defined.GetProperty("alreadyDefined").GetBoolean());
 
-        var human = Success(await server.RunAsync("define", "flow-2", "--agent", agent, "--file", "tasks/flow-2.md", "--depends-on", "flow-1"));
-        Assert.Equal("defined task 'flow-2' (PENDING)", Assert.Single(human));
+        Assert.Equal("defined task 'flow-0' (READY)",
+            Assert.Single(Success(await server.RunAsync("define", "flow-0", "--agent", agent, "--file", "tasks/flow-0.md", "--priority", "LOW"))));
+        Assert.Equal("defined task 'flow-2' (PENDING)",
+            Assert.Single(Success(await server.RunAsync("define", "flow-2", "--agent", agent, "--file", "tasks/flow-2.md", "--depends-on", "flow-1", "flow-0"))));
 
         var listed = Json(await server.RunAsync("list", "--agent", agent, "--json"));
-        Assert.Equal(["flow-1", "flow-2"], listed.EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
-        Assert.Equal(["READY", "PENDING"], listed.EnumerateArray().Select(t => t.GetProperty("status").GetString()));
-        Assert.Equal(["flow-1"], listed[1].GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()));
+        Assert.Equal(["flow-1", "flow-0", "flow-2"], listed.EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal(["READY", "READY", "PENDING"], listed.EnumerateArray().Select(t => t.GetProperty("status").GetString()));
+        Assert.Equal(["flow-0", "flow-1"], listed[2].GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()).Order());
 
         var claimed = Json(await server.RunAsync("claim", "--agent", agent, "--lease", "2m", "--json"));
         Assert.Equal("flow-1", claimed.GetProperty("taskId").GetString());
@@ -57,7 +59,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var gotJson = server.RunAsync("get", "flow-1", "--json");
         var gotHuman = server.RunAsync("get", "flow-1");
         var history = server.RunAsync("history", "flow-1", "--json");
-        var dependant = server.RunAsync("list", "--agent", agent, "--status", "ready", "--json");
+        var ready = server.RunAsync("list", "--agent", agent, "--status", "ready", "--json");
         var got = Json(await gotJson);
         Assert.Equal("COMPLETED", got.GetProperty("status").GetString());
         Assert.True(got.GetProperty("result").GetProperty("ok").GetBoolean());
@@ -66,7 +68,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var entries = Json(await history).GetProperty("entries").EnumerateArray().ToList();
         Assert.Equal(["task-defined", "task-claimed", "task-completed"], entries.Select(e => e.GetProperty("event").GetString()));
         Assert.Equal([null, "READY", "CLAIMED"], entries.Select(e => e.GetProperty("from").GetString()));
-        Assert.Equal(["flow-2"], Json(await dependant).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        // flow-2 still waits for flow-0.
+        Assert.Equal(["flow-0"], Json(await ready).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
     }
 
     [Fact]
@@ -144,10 +147,14 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     public async Task Save_state_then_get_state_gives_the_document_and_its_version()
     {
         var file = Path.Combine(Path.GetTempPath(), $"cli-state-{Guid.NewGuid():N}.json");
+        var notJson = Path.ChangeExtension(file, ".txt");
         await File.WriteAllTextAsync(file, """{"step":2,"notes":["a","b"]}""");
+        await File.WriteAllTextAsync(notJson, "step two");
         try
         {
+            var notSaved = server.RunAsync("save-state", "cli-owner", "progress", "--from-file", notJson);
             var first = Json(await server.RunAsync("save-state", "cli-owner", "progress", "--value", """{"step":1}""", "--expected-version", "0", "--json"));
+            AssertFails(await notSaved, 2, $"'{notJson}'");
             Assert.Equal(1, first.GetProperty("version").GetInt64());
             Assert.Equal("cli-owner", first.GetProperty("ownerId").GetString());
             Assert.Equal("progress", first.GetProperty("key").GetString());
@@ -167,6 +174,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         finally
         {
             File.Delete(file);
+            File.Delete(notJson);
         }
     }
 
