@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
-using System.CommandLine.Parsing;
 using System.Text.Json;
 using Orchestrator.Actors.Client;
 using Orchestrator.Actors.Protocol;
@@ -25,13 +25,14 @@ internal static class CliOptions
         {
             result =>
             {
+                var server = result.GetValueOrDefault<string>();
                 try
                 {
-                    OrchestratorClient.ParseServer(result.GetValueOrDefault<string>());
+                    OrchestratorClient.ParseServer(server);
                 }
-                catch (ArgumentException ex)
+                catch (ArgumentException)
                 {
-                    result.AddError(ex.Message.Split(" (Parameter")[0]);
+                    result.AddError($"invalid --server '{server}': expected HOST:PORT with a port from 1 to 65535, such as {OrchestratorClient.DefaultServer}");
                 }
             },
         },
@@ -46,7 +47,7 @@ internal static class CliOptions
         CustomParser = result => ParseDuration(result, positive: true),
     };
 
-    /// <summary>A required text option.</summary>
+    /// <summary>A text option, required unless said otherwise.</summary>
     public static Option<string> Text(string name, string helpName, string description, bool required = true) =>
         new(name) { Description = description, HelpName = helpName, Required = required };
 
@@ -83,27 +84,24 @@ internal static class CliOptions
     }
 
     /// <summary>A priority name, any case.</summary>
-    public static Option<string?> Priority(string description)
-    {
-        var option = new Option<string?>("--priority") { Description = description, HelpName = "PRIORITY" };
-        option.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string?>();
-            if (!ProtocolNames.TryParsePriority(text, out _))
-                result.AddError($"invalid --priority '{text}': expected one of {ProtocolNames.AllNames<TaskPriority>()}");
-        });
-        return option;
-    }
+    public static Option<string?> Priority(string description) =>
+        Name<TaskPriority>("--priority", "PRIORITY", description, ProtocolNames.TryParsePriority);
 
     /// <summary>A status name, any case.</summary>
-    public static Option<string?> Status(string description)
+    public static Option<string?> Status(string description) =>
+        Name<TaskState>("--status", "STATUS", description, ProtocolNames.TryParseStatus);
+
+    private delegate bool TryParseName<TEnum>(string? text, out TEnum value);
+
+    private static Option<string?> Name<TEnum>(string name, string helpName, string description, TryParseName<TEnum> tryParse)
+        where TEnum : struct, Enum
     {
-        var option = new Option<string?>("--status") { Description = description, HelpName = "STATUS" };
+        var option = new Option<string?>(name) { Description = description, HelpName = helpName };
         option.Validators.Add(result =>
         {
             var text = result.GetValueOrDefault<string?>();
-            if (!ProtocolNames.TryParseStatus(text, out _))
-                result.AddError($"invalid --status '{text}': expected one of {ProtocolNames.AllNames<TaskState>()}");
+            if (!tryParse(text, out _))
+                result.AddError($"invalid {name} '{text}': expected one of {ProtocolNames.AllNames<TEnum>()}");
         });
         return option;
     }

@@ -49,7 +49,7 @@ internal static class ClientSession
         }
         catch (OrchestratorException ex)
         {
-            Output.Error(ex is OrchestratorUnreachableException && AkkaErrorLog.First is { } akka ? $"{ex.Message}; akka: {akka}" : ex.Message);
+            Output.Error(ex is OrchestratorUnreachableException ? WithAkkaError(ex.Message) : ex.Message);
             return ex switch
             {
                 OrchestratorRejectedException => ExitCodes.InvalidInput,
@@ -70,7 +70,7 @@ internal static class ClientSession
         }
         catch (Exception ex)
         {
-            Output.Error(AkkaErrorLog.First is { } akka ? $"{ex.Message}; akka: {akka}" : ex.Message);
+            Output.Error(WithAkkaError(ex.Message));
             return ExitCodes.Failure;
         }
         finally
@@ -78,6 +78,9 @@ internal static class ClientSession
             await system.Terminate();
         }
     }
+
+    /// <summary>A failure's message, with what Akka logged first when it logged an error (often the cause).</summary>
+    private static string WithAkkaError(string message) => AkkaErrorLog.First is { } akka ? $"{message}; akka: {akka}" : message;
 }
 
 /// <summary>A failure found by a command itself (an unreadable file, say), with its exit code.</summary>

@@ -273,8 +273,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "'nohost'", ["stats", "--server", "nohost"]),
             (2, "'0ms'", ["agents", "--timeout", "0ms"]),
             (2, "'frobnicate'", ["frobnicate"]),
-            (1, "127.0.0.1:1", ["get", "t", "--server", "127.0.0.1:1", "--timeout", "30s"]),
-            (1, "127.0.0.1:1", ["load", "--agents", "1", "--tasks", "1", "--server", "127.0.0.1:1", "--timeout", "30s"]),
+            (1, "127.0.0.1:1", ["get", "t", "--server", "127.0.0.1:1", "--timeout", "5m"]),
+            (1, "127.0.0.1:1", ["load", "--agents", "1", "--tasks", "1", "--server", "127.0.0.1:1", "--timeout", "5m"]),
         ];
 
         var started = Stopwatch.StartNew();
@@ -288,8 +288,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             var error = Assert.Single(result.Errors);
             Assert.True(error.StartsWith("orchestrator: ") && error.Contains(named), invocation);
         }
-        // A refused connection is reported at once, not after the 30 s timeout.
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(25), $"took {started.Elapsed}");
+        // A refused connection is reported at once, not after the 5 minute timeout.
+        Assert.True(started.Elapsed < TimeSpan.FromMinutes(1), $"took {started.Elapsed}");
     }
 
     /// <summary>The one line of JSON a successful --json invocation printed.</summary>
