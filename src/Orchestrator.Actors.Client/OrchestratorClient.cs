@@ -101,10 +101,15 @@ public sealed class OrchestratorClient
         var (host, port) = ParseServer(server);
         options ??= new OrchestratorClientOptions();
         var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
+        // would wait out the whole timeout; the failed association says so at once.
+        using var associationFailed = AssociationFailureWatch.Start(system, new Address("akka.tcp", systemName, host, port));
         try
         {
-            var stateManager = await system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
-            return new OrchestratorClient(stateManager, options, $"{host}:{port}");
+            var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
+            if (await Task.WhenAny(resolving, associationFailed.Failure) == associationFailed.Failure)
+                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({await associationFailed.Failure})");
+            return new OrchestratorClient(await resolving, options, $"{host}:{port}");
         }
         catch (ActorNotFoundException ex)
         {
@@ -157,7 +162,7 @@ public sealed class OrchestratorClient
         {
             TaskAssigned assigned => assigned,
             NoTaskReady => null,
-            var other => throw Unexpected(command, other),
+            var other => throw Failure(command, other),
         };
 
     /// <summary>Extends a claim's lease.</summary>
@@ -201,23 +206,22 @@ public sealed class OrchestratorClient
                 $"no answer from the orchestrator at {Address} within {_options.RequestTimeout} to {Name(request)}", ex);
         }
 
-        return reply switch
-        {
-            T wanted => wanted,
-            CommandRejected rejected => throw new OrchestratorRejectedException(rejected),
-            TaskDefinitionConflict c => throw new OrchestratorConflictException(c, c.Message),
-            StateVersionConflict c => throw new OrchestratorConflictException(c, c.Message),
-            TransitionRejected c => throw new OrchestratorConflictException(c, c.Message),
-            StaleClaim c => throw new OrchestratorConflictException(c, c.Message),
-            TaskNotFound n => throw new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
-            StateNotFound n => throw new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
-            OrchestratorUnavailable u => throw new OrchestratorUnavailableException(u),
-            _ => throw Unexpected(request, reply),
-        };
+        return reply as T ?? throw Failure(request, reply);
     }
 
-    private static InvalidOperationException Unexpected(object request, object reply) =>
-        new($"unexpected reply {reply.GetType().Name} to {Name(request)}");
+    /// <summary>The exception for a reply that is not the success asked for.</summary>
+    private static Exception Failure(object request, object reply) => reply switch
+    {
+        CommandRejected rejected => new OrchestratorRejectedException(rejected),
+        TaskDefinitionConflict c => new OrchestratorConflictException(c, c.Message),
+        StateVersionConflict c => new OrchestratorConflictException(c, c.Message),
+        TransitionRejected c => new OrchestratorConflictException(c, c.Message),
+        StaleClaim c => new OrchestratorConflictException(c, c.Message),
+        TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
+        StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
+        OrchestratorUnavailable u => new OrchestratorUnavailableException(u),
+        _ => new InvalidOperationException($"unexpected reply {reply.GetType().Name} to {Name(request)}"),
+    };
 
     private static string Name(object request) => request.GetType().Name;
 }
