@@ -8,6 +8,7 @@ public enum Signal
 {
     Interrupt = 2,
     Terminate = 15,
+    Kill = 9,
 }
 
 /// <summary>What a finished <c>orchestrator</c> process left: its exit code and its lines on stdout and stderr.</summary>
