@@ -157,7 +157,7 @@ public sealed class OrchestratorClient
         {
             TaskAssigned assigned => assigned,
             NoTaskReady => null,
-            var other => throw Unexpected(command, other),
+            var other => throw Failure(command, other),
         };
 
     /// <summary>Extends a claim's lease.</summary>
@@ -201,20 +201,23 @@ public sealed class OrchestratorClient
                 $"no answer from the orchestrator at {Address} within {_options.RequestTimeout} to {Name(request)}", ex);
         }
 
-        return reply switch
-        {
-            T wanted => wanted,
-            CommandRejected rejected => throw new OrchestratorRejectedException(rejected),
-            TaskDefinitionConflict c => throw new OrchestratorConflictException(c, c.Message),
-            StateVersionConflict c => throw new OrchestratorConflictException(c, c.Message),
-            TransitionRejected c => throw new OrchestratorConflictException(c, c.Message),
-            StaleClaim c => throw new OrchestratorConflictException(c, c.Message),
-            TaskNotFound n => throw new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
-            StateNotFound n => throw new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
-            OrchestratorUnavailable u => throw new OrchestratorUnavailableException(u),
-            _ => throw Unexpected(request, reply),
-        };
+        return reply as T ?? throw Failure(request, reply);
     }
+
+    // Every answer but the success one. ClaimTask asks for any reply (it has two successes), so
+    // its failures are mapped here too, not only those of AskAsync.
+    private static Exception Failure(object request, object reply) => reply switch
+    {
+        CommandRejected rejected => new OrchestratorRejectedException(rejected),
+        TaskDefinitionConflict c => new OrchestratorConflictException(c, c.Message),
+        StateVersionConflict c => new OrchestratorConflictException(c, c.Message),
+        TransitionRejected c => new OrchestratorConflictException(c, c.Message),
+        StaleClaim c => new OrchestratorConflictException(c, c.Message),
+        TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
+        StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
+        OrchestratorUnavailable u => new OrchestratorUnavailableException(u),
+        _ => Unexpected(request, reply),
+    };
 
     private static InvalidOperationException Unexpected(object request, object reply) =>
         new($"unexpected reply {reply.GetType().Name} to {Name(request)}");
