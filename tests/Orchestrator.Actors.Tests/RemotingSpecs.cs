@@ -11,6 +11,7 @@ using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Serialization;
 using Orchestrator.Actors.Protocol.Subscriptions;
+using Orchestrator.Actors.StateManager;
 using Orchestrator.Actors.Tests.Support;
 using Xunit.Abstractions;
 
@@ -41,8 +42,8 @@ public sealed class ForgingSerializer(ExtendedActorSystem system) : SerializerWi
 
 /// <summary>
 /// A node serving over loopback remoting keeps serving, with its state manager neither restarted nor
-/// changed, whatever a client sends it: messages it does not handle, frames it cannot read, frames
-/// larger than it accepts.
+/// changed, whatever a client sends it: messages it does not handle, its own internal messages,
+/// frames it cannot read, frames larger than it accepts.
 /// </summary>
 public sealed class RemotingSpecs(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s"), output: output), IAsyncLifetime
@@ -159,6 +160,52 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         await AssertServingUntouchedAsync(_client);
         await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => _client.GetTaskAsync("forged"));
         Assert.False(sender.HasMessages);
+    }
+
+    public static TheoryData<string> InternalKinds => new() { "ready", "stopped", "notices", "requeue" };
+
+    [Theory]
+    [MemberData(nameof(InternalKinds))]
+    public async Task The_gateways_internal_messages_sent_from_another_system_are_dropped_even_naming_the_state_manager_as_sender(string kind)
+    {
+        // Any peer can resolve the state manager and name it as the sender of what it sends.
+        var store = await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10));
+        var hijacker = CreateTestProbe(_clientSystem);
+        var subscriber = CreateTestProbe(_clientSystem);
+        _client.Subscribe(subscriber.Ref, new SubscribeToTasks());
+        subscriber.ExpectMsg<SubscribedToTasks>();
+        // Forged with a token of its own: the type is the node's, the instance is not.
+        object message = kind switch
+        {
+            "ready" => new StateManagerReady(hijacker.Ref, new GatewayToken()),
+            "stopped" => new StateManagerStopped(store, new GatewayToken()),
+            "notices" => new TaskNotices(new List<TaskTransitioned> { Notice("ghost") }, new GatewayToken()),
+            _ => new Requeue(new DefineTask("requeued", "*", "tasks/requeued.md"), hijacker.Ref, new GatewayToken()),
+        };
+        var unhandled = ServerEvents<UnhandledMessage>();
+
+        _client.StateManager.Tell(message, store);
+
+        Assert.Equal(message.GetType(), unhandled.ExpectMsg<UnhandledMessage>().Message.GetType());
+        // Requests still reach the state manager, not the hijacker, and are not held.
+        await AssertServingUntouchedAsync(_client);
+        await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => _client.GetTaskAsync("requeued"));
+        // The first notice is the definition the check above made, not the ghost.
+        Assert.StartsWith("after-", subscriber.ExpectMsg<TaskTransitioned>().TaskId);
+        Assert.False(hijacker.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_sent_from_another_system_naming_the_live_state_manager_is_only_a_request()
+    {
+        var store = await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10));
+        var asker = CreateTestProbe(_clientSystem);
+
+        // The gateway holds requests whose state manager died; this one did not die.
+        _client.StateManager.Tell(new DeadLetter(new GetTask("held"), asker.Ref, store), store);
+
+        Assert.Equal(_heldClaim, asker.ExpectMsg<TaskFound>().Task.Claim?.ClaimId);
+        await AssertServingUntouchedAsync(_client);
     }
 
     public static TheoryData<string, string, string> UnreadableFrames => new()
