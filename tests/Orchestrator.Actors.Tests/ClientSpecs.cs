@@ -164,7 +164,8 @@ public abstract class ClientSpecs(ITestOutputHelper output)
         var requeued = await Client.RequeueDeadTaskAsync(new RequeueDeadTask("f-1", "ops"));
         Assert.Equal((TaskState.Ready, 0), (requeued.Task.Status, requeued.Task.Attempts));
         var again = await Assert.ThrowsAsync<OrchestratorConflictException>(() => Client.RequeueDeadTaskAsync(new RequeueDeadTask("f-1", "ops")));
-        Assert.Equal((TaskState.Ready, "requeue"), (Assert.IsType<TransitionRejected>(again.Reply).Status, ((TransitionRejected)again.Reply!).Action));
+        var notDead = Assert.IsType<TransitionRejected>(again.Reply);
+        Assert.Equal((TaskState.Ready, "requeue"), (notDead.Status, notDead.Action));
 
         var second = (await Client.ClaimTaskAsync(new ClaimTask("agent-f")))!;
         Assert.NotEqual(first.ClaimId, second.ClaimId);
@@ -222,7 +223,8 @@ public abstract class ClientSpecs(ITestOutputHelper output)
     public async Task Reading_a_document_that_was_never_saved_is_not_found()
     {
         var missing = await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => Client.GetStateAsync("owner-m", "nothing"));
-        Assert.Equal(("owner-m", "nothing"), (((StateNotFound)missing.Reply!).OwnerId, ((StateNotFound)missing.Reply!).Key));
+        var notFound = Assert.IsType<StateNotFound>(missing.Reply);
+        Assert.Equal(("owner-m", "nothing"), (notFound.OwnerId, notFound.Key));
         Assert.Contains("'owner-m/nothing'", missing.Message);
     }
 
@@ -249,7 +251,8 @@ public abstract class ClientSpecs(ITestOutputHelper output)
         await Define("s-3");
 
         // Notices reach a subscriber in journal order: s-1's cancellation would have come first.
-        Assert.Equal(("s-3", "task-defined"), subscriber.ExpectMsg<TaskTransitioned>() is var n ? (n.TaskId, n.Entry.Event) : default);
+        var next = subscriber.ExpectMsg<TaskTransitioned>();
+        Assert.Equal(("s-3", "task-defined"), (next.TaskId, next.Entry.Event));
     }
 }
 
