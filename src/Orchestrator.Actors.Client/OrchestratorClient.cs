@@ -209,7 +209,8 @@ public sealed class OrchestratorClient
         return reply as T ?? throw Failure(request, reply);
     }
 
-    /// <summary>The exception for a reply that is not the success asked for.</summary>
+    // Every answer but the success one. ClaimTask asks for any reply (it has two successes), so
+    // its failures are mapped here too, not only those of AskAsync.
     private static Exception Failure(object request, object reply) => reply switch
     {
         CommandRejected rejected => new OrchestratorRejectedException(rejected),
@@ -220,8 +221,11 @@ public sealed class OrchestratorClient
         TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
         StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
         OrchestratorUnavailable u => new OrchestratorUnavailableException(u),
-        _ => new InvalidOperationException($"unexpected reply {reply.GetType().Name} to {Name(request)}"),
+        _ => Unexpected(request, reply),
     };
+
+    private static InvalidOperationException Unexpected(object request, object reply) =>
+        new($"unexpected reply {reply.GetType().Name} to {Name(request)}");
 
     private static string Name(object request) => request.GetType().Name;
 }
