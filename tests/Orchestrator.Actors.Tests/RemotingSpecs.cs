@@ -159,6 +159,10 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         Assert.Equal(sender.Ref.Path.Name, dropped.Sender.Path.Name);
         await AssertServingUntouchedAsync(_client);
         await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => _client.GetTaskAsync("forged"));
+        // A request-like message is answered so that its sender learns why; a reply or a notice is not
+        // (two parties answering what they do not know would loop).
+        if (kind is "string" or "event")
+            Assert.Equal("message", sender.ExpectMsg<CommandRejected>().Field);
         Assert.False(sender.HasMessages);
     }
 

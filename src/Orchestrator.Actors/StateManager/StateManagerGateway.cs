@@ -81,8 +81,11 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         ReceiveAny(message =>
         {
             _log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, Sender);
-            // Never answer a reply: two parties that answer what they do not know would loop.
-            if (message is not (IOrchestratorReply or IOrchestratorNotification) && !Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+            Unhandled(message);
+            // Never answer a reply (two parties that answer what they do not know would loop), nor a
+            // forged copy of the gateway's own messages.
+            if (message is not (IOrchestratorReply or IOrchestratorNotification or INoSerializationVerificationNeeded)
+                && !Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
                 Sender.Tell(Validation.Reject("message", message.GetType().Name,
                     "is not a request the orchestrator knows (see the protocol's commands and queries)"));
         });
