@@ -108,7 +108,7 @@ public sealed class OrchestratorClient
         {
             var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
             if (await Task.WhenAny(resolving, associationFailed.Failure) == associationFailed.Failure)
-                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({await associationFailed.Failure})");
+                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({path}: {await associationFailed.Failure})");
             return new OrchestratorClient(await resolving, options, $"{host}:{port}");
         }
         catch (ActorNotFoundException ex)
