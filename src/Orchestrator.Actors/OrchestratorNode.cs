@@ -34,6 +34,12 @@ public sealed class OrchestratorNode : IAsyncDisposable
     /// <summary>The checked settings.</summary>
     public OrchestratorSettings Settings { get; }
 
+    /// <summary>The address other processes reach this node at (<c>akka.tcp://orchestrator@HOST:PORT</c>), or the local address without remoting.</summary>
+    public Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
+
+    /// <summary>The state manager's full address, for clients in other processes.</summary>
+    public string StateManagerAddress => Address + StateManager.Path.ToStringWithoutAddress();
+
     /// <summary>Starts a node from a loaded configuration (see <see cref="OrchestratorConfig.Load"/>).</summary>
     /// <exception cref="ConfigurationException">A setting is invalid; the message names it.</exception>
     public static OrchestratorNode Start(Config config, string systemName = DefaultSystemName, TimeProvider? clock = null)

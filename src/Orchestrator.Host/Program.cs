@@ -1,43 +1,22 @@
 using System.CommandLine;
-using Akka.Configuration;
-using Orchestrator.Actors;
-using Orchestrator.Actors.Configuration;
+using System.CommandLine.Help;
+using Orchestrator.Host;
+using Orchestrator.Host.Commands;
 
-var configOption = new Option<FileInfo?>("--config") { Description = "A HOCON overlay over hocon.conf (see config/)." };
-var dataDirOption = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the SQLite database lives (default ./data)." };
+var root = new RootCommand("Orchestrator.Actors: task state for multi-agent systems on Akka.NET.");
+root.Subcommands.Add(ServeCommand.Create());
+foreach (var command in TaskCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in ClaimCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
+foreach (var command in InfoCommands.Create()) root.Subcommands.Add(command);
+root.Subcommands.Add(LoadCommand.Create());
 
-var serve = new Command("serve", "Run the orchestrator until Ctrl+C or SIGTERM.") { configOption, dataDirOption };
-serve.SetAction(async (parse, cancellation) =>
+// Response files (@file) are off: an argument is taken as written.
+var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
 {
-    OrchestratorNode node;
-    try
-    {
-        var overrides = parse.GetValue(dataDirOption) is { } dataDir
-            ? ConfigurationFactory.ParseString($"orchestrator.data-dir = {OrchestratorConfig.Quote(dataDir.FullName)}")
-            : null;
-        var config = OrchestratorConfig.Load(parse.GetValue(configOption)?.FullName, overrides);
-        node = OrchestratorNode.Start(config);
-    }
-    catch (Exception ex) when (ex is ConfigurationException or InvalidOperationException)
-    {
-        Console.Error.WriteLine($"orchestrator: {ex.Message}");
-        return 2;
-    }
-
-    Console.WriteLine($"orchestrator: state manager at {node.StateManager.Path}; data in {node.Settings.DatabasePath}");
-    Console.WriteLine("orchestrator: press Ctrl+C to stop");
-    try
-    {
-        await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellation), node.System.WhenTerminated);
-    }
-    finally
-    {
-        Console.WriteLine("orchestrator: stopping after the writes in flight");
-        await node.StopAsync();
-        Console.WriteLine("orchestrator: stopped");
-    }
-    return 0;
-});
-
-var root = new RootCommand("Orchestrator.Actors: task state for multi-agent systems on Akka.NET.") { serve };
-return await root.Parse(args).InvokeAsync();
+    // System.CommandLine would print the errors and the help; the contract is one line and exit 2.
+    Output.Error(string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct()));
+    return ExitCodes.InvalidInput;
+}
+return await parse.InvokeAsync();

@@ -10,6 +10,12 @@ public sealed class RecoveryHints
     private readonly object _gate = new();
     private readonly SortedSet<long> _unreadable = [];
 
+    /// <summary>
+    /// What every incarnation puts in its messages to the gateway that created these hints, so that
+    /// the gateway can tell them from copies sent over the network.
+    /// </summary>
+    internal GatewayToken Token { get; } = new();
+
     /// <summary>The newest snapshot sequence number recovery may load (all when no snapshot was unreadable).</summary>
     public long MaxSnapshotSequenceNr
     {

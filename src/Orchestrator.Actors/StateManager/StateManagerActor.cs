@@ -127,7 +127,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 // Leases and retries run on from their journaled deadlines; those that passed while
                 // the state manager was down are acted on at once.
                 ArmDeadline();
-                _gateway.Tell(new StateManagerReady(Self));
+                _gateway.Tell(new StateManagerReady(Self, _hints.Token));
                 break;
         }
     }
@@ -324,7 +324,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             if (_notices.Count > 0)
             {
                 // Subscribers hear of transitions only once they are journaled.
-                _gateway.Tell(new TaskNotices(_notices));
+                _gateway.Tell(new TaskNotices(_notices, _hints.Token));
                 _notices = [];
             }
             MaybeSnapshot();
@@ -433,13 +433,13 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // Nothing acknowledged is lost (replies go out only after the journal confirmed); what was
         // in flight is answered as not acknowledged, and what was only decided goes back to the
         // gateway, which holds it for the next incarnation.
-        _gateway.Tell(new StateManagerStopped(Self));
+        _gateway.Tell(new StateManagerStopped(Self, _hints.Token));
         foreach (var p in _inFlight)
             p.ReplyTo.Tell(new OrchestratorUnavailable(
                 $"the state manager stopped while writing {p.Request.GetType().Name}; it was not acknowledged"));
         // The next incarnation re-arms its deadlines itself.
         foreach (var p in _pending.Where(p => p.Request is not ProcessDeadlines))
-            _gateway.Tell(new Requeue(p.Request, p.ReplyTo));
+            _gateway.Tell(new Requeue(p.Request, p.ReplyTo, _hints.Token));
         _inFlight = [];
         _pending = [];
         base.PostStop();

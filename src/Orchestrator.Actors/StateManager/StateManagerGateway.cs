@@ -47,19 +47,22 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         _supervisor = Context.ActorOf(BackoffSupervisor.Props(options), "supervisor");
         Context.Watch(_supervisor);
 
-        Receive<StateManagerReady>(ready =>
+        // Only from this gateway's own state manager; copies sent over the network are unhandled.
+        var token = hints.Token;
+        Receive<StateManagerReady>(ready => ready.Token == token, ready =>
         {
             _current = ready.StateManager;
             Release();
         });
-        Receive<StateManagerStopped>(stopped =>
+        Receive<StateManagerStopped>(stopped => stopped.Token == token, stopped =>
         {
             if (stopped.StateManager.Equals(_current)) _current = null;
         });
-        Receive<Requeue>(r => Hold(r.Request, r.ReplyTo));
+        Receive<Requeue>(r => r.Token == token, r => Hold(r.Request, r.ReplyTo));
         Receive<DeadLetter>(dl => dl.Message is IStateManagerRequest && IsOurs(dl.Recipient), dl =>
         {
-            if (dl.Recipient.Equals(_current)) _current = null;
+            // A dead letter sent over the network may name the live state manager: only a stopped one is gone.
+            if (dl.Recipient.Equals(_current) && dl.Recipient is ActorRefWithCell { Underlying.IsTerminated: true }) _current = null;
             // It was sent before any shutdown (it had already been forwarded), so it is held, not refused.
             Hold(dl.Message, dl.Sender);
         });
@@ -70,9 +73,22 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<SubscribeToTasks>(Subscribe);
         Receive<UnsubscribeFromTasks>(Unsubscribe);
-        Receive<TaskNotices>(Publish);
+        Receive<TaskNotices>(notices => notices.Token == token, Publish);
         Receive<ShutdownComplete>(_ => { });
         Receive<IStateManagerRequest>(request => Route(request, Sender));
+        // Anything else (a client of another version, a stray message over remoting) is logged and
+        // answered, and never reaches the state manager.
+        ReceiveAny(message =>
+        {
+            _log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, Sender);
+            Unhandled(message);
+            // Never answer a reply (two parties that answer what they do not know would loop), nor a
+            // forged copy of the gateway's own messages.
+            if (message is not (IOrchestratorReply or IOrchestratorNotification or INoSerializationVerificationNeeded)
+                && !Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
+                Sender.Tell(Validation.Reject("message", message.GetType().Name,
+                    "is not a request the orchestrator knows (see the protocol's commands and queries)"));
+        });
     }
 
     /// <inheritdoc />

@@ -13,6 +13,7 @@ public static class TestConfigs
         orchestrator.supervision.random-factor = 0
         akka.test.single-expect-default = 15s
         akka.test.default-timeout = 15s
+        akka.remote.dot-netty.tcp.port = 0
         akka.loglevel = WARNING
         akka.stdout-loglevel = WARNING
         """;

@@ -1,0 +1,231 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
+
+namespace Orchestrator.Actors.Client;
+
+/// <summary>How a client waits and retries.</summary>
+/// <param name="Timeout">How long one request waits for its reply (10 s when null).</param>
+/// <param name="DefineRetries">
+/// How many more times a DefineTask whose reply timed out is sent again with the same definition
+/// (safe: DefineTask is idempotent). Other requests surface a timeout as an error.
+/// </param>
+public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int DefineRetries = 2)
+{
+    /// <summary>The timeout in effect.</summary>
+    public TimeSpan RequestTimeout => Timeout ?? TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Talks to an orchestrator's state manager: in the same ActorSystem (an <see cref="IActorRef"/>) or
+/// in another process over Akka.Remote (<see cref="ConnectAsync"/>). Each method returns the success
+/// reply and throws an <see cref="OrchestratorException"/> for every other answer.
+/// </summary>
+public sealed class OrchestratorClient
+{
+    /// <summary>The state manager's path in an orchestrator node.</summary>
+    public const string StateManagerPath = "/user/state-manager";
+
+    /// <summary>The orchestrator node's ActorSystem name.</summary>
+    public const string DefaultSystemName = "orchestrator";
+
+    /// <summary>The default server address.</summary>
+    public const string DefaultServer = "127.0.0.1:4053";
+
+    /// <summary>
+    /// Configuration for a client's own ActorSystem: remoting on a free port of the loopback interface
+    /// and the orchestrator's serializer. Layer it under your own.
+    /// </summary>
+    public const string ClientConfig = """
+        akka {
+          actor {
+            provider = remote
+            serializers { orchestrator = "Orchestrator.Actors.Protocol.Serialization.OrchestratorSerializer, Orchestrator.Actors.Protocol" }
+            serialization-bindings { "Orchestrator.Actors.Protocol.IOrchestratorMessage, Orchestrator.Actors.Protocol" = orchestrator }
+            serialization-identifiers { "Orchestrator.Actors.Protocol.Serialization.OrchestratorSerializer, Orchestrator.Actors.Protocol" = 4711 }
+          }
+          remote.dot-netty.tcp {
+            hostname = 127.0.0.1
+            port = 0
+            maximum-frame-size = 16MiB
+          }
+          loglevel = WARNING
+          stdout-loglevel = WARNING
+        }
+        """;
+
+    private readonly IActorRef _stateManager;
+    private readonly OrchestratorClientOptions _options;
+
+    /// <summary>A client of the state manager at <paramref name="stateManager"/>.</summary>
+    public OrchestratorClient(IActorRef stateManager, OrchestratorClientOptions? options = null, string? address = null)
+    {
+        _stateManager = stateManager;
+        _options = options ?? new OrchestratorClientOptions();
+        Address = address ?? stateManager.Path.Address.ToString();
+    }
+
+    /// <summary>Where the orchestrator is, for messages.</summary>
+    public string Address { get; }
+
+    /// <summary>The state manager this client talks to.</summary>
+    public IActorRef StateManager => _stateManager;
+
+    /// <summary>An ActorSystem configured with <see cref="ClientConfig"/>.</summary>
+    public static ActorSystem CreateSystem(string name = "orchestrator-client") =>
+        ActorSystem.Create(name, ConfigurationFactory.ParseString(ClientConfig));
+
+    /// <summary>Parses <c>HOST:PORT</c>.</summary>
+    /// <exception cref="ArgumentException">The text is not HOST:PORT with a port from 1 to 65535; the message names it.</exception>
+    public static (string Host, int Port) ParseServer(string server)
+    {
+        var colon = server?.LastIndexOf(':') ?? -1;
+        if (server is null || colon <= 0 || !int.TryParse(server[(colon + 1)..], out var port) || port is < 1 or > 65535)
+            throw new ArgumentException($"invalid server '{server}': expected HOST:PORT, such as {DefaultServer}", nameof(server));
+        return (server[..colon], port);
+    }
+
+    /// <summary>
+    /// Finds the state manager of the orchestrator at <paramref name="server"/> (HOST:PORT) from
+    /// <paramref name="system"/>, which must have remoting on (see <see cref="ClientConfig"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The server is not HOST:PORT.</exception>
+    /// <exception cref="OrchestratorUnreachableException">Nothing answers there within the timeout.</exception>
+    public static async Task<OrchestratorClient> ConnectAsync(ActorSystem system, string server, OrchestratorClientOptions? options = null,
+        string systemName = DefaultSystemName, CancellationToken cancellation = default)
+    {
+        var (host, port) = ParseServer(server);
+        options ??= new OrchestratorClientOptions();
+        var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
+        // would wait out the whole timeout; the failed association says so at once.
+        using var associationFailed = AssociationFailureWatch.Start(system, new Address("akka.tcp", systemName, host, port));
+        try
+        {
+            var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
+            if (await Task.WhenAny(resolving, associationFailed.Failure) == associationFailed.Failure)
+                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({path}: {await associationFailed.Failure})");
+            return new OrchestratorClient(await resolving, options, $"{host}:{port}");
+        }
+        catch (ActorNotFoundException ex)
+        {
+            throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} (no answer from {path} within {options.RequestTimeout})", ex);
+        }
+    }
+
+    /// <summary>Defines a task; a timed-out attempt is repeated with the same definition.</summary>
+    public async Task<TaskDefinitionAccepted> DefineTaskAsync(DefineTask command, CancellationToken cancellation = default)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await AskAsync<TaskDefinitionAccepted>(command, cancellation);
+            }
+            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested)
+            {
+                // Idempotent: the same definition again is either defined now or answered "already defined".
+            }
+        }
+    }
+
+    /// <summary>Saves a document.</summary>
+    public Task<StateSaved> SaveStateAsync(SaveState command, CancellationToken cancellation = default) => AskAsync<StateSaved>(command, cancellation);
+
+    /// <summary>Reads a document.</summary>
+    public Task<StateDocument> GetStateAsync(string ownerId, string key, CancellationToken cancellation = default) =>
+        AskAsync<StateDocument>(new GetState(ownerId, key), cancellation);
+
+    /// <summary>Reads a task, with its payload and result.</summary>
+    public Task<TaskFound> GetTaskAsync(string taskId, CancellationToken cancellation = default) => AskAsync<TaskFound>(new GetTask(taskId), cancellation);
+
+    /// <summary>A task's transitions.</summary>
+    public Task<TaskHistory> GetTaskHistoryAsync(string taskId, CancellationToken cancellation = default) =>
+        AskAsync<TaskHistory>(new GetTaskHistory(taskId), cancellation);
+
+    /// <summary>One page of tasks.</summary>
+    public Task<TaskPage> ListTasksAsync(ListTasks query, CancellationToken cancellation = default) => AskAsync<TaskPage>(query, cancellation);
+
+    /// <summary>Counts and journal figures.</summary>
+    public Task<StatsReport> GetStatsAsync(CancellationToken cancellation = default) => AskAsync<StatsReport>(GetStats.Instance, cancellation);
+
+    /// <summary>Known agents.</summary>
+    public Task<AgentList> ListAgentsAsync(CancellationToken cancellation = default) => AskAsync<AgentList>(ListAgents.Instance, cancellation);
+
+    /// <summary>Claims the next READY task for the agent; null when none is ready.</summary>
+    public async Task<TaskAssigned?> ClaimTaskAsync(ClaimTask command, CancellationToken cancellation = default) =>
+        await AskAsync<IOrchestratorReply>(command, cancellation) switch
+        {
+            TaskAssigned assigned => assigned,
+            NoTaskReady => null,
+            var other => throw Failure(command, other),
+        };
+
+    /// <summary>Extends a claim's lease.</summary>
+    public Task<LeaseRenewed> HeartbeatAsync(Heartbeat command, CancellationToken cancellation = default) => AskAsync<LeaseRenewed>(command, cancellation);
+
+    /// <summary>Completes a claimed task.</summary>
+    public Task<TaskUpdated> CompleteTaskAsync(CompleteTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+
+    /// <summary>Reports a claimed task's failure.</summary>
+    public Task<TaskUpdated> FailTaskAsync(FailTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+
+    /// <summary>Cancels a task.</summary>
+    public Task<TaskUpdated> CancelTaskAsync(CancelTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+
+    /// <summary>Gives a DEAD task another round.</summary>
+    public Task<TaskUpdated> RequeueDeadTaskAsync(RequeueDeadTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+
+    /// <summary>Registers an agent.</summary>
+    public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
+        AskAsync<AgentRegistrationAccepted>(command, cancellation);
+
+    /// <summary>
+    /// Subscribes <paramref name="subscriber"/> to task transitions: it receives
+    /// <see cref="SubscribedToTasks"/>, then a <see cref="TaskTransitioned"/> for each matching one.
+    /// </summary>
+    public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => _stateManager.Tell(filter, subscriber);
+
+    /// <summary>Ends subscriptions of <paramref name="subscriber"/> (all of them by default).</summary>
+    public void Unsubscribe(IActorRef subscriber, UnsubscribeFromTasks? filter = null) => _stateManager.Tell(filter ?? UnsubscribeFromTasks.All, subscriber);
+
+    private async Task<T> AskAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
+    {
+        object reply;
+        try
+        {
+            reply = await _stateManager.Ask<object>(request, _options.RequestTimeout, cancellation);
+        }
+        catch (AskTimeoutException ex)
+        {
+            throw new OrchestratorUnreachableException(
+                $"no answer from the orchestrator at {Address} within {_options.RequestTimeout} to {Name(request)}", ex);
+        }
+
+        return reply as T ?? throw Failure(request, reply);
+    }
+
+    // Every answer but the success one. ClaimTask asks for any reply (it has two successes), so
+    // its failures are mapped here too, not only those of AskAsync.
+    private static Exception Failure(object request, object reply) => reply switch
+    {
+        CommandRejected rejected => new OrchestratorRejectedException(rejected),
+        TaskDefinitionConflict c => new OrchestratorConflictException(c, c.Message),
+        StateVersionConflict c => new OrchestratorConflictException(c, c.Message),
+        TransitionRejected c => new OrchestratorConflictException(c, c.Message),
+        StaleClaim c => new OrchestratorConflictException(c, c.Message),
+        TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
+        StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
+        OrchestratorUnavailable u => new OrchestratorUnavailableException(u),
+        _ => Unexpected(request, reply),
+    };
+
+    private static InvalidOperationException Unexpected(object request, object reply) =>
+        new($"unexpected reply {reply.GetType().Name} to {Name(request)}");
+
+    private static string Name(object request) => request.GetType().Name;
+}

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Orchestrator.Actors.Client;
+using Orchestrator.Actors.Protocol;
+
+namespace Orchestrator.Host;
+
+/// <summary>
+/// Options shared by the client commands, and the option kinds that are checked before anything is
+/// sent (durations, JSON, priorities, statuses), so that a bad value is exit 2 with one line.
+/// </summary>
+internal static class CliOptions
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    public static readonly Option<string> Server = new("--server")
+    {
+        Description = "The orchestrator to talk to.",
+        HelpName = "HOST:PORT",
+        DefaultValueFactory = _ => OrchestratorClient.DefaultServer,
+        Validators =
+        {
+            result =>
+            {
+                var server = result.GetValueOrDefault<string>();
+                try
+                {
+                    OrchestratorClient.ParseServer(server);
+                }
+                catch (ArgumentException)
+                {
+                    result.AddError($"invalid --server '{server}': expected HOST:PORT with a port from 1 to 65535, such as {OrchestratorClient.DefaultServer}");
+                }
+            },
+        },
+    };
+
+    public static readonly Option<bool> Json = new("--json") { Description = "Print the answer as one line of JSON." };
+
+    public static readonly Option<TimeSpan?> Timeout = new("--timeout")
+    {
+        Description = $"How long to wait for the orchestrator's answer to each request (default {Durations.Format(DefaultTimeout)}).",
+        HelpName = "DURATION",
+        CustomParser = result => ParseDuration(result, positive: true),
+    };
+
+    /// <summary>A text option, required unless said otherwise.</summary>
+    public static Option<string> Text(string name, string helpName, string description, bool required = true) =>
+        new(name) { Description = description, HelpName = helpName, Required = required };
+
+    /// <summary>A number of at least <paramref name="min"/> (and at most <paramref name="max"/>); anything else is an error naming the value.</summary>
+    public static Option<T?> Number<T>(string name, string helpName, string description, T min, T? max = null) where T : struct, INumber<T>
+    {
+        return new Option<T?>(name) { Description = description, HelpName = helpName, CustomParser = Parse };
+
+        T? Parse(ArgumentResult result)
+        {
+            var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (T.TryParse(text, NumberStyles.Integer | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value >= min && (max is null || value <= max))
+                return value;
+            var range = max is { } top ? $"from {Invariant(min)} to {Invariant(top)}" : $"of at least {Invariant(min)}";
+            result.AddError($"invalid {name} '{text}': expected a number {range}");
+            return null;
+        }
+    }
+
+    /// <summary>A duration (<see cref="Durations"/>); anything else is an error naming the value.</summary>
+    public static Option<TimeSpan?> Duration(string name, string description) =>
+        new(name) { Description = description, HelpName = "DURATION", CustomParser = result => ParseDuration(result, positive: false) };
+
+    /// <summary>A JSON document, checked locally.</summary>
+    public static Option<string?> JsonDocument(string name, string description)
+    {
+        var option = new Option<string?>(name) { Description = description, HelpName = "JSON" };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && CheckJson(text) is { } problem)
+                result.AddError($"invalid {name} '{Shorten(text)}': {problem}");
+        });
+        return option;
+    }
+
+    /// <summary>A priority name, any case.</summary>
+    public static Option<string?> Priority(string description) =>
+        Name<TaskPriority>("--priority", "PRIORITY", description, ProtocolNames.TryParsePriority);
+
+    /// <summary>A status name, any case.</summary>
+    public static Option<string?> Status(string description) =>
+        Name<TaskState>("--status", "STATUS", description, ProtocolNames.TryParseStatus);
+
+    private delegate bool TryParseName<TEnum>(string? text, out TEnum value);
+
+    private static Option<string?> Name<TEnum>(string name, string helpName, string description, TryParseName<TEnum> tryParse)
+        where TEnum : struct, Enum
+    {
+        var option = new Option<string?>(name) { Description = description, HelpName = helpName };
+        option.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string?>();
+            if (!tryParse(text, out _))
+                result.AddError($"invalid {name} '{text}': expected one of {ProtocolNames.AllNames<TEnum>()}");
+        });
+        return option;
+    }
+
+    /// <summary>An identifier argument (task, owner, key); its rules are the orchestrator's.</summary>
+    public static Argument<string> Id(string name, string description) => new(name) { Description = description };
+
+    /// <summary>Null when the text is well-formed JSON, otherwise why not, in one line.</summary>
+    public static string? CheckJson(string text)
+    {
+        try
+        {
+            using var _ = System.Text.Json.JsonDocument.Parse(text);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return $"not JSON ({ex.Message.ReplaceLineEndings(" ")})";
+        }
+    }
+
+    /// <summary>A value as error messages quote it: at most 100 characters, like the orchestrator's.</summary>
+    public static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+
+    private static string Invariant<T>(T number) where T : INumber<T> => number.ToString(null, CultureInfo.InvariantCulture);
+
+    private static TimeSpan? ParseDuration(ArgumentResult result, bool positive)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(" ", result.Tokens.Select(t => t.Value));
+        if (Durations.TryParse(text, out var duration) && (!positive || duration > TimeSpan.Zero)) return duration;
+        var name = (result.Parent as OptionResult)?.Option.Name ?? "duration";
+        result.AddError($"invalid {name} '{text}': {Durations.Expected}{(positive ? ", above 0" : "")}");
+        return null;
+    }
+}

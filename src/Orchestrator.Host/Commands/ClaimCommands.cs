@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Orchestrator.Actors.Protocol.Commands;
+
+namespace Orchestrator.Host.Commands;
+
+/// <summary>What an agent does with its work: claim, heartbeat, complete and fail.</summary>
+internal static class ClaimCommands
+{
+    public static IEnumerable<Command> Create() => [Claim(), Heartbeat(), Complete(), Fail()];
+
+    private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The claimed task.");
+    private static Option<string> Agent() => CliOptions.Text("--agent", "AGENT", "The agent (its own name, not *).");
+    private static Option<string> ClaimId() =>
+        CliOptions.Text("--claim", "CLAIM_ID", "The claim id that claim printed; without it, the agent's current claim on the task.", required: false);
+
+    private static Command Claim()
+    {
+        var agent = Agent();
+        var lease = CliOptions.Duration("--lease", "How long the claim lasts without a heartbeat, such as 30s or 2m (the orchestrator's default when omitted).");
+        var command = new Command("claim", "Claim the next READY task for an agent; exit 4 when none is ready.") { agent, lease };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var name = parse.GetValue(agent)!;
+            var assigned = await client.ClaimTaskAsync(new ClaimTask(name, parse.GetValue(lease)), cancellation);
+            if (assigned is null)
+            {
+                Output.Error($"no task ready for agent '{name}'");
+                return ExitCodes.NotFound;
+            }
+            if (parse.GetValue(CliOptions.Json))
+            {
+                var json = Output.TaskObject(assigned.Task);
+                json["claimId"] = assigned.ClaimId;
+                json["leaseUntil"] = assigned.LeaseUntil;
+                json["payload"] = Output.Document(assigned.Payload);
+                Output.Json(json);
+            }
+            else
+            {
+                Output.Lines(new (string, string?)[] { ("claimed", assigned.Task.TaskId), ("claim id", assigned.ClaimId), ("lease until", Output.Time(assigned.LeaseUntil)) }
+                    .Concat(Output.TaskLines(assigned.Task).Skip(1))
+                    .Append(("payload", assigned.Payload)));
+            }
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Heartbeat()
+    {
+        var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
+        var lease = CliOptions.Duration("--lease", "A new lease duration for this and later heartbeats, such as 30s.");
+        var command = new Command("heartbeat", "Extend the lease of a claim.") { taskId, agent, claimId, lease };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var renewed = await client.HeartbeatAsync(
+                new Heartbeat(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(lease)), cancellation);
+            if (parse.GetValue(CliOptions.Json))
+                Output.Json(renewed);
+            else
+                Console.Out.WriteLine($"claim '{renewed.ClaimId}' on task '{renewed.TaskId}' now runs until {Output.Time(renewed.LeaseUntil)}");
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Complete()
+    {
+        var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
+        var result = CliOptions.JsonDocument("--result", "The task's result, as JSON.");
+        var command = new Command("complete", "Complete a claimed task.") { taskId, agent, claimId, result };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.CompleteTaskAsync(
+                new CompleteTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(result)), cancellation);
+            TaskCommands.PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Fail()
+    {
+        var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
+        var reason = CliOptions.Text("--reason", "REASON", "Why it failed.");
+        var command = new Command("fail", "Report that a claimed task failed: it is retried after a backoff, or DEAD after its last attempt.")
+        {
+            taskId, agent, claimId, reason,
+        };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.FailTaskAsync(
+                new FailTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(reason)!), cancellation);
+            TaskCommands.PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+}

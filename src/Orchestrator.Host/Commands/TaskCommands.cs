@@ -1,0 +1,166 @@
+using System.CommandLine;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Host.Commands;
+
+/// <summary>define, get, history, list, cancel and requeue.</summary>
+internal static class TaskCommands
+{
+    public static IEnumerable<Command> Create() => [Define(), Get(), History(), List(), Cancel(), Requeue()];
+
+    private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The task's id: 1-200 ASCII letters, digits and ._:/-");
+
+    private static Command Define()
+    {
+        var taskId = TaskId();
+        var agent = CliOptions.Text("--agent", "AGENT", "The agent that should do it, or * for any agent.");
+        var file = CliOptions.Text("--file", "PATH", "Where the task's instructions live.");
+        var priority = CliOptions.Priority("CRITICAL, HIGH, MEDIUM (the default) or LOW.");
+        var dependsOn = new Option<string[]>("--depends-on")
+        {
+            Description = "Tasks that must be COMPLETED first (repeat the option or list several ids).",
+            HelpName = "TASK_ID",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var payload = CliOptions.JsonDocument("--payload", "JSON handed to the agent that claims the task.");
+        var maxAttempts = CliOptions.Number("--max-attempts", "N", "Claims it gets before it is DEAD (the orchestrator's default when omitted).", 1);
+
+        var command = new Command("define", "Define a task; an identical definition again is a success that changes nothing.")
+        {
+            taskId, agent, file, priority, dependsOn, payload, maxAttempts,
+        };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var dependencies = parse.GetValue(dependsOn) is { Length: > 0 } ids ? ids : null;
+            var accepted = await client.DefineTaskAsync(new DefineTask(
+                parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(file)!, parse.GetValue(priority),
+                dependencies, parse.GetValue(maxAttempts), parse.GetValue(payload)), cancellation);
+            var task = accepted.Task;
+            if (parse.GetValue(CliOptions.Json))
+            {
+                var json = Output.TaskObject(task);
+                json["alreadyDefined"] = accepted.AlreadyDefined;
+                Output.Json(json);
+            }
+            else
+            {
+                Console.Out.WriteLine(accepted.AlreadyDefined
+                    ? $"task '{task.TaskId}' was already defined identically ({ProtocolNames.Of(task.Status)}); nothing changed"
+                    : $"defined task '{task.TaskId}' ({ProtocolNames.Of(task.Status)})");
+            }
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Get()
+    {
+        var taskId = TaskId();
+        var command = new Command("get", "Show a task with its payload and, once COMPLETED, its result.") { taskId };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var found = await client.GetTaskAsync(parse.GetValue(taskId)!, cancellation);
+            if (parse.GetValue(CliOptions.Json))
+            {
+                var json = Output.TaskObject(found.Task);
+                json["payload"] = Output.Document(found.Payload);
+                json["result"] = Output.Document(found.Result);
+                Output.Json(json);
+            }
+            else
+            {
+                Output.Lines(Output.TaskLines(found.Task).Append(("payload", found.Payload)).Append(("result", found.Result)));
+            }
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command History()
+    {
+        var taskId = TaskId();
+        var command = new Command("history", "Show a task's transitions, oldest first.") { taskId };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var history = await client.GetTaskHistoryAsync(parse.GetValue(taskId)!, cancellation);
+            if (parse.GetValue(CliOptions.Json))
+            {
+                Output.Json(history);
+                return ExitCodes.Success;
+            }
+            if (history.Dropped > 0) Console.Out.WriteLine($"({history.Dropped} older entries dropped)");
+            Output.Table(["AT", "EVENT", "FROM", "TO", "BY", "CLAIM", "DETAIL"], history.Entries.Select(e => (IReadOnlyList<string>)
+            [
+                Output.Time(e.At), e.Event, e.From is { } from ? ProtocolNames.Of(from) : "-", ProtocolNames.Of(e.To),
+                e.By ?? "-", e.ClaimId ?? "-", e.Detail ?? "",
+            ]).ToList());
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command List()
+    {
+        var status = CliOptions.Status("Only tasks in this status.");
+        var agent = CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent (* for those defined for any agent).", required: false);
+        var priority = CliOptions.Priority("Only tasks of this priority.");
+        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority));
+            var tasks = new List<TaskView>();
+            for (var offset = 0; ; )
+            {
+                var page = await client.ListTasksAsync(query with { Offset = offset }, cancellation);
+                tasks.AddRange(page.Tasks);
+                offset += page.Tasks.Count;
+                if (page.Tasks.Count == 0 || offset >= page.Total) break;
+            }
+
+            if (parse.GetValue(CliOptions.Json))
+                Output.Json(tasks);
+            else if (tasks.Count == 0)
+                Console.Out.WriteLine("no tasks");
+            else
+                Output.Table(["TASK", "STATUS", "PRIORITY", "AGENT", "ATTEMPTS", "FILE"], tasks.Select(t => (IReadOnlyList<string>)
+                [
+                    t.TaskId, ProtocolNames.Of(t.Status), ProtocolNames.Of(t.Priority), t.Agent, $"{t.Attempts}/{t.MaxAttempts}", t.TaskFile,
+                ]).ToList());
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Cancel()
+    {
+        var taskId = TaskId();
+        var reason = CliOptions.Text("--reason", "REASON", "Why, for the task's history.");
+        var command = new Command("cancel", "Cancel a task that is not finished; its PENDING dependants die.") { taskId, reason };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.CancelTaskAsync(new CancelTask(parse.GetValue(taskId)!, parse.GetValue(reason)!), cancellation);
+            PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command Requeue()
+    {
+        var taskId = TaskId();
+        var command = new Command("requeue", "Give a DEAD task a new round of attempts.") { taskId };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.RequeueDeadTaskAsync(new RequeueDeadTask(parse.GetValue(taskId)!), cancellation);
+            PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+
+    /// <summary>The task after complete, fail, cancel or requeue.</summary>
+    public static void PrintUpdated(ParseResult parse, TaskView task)
+    {
+        if (parse.GetValue(CliOptions.Json))
+            Output.Json(task);
+        else
+            Console.Out.WriteLine(Output.Transitioned(task));
+    }
+}

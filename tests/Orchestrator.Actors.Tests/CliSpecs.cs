@@ -1,0 +1,317 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Orchestrator.Actors.Tests.Support;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// The <c>orchestrator</c> command line as a child process against one <c>orchestrator serve</c>:
+/// each subcommand's exit code and --json shape, and bad input on each. Every spec uses ids and
+/// agent names of its own, so the specs do not see each other's tasks. Invocations that do not
+/// depend on each other run at the same time.
+/// </summary>
+public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Define_list_claim_complete_get_takes_a_task_to_COMPLETED()
+    {
+        const string agent = "cli-flow-agent";
+
+        var defined = Json(await server.RunAsync("define", "flow-1", "--agent", agent, "--file", "tasks/flow-1.md",
+            "--priority", "high", "--payload", """{"input":"é"}""", "--max-attempts", "2", "--json"));
+        Assert.Equal("flow-1", defined.GetProperty("taskId").GetString());
+        Assert.Equal(agent, defined.GetProperty("agent").GetString());
+        Assert.Equal("tasks/flow-1.md", defined.GetProperty("taskFile").GetString());
+        Assert.Equal("HIGH", defined.GetProperty("priority").GetString());
+        Assert.Equal("READY", defined.GetProperty("status").GetString());
+        Assert.Equal(0, defined.GetProperty("attempts").GetInt32());
+        Assert.Equal(2, defined.GetProperty("maxAttempts").GetInt32());
+        Assert.Empty(defined.GetProperty("dependsOn").EnumerateArray());
+        Assert.False(defined.GetProperty("alreadyDefined").GetBoolean());
+
+        Assert.Equal("defined task 'flow-0' (READY)",
+            Assert.Single(Success(await server.RunAsync("define", "flow-0", "--agent", agent, "--file", "tasks/flow-0.md", "--priority", "LOW"))));
+        Assert.Equal("defined task 'flow-2' (PENDING)",
+            Assert.Single(Success(await server.RunAsync("define", "flow-2", "--agent", agent, "--file", "tasks/flow-2.md", "--depends-on", "flow-1", "flow-0"))));
+
+        var listed = Json(await server.RunAsync("list", "--agent", agent, "--json"));
+        Assert.Equal(["flow-1", "flow-0", "flow-2"], listed.EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal(["READY", "READY", "PENDING"], listed.EnumerateArray().Select(t => t.GetProperty("status").GetString()));
+        Assert.Equal(["flow-0", "flow-1"], listed[2].GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()).Order());
+
+        var claimed = Json(await server.RunAsync("claim", "--agent", agent, "--lease", "2m", "--json"));
+        Assert.Equal("flow-1", claimed.GetProperty("taskId").GetString());
+        Assert.Equal("CLAIMED", claimed.GetProperty("status").GetString());
+        Assert.Equal(1, claimed.GetProperty("attempts").GetInt32());
+        var claimId = claimed.GetProperty("claimId").GetString()!;
+        Assert.Equal(claimId, claimed.GetProperty("claim").GetProperty("claimId").GetString());
+        var leaseUntil = claimed.GetProperty("leaseUntil").GetDateTimeOffset();
+        Assert.Equal(TimeSpan.FromMinutes(2), leaseUntil - claimed.GetProperty("claim").GetProperty("claimedAt").GetDateTimeOffset());
+        Assert.Equal("é", claimed.GetProperty("payload").GetProperty("input").GetString());
+
+        var renewed = Json(await server.RunAsync("heartbeat", "flow-1", "--agent", agent, "--claim", claimId, "--json"));
+        Assert.Equal(claimId, renewed.GetProperty("claimId").GetString());
+        Assert.True(renewed.GetProperty("leaseUntil").GetDateTimeOffset() >= leaseUntil);
+
+        var completed = Json(await server.RunAsync("complete", "flow-1", "--agent", agent, "--claim", claimId, "--result", """{"ok":true}""", "--json"));
+        Assert.Equal("COMPLETED", completed.GetProperty("status").GetString());
+
+        var gotJson = server.RunAsync("get", "flow-1", "--json");
+        var gotHuman = server.RunAsync("get", "flow-1");
+        var history = server.RunAsync("history", "flow-1", "--json");
+        var ready = server.RunAsync("list", "--agent", agent, "--status", "ready", "--json");
+        var got = Json(await gotJson);
+        Assert.Equal("COMPLETED", got.GetProperty("status").GetString());
+        Assert.True(got.GetProperty("result").GetProperty("ok").GetBoolean());
+        Assert.Equal("é", got.GetProperty("payload").GetProperty("input").GetString());
+        Assert.Contains(Success(await gotHuman), l => l.StartsWith("status") && l.EndsWith("COMPLETED"));
+        var entries = Json(await history).GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(["task-defined", "task-claimed", "task-completed"], entries.Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal([null, "READY", "CLAIMED"], entries.Select(e => e.GetProperty("from").GetString()));
+        // flow-2 still waits for flow-0.
+        Assert.Equal(["flow-0"], Json(await ready).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+    }
+
+    [Fact]
+    public async Task Define_again_is_a_success_when_identical_and_exit_3_when_different()
+    {
+        string[] definition = ["define", "twice-1", "--agent", "cli-twice-agent", "--file", "tasks/twice.md", "--payload", "[1,2]"];
+        Success(await server.RunAsync(definition));
+
+        var sameJson = server.RunAsync([.. definition, "--json"]);
+        var sameHuman = server.RunAsync(definition);
+        var different = server.RunAsync("define", "twice-1", "--agent", "cli-twice-agent", "--file", "tasks/other.md");
+
+        Assert.True(Json(await sameJson).GetProperty("alreadyDefined").GetBoolean());
+        Assert.Contains("already defined", Assert.Single(Success(await sameHuman)));
+        AssertFails(await different, 3, "'twice-1'");
+    }
+
+    [Fact]
+    public async Task A_complete_after_a_cancel_is_a_stale_claim_exit_3_and_a_cancelled_task_cannot_be_requeued()
+    {
+        const string agent = "cli-stale-agent";
+        Success(await server.RunAsync("define", "stale-1", "--agent", agent, "--file", "tasks/stale.md"));
+        var claimId = Json(await server.RunAsync("claim", "--agent", agent, "--json")).GetProperty("claimId").GetString()!;
+
+        var cancelled = Json(await server.RunAsync("cancel", "stale-1", "--reason", "no longer needed", "--json"));
+        Assert.Equal("CANCELLED", cancelled.GetProperty("status").GetString());
+        Assert.Equal("no longer needed", cancelled.GetProperty("reason").GetString());
+
+        var complete = server.RunAsync("complete", "stale-1", "--agent", agent, "--claim", claimId);
+        var heartbeat = server.RunAsync("heartbeat", "stale-1", "--agent", agent, "--claim", claimId);
+        var requeue = server.RunAsync("requeue", "stale-1");
+        AssertFails(await complete, 3, $"'{claimId}'");
+        AssertFails(await heartbeat, 3, $"'{claimId}'");
+        AssertFails(await requeue, 3, "'stale-1'");
+    }
+
+    [Fact]
+    public async Task Fail_on_the_last_attempt_makes_a_task_DEAD_and_requeue_makes_it_READY()
+    {
+        const string agent = "cli-dead-agent";
+        Success(await server.RunAsync("define", "dead-1", "--agent", agent, "--file", "tasks/dead.md", "--max-attempts", "1"));
+        Success(await server.RunAsync("claim", "--agent", agent));
+
+        var failed = Json(await server.RunAsync("fail", "dead-1", "--agent", agent, "--reason", "disk full", "--json"));
+        Assert.Equal("DEAD", failed.GetProperty("status").GetString());
+        Assert.Equal("disk full", failed.GetProperty("reason").GetString());
+        Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
+
+        var requeued = Json(await server.RunAsync("requeue", "dead-1", "--json"));
+        Assert.Equal("READY", requeued.GetProperty("status").GetString());
+        Assert.Equal(0, requeued.GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
+    public async Task Missing_things_exit_4_with_one_line_naming_them()
+    {
+        var claim = server.RunAsync("claim", "--agent", "cli-idle-agent", "--json");
+        var get = server.RunAsync("get", "no-such-task", "--json");
+        var history = server.RunAsync("history", "no-such-task");
+        var state = server.RunAsync("get-state", "no-such-owner", "no-such-key");
+
+        AssertFails(await claim, 4, "'cli-idle-agent'");
+        AssertFails(await get, 4, "'no-such-task'");
+        AssertFails(await history, 4, "'no-such-task'");
+        AssertFails(await state, 4, "'no-such-owner/no-such-key'");
+
+        // An agent that found nothing is known all the same.
+        var agents = Json(await server.RunAsync("agents", "--json"));
+        var idle = Assert.Single(agents.EnumerateArray(), a => a.GetProperty("agent").GetString() == "cli-idle-agent");
+        Assert.False(idle.GetProperty("registered").GetBoolean());
+        Assert.Equal(0, idle.GetProperty("claimsHeld").GetInt32());
+    }
+
+    [Fact]
+    public async Task Save_state_then_get_state_gives_the_document_and_its_version()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cli-state-{Guid.NewGuid():N}.json");
+        var notJson = Path.ChangeExtension(file, ".txt");
+        await File.WriteAllTextAsync(file, """{"step":2,"notes":["a","b"]}""");
+        await File.WriteAllTextAsync(notJson, "step two");
+        try
+        {
+            var notSaved = server.RunAsync("save-state", "cli-owner", "progress", "--from-file", notJson);
+            var first = Json(await server.RunAsync("save-state", "cli-owner", "progress", "--value", """{"step":1}""", "--expected-version", "0", "--json"));
+            AssertFails(await notSaved, 2, $"'{notJson}'");
+            Assert.Equal(1, first.GetProperty("version").GetInt64());
+            Assert.Equal("cli-owner", first.GetProperty("ownerId").GetString());
+            Assert.Equal("progress", first.GetProperty("key").GetString());
+
+            Assert.Equal("saved 'cli-owner/progress' at version 2",
+                Assert.Single(Success(await server.RunAsync("save-state", "cli-owner", "progress", "--from-file", file, "--expected-version", "1"))));
+
+            var stale = server.RunAsync("save-state", "cli-owner", "progress", "--value", "{}", "--expected-version", "1");
+            var read = server.RunAsync("get-state", "cli-owner", "progress", "--json");
+            AssertFails(await stale, 3, "'cli-owner/progress'");
+            var document = Json(await read);
+            Assert.Equal(2, document.GetProperty("version").GetInt64());
+            Assert.Equal(2, document.GetProperty("value").GetProperty("step").GetInt32());
+            Assert.Equal(["a", "b"], document.GetProperty("value").GetProperty("notes").EnumerateArray().Select(n => n.GetString()));
+            Assert.True(document.GetProperty("savedAt").GetDateTimeOffset() > DateTimeOffset.UnixEpoch);
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(notJson);
+        }
+    }
+
+    [Fact]
+    public async Task Stats_counts_every_status_and_agents_lists_who_claimed()
+    {
+        const string agent = "cli-stats-agent";
+        Success(await server.RunAsync("define", "stats-1", "--agent", agent, "--file", "tasks/stats.md"));
+        Success(await server.RunAsync("claim", "--agent", agent));
+
+        var statsJson = server.RunAsync("stats", "--json");
+        var statsHuman = server.RunAsync("stats");
+        var agentsJson = server.RunAsync("agents", "--json");
+        var stats = Json(await statsJson);
+        var byStatus = stats.GetProperty("byStatus").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
+        Assert.Equal(["PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED"], byStatus.Keys);
+        Assert.Equal(stats.GetProperty("tasks").GetInt32(), byStatus.Values.Sum());
+        Assert.True(byStatus["CLAIMED"] >= 1);
+        Assert.Contains(Success(await statsHuman), l => l.StartsWith("tasks"));
+        var known = Assert.Single(Json(await agentsJson).EnumerateArray(), a => a.GetProperty("agent").GetString() == agent);
+        Assert.Equal(1, known.GetProperty("claimsHeld").GetInt32());
+    }
+
+    [Fact]
+    public async Task Load_defines_every_task_once_and_answers_the_repeats_as_already_defined()
+    {
+        var report = Json(await server.RunAsync("load", "--agents", "5", "--tasks", "50", "--json"));
+
+        Assert.Equal(5, report.GetProperty("agents").GetInt32());
+        Assert.Equal(50, report.GetProperty("tasks").GetInt32());
+        Assert.Equal(50, report.GetProperty("defined").GetInt32());
+        Assert.Equal(5, report.GetProperty("idempotentRepeats").GetInt32());
+        Assert.Equal(0, report.GetProperty("conflicts").GetInt32());
+        Assert.Equal(0, report.GetProperty("errors").GetInt32());
+        Assert.Equal(55, report.GetProperty("requests").GetInt32());
+        var elapsedMs = report.GetProperty("elapsedMs").GetDouble();
+        Assert.True(elapsedMs > 0);
+        Assert.Equal(55 / (elapsedMs / 1000), report.GetProperty("definitionsPerSecond").GetDouble(), tolerance: 55 / (elapsedMs / 1000) * 0.01 + 0.1);
+        var latency = report.GetProperty("latencyMs");
+        var (p50, p95, p99) = (latency.GetProperty("p50").GetDouble(), latency.GetProperty("p95").GetDouble(), latency.GetProperty("p99").GetDouble());
+        Assert.True(0 < p50 && p50 <= p95 && p95 <= p99 && p99 <= elapsedMs, $"p50 {p50}, p95 {p95}, p99 {p99}, elapsed {elapsedMs}");
+
+        var prefix = report.GetProperty("taskPrefix").GetString()!;
+        var tasks = Json(await server.RunAsync("list", "--agent", "load-agent-0", "--json")).EnumerateArray()
+            .Where(t => t.GetProperty("taskId").GetString()!.StartsWith(prefix)).ToList();
+        Assert.Equal(10, tasks.Count);
+        Assert.All(tasks, t => Assert.Equal("READY", t.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task List_reads_every_page_and_load_prints_plain_lines_when_not_on_a_terminal()
+    {
+        var lines = Success(await server.RunAsync("load", "--agents", "2", "--tasks", "250", "--repeat-fraction", "0"));
+        Assert.Contains(lines, l => l.StartsWith("defined") && l.EndsWith(" 250"));
+        Assert.Contains(lines, l => l.StartsWith("idempotent repeats") && l.EndsWith(" 0"));
+        Assert.Contains(lines, l => l.StartsWith("latency p99") && l.EndsWith(" ms"));
+        var prefix = lines.Single(l => l.StartsWith("task prefix")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[^1];
+
+        var listJson = server.RunAsync("list", "--agent", "load-agent-1", "--json");
+        var listHuman = server.RunAsync("list", "--agent", "load-agent-1", "--priority", "MEDIUM");
+        var ids = Json(await listJson).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()!).Where(id => id.StartsWith(prefix)).ToList();
+        Assert.Equal(125, ids.Count);
+        Assert.Equal(ids.Distinct(), ids);
+        var table = Success(await listHuman);
+        Assert.Matches(@"^TASK +STATUS +PRIORITY +AGENT +ATTEMPTS +FILE$", table[0]);
+        Assert.Equal(125, table.Count(l => l.StartsWith(prefix)));
+    }
+
+    [Fact]
+    public async Task Bad_input_is_one_line_on_stderr_naming_the_value_and_exit_2_or_1()
+    {
+        var server1 = server.Server;
+        (int ExitCode, string Named, string[] Args)[] cases =
+        [
+            (2, "taskId ''", ["define", "", "--agent", "a", "--file", "f", "--server", server1]),
+            (2, "'urgent'", ["define", "bad-1", "--agent", "a", "--file", "f", "--priority", "urgent", "--server", server1]),
+            (2, "'{bad'", ["define", "bad-1", "--agent", "a", "--file", "f", "--payload", "{bad"]),
+            (2, "'0'", ["define", "bad-1", "--agent", "a", "--file", "f", "--max-attempts", "0"]),
+            (2, "'--file'", ["define", "bad-1", "--agent", "a"]),
+            (2, "'a b'", ["get", "a b", "--server", server1]),
+            (2, "'a b'", ["history", "a b", "--server", server1]),
+            (2, "'nope'", ["list", "--status", "nope"]),
+            (2, "'lowest'", ["list", "--priority", "lowest"]),
+            (2, "'5x'", ["claim", "--agent", "a", "--lease", "5x"]),
+            (2, "'30'", ["heartbeat", "t", "--agent", "a", "--lease", "30"]),
+            (2, "'2 minutes'", ["claim", "--agent", "a", "--lease", "2 minutes"]),
+            (2, "agent '*'", ["claim", "--agent", "*", "--server", server1]),
+            (2, "'not json'", ["complete", "t", "--agent", "a", "--result", "not json"]),
+            (2, "'--reason'", ["fail", "t", "--agent", "a"]),
+            (2, "reason ' '", ["cancel", "bad-1", "--reason", " ", "--server", server1]),
+            (2, "taskId ''", ["requeue", "", "--server", server1]),
+            (2, "'[1,'", ["save-state", "o", "k", "--value", "[1,"]),
+            (2, "'/no/such/file.json'", ["save-state", "o", "k", "--from-file", "/no/such/file.json", "--server", server1]),
+            (2, "ownerId 'a b'", ["get-state", "a b", "k", "--server", server1]),
+            (2, "'0'", ["load", "--agents", "0", "--tasks", "5"]),
+            (2, "'nohost'", ["stats", "--server", "nohost"]),
+            (2, "'0ms'", ["agents", "--timeout", "0ms"]),
+            (2, "'frobnicate'", ["frobnicate"]),
+            (1, "127.0.0.1:1", ["get", "t", "--server", "127.0.0.1:1", "--timeout", "5m"]),
+            (1, "127.0.0.1:1", ["load", "--agents", "1", "--tasks", "1", "--server", "127.0.0.1:1", "--timeout", "5m"]),
+        ];
+
+        var started = Stopwatch.StartNew();
+        var results = await Task.WhenAll(cases.Select(c => HostProcess.RunAsync(ServerFixture.Patience, c.Args)));
+
+        foreach (var ((exitCode, named, args), result) in cases.Zip(results))
+        {
+            var invocation = $"orchestrator {string.Join(" ", args.Select(a => $"'{a}'"))} gave {result}";
+            Assert.True(exitCode == result.ExitCode, invocation);
+            Assert.True(result.Output.Count == 0, invocation);
+            var error = Assert.Single(result.Errors);
+            Assert.True(error.StartsWith("orchestrator: ") && error.Contains(named), invocation);
+        }
+        // A refused connection is reported at once, not after the 5 minute timeout.
+        Assert.True(started.Elapsed < TimeSpan.FromMinutes(1), $"took {started.Elapsed}");
+    }
+
+    /// <summary>The one line of JSON a successful --json invocation printed.</summary>
+    private static JsonElement Json(CliResult result)
+    {
+        var line = Assert.Single(Success(result));
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.Clone();
+    }
+
+    private static IReadOnlyList<string> Success(CliResult result)
+    {
+        Assert.True(result.ExitCode == 0 && result.Errors.Count == 0, result.ToString());
+        return result.Output;
+    }
+
+    private static void AssertFails(CliResult result, int exitCode, string named)
+    {
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("orchestrator: ", error);
+        Assert.Contains(named, error);
+    }
+}

@@ -1,0 +1,190 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Orchestrator.Actors.Client;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>Every request method of the client, by name, for specs that run them all.</summary>
+internal static class ClientCalls
+{
+    public static readonly IReadOnlyDictionary<string, Func<OrchestratorClient, Task>> All = new Dictionary<string, Func<OrchestratorClient, Task>>
+    {
+        ["DefineTask"] = c => c.DefineTaskAsync(new DefineTask("t-1", "*", "tasks/t-1.md")),
+        ["SaveState"] = c => c.SaveStateAsync(new SaveState("owner", "key", "{}")),
+        ["GetState"] = c => c.GetStateAsync("owner", "key"),
+        ["GetTask"] = c => c.GetTaskAsync("t-1"),
+        ["GetTaskHistory"] = c => c.GetTaskHistoryAsync("t-1"),
+        ["ListTasks"] = c => c.ListTasksAsync(new ListTasks()),
+        ["GetStats"] = c => c.GetStatsAsync(),
+        ["ListAgents"] = c => c.ListAgentsAsync(),
+        ["ClaimTask"] = c => c.ClaimTaskAsync(new ClaimTask("agent")),
+        ["Heartbeat"] = c => c.HeartbeatAsync(new Heartbeat("t-1", "agent", "c-1")),
+        ["CompleteTask"] = c => c.CompleteTaskAsync(new CompleteTask("t-1", "agent", "c-1")),
+        ["FailTask"] = c => c.FailTaskAsync(new FailTask("t-1", "agent", "c-1", "broken")),
+        ["CancelTask"] = c => c.CancelTaskAsync(new CancelTask("t-1", "not needed")),
+        ["RequeueDeadTask"] = c => c.RequeueDeadTaskAsync(new RequeueDeadTask("t-1")),
+        ["RegisterAgent"] = c => c.RegisterAgentAsync(new RegisterAgent("agent")),
+    };
+
+    public static TheoryData<string> Names(Func<string, bool>? where = null)
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in All.Keys.Where(where ?? (_ => true))) data.Add(name);
+        return data;
+    }
+}
+
+/// <summary>The client against a TestProbe standing in for the state manager: each kind of failed answer.</summary>
+public sealed class ErrorReplyClientSpecs(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s"), output: output)
+{
+    public static TheoryData<string> Calls => ClientCalls.Names();
+
+    [Theory]
+    [MemberData(nameof(Calls))]
+    public async Task Every_call_throws_the_exception_for_a_rejection_an_unavailable_orchestrator_and_an_unexpected_reply(string call)
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, address: "probe");
+
+        var rejected = ClientCalls.All[call](client);
+        probe.ExpectMsg<IStateManagerRequest>(m => Assert.Equal(call, m.GetType().Name));
+        probe.Reply(new CommandRejected("field", "value", "is wrong"));
+        var rejection = await Assert.ThrowsAsync<OrchestratorRejectedException>(() => rejected);
+        Assert.Equal(("field", "value", "invalid field 'value': is wrong"), (rejection.Rejection.Field, rejection.Rejection.Value, rejection.Message));
+
+        var unavailable = ClientCalls.All[call](client);
+        probe.ExpectMsg<IStateManagerRequest>();
+        probe.Reply(new OrchestratorUnavailable("restarting"));
+        var down = await Assert.ThrowsAsync<OrchestratorUnavailableException>(() => unavailable);
+        Assert.Equal("orchestrator unavailable, retry: restarting", down.Message);
+
+        var odd = ClientCalls.All[call](client);
+        probe.ExpectMsg<IStateManagerRequest>();
+        probe.Reply(ShutdownComplete.Instance);
+        var unexpected = await Assert.ThrowsAsync<InvalidOperationException>(() => odd);
+        Assert.Equal($"unexpected reply ShutdownComplete to {call}", unexpected.Message);
+        Assert.False(probe.HasMessages);
+    }
+}
+
+/// <summary>No orchestrator where the client looks, or one that never answers.</summary>
+public sealed class UnreachableClientSpecs(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s"), output: output)
+{
+    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(200);
+
+    public static TheoryData<string> CallsButDefine => ClientCalls.Names(name => name != "DefineTask");
+
+    [Fact]
+    public async Task Connecting_to_a_port_where_nothing_listens_is_unreachable_naming_the_address()
+    {
+        int port;
+        using (var listener = new TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        var clientSystem = OrchestratorClient.CreateSystem();
+        try
+        {
+            var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() =>
+                OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromSeconds(2))));
+            Assert.StartsWith($"orchestrator not reachable at 127.0.0.1:{port} ", unreachable.Message);
+            Assert.Contains($"akka.tcp://orchestrator@127.0.0.1:{port}/user/state-manager", unreachable.Message);
+            Assert.Null(unreachable.Reply);
+        }
+        finally
+        {
+            await clientSystem.Terminate();
+        }
+    }
+
+    [Theory]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1:0")]
+    [InlineData("127.0.0.1:65536")]
+    [InlineData(":4053")]
+    public async Task A_server_that_is_not_HOST_PORT_is_refused_naming_it(string server)
+    {
+        var invalid = await Assert.ThrowsAsync<ArgumentException>(() => OrchestratorClient.ConnectAsync(Sys, server));
+        Assert.StartsWith($"invalid server '{server}': expected HOST:PORT", invalid.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(CallsButDefine))]
+    public async Task A_request_other_than_a_definition_that_is_never_answered_is_sent_once_and_is_unreachable(string call)
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short), "127.0.0.1:9");
+
+        var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => ClientCalls.All[call](client));
+        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within {Short} to {call}", unreachable.Message);
+        Assert.IsAssignableFrom<AskTimeoutException>(unreachable.InnerException);
+
+        // Sent once: a command that may have been applied is never repeated behind the caller's back.
+        probe.ExpectMsg<IStateManagerRequest>(m => Assert.Equal(call, m.GetType().Name));
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_definition_whose_reply_times_out_is_sent_again_with_the_same_definition_and_returns_the_later_reply()
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(TimeSpan.FromSeconds(1)));
+        var definition = new DefineTask("r-1", "*", "tasks/r-1.md", "HIGH", ["r-0"], 3, """{"n":1}""", "planner");
+
+        var defining = client.DefineTaskAsync(definition);
+        probe.ExpectMsg(definition);
+        // No answer: the attempt times out and the same definition comes again.
+        probe.ExpectMsg(definition);
+        var accepted = new TaskDefinitionAccepted(
+            new TaskView("r-1", "*", "tasks/r-1.md", TaskPriority.High, TaskState.Pending, DateTimeOffset.UnixEpoch, ["r-0"], 3), AlreadyDefined: true);
+        probe.Reply(accepted);
+
+        Assert.Same(accepted, await defining);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public async Task A_definition_that_is_never_answered_gives_up_after_its_retries_as_unreachable(int retries)
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, retries), "127.0.0.1:9");
+        var definition = new DefineTask("r-2", "*", "tasks/r-2.md");
+
+        var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => client.DefineTaskAsync(definition));
+        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within {Short} to DefineTask", unreachable.Message);
+
+        // The first attempt and then exactly `retries` more, each the same definition.
+        for (var attempt = 0; attempt <= retries; attempt++) probe.ExpectMsg(definition);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_definition_answered_with_a_conflict_is_not_sent_again()
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, DefineRetries: 5));
+        var definition = new DefineTask("r-3", "*", "tasks/r-3.md");
+
+        var defining = client.DefineTaskAsync(definition);
+        probe.ExpectMsg(definition);
+        probe.Reply(new TaskDefinitionConflict("r-3",
+            new TaskView("r-3", "*", "tasks/other.md", TaskPriority.Medium, TaskState.Ready, DateTimeOffset.UnixEpoch)));
+
+        var conflict = await Assert.ThrowsAsync<OrchestratorConflictException>(() => defining);
+        Assert.StartsWith("task 'r-3' is already defined differently", conflict.Message);
+        Assert.False(probe.HasMessages);
+    }
+}
