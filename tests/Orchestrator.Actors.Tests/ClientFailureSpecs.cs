@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Orchestrator.Actors.Client;
@@ -7,6 +5,7 @@ using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Orchestrator.Actors.Tests;
@@ -86,12 +85,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
     [Fact]
     public async Task Connecting_to_a_port_where_nothing_listens_is_unreachable_naming_the_address()
     {
-        int port;
-        using (var listener = new TcpListener(IPAddress.Loopback, 0))
-        {
-            listener.Start();
-            port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var port = ServerFixture.FreePort();
 
         var clientSystem = OrchestratorClient.CreateSystem();
         try

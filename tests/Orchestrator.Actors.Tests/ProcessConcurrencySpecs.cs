@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Orchestrator.Actors.Tests.Support;
 
@@ -18,7 +16,7 @@ public sealed class ProcessConcurrencySpecs : IDisposable
     [Fact]
     public async Task Twenty_five_define_processes_at_once_then_repeats_and_conflicts_then_a_SIGKILL_mid_wave_loses_nothing_acknowledged()
     {
-        var server = $"127.0.0.1:{FreePort()}";
+        var server = $"127.0.0.1:{ServerFixture.FreePort()}";
         using (var first = await StartServerAsync(server))
         {
             // Wave 1: 25 processes, distinct ids, all at once.
@@ -78,15 +76,6 @@ public sealed class ProcessConcurrencySpecs : IDisposable
         var host = HostProcess.Start("serve", "--port", server.Split(':')[1], "--data-dir", _dataDirectory);
         await host.WaitForLineAsync("Recovered state-manager-default", Patience);
         return host;
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose() => TestConfigs.DeleteDataDirectory(_dataDirectory);

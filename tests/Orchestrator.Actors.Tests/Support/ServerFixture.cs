@@ -39,7 +39,8 @@ public sealed class ServerFixture : IAsyncLifetime
         TestConfigs.DeleteDataDirectory(_dataDirectory);
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port of the loopback interface that nothing listens on (at the moment it is returned).</summary>
+    public static int FreePort()
     {
         // The port is free when the listener lets it go; the node binds it a moment later.
         var listener = new TcpListener(IPAddress.Loopback, 0);
