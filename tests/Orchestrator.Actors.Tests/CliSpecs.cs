@@ -10,6 +10,7 @@ namespace Orchestrator.Actors.Tests;
 /// agent names of its own, so the specs do not see each other's tasks. Invocations that do not
 /// depend on each other run at the same time.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture>
 {
     [Fact]
@@ -201,7 +202,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     [Fact]
     public async Task Load_defines_every_task_once_and_answers_the_repeats_as_already_defined()
     {
-        var report = Json(await server.RunAsync("load", "--agents", "5", "--tasks", "50", "--json"));
+        // A generous timeout: a definition that timed out would be sent again and counted as a repeat.
+        var report = Json(await server.RunAsync("load", "--agents", "5", "--tasks", "50", "--json", "--timeout", "60s"));
 
         Assert.Equal(5, report.GetProperty("agents").GetInt32());
         Assert.Equal(50, report.GetProperty("tasks").GetInt32());
