@@ -10,7 +10,6 @@ namespace Orchestrator.Actors.Tests;
 /// agent names of its own, so the specs do not see each other's tasks. Invocations that do not
 /// depend on each other run at the same time.
 /// </summary>
-[Collection(ProcessCollection.Name)]
 public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture>
 {
     [Fact]

@@ -3,7 +3,6 @@ using Orchestrator.Actors.Tests.Support;
 namespace Orchestrator.Actors.Tests;
 
 /// <summary>The README's run command: `orchestrator serve` as a separate process.</summary>
-[Collection(ProcessCollection.Name)]
 public sealed class HostSpecs : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

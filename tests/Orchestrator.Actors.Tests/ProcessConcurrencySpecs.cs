@@ -8,7 +8,6 @@ namespace Orchestrator.Actors.Tests;
 /// at once against `orchestrator serve`, repeats and conflicts, and a SIGKILL of the server while a
 /// second wave runs. What a process was told is done is there after the restart, once.
 /// </summary>
-[Collection(ProcessCollection.Name)]
 public sealed class ProcessConcurrencySpecs : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
