@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Numerics;
-using System.Text.Json;
 using Orchestrator.Actors.Client;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Host;
 
@@ -77,8 +78,8 @@ internal static class CliOptions
         var option = new Option<string?>(name) { Description = description, HelpName = "JSON" };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { } text && CheckJson(text) is { } problem)
-                result.AddError($"invalid {name} '{Shorten(text)}': {problem}");
+            if (result.GetValueOrDefault<string?>() is { } text && CheckJson(name, text) is { } rejected)
+                result.AddError(rejected.Message);
         });
         return option;
     }
@@ -109,22 +110,11 @@ internal static class CliOptions
     /// <summary>An identifier argument (task, owner, key); its rules are the orchestrator's.</summary>
     public static Argument<string> Id(string name, string description) => new(name) { Description = description };
 
-    /// <summary>Null when the text is well-formed JSON, otherwise why not, in one line.</summary>
-    public static string? CheckJson(string text)
-    {
-        try
-        {
-            using var _ = System.Text.Json.JsonDocument.Parse(text);
-            return null;
-        }
-        catch (JsonException ex)
-        {
-            return $"not JSON ({ex.Message.ReplaceLineEndings(" ")})";
-        }
-    }
-
-    /// <summary>A value as error messages quote it: at most 100 characters, like the orchestrator's.</summary>
-    public static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+    /// <summary>
+    /// Null when the text is well-formed JSON, otherwise the orchestrator's own rejection of it (the
+    /// same rule, checked before anything is sent; the size limit is the server's to apply).
+    /// </summary>
+    public static CommandRejected? CheckJson(string field, string text) => Validation.JsonDocumentText(field, text, int.MaxValue);
 
     private static string Invariant<T>(T number) where T : INumber<T> => number.ToString(null, CultureInfo.InvariantCulture);
 

@@ -51,7 +51,9 @@ internal static class StateCommands
         {
             throw new CommandLineException($"cannot read --from-file '{path}': {ex.Message}");
         }
-        return CliOptions.CheckJson(text) is { } problem ? throw new CommandLineException($"invalid --from-file '{path}': {problem}") : text;
+        return CliOptions.CheckJson("--from-file", text) is { } rejected
+            ? throw new CommandLineException($"invalid --from-file '{path}': {rejected.Reason}")
+            : text;
     }
 
     private static Command GetState()
