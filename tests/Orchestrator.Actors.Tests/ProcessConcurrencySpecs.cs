@@ -16,8 +16,9 @@ public sealed class ProcessConcurrencySpecs : IDisposable
     [Fact]
     public async Task Twenty_five_define_processes_at_once_then_repeats_and_conflicts_then_a_SIGKILL_mid_wave_loses_nothing_acknowledged()
     {
-        var server = $"127.0.0.1:{ServerFixture.FreePort()}";
-        using (var first = await StartServerAsync(server))
+        var port = ServerFixture.FreePort();
+        var server = $"127.0.0.1:{port}";
+        using (var first = await HostProcess.StartServeAsync(port, _dataDirectory, Patience))
         {
             // Wave 1: 25 processes, distinct ids, all at once.
             // 25 processes starting at once on two cores take a while to connect: a generous timeout.
@@ -46,7 +47,7 @@ public sealed class ProcessConcurrencySpecs : IDisposable
             Assert.All(results, r => Assert.True(r.ExitCode is 0 or 1 && (r.ExitCode == 0 || r.Errors.Count == 1), r.ToString()));
             Assert.Contains(results, r => r.ExitCode == 0);
 
-            using var second = await StartServerAsync(server);
+            using var second = await HostProcess.StartServeAsync(port, _dataDirectory, Patience);
             var list = await HostProcess.RunAsync(Patience, "list", "--json", "--server", server);
             Assert.True(list.ExitCode == 0, list.ToString());
             var ids = JsonDocument.Parse(string.Join("\n", list.Output)).RootElement.EnumerateArray()
@@ -70,13 +71,6 @@ public sealed class ProcessConcurrencySpecs : IDisposable
 
     private static Task<CliResult> Define(string server, string id, string file, string timeout) =>
         HostProcess.RunAsync(Patience, "define", id, "--agent", "loader", "--file", file, "--server", server, "--timeout", timeout);
-
-    private async Task<HostProcess> StartServerAsync(string server)
-    {
-        var host = HostProcess.Start("serve", "--port", server.Split(':')[1], "--data-dir", _dataDirectory);
-        await host.WaitForLineAsync("Recovered state-manager-default", Patience);
-        return host;
-    }
 
     public void Dispose() => TestConfigs.DeleteDataDirectory(_dataDirectory);
 }

@@ -34,6 +34,14 @@ public sealed class HostProcess : IDisposable
     public IReadOnlyList<string> Output { get { lock (_output) return _output.ToList(); } }
     public IReadOnlyList<string> Errors { get { lock (_output) return _errors.ToList(); } }
 
+    /// <summary>Starts <c>orchestrator serve</c> on <paramref name="port"/> and <paramref name="dataDirectory"/>, and returns once it has recovered.</summary>
+    public static async Task<HostProcess> StartServeAsync(int port, string dataDirectory, TimeSpan patience)
+    {
+        var host = Start("serve", "--port", port.ToString(), "--data-dir", dataDirectory);
+        await host.WaitForLineAsync("Recovered state-manager-default", patience);
+        return host;
+    }
+
     public static HostProcess Start(params string[] args)
     {
         var info = new ProcessStartInfo("dotnet")

@@ -20,8 +20,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = FreePort();
-        _host = HostProcess.Start("serve", "--port", port.ToString(), "--data-dir", _dataDirectory);
-        await _host.WaitForLineAsync("Recovered state-manager-default", Patience);
+        _host = await HostProcess.StartServeAsync(port, _dataDirectory, Patience);
         Server = $"127.0.0.1:{port}";
     }
 
