@@ -176,7 +176,7 @@ public static partial class OrchestratorDomain
             events.AddRange(due);
             current = ApplyAll(current, due);
         }
-        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue)));
+        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue))) { After = current };
     }
 
     // A task's dependants that are still waiting (PENDING) can never run once it is DEAD or CANCELLED;

@@ -29,8 +29,9 @@ public static partial class OrchestratorDomain
         if (command is ProcessDeadlines || state.NextDeadline is not { } next || next > context.Now)
             return DecideCommand(state, command, context);
         var due = DecideDeadlines(state, context);
-        var decision = DecideCommand(ApplyAll(state, due.Events), command, context);
-        return new Decision([.. due.Events, .. decision.Events], decision.Reply);
+        var dueState = due.StateAfter(state);
+        var decision = DecideCommand(dueState, command, context);
+        return new Decision([.. due.Events, .. decision.Events], decision.Reply) { After = decision.StateAfter(dueState) };
     }
 
     private static Decision DecideCommand(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
@@ -215,8 +216,11 @@ public static partial class OrchestratorDomain
     }
 
     // The reply describes the state after the events, so it is built from that state.
-    private static Decision Respond(OrchestratorState state, IReadOnlyList<IOrchestratorEvent> events, Func<OrchestratorState, IOrchestratorReply> reply) =>
-        new(events, reply(ApplyAll(state, events)));
+    private static Decision Respond(OrchestratorState state, IReadOnlyList<IOrchestratorEvent> events, Func<OrchestratorState, IOrchestratorReply> reply)
+    {
+        var after = ApplyAll(state, events);
+        return new Decision(events, reply(after)) { After = after };
+    }
 
     private static IOrchestratorReply List(OrchestratorState state, ListTasks query, DomainLimits limits)
     {

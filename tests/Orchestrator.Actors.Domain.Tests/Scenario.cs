@@ -56,7 +56,11 @@ internal sealed class Scenario(
     public Decision When(IStateManagerCommand command)
     {
         var decision = OrchestratorDomain.Decide(State, command, Context);
-        State = OrchestratorDomain.ApplyAll(State, decision.Events);
+        var applied = OrchestratorDomain.ApplyAll(State, decision.Events);
+        // The state a decision hands back (so the actor need not apply its events again) is the one
+        // its events give.
+        if (decision.After is { } after) DomainSpecKit.AssertSameState(applied, after);
+        State = applied;
         Journal.AddRange(decision.Events);
         return decision;
     }

@@ -248,7 +248,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             return;
         }
 
-        _projected = OrchestratorDomain.ApplyAll(_projected, decision.Events);
+        _projected = decision.StateAfter(_projected);
         _pending.Add(new PendingRequest(command, sender, decision));
         if (!IsWriting && !_flushScheduled)
         {
