@@ -73,5 +73,5 @@ public sealed class ClaimConcurrencySpecs(ITestOutputHelper output) : LifecycleS
 
     // Agents that found nothing on their first claim journal one agent-seen event each.
     private long AgentSeenEvents() =>
-        Database.Scalar("SELECT COUNT(*) FROM journal WHERE persistence_id = $p AND manifest = 'agent-seen.v1'", ("$p", Settings.PersistenceId));
+        Database.EventManifests(Settings.PersistenceId).Count(m => m == "agent-seen.v1");
 }

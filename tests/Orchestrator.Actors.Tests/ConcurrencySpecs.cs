@@ -86,7 +86,9 @@ public sealed class ConcurrencySpecs(ITestOutputHelper output) : SqliteSpec(outp
         }
 
         Assert.Equal(originals.Count, Database.EventCount(Settings.PersistenceId));
-        Assert.Equal(originals.Count, Database.DistinctSequenceNumbers(Settings.PersistenceId));
+        // No sequence number was written twice (several definitions may share one batch entry).
+        Assert.Equal(Database.Scalar("SELECT COUNT(*) FROM journal WHERE persistence_id = $p", ("$p", Settings.PersistenceId)),
+            Database.DistinctSequenceNumbers(Settings.PersistenceId));
     }
 
     [Fact]

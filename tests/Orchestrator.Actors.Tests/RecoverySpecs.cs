@@ -225,13 +225,13 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
     {
         var changed = damage switch
         {
-            "garbage" => db.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
+            "garbage" => db.Snapshots.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
                 ("$b", new byte[] { 0x7B, 0x00, 0xFF, 0x22 }), ("$p", persistenceId), ("$s", sequenceNr)),
-            "wrong-version" => db.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
+            "wrong-version" => db.Snapshots.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
                 ("$b", System.Text.Encoding.UTF8.GetBytes("{\"formatVersion\":3,\"nextOrdinal\":0,\"nextClaim\":1,\"nextReadySeq\":0,\"tasks\":[],\"documents\":[],\"agents\":[]}")), ("$p", persistenceId), ("$s", sequenceNr)),
-            "null-task" => db.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
+            "null-task" => db.Snapshots.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
                 ("$b", System.Text.Encoding.UTF8.GetBytes("{\"formatVersion\":2,\"nextOrdinal\":0,\"nextClaim\":1,\"nextReadySeq\":0,\"tasks\":[null],\"documents\":[],\"agents\":[]}")), ("$p", persistenceId), ("$s", sequenceNr)),
-            "unknown-format" => db.Execute("UPDATE snapshot SET manifest = 'snapshot.v99' WHERE persistence_id = $p AND sequence_number = $s",
+            "unknown-format" => db.Snapshots.Execute("UPDATE snapshot SET manifest = 'snapshot.v99' WHERE persistence_id = $p AND sequence_number = $s",
                 ("$p", persistenceId), ("$s", sequenceNr)),
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };

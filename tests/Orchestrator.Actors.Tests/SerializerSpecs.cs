@@ -112,7 +112,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             3,
             new Dictionary<string, int> { ["PENDING"] = 0, ["READY"] = 2, ["CLAIMED"] = 1 },
             new Dictionary<string, int> { ["CRITICAL"] = 1, ["HIGH"] = 2, ["LOW"] = 0 },
-            4, 42, 40, 2, TimeSpan.FromSeconds(93.25)),
+            4, 42, 40, 2, TimeSpan.FromSeconds(93.25), 41),
         new OrchestratorUnavailable("journal write failed"),
         ShutdownComplete.Instance,
         new TaskAssigned(OtherView, "c-7", At.AddMinutes(1) + Lease, """{"n":1}"""),
@@ -140,6 +140,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new TaskRequeued("t-2", "ops", "t-1", At.AddMinutes(6)),
         new AgentRegistered("agent-a", ["build", "test"], At),
         new AgentSeen("agent-a", At.AddMinutes(7)),
+        new EventBatch([Defined, new TaskClaimed("t-1", "agent-a", "c-7", 2, Lease, At.AddMinutes(1) + Lease, At.AddMinutes(1)), Saved]),
         // snapshots
         new OrchestratorSnapshotV1(
             OrchestratorSnapshotV1.Version,
@@ -153,7 +154,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
                     9, LastClaim, "FAILED", [Entry, OtherEntry], 2),
             ],
             [Saved],
-            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5))]),
+            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5))]) { EventsJournaled = 11 },
     }.ToDictionary(m => m.GetType());
 
     public static TheoryData<string> RegisteredManifests => new(OrchestratorSerializer.Manifests.Keys.Order());

@@ -126,9 +126,9 @@ public sealed class SettingsSpecs
         var dir = TestConfigs.NewDataDirectory();
         var config = TestConfigs.Sqlite(dir);
 
-        var expected = Path.Combine(dir, "orchestrator.db");
-        Assert.Contains(expected, config.GetString("akka.persistence.journal.sql.connection-string"));
-        Assert.Contains(expected, config.GetString("akka.persistence.snapshot-store.sql.connection-string"));
+        // The snapshots have a file of their own beside the journal's.
+        Assert.Contains(Path.Combine(dir, "orchestrator.db;"), config.GetString("akka.persistence.journal.sql.connection-string"));
+        Assert.Contains(Path.Combine(dir, "orchestrator-snapshots.db;"), config.GetString("akka.persistence.snapshot-store.sql.connection-string"));
         Assert.Equal("SQLite.MS", config.GetString("akka.persistence.journal.sql.provider-name"));
     }
 

@@ -106,8 +106,8 @@ public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
         Define("rejected", TestActor);
         Assert.False(ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
 
-        // The rejected write left a gap in the sequence numbers: stats count what the journal holds,
-        // and a new incarnation recovers across the gap.
+        // The rejected write left a gap in the sequence numbers: stats count the events the journal
+        // holds, and a new incarnation recovers across the gap.
         _stateManager.Tell(GetStats.Instance, TestActor);
         var stats = ExpectMsg<StatsReport>();
         _stateManager.Tell(Protocol.Commands.Shutdown.Instance, TestActor);
@@ -115,8 +115,8 @@ public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
         var next = Sys.ActorOf(StateManagerGateway.Props(_settings, _clock), "state-manager-after-gap");
         next.Tell(GetStats.Instance, TestActor);
         var recovered = ExpectMsg<StatsReport>();
-        Assert.Equal((1, 2L), (recovered.Tasks, recovered.EventsJournaled));
-        Assert.Equal(stats.EventsJournaled, recovered.EventsJournaled);
+        Assert.Equal((1, 1L, 2L), (recovered.Tasks, recovered.EventsJournaled, recovered.JournalSequenceNr));
+        Assert.Equal((stats.EventsJournaled, stats.JournalSequenceNr), (recovered.EventsJournaled, recovered.JournalSequenceNr));
     }
 
     [Fact]

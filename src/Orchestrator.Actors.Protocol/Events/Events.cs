@@ -43,3 +43,12 @@ public sealed record StateSavedEvent(
 /// the deletion, so that a recovery that would need them refuses to serve partial state.
 /// </summary>
 public sealed record EventsDeleted(long UpToSequenceNr, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// Several events written as one journal entry (group commit): the events of every request that
+/// waited while the previous write was in flight. Journaled as <c>event-batch.v1</c>; replayed as
+/// its events, in order. A write of a single event stores that event on its own, so a journal holds
+/// both. Batches never nest.
+/// </summary>
+/// <param name="Events">The events, in the order they were decided.</param>
+public sealed record EventBatch(IReadOnlyList<IOrchestratorEvent> Events) : IOrchestratorEvent;

@@ -64,10 +64,11 @@ public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, int Total, int Offs
 /// <param name="ByStatus">Tasks per status (every status is present, zero included).</param>
 /// <param name="ByPriority">Tasks per priority (every priority is present, zero included).</param>
 /// <param name="StateDocuments">Documents saved with SaveState.</param>
-/// <param name="EventsJournaled">The sequence number of the last journaled event.</param>
-/// <param name="LastSnapshotSequenceNr">The sequence number of the newest snapshot, 0 when there is none.</param>
+/// <param name="EventsJournaled">Events the journal holds for this state (a batch counts as its events).</param>
+/// <param name="LastSnapshotSequenceNr">The journal sequence number the newest snapshot covers, 0 when there is none.</param>
 /// <param name="Agents">Agents known (registered or seen claiming).</param>
 /// <param name="OldestReadyAge">How long the task that has been READY longest has waited; null when none is READY.</param>
+/// <param name="JournalSequenceNr">The sequence number of the last journal entry (one entry holds one event or a batch).</param>
 public sealed record StatsReport(
     int Tasks,
     IReadOnlyDictionary<string, int> ByStatus,
@@ -76,7 +77,8 @@ public sealed record StatsReport(
     long EventsJournaled,
     long LastSnapshotSequenceNr,
     int Agents = 0,
-    TimeSpan? OldestReadyAge = null) : IOrchestratorReply;
+    TimeSpan? OldestReadyAge = null,
+    long JournalSequenceNr = 0) : IOrchestratorReply;
 
 /// <summary>
 /// The state manager could not take the request now (restarting, shutting down, or a journal write

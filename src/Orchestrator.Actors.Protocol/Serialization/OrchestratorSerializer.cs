@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 using System.Runtime.Serialization;
 using System.Text.Json;
@@ -92,6 +93,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     ];
 
     private const string SnapshotManifest = "snapshot.v2";
+    private const string BatchManifest = "event-batch.v1";
 
     private static readonly FrozenDictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType =
         Registrations.ToFrozenDictionary(r => r.Type, r => (r.Manifest, r.Info));
@@ -99,9 +101,12 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     private static readonly FrozenDictionary<string, JsonTypeInfo> ByManifest =
         Registrations.ToFrozenDictionary(r => r.Manifest, r => r.Info);
 
+    private static readonly FrozenDictionary<string, JsonTypeInfo> EventsByManifest =
+        Registrations.Where(r => typeof(IOrchestratorEvent).IsAssignableFrom(r.Type)).ToFrozenDictionary(r => r.Manifest, r => r.Info);
+
     /// <summary>Every registered manifest and its type (for tests and documentation).</summary>
     public static IReadOnlyDictionary<string, Type> Manifests { get; } =
-        Registrations.ToFrozenDictionary(r => r.Manifest, r => r.Type);
+        Registrations.Append((BatchManifest, typeof(EventBatch), null!)).ToFrozenDictionary(r => r.Manifest, r => r.Type);
 
     /// <summary>Created by Akka from the <c>akka.actor.serializers</c> section.</summary>
     public OrchestratorSerializer(ExtendedActorSystem system) : base(system)
@@ -112,16 +117,25 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     public override int Identifier => SerializerId;
 
     /// <inheritdoc />
-    public override string Manifest(object o) => o is ISnapshotSource ? SnapshotManifest : Lookup(o).Manifest;
+    public override string Manifest(object o) => o switch
+    {
+        ISnapshotSource => SnapshotManifest,
+        EventBatch => BatchManifest,
+        _ => Lookup(o).Manifest,
+    };
 
     /// <inheritdoc />
-    public override byte[] ToBinary(object obj) => obj is ISnapshotSource source
-        ? JsonSerializer.SerializeToUtf8Bytes(source.ToSnapshot(), Json.OrchestratorSnapshotV2)
-        : JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info);
+    public override byte[] ToBinary(object obj) => obj switch
+    {
+        ISnapshotSource source => JsonSerializer.SerializeToUtf8Bytes(source.ToSnapshot(), Json.OrchestratorSnapshotV2),
+        EventBatch batch => WriteBatch(batch),
+        _ => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info),
+    };
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)
     {
+        if (manifest == BatchManifest) return ReadBatch(bytes);
         if (!ByManifest.TryGetValue(manifest, out var info))
         {
             if (IsSnapshotManifest(manifest))
@@ -145,6 +159,80 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         {
             throw new SerializationException($"Cannot read '{manifest}' payload: {ex.Message}", ex);
         }
+    }
+
+    // {"events":[{"m":"task-defined.v1","e":{...}}, ...]}: each event under its own manifest, so a
+    // batch reads exactly as its events would one by one.
+    private static byte[] WriteBatch(EventBatch batch)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256 * Math.Max(1, batch.Events.Count));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("events");
+            foreach (var e in batch.Events)
+            {
+                if (e is EventBatch) throw new SerializationException("an event batch cannot hold another batch");
+                var (manifest, info) = Lookup(e);
+                writer.WriteStartObject();
+                writer.WriteString("m", manifest);
+                writer.WritePropertyName("e");
+                JsonSerializer.Serialize(writer, e, info);
+                writer.WriteEndObject();
+            }
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private static EventBatch ReadBatch(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes);
+        var events = new List<IOrchestratorEvent>();
+        try
+        {
+            Expect(ref reader, JsonTokenType.StartObject);
+            ExpectProperty(ref reader, "events");
+            Expect(ref reader, JsonTokenType.StartArray);
+            while (Next(ref reader) != JsonTokenType.EndArray)
+            {
+                if (reader.TokenType != JsonTokenType.StartObject) throw Malformed($"an entry is {reader.TokenType}, not an object");
+                ExpectProperty(ref reader, "m");
+                Expect(ref reader, JsonTokenType.String);
+                var manifest = reader.GetString()!;
+                if (!EventsByManifest.TryGetValue(manifest, out var info))
+                    throw Malformed($"entry {events.Count} has manifest '{manifest}', which is not an event this build knows");
+                ExpectProperty(ref reader, "e");
+                Next(ref reader);
+                var e = JsonSerializer.Deserialize(ref reader, info) as IOrchestratorEvent
+                        ?? throw Malformed($"entry {events.Count} ('{manifest}') is JSON null");
+                events.Add(e);
+                Expect(ref reader, JsonTokenType.EndObject);
+            }
+            Expect(ref reader, JsonTokenType.EndObject);
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed(ex.Message);
+        }
+        return new EventBatch(events);
+
+        static JsonTokenType Next(ref Utf8JsonReader reader) =>
+            reader.Read() ? reader.TokenType : throw Malformed("it ends too early");
+
+        static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+        {
+            if (Next(ref reader) != type) throw Malformed($"expected {type}, found {reader.TokenType}");
+        }
+
+        static void ExpectProperty(ref Utf8JsonReader reader, string name)
+        {
+            Expect(ref reader, JsonTokenType.PropertyName);
+            if (!reader.ValueTextEquals(name)) throw Malformed($"expected property '{name}', found '{reader.GetString()}'");
+        }
+
+        static SerializationException Malformed(string why) => new($"Cannot read '{BatchManifest}' payload: {why}");
     }
 
     private static bool IsSnapshotManifest(string manifest) => manifest.StartsWith("snapshot.", StringComparison.Ordinal);

@@ -25,6 +25,12 @@ public sealed record OrchestratorSnapshotV2(
 {
     /// <summary>The format version this record holds.</summary>
     public const int Version = 2;
+
+    /// <summary>
+    /// Events the journal held when this snapshot was taken (a batch counts as its events). Absent
+    /// from snapshots written before event batches, where the snapshot's sequence number is that count.
+    /// </summary>
+    public long? EventsJournaled { get; init; }
 }
 
 /// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>

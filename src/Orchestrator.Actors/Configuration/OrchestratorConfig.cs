@@ -27,10 +27,14 @@ public static class OrchestratorConfig
     public static Config WithSqliteConnection(Config config)
     {
         var settings = OrchestratorSettings.FromConfig(config);
-        var connection = $"Data Source={settings.DatabasePath};Pooling=True";
         var fill = new List<string>();
-        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        foreach (var (plugin, path) in new[]
+                 {
+                     ("akka.persistence.journal.sql", settings.DatabasePath),
+                     ("akka.persistence.snapshot-store.sql", settings.SnapshotDatabasePath),
+                 })
         {
+            var connection = $"Data Source={path};Pooling=True";
             var provider = config.GetString($"{plugin}.provider-name", "");
             if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)
                 && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))

@@ -23,8 +23,17 @@ public sealed record OrchestratorSettings(
     LifecyclePolicy Lifecycle,
     int MaxSubscriptionFilters)
 {
-    /// <summary>The absolute path of the SQLite database.</summary>
+    /// <summary>The absolute path of the SQLite database (the journal).</summary>
     public string DatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, DatabaseFile));
+
+    /// <summary>The snapshots' own SQLite file, so a large snapshot never holds the journal's write lock.</summary>
+    public string SnapshotDatabaseFile { get; init; } = "orchestrator-snapshots.db";
+
+    /// <summary>The absolute path of <see cref="SnapshotDatabaseFile"/>.</summary>
+    public string SnapshotDatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, SnapshotDatabaseFile));
+
+    /// <summary>A snapshot is also not due before this share of the task count in events since the last one.</summary>
+    public double SnapshotEveryFractionOfTasks { get; init; }
 
     /// <summary>The state manager's persistence id.</summary>
     public string PersistenceId => "state-manager-" + Namespace;
@@ -51,13 +60,19 @@ public sealed record OrchestratorSettings(
                 "with a single snapshot and no events behind it, one unreadable snapshot would lose the state");
 
         var maxBatchEvents = reader.Int("max-batch-events", 1, 100_000);
+        var databaseFile = reader.Text("database-file");
+        var snapshotFile = reader.Text("snapshot-database-file");
+        if (Path.GetFullPath(snapshotFile, "/") == Path.GetFullPath(databaseFile, "/"))
+            throw new ConfigurationException(
+                $"orchestrator.snapshot-database-file = {reader.Quoted("snapshot-database-file")} is the journal's database-file: " +
+                "the snapshots need a file of their own, so that writing a large one does not hold up the journal");
         var namespaceName = reader.Text("namespace");
         if (Validation.Id("namespace", namespaceName) is { } invalid)
             throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
 
         return new OrchestratorSettings(
             DataDirectory: reader.Text("data-dir"),
-            DatabaseFile: reader.Text("database-file"),
+            DatabaseFile: databaseFile,
             Namespace: namespaceName,
             SqliteJournalMode: reader.OneOf("sqlite.journal-mode", "WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF"),
             // Applied per connection by SQLite's own default (FULL); other levels need a per-connection
@@ -76,7 +91,11 @@ public sealed record OrchestratorSettings(
             HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
             HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)),
             Lifecycle: ReadLifecycle(reader) with { MaxDeadlinesPerDecision = maxBatchEvents },
-            MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000));
+            MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000))
+        {
+            SnapshotDatabaseFile = snapshotFile,
+            SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 1000),
+        };
     }
 
     private static LifecyclePolicy ReadLifecycle(Reader reader)

@@ -39,6 +39,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private bool _batchRejected;
 
     private long _eventsSinceSnapshot;
+    // Events the journal holds (a batch entry counts as its events), for the stats.
+    private long _eventsJournaled;
     // The sequence number of the last event the journal holds (a rejected write advances Akka's
     // LastSequenceNr without writing anything).
     private long _lastJournaled;
@@ -86,6 +88,13 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         {
             case SnapshotOffer { Snapshot: OrchestratorSnapshotV2 or OrchestratorSnapshotV1 or ISnapshotSource } offer:
                 _state = LoadSnapshot(offer);
+                _eventsJournaled = offer.Snapshot switch
+                {
+                    StateSnapshot live => live.EventsJournaled,
+                    OrchestratorSnapshotV2 { EventsJournaled: { } count } => count,
+                    // Written before event batches, when every journal entry held one event.
+                    _ => offer.Metadata.SequenceNr,
+                };
                 _lastJournaled = offer.Metadata.SequenceNr;
                 _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
                 _recoveredFromSnapshot = offer.Metadata.SequenceNr;
@@ -93,17 +102,13 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 break;
             case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
                 throw Unreadable(offer.Metadata.SequenceNr, unreadable);
-            case EventsDeleted deleted:
-                // Events up to this point were deleted after a snapshot at or beyond it was kept: a
-                // recovery that started below it (an older snapshot, or none) is missing them.
-                if ((_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
-                    throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
+            case EventBatch batch:
+                foreach (var e in batch.Events) Recover(e);
                 _lastJournaled = LastSequenceNr;
                 break;
             case IOrchestratorEvent e:
-                _state = OrchestratorDomain.Apply(_state, e);
+                Recover(e);
                 _lastJournaled = LastSequenceNr;
-                _eventsSinceSnapshot++;
                 break;
             case RecoveryCompleted:
                 _projected = _state;
@@ -130,6 +135,17 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 _gateway.Tell(new StateManagerReady(Self, _hints.Token));
                 break;
         }
+    }
+
+    private void Recover(IOrchestratorEvent e)
+    {
+        // Events up to this point were deleted after a snapshot at or beyond it was kept: a recovery
+        // that started below it (an older snapshot, or none) is missing them.
+        if (e is EventsDeleted deleted && (_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
+            throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
+        _state = OrchestratorDomain.Apply(_state, e);
+        _eventsJournaled++;
+        _eventsSinceSnapshot++;
     }
 
     private OrchestratorState LoadSnapshot(SnapshotOffer offer)
@@ -216,7 +232,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     {
         var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits, _clock.GetUtcNow());
         return reply is StatsReport stats
-            ? stats with { EventsJournaled = _lastJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr }
+            ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled }
             : reply;
     }
 
@@ -248,8 +264,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             return;
         }
 
-        _projected = decision.StateAfter(_projected);
-        _pending.Add(new PendingRequest(command, sender, decision));
+        var before = _projected;
+        _projected = decision.StateAfter(before);
+        _pending.Add(new PendingRequest(command, sender, decision, before, _projected));
         if (!IsWriting && !_flushScheduled)
         {
             // Let what is already in the mailbox join this batch: one hop, no timer.
@@ -263,7 +280,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         if (IsWriting || _pending.Count == 0) return;
 
         var batch = TakeBatch();
-        var events = batch.SelectMany(p => p.Decision.Events).ToList();
+        var events = new List<IOrchestratorEvent>();
+        foreach (var p in batch) events.AddRange(p.Decision.Events);
         if (events.Count == 0)
         {
             Reply(batch);
@@ -271,15 +289,32 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             return;
         }
 
+        // One journal entry per write: a lone event as itself, several as one batch entry, so the
+        // journal's cost per write does not grow with the number of requests it answers.
+        IOrchestratorEvent entry = events.Count == 1 ? events[0] : new EventBatch(events);
         _inFlight = batch;
         _batchRejected = false;
-        PersistAllAsync(events, e =>
+        PersistAllAsync([entry], _ => OnBatchJournaled(batch, events.Count), () => OnBatchDone(batch));
+    }
+
+    // The journal confirmed the batch: the confirmed state is what deciding its last request left,
+    // so nothing is applied a second time. Notices are described against the state each event met.
+    private void OnBatchJournaled(List<PendingRequest> batch, int events)
+    {
+        foreach (var p in batch)
         {
-            if (OrchestratorDomain.Describe(_state, e) is { } notice) _notices.Add(notice);
-            _state = OrchestratorDomain.Apply(_state, e);
-            _lastJournaled = LastSequenceNr;
-            _eventsSinceSnapshot++;
-        }, () => OnBatchDone(batch));
+            var state = p.Before;
+            var decided = p.Decision.Events;
+            for (var i = 0; i < decided.Count; i++)
+            {
+                if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) _notices.Add(notice);
+                if (i < decided.Count - 1) state = OrchestratorDomain.Apply(state, decided[i]);
+            }
+        }
+        _state = batch[^1].After;
+        _lastJournaled = LastSequenceNr;
+        _eventsJournaled += events;
+        _eventsSinceSnapshot += events;
     }
 
     private List<PendingRequest> TakeBatch()
@@ -357,7 +392,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private void MaybeSnapshot()
     {
-        if (_eventsSinceSnapshot >= _settings.SnapshotEvery && !_snapshotInProgress)
+        // A snapshot costs as much as the state is large: taking one after a share of the task count
+        // keeps that cost per event flat as the state grows.
+        var due = Math.Max(_settings.SnapshotEvery, (long)(_state.Tasks.Count * _settings.SnapshotEveryFractionOfTasks));
+        if (_eventsSinceSnapshot >= due && !_snapshotInProgress)
             TakeSnapshot();
     }
 
@@ -367,7 +405,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // while commands go on here.
         _snapshotInProgress = true;
         _eventsSinceSnapshot = 0;
-        SaveSnapshot(new StateSnapshot(_state));
+        SaveSnapshot(new StateSnapshot(_state, _eventsJournaled));
     }
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
@@ -395,6 +433,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             PersistAsync(new EventsDeleted(oldestKept, _clock.GetUtcNow()), marker =>
             {
                 _lastJournaled = LastSequenceNr;
+                _eventsJournaled++;
                 DeleteMessages(marker.UpToSequenceNr);
             });
         }
@@ -445,12 +484,14 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         base.PostStop();
     }
 
-    private sealed record StateSnapshot(OrchestratorState State) : ISnapshotSource
+    private sealed record StateSnapshot(OrchestratorState State, long EventsJournaled) : ISnapshotSource
     {
-        public OrchestratorSnapshotV2 ToSnapshot() => Snapshots.ToSnapshot(State);
+        public OrchestratorSnapshotV2 ToSnapshot() => Snapshots.ToSnapshot(State) with { EventsJournaled = EventsJournaled };
     }
 
-    private sealed record PendingRequest(IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision);
+    // Before and After: the projected state this request was decided on, and what it left.
+    private sealed record PendingRequest(
+        IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision, OrchestratorState Before, OrchestratorState After);
 
     private sealed record Flush : INoSerializationVerificationNeeded
     {

@@ -2,14 +2,50 @@ using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Actors.Tests.Support;
 
-/// <summary>Reads and damages the SQLite file behind a node, the way an operator's tool would.</summary>
-public sealed class JournalDatabase(string databasePath)
+/// <summary>
+/// Reads and damages the SQLite files behind a node (the journal's, and the snapshots' beside it),
+/// the way an operator's tool would.
+/// </summary>
+public sealed class JournalDatabase(string databasePath, string? snapshotDatabasePath = null)
 {
-    private SqliteConnection Open()
+    private readonly string _snapshotDatabasePath =
+        snapshotDatabasePath ?? Path.Combine(Path.GetDirectoryName(databasePath)!, "orchestrator-snapshots.db");
+
+    private SqliteConnection Open(string? path = null)
     {
-        var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        var connection = new SqliteConnection($"Data Source={path ?? databasePath};Pooling=False");
         connection.Open();
         return connection;
+    }
+
+    /// <summary>The snapshots' file, for SQL against its <c>snapshot</c> table.</summary>
+    public JournalDatabase Snapshots => new(_snapshotDatabasePath, _snapshotDatabasePath);
+
+    /// <summary>
+    /// The manifest of every event the journal holds, in order, with each batch entry
+    /// (<c>event-batch.v1</c>) read as the events in it.
+    /// </summary>
+    public IReadOnlyList<string> EventManifests(string? persistenceId = null)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT manifest, message FROM journal WHERE deleted = 0 AND ($p IS NULL OR persistence_id = $p) " +
+                              "ORDER BY persistence_id, sequence_number";
+        command.Parameters.AddWithValue("$p", (object?)persistenceId ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read())
+        {
+            var manifest = reader.GetString(0);
+            if (manifest != "event-batch.v1")
+            {
+                result.Add(manifest);
+                continue;
+            }
+            using var batch = System.Text.Json.JsonDocument.Parse((byte[])reader.GetValue(1));
+            result.AddRange(batch.RootElement.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("m").GetString()!));
+        }
+        return result;
     }
 
     public long Scalar(string sql, params (string Name, object Value)[] parameters)
@@ -30,15 +66,15 @@ public sealed class JournalDatabase(string databasePath)
         return command.ExecuteNonQuery();
     }
 
-    public long EventCount(string persistenceId) =>
-        Scalar("SELECT COUNT(*) FROM journal WHERE persistence_id = $p AND deleted = 0", ("$p", persistenceId));
+    /// <summary>Events (not journal entries: a batch counts as its events) the journal holds.</summary>
+    public long EventCount(string persistenceId) => EventManifests(persistenceId).Count;
 
     public long DistinctSequenceNumbers(string persistenceId) =>
         Scalar("SELECT COUNT(DISTINCT sequence_number) FROM journal WHERE persistence_id = $p", ("$p", persistenceId));
 
     public IReadOnlyList<long> SnapshotSequenceNumbers(string persistenceId)
     {
-        using var connection = Open();
+        using var connection = Open(_snapshotDatabasePath);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT sequence_number FROM snapshot WHERE persistence_id = $p ORDER BY sequence_number";
         command.Parameters.AddWithValue("$p", persistenceId);
@@ -50,7 +86,7 @@ public sealed class JournalDatabase(string databasePath)
 
     public string SnapshotText(string persistenceId, long sequenceNr)
     {
-        using var connection = Open();
+        using var connection = Open(_snapshotDatabasePath);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT snapshot FROM snapshot WHERE persistence_id = $p AND sequence_number = $s";
         command.Parameters.AddWithValue("$p", persistenceId);
