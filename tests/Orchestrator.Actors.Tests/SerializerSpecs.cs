@@ -575,6 +575,49 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.IsType<UnreadableSnapshot>(result);
     }
 
+    [Theory]
+    [InlineData("""{"events":[{"m":"define-task.v1","e":{"taskId":"t","agent":"a","taskFile":"f"}}]}""", "'define-task.v1', which is not an event")]
+    [InlineData("""{"events":[{"m":"task-exploded.v9","e":{}}]}""", "'task-exploded.v9', which is not an event")]
+    [InlineData("""{"events":[{"m":"event-batch.v1","e":{"events":[]}}]}""", "'event-batch.v1', which is not an event")]
+    [InlineData("""{"events":[{"m":"agent-seen.v1","e":null}]}""", "entry 0 ('agent-seen.v1') is JSON null")]
+    [InlineData("""{"events":[null]}""", "an entry is Null, not an object")]
+    [InlineData("""{"items":[]}""", "expected property 'events', found 'items'")]
+    [InlineData("""{"events":[{"m":"agent-seen.v1","e":{"agent":"a","at":"2026-11-27T00:00:00+00:00"}}""", "Expected depth to be zero at the end of the JSON payload")]
+    [InlineData("""[1,2]""", "expected StartObject, found StartArray")]
+    public void A_batch_entry_that_cannot_be_read_fails_naming_why(string json, string expected)
+    {
+        var error = Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "event-batch.v1"));
+
+        Assert.Contains("Cannot read 'event-batch.v1' payload", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void A_batch_holding_a_batch_is_refused_when_written()
+    {
+        var nested = new EventBatch([Samples[typeof(AgentSeen)] as AgentSeen ?? throw new InvalidOperationException(), new EventBatch([])]);
+
+        var error = Assert.Throws<SerializationException>(() => Serializer().ToBinary(nested));
+
+        Assert.Contains("cannot hold another batch", error.Message);
+    }
+
+    [Fact]
+    public void A_batch_reads_exactly_as_its_events_do_one_by_one()
+    {
+        var events = Samples.Values.OfType<IOrchestratorEvent>().Where(e => e is not EventBatch).ToList();
+        var serializer = Serializer();
+
+        var back = Assert.IsType<EventBatch>(serializer.FromBinary(serializer.ToBinary(new EventBatch(events)), "event-batch.v1"));
+
+        Assert.Equal(events.Count, back.Events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            Assert.IsType(events[i].GetType(), back.Events[i]);
+            Assert.Equal(Encoding.UTF8.GetString(serializer.ToBinary(events[i])), Encoding.UTF8.GetString(serializer.ToBinary(back.Events[i])));
+        }
+    }
+
     [Fact]
     public void Snapshot_of_an_unknown_format_version_becomes_an_unreadable_snapshot()
     {

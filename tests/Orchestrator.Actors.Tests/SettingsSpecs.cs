@@ -142,6 +142,9 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.supervision.random-factor = -1", "orchestrator.supervision.random-factor = '-1'")]
     [InlineData("orchestrator.limits.max-document-size = huge", "orchestrator.limits.max-document-size = 'huge'")]
     [InlineData("orchestrator.snapshots.delete-events = maybe", "orchestrator.snapshots.delete-events = 'maybe'")]
+    [InlineData("orchestrator.snapshots.every-fraction-of-tasks = -0.5", "orchestrator.snapshots.every-fraction-of-tasks = '-0.5'")]
+    [InlineData("orchestrator.snapshots.every-fraction-of-tasks = half", "orchestrator.snapshots.every-fraction-of-tasks = 'half'")]
+    [InlineData("orchestrator.snapshot-database-file = \"\"", "orchestrator.snapshot-database-file")]
     [InlineData("orchestrator.namespace = \"a b\"", "orchestrator.namespace")]
     [InlineData("orchestrator.data-dir = \"\"", "orchestrator.data-dir")]
     public void A_bad_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
@@ -158,6 +161,16 @@ public sealed class SettingsSpecs
 
         // Both values as the operator wrote them.
         Assert.Contains("orchestrator.supervision.max-backoff = '1s' is below min-backoff = '10s'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("orchestrator.db")]
+    [InlineData("./orchestrator.db")]
+    public void Snapshots_in_the_journal_file_are_refused_naming_both_keys(string snapshotFile)
+    {
+        var error = SettingsErrorFor($"orchestrator.snapshot-database-file = \"{snapshotFile}\"");
+
+        Assert.Contains($"orchestrator.snapshot-database-file = '{snapshotFile}' is the journal's database-file", error.Message);
     }
 
     [Fact]

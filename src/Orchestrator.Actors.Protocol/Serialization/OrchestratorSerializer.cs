@@ -218,6 +218,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         }
         return new EventBatch(events);
 
+        // The reader sees the whole payload, so a truncated one throws a JsonException (caught above).
         static JsonTokenType Next(ref Utf8JsonReader reader) =>
             reader.Read() ? reader.TokenType : throw Malformed("it ends too early");
 

@@ -32,7 +32,7 @@ public sealed record OrchestratorSettings(
     /// <summary>The absolute path of <see cref="SnapshotDatabaseFile"/>.</summary>
     public string SnapshotDatabasePath => Path.GetFullPath(Path.Combine(DataDirectory, SnapshotDatabaseFile));
 
-    /// <summary>A snapshot is also not due before this share of the task count in events since the last one.</summary>
+    /// <summary>A snapshot is also not due before this share of the last snapshot's task count in events since it.</summary>
     public double SnapshotEveryFractionOfTasks { get; init; }
 
     /// <summary>The state manager's persistence id.</summary>
@@ -94,7 +94,7 @@ public sealed record OrchestratorSettings(
             MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000))
         {
             SnapshotDatabaseFile = snapshotFile,
-            SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 1000),
+            SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 100),
         };
     }
 

@@ -39,6 +39,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private bool _batchRejected;
 
     private long _eventsSinceSnapshot;
+    // The task count of the newest snapshot: the next one waits for a share of it in new events.
+    private long _tasksAtSnapshot;
     // Events the journal holds (a batch entry counts as its events), for the stats.
     private long _eventsJournaled;
     // The sequence number of the last event the journal holds (a rejected write advances Akka's
@@ -97,6 +99,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 };
                 _lastJournaled = offer.Metadata.SequenceNr;
                 _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
+                _tasksAtSnapshot = _state.Tasks.Count;
                 _recoveredFromSnapshot = offer.Metadata.SequenceNr;
                 _snapshots.Add(offer.Metadata.SequenceNr);
                 break;
@@ -392,9 +395,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private void MaybeSnapshot()
     {
-        // A snapshot costs as much as the state is large: taking one after a share of the task count
-        // keeps that cost per event flat as the state grows.
-        var due = Math.Max(_settings.SnapshotEvery, (long)(_state.Tasks.Count * _settings.SnapshotEveryFractionOfTasks));
+        // A snapshot costs as much as the state is large: waiting for a share of the last snapshot's
+        // task count in new events keeps that cost per event flat as the state grows.
+        var due = Math.Max(_settings.SnapshotEvery, (long)(_tasksAtSnapshot * _settings.SnapshotEveryFractionOfTasks));
         if (_eventsSinceSnapshot >= due && !_snapshotInProgress)
             TakeSnapshot();
     }
@@ -405,6 +408,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // while commands go on here.
         _snapshotInProgress = true;
         _eventsSinceSnapshot = 0;
+        _tasksAtSnapshot = _state.Tasks.Count;
         SaveSnapshot(new StateSnapshot(_state, _eventsJournaled));
     }
 

@@ -94,6 +94,17 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         return System.Text.Encoding.UTF8.GetString((byte[])command.ExecuteScalar()!);
     }
 
+    public IReadOnlyList<string> Strings(string sql)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        var result = new List<string>();
+        while (reader.Read()) result.Add(reader.GetString(0));
+        return result;
+    }
+
     public string IntegrityCheck() => Convert.ToString(ScalarObject("PRAGMA integrity_check")) ?? "";
 
     private object? ScalarObject(string sql)
