@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Serialization;
+
+namespace Orchestrator.Actors.Benchmarks.Load;
+
+/// <summary>
+/// Row 3, the ceiling: what this disk allows one writer with the same pragmas (WAL, synchronous=FULL).
+/// Plain Microsoft.Data.Sqlite, one row per task (id, agent, file, defined_at and the task's
+/// <c>task-defined.v1</c> event as the journal stores it), in transactions of 1,000. Its latency
+/// figures are the commit time of each transaction.
+/// </summary>
+internal static class CeilingRow
+{
+    public const string Name = "ceiling: raw SQLite, 1 writer";
+    public const int TransactionSize = 1_000;
+    private const int FillTransactionSize = 100_000;
+
+    public static async Task<RowResult> RunAsync(string directory, int tasks, int preexisting)
+    {
+        Directory.CreateDirectory(directory);
+        var database = Path.Combine(directory, "ceiling.db");
+        var checks = new Checks();
+        // One writer on a thread of its own, as the journal's writes are.
+        var (elapsed, commits, peak) = await Task.Run(async () =>
+        {
+            using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+            connection.Open();
+            Execute(connection, "PRAGMA journal_mode=WAL");
+            Execute(connection, "PRAGMA synchronous=FULL");
+            Execute(connection, "CREATE TABLE tasks (id TEXT PRIMARY KEY, agent TEXT NOT NULL, file TEXT NOT NULL, defined_at INTEGER NOT NULL, payload TEXT NOT NULL)");
+
+            // The preexisting rows, in large transactions: not timed.
+            for (var start = 0; start < preexisting; start += FillTransactionSize)
+                Insert(connection, "pre-", start, Math.Min(FillTransactionSize, preexisting - start));
+
+            await using var heap = new HeapSampler();
+            var commitMs = new List<double>(tasks / TransactionSize + 1);
+            var stopwatch = Stopwatch.StartNew();
+            for (var start = 0; start < tasks; start += TransactionSize)
+                commitMs.Add(Insert(connection, "ceiling-", start, Math.Min(TransactionSize, tasks - start)));
+            stopwatch.Stop();
+            return (stopwatch.Elapsed, commitMs, heap.Result);
+        });
+
+        var count = CountRows(database);
+        checks.That(count == preexisting + tasks, $"the table holds {count} rows, not {preexisting} + {tasks}");
+        return new RowResult(RowKind.Ceiling, Name, 1, preexisting, count - preexisting, elapsed, LatencySummary.Of(commits), peak, checks.Failures);
+    }
+
+    /// <summary>One transaction of <paramref name="count"/> rows; returns how long its commit took, in milliseconds.</summary>
+    private static double Insert(SqliteConnection connection, string prefix, int start, int count)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO tasks (id, agent, file, defined_at, payload) VALUES ($id, $agent, $file, $at, $payload)";
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var agent = command.Parameters.Add("$agent", SqliteType.Text);
+        var file = command.Parameters.Add("$file", SqliteType.Text);
+        var at = command.Parameters.Add("$at", SqliteType.Integer);
+        var payload = command.Parameters.Add("$payload", SqliteType.Text);
+        command.Prepare();
+        for (var i = start; i < start + count; i++)
+        {
+            var taskId = DefiningAgents.TaskId(prefix, i);
+            var agentName = $"load-agent-{i % 200:D4}";
+            var now = DateTimeOffset.UtcNow;
+            id.Value = taskId;
+            agent.Value = agentName;
+            file.Value = $"tasks/{taskId}.md";
+            at.Value = now.ToUnixTimeMilliseconds();
+            payload.Value = JsonSerializer.Serialize(
+                new TaskDefined(taskId, agentName, $"tasks/{taskId}.md", TaskPriority.Medium, now, MaxAttempts: 3, By: agentName),
+                OrchestratorJsonContext.Default.TaskDefined);
+            command.ExecuteNonQuery();
+        }
+        var commit = Stopwatch.GetTimestamp();
+        transaction.Commit();
+        return Stopwatch.GetElapsedTime(commit).TotalMilliseconds;
+    }
+
+    private static long CountRows(string database)
+    {
+        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM tasks";
+        return Convert.ToInt64(command.ExecuteScalar());
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,86 @@
+namespace Orchestrator.Actors.Benchmarks.Load;
+
+/// <summary>
+/// What one run of the table does. The full defaults keep the whole run near ten minutes on two
+/// cores; smoke mode is seconds, for CI, and checks acknowledgments only.
+/// </summary>
+/// <param name="InProcessTasks">Definitions per in-process row, by agent count (a row not listed uses the largest).</param>
+/// <param name="RemoteTasks">Definitions per remote row, by agent count.</param>
+/// <param name="CeilingTasks">Rows inserted (and timed) by the ceiling.</param>
+/// <param name="OldDesignPreexisting">The old design's preexisting tasks besides 0 (it is never run at <paramref name="Preexisting"/>).</param>
+/// <param name="OldDesignSeconds">How long each old-design row keeps its agents defining.</param>
+/// <param name="SnapshotEvery">orchestrator.snapshots.every for the run that measures reply delays during a snapshot.</param>
+/// <param name="WorkParent">--work-dir: where the run's own directory is made (the temp folder when null).</param>
+/// <param name="SeedAgents">Concurrent askers that seed the template.</param>
+/// <param name="Template">A data directory of <paramref name="Preexisting"/> tasks seeded earlier, used instead of seeding one.</param>
+/// <param name="RowLimit">The longest one row's definitions may take; a row that reaches it stops and fails its checks.</param>
+internal sealed record LoadOptions(
+    bool Smoke,
+    IReadOnlyList<int> Agents,
+    IReadOnlyDictionary<int, int> InProcessTasks,
+    IReadOnlyDictionary<int, int> RemoteTasks,
+    int CeilingTasks,
+    int Preexisting,
+    int OldDesignPreexisting,
+    TimeSpan OldDesignSeconds,
+    int SnapshotEvery,
+    int SeedAgents,
+    TimeSpan RowLimit,
+    string? WorkParent,
+    bool Markdown,
+    string? Template = null)
+{
+    public static LoadOptions Defaults(bool smoke, string? workDirectory) => smoke
+        ? new LoadOptions(
+            Smoke: true,
+            Agents: [25, 200],
+            InProcessTasks: new Dictionary<int, int> { [25] = 1_000, [200] = 2_000 },
+            RemoteTasks: new Dictionary<int, int> { [25] = 500, [200] = 1_000 },
+            CeilingTasks: 2_000,
+            Preexisting: 2_000,
+            OldDesignPreexisting: 500,
+            OldDesignSeconds: TimeSpan.FromSeconds(0.5),
+            SnapshotEvery: 500,
+            SeedAgents: 200,
+            RowLimit: TimeSpan.FromSeconds(60),
+            WorkParent: workDirectory,
+            Markdown: false)
+        : new LoadOptions(
+            Smoke: false,
+            Agents: [25, 200],
+            InProcessTasks: new Dictionary<int, int> { [25] = 50_000, [200] = 100_000 },
+            RemoteTasks: new Dictionary<int, int> { [25] = 25_000, [200] = 50_000 },
+            CeilingTasks: 100_000,
+            Preexisting: 1_000_000,
+            OldDesignPreexisting: 5_000,
+            OldDesignSeconds: TimeSpan.FromSeconds(8),
+            SnapshotEvery: 20_000,
+            SeedAgents: 1_000,
+            RowLimit: TimeSpan.FromMinutes(5),
+            WorkParent: workDirectory,
+            Markdown: false);
+
+    /// <summary>The same number of definitions for every row.</summary>
+    public LoadOptions WithTasks(int tasks) => this with
+    {
+        InProcessTasks = Agents.ToDictionary(a => a, _ => tasks),
+        RemoteTasks = Agents.ToDictionary(a => a, _ => tasks),
+        CeilingTasks = tasks,
+    };
+
+    public int InProcessTasksFor(int agents) => TasksFor(InProcessTasks, agents);
+
+    public int RemoteTasksFor(int agents) => TasksFor(RemoteTasks, agents);
+
+    private static int TasksFor(IReadOnlyDictionary<int, int> byAgents, int agents) =>
+        byAgents.TryGetValue(agents, out var tasks) ? tasks : byAgents.Values.Max();
+
+    /// <summary>A fresh directory for this run (under --work-dir when given), deleted at its end.</summary>
+    public string CreateWorkDirectory()
+    {
+        if (WorkParent is null) return Directory.CreateTempSubdirectory("orchestrator-load-").FullName;
+        var directory = Path.Combine(Path.GetFullPath(WorkParent), $"orchestrator-load-{Guid.NewGuid():N}"[..27]);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Persistence;
+using Microsoft.Data.Sqlite;
+using Orchestrator.Actors.Domain;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Events;
+
+namespace Orchestrator.Actors.Benchmarks.Load;
+
+/// <summary>One figure printed under the table, with its target and whether it was met (null: no target, or not applicable).</summary>
+internal sealed record Measurement(string Name, string Figure, string Target, bool? Met, string? Note = null, string? Failure = null);
+
+/// <summary>
+/// The measurements beside the table, each on its own copy of the template: recovery from the
+/// snapshot and from the events alone, managed memory per task, the snapshot's size and write time,
+/// and the longest reply delay while a snapshot of P tasks is written.
+/// </summary>
+internal static class Measurements
+{
+    public const double RecoveryTargetSeconds = 2;
+    public const double ReplayTargetEventsPerSecond = 200_000;
+    public const double MemoryTargetBytesPerTask = 1024;
+    public const double SnapshotDelayTargetMs = 100;
+
+    /// <summary>
+    /// Starts a node on a copy of the template and times Start to the first answered GetStats; the
+    /// managed heap (settled) before the start and after the recovery, with the node alive, gives the
+    /// memory per task. Then the node's own snapshot store saves a snapshot of the same state, built
+    /// with the pure domain, to time a snapshot write of P tasks.
+    /// </summary>
+    public static async Task<IReadOnlyList<Measurement>> RecoveryFromSnapshotAsync(StateTemplate template, string directory)
+    {
+        var copy = template.CopyTo(directory);
+        var heapBefore = ProcessMemory.SettledHeap();
+        var stopwatch = Stopwatch.StartNew();
+        var node = OrchestratorNode.Start(Nodes.Config(copy));
+        var results = new List<Measurement>();
+        try
+        {
+            var stats = await Nodes.StatsAsync(node);
+            stopwatch.Stop();
+            var heapAfter = ProcessMemory.SettledHeap();
+            var recovered = stats.Tasks == template.Tasks ? null : $"recovered {stats.Tasks} tasks, not {template.Tasks}";
+
+            var seconds = stopwatch.Elapsed.TotalSeconds;
+            results.Add(new Measurement($"recovery of {template.Tasks:N0} tasks from the latest snapshot",
+                $"{seconds:0.00} s (Start to the first answered GetStats)",
+                $"≤ {RecoveryTargetSeconds:0} s at 1,000,000", seconds <= RecoveryTargetSeconds,
+                template.Tasks == 1_000_000 ? null : $"measured at {template.Tasks:N0} tasks, not 1,000,000", recovered));
+
+            var perTask = (double)(heapAfter - heapBefore) / template.Tasks;
+            results.Add(new Measurement($"managed memory per task at {template.Tasks:N0}",
+                $"{perTask:N0} B/task ({Mib(heapAfter - heapBefore)} settled heap with the node up, minus before its start)",
+                $"≤ {MemoryTargetBytesPerTask:N0} B/task", perTask <= MemoryTargetBytesPerTask,
+                template.Tasks < 100_000 ? "at this few tasks the ActorSystem's own heap dominates" : null, recovered));
+            GC.KeepAlive(node);
+
+            results.Add(new Measurement("snapshot size", $"{Mib(template.SnapshotBytes)} ({template.SnapshotBytes / (double)template.Tasks:N0} B/task; journal events {template.EventBytes:N0} B each)",
+                "—", null, "SELECT length(snapshot) FROM snapshot on the template"));
+            results.Add(await SnapshotWriteAsync(node, template.Tasks));
+        }
+        finally
+        {
+            await Nodes.StopAsync(node);
+            Nodes.Delete(copy);
+        }
+        return results;
+    }
+
+    /// <summary>A copy of the template with every snapshot row deleted: recovery replays every event.</summary>
+    public static async Task<Measurement> RecoveryFromEventsAsync(StateTemplate template, string directory)
+    {
+        var copy = template.CopyTo(directory);
+        foreach (var database in StateTemplate.DatabasesWithTable(copy, "snapshot"))
+        {
+            using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DELETE FROM snapshot";
+            command.ExecuteNonQuery();
+        }
+        SqliteConnection.ClearAllPools();
+
+        var stopwatch = Stopwatch.StartNew();
+        var node = OrchestratorNode.Start(Nodes.Config(copy));
+        try
+        {
+            var stats = await Nodes.StatsAsync(node);
+            stopwatch.Stop();
+            var failure = stats.Tasks != template.Tasks ? $"recovered {stats.Tasks} tasks, not {template.Tasks}"
+                : stats.LastSnapshotSequenceNr != 0 ? $"recovered from a snapshot at {stats.LastSnapshotSequenceNr}, not from the events"
+                : null;
+            var perSecond = stats.EventsJournaled / stopwatch.Elapsed.TotalSeconds;
+            return new Measurement($"recovery from events alone ({stats.EventsJournaled:N0} events)",
+                $"{perSecond:N0} events/s ({stopwatch.Elapsed.TotalSeconds:0.00} s, Start to the first answered GetStats)",
+                $"≥ {ReplayTargetEventsPerSecond:N0} events/s", perSecond >= ReplayTargetEventsPerSecond,
+                "events = StatsReport.EventsJournaled (the last sequence number; every event is replayed)", failure);
+        }
+        finally
+        {
+            await Nodes.StopAsync(node);
+            Nodes.Delete(copy);
+        }
+    }
+
+    /// <summary>
+    /// 25 agent actors define tasks on a copy of the template with a snapshot every
+    /// <paramref name="every"/> events, until StatsReport.LastSnapshotSequenceNr moves (the snapshot
+    /// of P tasks is written and confirmed); the longest reply delay of the run is the figure.
+    /// </summary>
+    public static async Task<Measurement> ReplyDelayDuringSnapshotAsync(StateTemplate template, string directory, int every)
+    {
+        const int agents = 25;
+        var copy = template.CopyTo(directory);
+        var node = OrchestratorNode.Start(Nodes.Config(copy, $"""
+            orchestrator.snapshots.every = {every}
+            orchestrator.snapshots.every-fraction-of-tasks = 0
+            """));
+        var name = $"longest reply delay while a snapshot of {template.Tasks:N0} tasks is written ({agents} agents)";
+        try
+        {
+            var before = await Nodes.StatsAsync(node);
+            using var stop = new CancellationTokenSource();
+            var running = DefiningAgents.RunAsync(node.System, node.StateManager, "snapshot-delay-", agents, int.MaxValue, Nodes.Patience, stop: stop.Token);
+            var stopwatch = Stopwatch.StartNew();
+            var stats = before;
+            while (stats.LastSnapshotSequenceNr == before.LastSnapshotSequenceNr && stopwatch.Elapsed < Nodes.Patience && !running.IsCompleted)
+            {
+                await Task.Delay(100);
+                stats = await Nodes.StatsAsync(node);
+            }
+            var seenAfter = stopwatch.Elapsed;
+            await stop.CancelAsync();
+            var run = await running;
+            var after = await Nodes.StatsAsync(node);
+
+            var snapshotted = stats.LastSnapshotSequenceNr != before.LastSnapshotSequenceNr;
+            var failure = !snapshotted ? $"NO SNAPSHOT was taken during the run (snapshot still at {before.LastSnapshotSequenceNr} after {seenAfter.TotalSeconds:0} s): no figure"
+                : run.Errors > 0 || run.Accepted != run.Sent ? $"{run.Accepted} of {run.Sent} acknowledged, {run.Errors} errors (the agents stopped {run.Stopped}); first: {run.FirstError}"
+                : after.Tasks != template.Tasks + run.Accepted ? $"GetStats counts {after.Tasks} tasks, not {template.Tasks} + {run.Accepted}"
+                : null;
+            var latency = LatencySummary.Of(run.LatenciesMs);
+            var max = latency.Max ?? double.NaN;
+            return new Measurement(name,
+                snapshotted ? $"{max:0.0} ms max (p99 {latency.P99:0.0} ms; {run.Accepted:N0} definitions in {run.Elapsed.TotalSeconds:0.0} s; snapshot at {stats.LastSnapshotSequenceNr:N0} confirmed after {seenAfter.TotalSeconds:0.0} s)" : "no snapshot",
+                $"≤ {SnapshotDelayTargetMs:0} ms", snapshotted ? max <= SnapshotDelayTargetMs : false,
+                $"orchestrator.snapshots.every = {every}, every-fraction-of-tasks = 0", failure);
+        }
+        finally
+        {
+            await Nodes.StopAsync(node);
+            Nodes.Delete(copy);
+        }
+    }
+
+    /// <summary>
+    /// The same P tasks folded with the pure domain, turned into the snapshot record and saved by the
+    /// node's snapshot store (serialized there, as the state manager's own snapshots are), timed to SaveSnapshotSuccess.
+    /// </summary>
+    private static async Task<Measurement> SnapshotWriteAsync(OrchestratorNode node, int tasks)
+    {
+        var state = OrchestratorState.Empty;
+        var at = DateTimeOffset.UtcNow;
+        for (var i = 0; i < tasks; i++)
+        {
+            var id = DefiningAgents.TaskId(StateTemplate.TaskPrefix, i);
+            var agent = $"load-agent-{i % 1000:D4}";
+            state = OrchestratorDomain.Apply(state, new TaskDefined(id, agent, $"tasks/{id}.md", TaskPriority.Medium, at, MaxAttempts: 3, By: agent));
+        }
+
+        var store = Persistence.Instance.Apply(node.System).SnapshotStoreFor(null);
+        var stopwatch = Stopwatch.StartNew();
+        var snapshot = Snapshots.ToSnapshot(state);
+        var built = stopwatch.Elapsed;
+        var reply = await store.Ask<object>(new SaveSnapshot(new SnapshotMetadata("bench-snapshot", 1, DateTime.UtcNow), snapshot), Nodes.Patience);
+        stopwatch.Stop();
+        var failure = reply is SaveSnapshotSuccess ? null : $"the snapshot store answered {reply}";
+        return new Measurement($"snapshot write of {tasks:N0} tasks",
+            $"{stopwatch.Elapsed.TotalSeconds:0.00} s (Snapshots.ToSnapshot {built.TotalSeconds:0.00} s, then serialize and insert to SaveSnapshotSuccess)",
+            "—", null, "a snapshot of the same state built with the pure domain, saved through the node's snapshot store", failure);
+    }
+
+    public static string Mib(long bytes) => $"{bytes / 1024.0 / 1024.0:N1} MiB";
+}

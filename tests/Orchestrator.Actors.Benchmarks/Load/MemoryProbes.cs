@@ -1,0 +1,62 @@
+namespace Orchestrator.Actors.Benchmarks.Load;
+
+/// <summary>The peak of the managed heap (<see cref="GC.GetTotalMemory(bool)"/>, no collection forced), sampled every 50 ms while it runs.</summary>
+internal sealed class HeapSampler : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _sampling;
+    private long _peak = GC.GetTotalMemory(false);
+
+    public HeapSampler() => _sampling = SampleAsync();
+
+    public long Peak => Interlocked.Read(ref _peak);
+
+    public PeakMemory Result => new(Peak, "managed heap");
+
+    private async Task SampleAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+                Interlocked.Exchange(ref _peak, Math.Max(Peak, GC.GetTotalMemory(false)));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _sampling;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>Figures of other processes, from /proc.</summary>
+internal static class ProcessMemory
+{
+    /// <summary>The resident set's peak (VmHWM) of process <paramref name="pid"/>, or null where /proc does not say.</summary>
+    public static long? PeakResidentBytes(int pid)
+    {
+        var status = $"/proc/{pid}/status";
+        if (!File.Exists(status)) return null;
+        foreach (var line in File.ReadLines(status))
+        {
+            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return long.Parse(parts[1]) * 1024;
+        }
+        return null;
+    }
+
+    /// <summary>Collects everything collectable and returns the managed heap left.</summary>
+    public static long SettledHeap()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace Orchestrator.Actors.Benchmarks.Load;
+
+/// <summary>
+/// Turns the rows and measurements into what is printed: the one table with its ratios, the notes
+/// that say what each figure is, the targets met or not, and the failed acknowledgment checks.
+/// </summary>
+internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<Measurement> measurements, int preexisting)
+{
+    private const string CeilingMark = "¹";
+    private const string OldVsCeilingMark = "²";
+
+    public TextTable Table()
+    {
+        var lines = rows.Select(r => (IReadOnlyList<string>)
+        [
+            r.Row + (r.Kind == RowKind.Ceiling ? CeilingMark : ""),
+            r.Kind == RowKind.Ceiling ? "1" : r.Agents.ToString("N0"),
+            r.Preexisting.ToString("N0"),
+            r.NotRun is not null ? "not run" : r.Definitions.ToString("N0"),
+            r.NotRun is not null ? "—" : Number(r.PerSecond, "N0"),
+            VsCeiling(r),
+            VsEmpty(r),
+            Ms(r.Latency?.P50), Ms(r.Latency?.P95), Ms(r.Latency?.P99), Ms(r.Latency?.Max),
+            r.Peak is { } peak ? $"{peak.Bytes / 1024.0 / 1024.0:N0} MiB {Short(peak.What)}" : "—",
+            r.NotRun is not null ? "—" : r.Failures.Count == 0 ? "ok" : "FAILED",
+        ]).ToList();
+        return new TextTable(
+            ["row", "agents", "preexisting", "definitions", "definitions/s", "vs ceiling", "vs empty", "p50 ms", "p95 ms", "p99 ms", "max ms", "peak memory", "acks"],
+            lines, FirstNumericColumn: 1);
+    }
+
+    public IEnumerable<string> Notes()
+    {
+        yield return "definitions = acknowledged definitions of distinct tasks; definitions/s over the whole row. Latency: send to reply, every request.";
+        yield return $"{CeilingMark} ceiling latency = commit time of each {CeilingRow.TransactionSize:N0}-row transaction; its peak memory is this process's managed heap.";
+        yield return "vs ceiling = definitions/s / the ceiling's at the same preexisting; vs empty = definitions/s / the same row's at 0 preexisting.";
+        if (rows.Any(r => r.Kind == RowKind.OldDesign && r.NotRun is null && r.Preexisting != 0 && Ceiling(r.Preexisting) is null))
+            yield return $"{OldVsCeilingMark} the old design at a preexisting count the ceiling did not run is compared with the ceiling at 0.";
+        yield return "peak memory: heap = peak managed heap of this process sampled every 50 ms during the row (GC.GetTotalMemory(false));";
+        yield return "             RSS = the server process's resident peak (VmHWM in /proc), recovery included. The remote rows' max latency is not reported by orchestrator load.";
+        foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
+            yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
+        yield return "acks: every task acknowledged exactly once, no errors, and the store's count = preexisting + definitions (GetStats / orchestrator stats / COUNT(*) / the file).";
+    }
+
+    /// <summary>The targets, each met or not; speed targets are printed, never asserted.</summary>
+    public IReadOnlyList<Measurement> Targets()
+    {
+        var targets = new List<Measurement>();
+        foreach (var p in new[] { 0, preexisting })
+        {
+            targets.Add(RatioTarget(Find(RowKind.InProcess, 200, p), $"in-process, 200 agents, at {p:N0}", 1.0));
+            targets.Add(RatioTarget(Find(RowKind.Remote, 200, p), $"over Akka.Remote, 200 agents, at {p:N0}", 0.5));
+            var small = Find(RowKind.InProcess, 25, p);
+            targets.Add(new Measurement($"p99 latency in-process, 25 agents, at {p:N0}", Ms(small?.Latency?.P99) + " ms", "≤ 10 ms",
+                small?.Latency is { } l ? l.P99 <= 10 : null, small is null ? "not run" : null));
+        }
+        foreach (var kind in new[] { RowKind.InProcess, RowKind.Remote })
+            foreach (var agents in new[] { 25, 200 })
+            {
+                var row = Find(kind, agents, preexisting);
+                var ratio = row is null ? double.NaN : EmptyRatio(row);
+                targets.Add(new Measurement($"{Label(kind)}, {agents} agents: throughput at {preexisting:N0} vs at 0",
+                    Number(ratio, "P0"), "≥ 90%", double.IsFinite(ratio) ? ratio >= 0.9 : null, row is null ? "not run" : null));
+            }
+        targets.AddRange(measurements);
+        foreach (var agents in new[] { 25, 200 })
+        {
+            var old = rows.Where(r => r.Kind == RowKind.OldDesign && r.Agents == agents && r.NotRun is null).MaxBy(r => r.Preexisting);
+            var mine = Find(RowKind.InProcess, agents, preexisting);
+            var mineAtZero = Find(RowKind.InProcess, agents, 0);
+            var oldAtZero = Find(RowKind.OldDesign, agents, 0);
+            if (old is null || mine is null) continue;
+            targets.Add(new Measurement($"in-process at {preexisting:N0} vs old design at {old.Preexisting:N0}, {agents} agents",
+                $"{Times(mine.PerSecond / old.PerSecond)} ({Number(mine.PerSecond, "N0")} vs {Number(old.PerSecond, "N1")} definitions/s)",
+                "reported", null,
+                mineAtZero is not null && oldAtZero is not null ? $"at 0 preexisting both: {Times(mineAtZero.PerSecond / oldAtZero.PerSecond)}" : null));
+        }
+        return targets;
+    }
+
+    public static TextTable TargetTable(IReadOnlyList<Measurement> targets) => new(
+        ["measure", "figure", "target", "met"],
+        targets.Select(t => (IReadOnlyList<string>)
+        [
+            t.Name,
+            t.Figure + (t.Note is null ? "" : $" [{t.Note}]"),
+            t.Target,
+            t.Failure is not null ? "FAILED: " + t.Failure : t.Met switch { true => "met", false => "NOT met", null => "—" },
+        ]).ToList(),
+        FirstNumericColumn: int.MaxValue);
+
+    private Measurement RatioTarget(RowResult? row, string what, double target)
+    {
+        var ratio = row is null ? double.NaN : CeilingRatio(row);
+        return new Measurement($"{what}: vs ceiling", Number(ratio, "0.00"), $"≥ {target:0.0}",
+            double.IsFinite(ratio) ? ratio >= target : null, row is null ? "not run" : null);
+    }
+
+    private RowResult? Find(RowKind kind, int agents, long preexisting) =>
+        rows.FirstOrDefault(r => r.Kind == kind && r.Agents == agents && r.Preexisting == preexisting && r.HasFigure);
+
+    private RowResult? Ceiling(long preexisting) =>
+        rows.FirstOrDefault(r => r.Kind == RowKind.Ceiling && r.Preexisting == preexisting && r.HasFigure);
+
+    private double CeilingRatio(RowResult row)
+    {
+        var ceiling = Ceiling(row.Preexisting) ?? (row.Kind == RowKind.OldDesign ? Ceiling(0) : null);
+        return ceiling is null || !row.HasFigure ? double.NaN : row.PerSecond / ceiling.PerSecond;
+    }
+
+    private string VsCeiling(RowResult row)
+    {
+        if (row.Kind == RowKind.Ceiling || !row.HasFigure) return "—";
+        var mark = row.Kind == RowKind.OldDesign && row.Preexisting != 0 && Ceiling(row.Preexisting) is null ? OldVsCeilingMark : "";
+        return Number(CeilingRatio(row), "0.00") + mark;
+    }
+
+    private double EmptyRatio(RowResult row)
+    {
+        var empty = row.Kind == RowKind.Ceiling
+            ? Ceiling(0)
+            : rows.FirstOrDefault(r => r.Kind == row.Kind && r.Agents == row.Agents && r.Preexisting == 0 && r.HasFigure);
+        return empty is null || !row.HasFigure ? double.NaN : row.PerSecond / empty.PerSecond;
+    }
+
+    private string VsEmpty(RowResult row) => row.Preexisting == 0 || !row.HasFigure ? "—" : Number(EmptyRatio(row), "0.00");
+
+    private static string Times(double ratio) => Number(ratio, ratio < 10 ? "0.0" : "N0") + "x";
+
+    private static string Label(RowKind kind) => kind == RowKind.InProcess ? "in-process" : "over Akka.Remote";
+
+    private static string Short(string what) => what switch
+    {
+        "managed heap" => "heap",
+        "server RSS peak" => "RSS",
+        _ => what,
+    };
+
+    private static string Ms(double? value) => value is { } v && double.IsFinite(v) ? v.ToString(v < 10 ? "0.00" : "N1", CultureInfo.InvariantCulture) : "—";
+
+    private static string Number(double value, string format) => double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "—";
+}
