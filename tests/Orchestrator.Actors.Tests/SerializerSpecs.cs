@@ -393,7 +393,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void A_snapshot_source_is_written_as_the_snapshot_it_stands_for()
+    public void A_snapshot_source_is_written_as_the_snapshot_it_stands_for_compressed()
     {
         var snapshot = Domain.Snapshots.Upcast((OrchestratorSnapshotV1)Samples[typeof(OrchestratorSnapshotV1)]);
         var source = new Source(snapshot);
@@ -402,15 +402,16 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, source);
         var bytes = serializer.ToBinary(source);
 
+        // snapshot.v3: the snapshot.v2 JSON, gzip-compressed.
         Assert.IsType<OrchestratorSerializer>(serializer);
-        Assert.Equal("snapshot.v2", manifest);
-        Assert.Equal(Serializer().ToBinary(snapshot), bytes);
+        Assert.Equal("snapshot.v3", manifest);
+        Assert.Equal(Serializer().ToBinary(snapshot), Gunzip(bytes));
         var back = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Equal(snapshot.Tasks.Select(t => t.TaskId), back.Tasks.Select(t => t.TaskId));
     }
 
     [Fact]
-    public void A_snapshot_v1_payload_still_reads_as_v1_while_the_snapshot_it_upcasts_to_is_written_as_v2()
+    public void A_snapshot_v1_payload_still_reads_as_v1_while_the_snapshot_it_upcasts_to_is_written_as_compressed_v2()
     {
         // The exact shape the v1 code wrote: tasks without any lifecycle field, no agents.
         var v1 = """
@@ -434,8 +435,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, source);
         var bytes = serializer.ToBinary(source);
 
-        Assert.Equal("snapshot.v2", manifest);
-        using var json = JsonDocument.Parse(bytes);
+        Assert.Equal("snapshot.v3", manifest);
+        using var json = JsonDocument.Parse(Gunzip(bytes));
         Assert.Equal(2, json.RootElement.GetProperty("formatVersion").GetInt32());
         var v2 = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Equal(("old-1", TaskState.Ready), (Assert.Single(v2.Tasks).TaskId, v2.Tasks[0].Status));
@@ -631,8 +632,40 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Contains("snapshot.v99", unreadable.Reason);
     }
 
+    [Fact]
+    public void A_compressed_snapshot_that_cannot_be_read_becomes_an_unreadable_snapshot()
+    {
+        // Plain v2 JSON under the compressed manifest, cut-off gzip, and gzip of something else.
+        var plain = Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV2)]);
+        var gzip = Gzip(plain);
+        foreach (var bytes in new[] { plain, gzip[..(gzip.Length / 2)], Gzip("[1,2,3]"u8.ToArray()) })
+        {
+            var read = Sys.Serialization.Deserialize(bytes, OrchestratorSerializer.SerializerId, "snapshot.v3");
+
+            var unreadable = Assert.IsType<UnreadableSnapshot>(read);
+            Assert.Equal("snapshot.v3", unreadable.Manifest);
+            Assert.False(string.IsNullOrWhiteSpace(unreadable.Reason));
+        }
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(bytes);
+        return buffer.ToArray();
+    }
+
+    private static byte[] Gunzip(byte[] bytes)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        gzip.CopyTo(output);
+        return output.ToArray();
+    }
+
     [Theory]
-    [InlineData("snapshot.v3")]
+    [InlineData("snapshot.v4")]
     [InlineData("snapshot.v99")]
     public void A_snapshot_under_a_later_manifest_becomes_an_unreadable_snapshot_even_with_v2_bytes(string manifest)
     {

@@ -84,14 +84,45 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         return result;
     }
 
+    /// <summary>A snapshot's JSON, decompressed when it was written compressed (snapshot.v3).</summary>
     public string SnapshotText(string persistenceId, long sequenceNr)
     {
         using var connection = Open(_snapshotDatabasePath);
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT snapshot FROM snapshot WHERE persistence_id = $p AND sequence_number = $s";
+        command.CommandText = "SELECT manifest, snapshot FROM snapshot WHERE persistence_id = $p AND sequence_number = $s";
         command.Parameters.AddWithValue("$p", persistenceId);
         command.Parameters.AddWithValue("$s", sequenceNr);
-        return System.Text.Encoding.UTF8.GetString((byte[])command.ExecuteScalar()!);
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) throw new InvalidOperationException($"no snapshot of {persistenceId} at {sequenceNr}");
+        var bytes = (byte[])reader.GetValue(1);
+        return reader.GetString(0) == "snapshot.v3" ? System.Text.Encoding.UTF8.GetString(Gunzip(bytes)) : System.Text.Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>The manifest of a snapshot row.</summary>
+    public string SnapshotManifest(string persistenceId, long sequenceNr)
+    {
+        using var connection = Open(_snapshotDatabasePath);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT manifest FROM snapshot WHERE persistence_id = $p AND sequence_number = $s";
+        command.Parameters.AddWithValue("$p", persistenceId);
+        command.Parameters.AddWithValue("$s", sequenceNr);
+        return Convert.ToString(command.ExecuteScalar())!;
+    }
+
+    public static byte[] Gzip(byte[] bytes)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(bytes);
+        return buffer.ToArray();
+    }
+
+    private static byte[] Gunzip(byte[] bytes)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        gzip.CopyTo(output);
+        return output.ToArray();
     }
 
     public IReadOnlyList<string> Strings(string sql)
