@@ -207,6 +207,49 @@ public sealed record OrchestratorState(
         return own.Value.CompareTo(any.Value) <= 0 ? own : any;
     }
 
+    /// <summary>
+    /// This state (which holds no tasks yet) with <paramref name="tasksInDefinitionOrder"/> stored and
+    /// the indexes built in one pass each, as <see cref="Put"/> one by one would leave them, without
+    /// copying a path of every immutable tree per task: loading a snapshot of a million tasks.
+    /// </summary>
+    /// <exception cref="ArgumentException">A task id occurs twice, or this state already holds tasks.</exception>
+    public OrchestratorState WithTasks(IEnumerable<TaskRecord> tasksInDefinitionOrder)
+    {
+        if (!Tasks.IsEmpty) throw new ArgumentException("WithTasks needs a state without tasks", nameof(tasksInDefinitionOrder));
+        var tasks = ImmutableDictionary.CreateBuilder<string, TaskRecord>(StringComparer.Ordinal);
+        var ready = new Dictionary<string, List<ReadyEntry>>(StringComparer.Ordinal);
+        var deadlines = new List<Deadline>();
+        var dependants = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var task in tasksInDefinitionOrder)
+        {
+            if (!tasks.TryAdd(task.TaskId, task))
+                throw new ArgumentException($"lists task '{task.TaskId}' twice");
+            if (task.Status == TaskState.Ready)
+            {
+                if (!ready.TryGetValue(task.Agent, out var queue)) ready[task.Agent] = queue = [];
+                queue.Add(new ReadyEntry(task.Priority, task.ReadySeq, task.TaskId));
+            }
+            if (task.Deadline is { } at) deadlines.Add(new Deadline(at, task.TaskId));
+            foreach (var dependency in task.DependsOn)
+            {
+                if (!dependants.TryGetValue(dependency, out var list)) dependants[dependency] = list = [];
+                list.Add(task.TaskId);
+            }
+        }
+
+        var readyQueues = ImmutableDictionary.CreateBuilder<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
+        foreach (var (agent, entries) in ready) readyQueues[agent] = ImmutableSortedSet.CreateRange(entries);
+        var dependantLists = ImmutableDictionary.CreateBuilder<string, ImmutableList<string>>(StringComparer.Ordinal);
+        foreach (var (dependency, list) in dependants) dependantLists[dependency] = ImmutableList.CreateRange(list);
+        return this with
+        {
+            Tasks = tasks.ToImmutable(),
+            Ready = readyQueues.ToImmutable(),
+            Deadlines = ImmutableSortedSet.CreateRange(deadlines),
+            Dependants = dependantLists.ToImmutable(),
+        };
+    }
+
     /// <summary>This state with <paramref name="task"/> stored, the indexes updated for the change.</summary>
     public OrchestratorState Put(TaskRecord task)
     {

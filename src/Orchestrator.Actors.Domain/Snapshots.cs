@@ -40,15 +40,14 @@ public static class Snapshots
             NextReadySeq = snapshot.NextReadySeq,
         };
         // In definition order, so that each task's dependants are listed in definition order too.
+        var tasks = new List<TaskRecord>(snapshot.Tasks.Count);
         foreach (var t in snapshot.Tasks.OrderBy(t => t.Ordinal))
         {
-            if (state.Tasks.ContainsKey(t.TaskId))
-                throw new ArgumentException($"snapshot.v2 lists task '{t.TaskId}' twice", nameof(snapshot));
             if (t.Status == TaskState.Claimed && t.Claim is null)
                 throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' CLAIMED without a claim", nameof(snapshot));
             if (t.Status == TaskState.Failed && t.RetryAt is null)
                 throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' FAILED without a retry time", nameof(snapshot));
-            state = state.Put(new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
+            tasks.Add(new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
             {
                 DependsOn = [.. t.DependsOn],
                 MaxAttempts = t.MaxAttempts,
@@ -67,6 +66,14 @@ public static class Snapshots
                 History = [.. t.History],
                 HistoryDropped = t.HistoryDropped,
             });
+        }
+        try
+        {
+            state = state.WithTasks(tasks);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"snapshot.v2 {ex.Message}", nameof(snapshot), ex);
         }
 
         // A dependency the snapshot does not hold would fail the first completion of its dependant's
