@@ -56,7 +56,7 @@ internal static class Measurements
                 template.Tasks < 100_000 ? "at this few tasks the ActorSystem's own heap dominates" : null, recovered));
             GC.KeepAlive(node);
 
-            results.Add(new Measurement("snapshot size", $"{Mib(template.SnapshotBytes)} ({template.SnapshotBytes / (double)template.Tasks:N0} B/task; journal events {template.EventBytes:N0} B each)",
+            results.Add(new Measurement("snapshot size", $"{Mib(template.SnapshotBytes)} ({template.SnapshotBytes / (double)template.Tasks:N0} B/task; journal entries {template.EventBytes:N0} B each, an entry being one event or a batch of them)",
                 "—", null, "SELECT length(snapshot) FROM snapshot on the template"));
             results.Add(await SnapshotWriteAsync(node, template.Tasks));
         }
@@ -95,7 +95,7 @@ internal static class Measurements
             return new Measurement($"recovery from events alone ({stats.EventsJournaled:N0} events)",
                 $"{perSecond:N0} events/s ({stopwatch.Elapsed.TotalSeconds:0.00} s, Start to the first answered GetStats)",
                 $"≥ {ReplayTargetEventsPerSecond:N0} events/s", perSecond >= ReplayTargetEventsPerSecond,
-                "events = StatsReport.EventsJournaled (the last sequence number; every event is replayed)", failure);
+                "events = StatsReport.EventsJournaled (every event, batched ones included, is replayed)", failure);
         }
         finally
         {
