@@ -405,7 +405,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private void TakeSnapshot()
     {
         // The confirmed state is immutable: the snapshot store turns it into JSON on its own thread
-        // while commands go on here.
+        // while commands go on here. SaveSnapshot labels it with LastSequenceNr, the last entry the
+        // journal confirmed (not one still in flight), which is the entry this state ends with
+        // (SnapshotLabelSpecs holds a write in flight across a snapshot to keep it so).
         _snapshotInProgress = true;
         _eventsSinceSnapshot = 0;
         _tasksAtSnapshot = _state.Tasks.Count;
@@ -425,7 +427,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // deletion goes by criteria, not by the ones remembered here.
         var kept = _snapshots.Reverse().Take(_settings.SnapshotsKept).ToList();
         var oldestKept = kept.Min();
-        DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
+        // Criteria up to 0 would read as "any" to some stores (the in-memory one deletes them all).
+        if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
         _snapshots.RemoveWhere(s => s < oldestKept);
 
         // Only events behind the older of two kept snapshots go, so that the newest can fail to load
