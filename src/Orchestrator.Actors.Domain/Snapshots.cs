@@ -9,22 +9,48 @@ namespace Orchestrator.Actors.Domain;
 /// <summary>Turns the state into its snapshot and back, and upcasts older snapshot formats.</summary>
 public static class Snapshots
 {
-    /// <summary>The snapshot of <paramref name="state"/>, tasks in definition order.</summary>
-    public static OrchestratorSnapshotV2 ToSnapshot(OrchestratorState state) => new(
-        OrchestratorSnapshotV2.Version,
-        state.NextOrdinal,
-        state.NextClaim,
-        state.NextReadySeq,
-        state.Tasks.Values.OrderBy(t => t.Ordinal).Select(t => new TaskSnapshotV2(
-            t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal, t.DependsOn, t.MaxAttempts, t.Payload,
-            t.DefinedBy, t.Attempts, t.Claim, t.RetryAt, t.Result, t.Reason, t.KilledBy, t.UpdatedAt, t.ReadySeq, t.LastClaim,
-            t.LastClaimOutcome, t.History, t.HistoryDropped)).ToList(),
-        state.Documents.Values.OrderBy(d => d.OwnerId, StringComparer.Ordinal).ThenBy(d => d.Key, StringComparer.Ordinal)
-            .Select(d => new StateSavedEvent(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt))
-            .ToList(),
-        state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal)
-            .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen))
-            .ToList());
+    /// <summary>
+    /// The snapshot of <paramref name="state"/>, tasks in definition order. The task list is a view:
+    /// each task's record is made when the list is read (by the serializer, one at a time), so a
+    /// snapshot of a million tasks never holds a million records at once.
+    /// </summary>
+    public static OrchestratorSnapshotV2 ToSnapshot(OrchestratorState state)
+    {
+        var tasks = state.Tasks.Values.ToArray();
+        Array.Sort(tasks, static (a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        return new OrchestratorSnapshotV2(
+            OrchestratorSnapshotV2.Version,
+            state.NextOrdinal,
+            state.NextClaim,
+            state.NextReadySeq,
+            new TaskSnapshotView(tasks),
+            state.Documents.Values.OrderBy(d => d.OwnerId, StringComparer.Ordinal).ThenBy(d => d.Key, StringComparer.Ordinal)
+                .Select(d => new StateSavedEvent(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt))
+                .ToList(),
+            state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal)
+                .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen))
+                .ToList());
+    }
+
+    private static TaskSnapshotV2 ToSnapshot(TaskRecord t) => new(
+        t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal, t.DependsOn, t.MaxAttempts, t.Payload,
+        t.DefinedBy, t.Attempts, t.Claim, t.RetryAt, t.Result, t.Reason, t.KilledBy, t.UpdatedAt, t.ReadySeq, t.LastClaim,
+        t.LastClaimOutcome, t.History, t.HistoryDropped);
+
+    // The tasks of a snapshot as a read-only list made on demand from the (immutable) records.
+    private sealed class TaskSnapshotView(TaskRecord[] tasks) : IReadOnlyList<TaskSnapshotV2>
+    {
+        public int Count => tasks.Length;
+
+        public TaskSnapshotV2 this[int index] => ToSnapshot(tasks[index]);
+
+        public IEnumerator<TaskSnapshotV2> GetEnumerator()
+        {
+            foreach (var task in tasks) yield return ToSnapshot(task);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
 
     /// <summary>The state a v2 snapshot holds.</summary>
     /// <exception cref="ArgumentException">The snapshot's format version is not 2, or it contradicts itself.</exception>
