@@ -131,7 +131,7 @@ public static partial class OrchestratorDomain
                       ?? ValidateDependencyIds(command.DependsOn, policy);
         if (invalid is not null) return Decision.Answer(invalid);
         Validation.Priority(command.Priority, out var priority);
-        var dependsOn = (command.DependsOn ?? []).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        var dependsOn = command.DependsOn is not { Count: > 0 } ? [] : command.DependsOn.Distinct(StringComparer.Ordinal).ToImmutableArray();
 
         if (state.Tasks.TryGetValue(command.TaskId, out var existing))
         {
@@ -173,8 +173,8 @@ public static partial class OrchestratorDomain
 
     private static OrchestratorState ApplyDefined(OrchestratorState state, TaskDefined e)
     {
-        var dependsOn = (e.DependsOn ?? []).ToImmutableArray();
-        var status = AllComplete(state, dependsOn) ? TaskState.Ready : TaskState.Pending;
+        var dependsOn = e.DependsOn is not { Count: > 0 } ? [] : e.DependsOn.ToImmutableArray();
+        var status = dependsOn.IsEmpty || AllComplete(state, dependsOn) ? TaskState.Ready : TaskState.Pending;
         var task = new TaskRecord(e.TaskId, e.Agent, e.TaskFile, e.Priority, status, e.DefinedAt, state.NextOrdinal)
         {
             DependsOn = dependsOn,

@@ -63,8 +63,21 @@ public static class ProtocolNames
         value = default;
         if (string.IsNullOrWhiteSpace(text)) return false;
         // Enum.TryParse would also take "2" or "HIGH,LOW" (flags); only one name is part of the protocol.
-        var name = Enum.GetNames<TEnum>().FirstOrDefault(n => n.Equals(text.Trim(), StringComparison.OrdinalIgnoreCase));
-        return name is not null && Enum.TryParse(name, out value);
+        var trimmed = text.AsSpan().Trim();
+        foreach (var (name, named) in Names<TEnum>.All)
+        {
+            if (!trimmed.Equals(name, StringComparison.OrdinalIgnoreCase)) continue;
+            value = named;
+            return true;
+        }
+        return false;
+    }
+
+    // Each enum's names and values, read once (this is on the path of every definition).
+    private static class Names<TEnum> where TEnum : struct, Enum
+    {
+        public static readonly (string Name, TEnum Value)[] All =
+            Enum.GetValues<TEnum>().Select(v => (v.ToString(), v)).ToArray();
     }
 }
 
