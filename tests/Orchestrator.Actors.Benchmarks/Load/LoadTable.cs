@@ -146,7 +146,8 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                 return await run(directory);
             });
             _rows.Add(result);
-            Progress($"  {result.Definitions:N0} definitions, {result.PerSecond:N0}/s, p99 {result.Latency?.P99:0.0} ms" +
+            Progress($"  {result.Definitions:N0} definitions" +
+                     (result.HasFigure ? $", {result.PerSecond:N0}/s, p99 {result.Latency?.P99:0.0} ms" : ", no figure") +
                      (result.Failures.Count == 0 ? "" : $"; FAILED: {string.Join("; ", result.Failures)}"));
         }
         catch (Exception ex)
