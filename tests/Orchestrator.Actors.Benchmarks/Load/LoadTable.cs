@@ -139,14 +139,16 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             var label = kind == RowKind.Ceiling ? $"{name}, {preexisting:N0} preexisting" : $"{name}, {agents} agents, {preexisting:N0} preexisting";
             var result = await TimedAsync(label, async () =>
             {
-                // The previous row's garbage would count in this row's heap peak.
-                ProcessMemory.SettledHeap();
+                // The previous row's garbage would count in this row's heap peak; what it left reachable still does.
+                var heapAtStart = ProcessMemory.SettledHeap();
                 if (preexisting > 0 && template is not null) template.CopyTo(directory);
                 else Directory.CreateDirectory(directory);
-                return await run(directory);
+                var row = await run(directory);
+                return row.Peak is { What: HeapSampler.What } heap ? row with { Peak = heap with { StartBytes = heapAtStart } } : row;
             });
             _rows.Add(result);
-            Progress($"  {result.Definitions:N0} definitions, {result.PerSecond:N0}/s, p99 {result.Latency?.P99:0.0} ms" +
+            Progress($"  {result.Definitions:N0} definitions" +
+                     (result.HasFigure ? $", {result.PerSecond:N0}/s, p99 {result.Latency?.P99:0.0} ms" : ", no figure") +
                      (result.Failures.Count == 0 ? "" : $"; FAILED: {string.Join("; ", result.Failures)}"));
         }
         catch (Exception ex)

@@ -56,7 +56,7 @@ internal static class Measurements
                 template.Tasks < 100_000 ? "at this few tasks the ActorSystem's own heap dominates" : null, recovered));
             GC.KeepAlive(node);
 
-            results.Add(new Measurement("snapshot size", $"{Mib(template.SnapshotBytes)} ({template.SnapshotBytes / (double)template.Tasks:N0} B/task; journal entries {template.EventBytes:N0} B each, an entry being one event or a batch of them)",
+            results.Add(new Measurement("snapshot size", $"{Mib(template.SnapshotBytes)} ({template.SnapshotBytes / (double)template.Tasks:N0} B/task; journal rows {template.EventBytes:N0} B on average)",
                 "—", null, "SELECT length(snapshot) FROM snapshot on the template"));
             results.Add(await SnapshotWriteAsync(node, template.Tasks));
         }

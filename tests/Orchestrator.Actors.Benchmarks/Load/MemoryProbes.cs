@@ -11,7 +11,9 @@ internal sealed class HeapSampler : IAsyncDisposable
 
     public long Peak => Interlocked.Read(ref _peak);
 
-    public PeakMemory Result => new(Peak, "managed heap");
+    public const string What = "managed heap";
+
+    public PeakMemory Result => new(Peak, What);
 
     private async Task SampleAsync()
     {

@@ -21,6 +21,9 @@ internal static class Nodes
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
             akka.log-dead-letters = off
+            # The harness stops each node itself; the CLR exit hook would keep every stopped node
+            # (and its state) reachable until the process ends, in every later row's heap.
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             {extra}
             """));
 

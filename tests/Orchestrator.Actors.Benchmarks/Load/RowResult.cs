@@ -25,7 +25,8 @@ internal sealed record LatencySummary(double P50, double P95, double P99, double
 }
 
 /// <summary>What a peak-memory figure is: the in-process rows sample the managed heap, the remote rows read the server's RSS peak.</summary>
-internal sealed record PeakMemory(long Bytes, string What);
+/// <param name="StartBytes">The settled managed heap when the row began: what earlier rows left reachable counts in the peak too.</param>
+internal sealed record PeakMemory(long Bytes, string What, long? StartBytes = null);
 
 /// <summary>
 /// One line of the table. <see cref="Failures"/> lists every acknowledgment check that failed (empty

@@ -28,7 +28,7 @@ internal sealed class StateTemplate
     /// <summary>The length of the snapshot row's blob.</summary>
     public long SnapshotBytes { get; }
 
-    /// <summary>The mean length of a journaled event's payload.</summary>
+    /// <summary>The mean length of a journal row's payload (an event, or a batch of them where the journal writes batches).</summary>
     public double EventBytes { get; }
 
     public const string TaskPrefix = "seed-";

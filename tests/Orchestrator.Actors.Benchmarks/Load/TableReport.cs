@@ -23,7 +23,7 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             VsCeiling(r),
             VsEmpty(r),
             Ms(r.Latency?.P50), Ms(r.Latency?.P95), Ms(r.Latency?.P99), Ms(r.Latency?.Max),
-            r.Peak is { } peak ? $"{peak.Bytes / 1024.0 / 1024.0:N0} MiB {Short(peak.What)}" : "—",
+            r.Peak is { } peak ? $"{Mib(peak.Bytes)} MiB {Short(peak.What)}" + (peak.StartBytes is { } start ? $" (from {Mib(start)})" : "") : "—",
             r.NotRun is not null ? "—" : r.Failures.Count == 0 ? "ok" : "FAILED",
         ]).ToList();
         return new TextTable(
@@ -38,7 +38,8 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         yield return "vs ceiling = definitions/s / the ceiling's at the same preexisting; vs empty = definitions/s / the same row's at 0 preexisting.";
         if (rows.Any(r => r.Kind == RowKind.OldDesign && r.NotRun is null && r.Preexisting != 0 && Ceiling(r.Preexisting) is null))
             yield return $"{OldVsCeilingMark} the old design at a preexisting count the ceiling did not run is compared with the ceiling at 0.";
-        yield return "peak memory: heap = peak managed heap of this process sampled every 50 ms during the row (GC.GetTotalMemory(false));";
+        yield return "peak memory: heap = peak managed heap of this process sampled every 50 ms during the row (GC.GetTotalMemory(false)), garbage included;";
+        yield return "             (from N) = the heap after a full collection when the row began: what earlier rows still held (stopped nodes' snapshots linger for ~30 s) counts in the peak;";
         yield return "             RSS = the server process's resident peak (VmHWM in /proc), recovery included. The remote rows' max latency is not reported by orchestrator load.";
         foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
             yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
@@ -127,6 +128,8 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
     }
 
     private string VsEmpty(RowResult row) => row.Preexisting == 0 || !row.HasFigure ? "—" : Number(EmptyRatio(row), "0.00");
+
+    private static string Mib(long bytes) => (bytes / 1024.0 / 1024.0).ToString("N0", CultureInfo.InvariantCulture);
 
     private static string Times(double ratio) => Number(ratio, ratio < 10 ? "0.0" : "N0") + "x";
 
