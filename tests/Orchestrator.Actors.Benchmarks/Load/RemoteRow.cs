@@ -49,7 +49,7 @@ internal static class RemoteRow
 
             var stats = await HostProcess.RunAsync(Patience, "stats", "--json", "--server", server, "--timeout", "60s");
             var taskCount = ParseLast<StatsLine>(stats.Output)?.Tasks;
-            progress($"  orchestrator stats took {step.Elapsed.TotalSeconds:0.0} s: {taskCount?.ToString("N0") ?? "no answer"} tasks");
+            progress($"  orchestrator stats took {step.Elapsed.TotalSeconds:0.0} s: " + (taskCount is { } count ? $"{count:N0} tasks" : $"no answer (exit {stats.ExitCode})"));
             step.Restart();
             var defined = report?.Defined ?? 0;
             if (load.Stopped is not null)
