@@ -14,7 +14,7 @@ namespace Orchestrator.Actors.Tests;
 /// snapshots and the events behind them are deleted, while writes pour in.
 /// </summary>
 public sealed class SnapshotUnderLoadSpecs(ITestOutputHelper output)
-    : SqliteSpec(output, "orchestrator.snapshots { every = 7, delete-events = on }\norchestrator.max-batch-events = 25")
+    : SqliteSpec(output, "orchestrator.snapshots { every = 7, every-fraction-of-tasks = 0, delete-events = on }\norchestrator.max-batch-events = 25")
 {
     [Fact]
     public async Task Writes_keep_succeeding_while_snapshots_and_deletes_run_beside_them()
