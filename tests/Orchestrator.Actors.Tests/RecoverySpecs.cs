@@ -18,7 +18,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
     private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
 
     private Config NodeConfig(string extra = "") =>
-        TestConfigs.Sqlite(_dataDirectory, "orchestrator.snapshots.every = 10\n" + extra);
+        TestConfigs.Sqlite(_dataDirectory, "orchestrator.snapshots { every = 10, every-fraction-of-tasks = 0 }\n" + extra);
 
     [Fact]
     public async Task A_new_ActorSystem_on_the_same_file_recovers_identical_state_from_snapshot_and_later_events()
