@@ -85,7 +85,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
     [Fact]
     public async Task Connecting_to_a_port_where_nothing_listens_is_unreachable_naming_the_address()
     {
-        var port = ServerFixture.FreePort();
+        var port = HostProcess.FreePort();
 
         var clientSystem = OrchestratorClient.CreateSystem();
         try

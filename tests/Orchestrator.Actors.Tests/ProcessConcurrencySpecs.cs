@@ -16,7 +16,7 @@ public sealed class ProcessConcurrencySpecs : IDisposable
     [Fact]
     public async Task Twenty_five_define_processes_at_once_then_repeats_and_conflicts_then_a_SIGKILL_mid_wave_loses_nothing_acknowledged()
     {
-        var port = ServerFixture.FreePort();
+        var port = HostProcess.FreePort();
         var server = $"127.0.0.1:{port}";
         using (var first = await HostProcess.StartServeAsync(port, _dataDirectory, Patience))
         {

@@ -59,7 +59,7 @@ internal static class RemoteRow
                     $"orchestrator stats counts {taskCount?.ToString() ?? "nothing"} tasks (exit {stats.ExitCode}), not {preexisting} + {defined}");
 
             var peak = ProcessMemory.PeakResidentBytes(serve.Id);
-            serve.Terminate();
+            serve.Send(Signal.Terminate);
             var exit = await serve.WaitForExitAsync(Patience);
             progress($"  the server stopped {step.Elapsed.TotalSeconds:0.0} s after SIGTERM");
             checks.That(exit == 0, $"orchestrator serve exited {exit} after SIGTERM");

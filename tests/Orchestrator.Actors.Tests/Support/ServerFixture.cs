@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Orchestrator.Actors.Tests.Support;
 
 /// <summary>
@@ -19,7 +16,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var port = FreePort();
+        var port = HostProcess.FreePort();
         _host = await HostProcess.StartServeAsync(port, _dataDirectory, Patience);
         Server = $"127.0.0.1:{port}";
     }
@@ -36,16 +33,5 @@ public sealed class ServerFixture : IAsyncLifetime
             _host.Dispose();
         }
         TestConfigs.DeleteDataDirectory(_dataDirectory);
-    }
-
-    /// <summary>A TCP port of the loopback interface that nothing listens on (at the moment it is returned).</summary>
-    public static int FreePort()
-    {
-        // The port is free when the listener lets it go; the node binds it a moment later.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

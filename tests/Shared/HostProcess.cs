@@ -3,13 +3,31 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Orchestrator.Actors.Benchmarks.Load;
+namespace Orchestrator.Actors.TestProcesses;
+
+// Compiled into the test and the benchmark projects alike (linked from tests/Shared), so that both
+// start, watch and stop the orchestrator host the same way.
+
+/// <summary>The POSIX signals sent to a child process.</summary>
+public enum Signal
+{
+    Interrupt = 2,
+    Terminate = 15,
+    Kill = 9,
+}
+
+/// <summary>What a finished <c>orchestrator</c> process left: its exit code and its lines on stdout and stderr.</summary>
+public sealed record CliResult(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)
+{
+    public override string ToString() =>
+        $"exit {ExitCode}; stdout: [{string.Join(" | ", Output)}]; stderr: [{string.Join(" | ", Errors)}]";
+}
 
 /// <summary>
-/// <c>orchestrator.dll</c> (built beside the benchmarks through the ProjectReference) as a child
-/// process, its stdout and stderr read line by line; waits on its lines and its exit, never the clock.
+/// <c>orchestrator.dll</c>, built beside the caller through a ProjectReference, run as a child process
+/// with its stdout and stderr read line by line. Callers wait on its lines and its exit, never on the clock.
 /// </summary>
-internal sealed class HostProcess : IDisposable
+public sealed class HostProcess : IDisposable
 {
     private readonly Process _process;
     private readonly List<string> _output = [];
@@ -23,10 +41,18 @@ internal sealed class HostProcess : IDisposable
     public IReadOnlyList<string> Output { get { lock (_output) return _output.ToList(); } }
     public IReadOnlyList<string> Errors { get { lock (_output) return _errors.ToList(); } }
 
+    /// <summary>Starts <c>orchestrator serve</c> on <paramref name="port"/> and <paramref name="dataDirectory"/>, and returns once it has recovered.</summary>
+    public static async Task<HostProcess> StartServeAsync(int port, string dataDirectory, TimeSpan patience)
+    {
+        var host = Start("serve", "--port", port.ToString(), "--data-dir", dataDirectory);
+        await host.WaitForLineAsync("Recovered state-manager-default", patience);
+        return host;
+    }
+
     public static HostProcess Start(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "orchestrator.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"the orchestrator host is not beside the benchmarks: {dll}");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"the orchestrator host is not beside {AppContext.BaseDirectory}: {dll}");
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -44,42 +70,45 @@ internal sealed class HostProcess : IDisposable
         return host;
     }
 
-    /// <summary>Runs <c>orchestrator ARGS</c> to its end: its exit code and stdout lines.</summary>
-    public static async Task<(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)> RunAsync(TimeSpan timeout, params string[] args)
+    /// <summary>Runs <c>orchestrator ARGS</c> to its end.</summary>
+    public static async Task<CliResult> RunAsync(TimeSpan timeout, params string[] args)
     {
         using var process = Start(args);
         var exitCode = await process.WaitForExitAsync(timeout);
-        return (exitCode, process.Output, process.Errors);
+        return new CliResult(exitCode, process.Output, process.Errors);
     }
 
-    /// <summary>The first line of stdout containing <paramref name="text"/>, printed already or to come; never completes if none is.</summary>
+    /// <summary>The first line (stdout or stderr) containing <paramref name="text"/>, printed already or to come; never completes if none is.</summary>
     public Task<string> LineContaining(string text)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            var line = _output.FirstOrDefault(l => l.Contains(text));
+            var line = _output.Concat(_errors).FirstOrDefault(l => l.Contains(text));
             if (line is not null) return Task.FromResult(line);
             _waiters.Add((text, seen));
         }
         return seen.Task;
     }
 
-    /// <summary>Waits for a line of stdout containing <paramref name="text"/>; fails if the process exits first.</summary>
+    /// <summary>Waits for a line containing <paramref name="text"/>; fails at once if the process exits first.</summary>
     public async Task<string> WaitForLineAsync(string text, TimeSpan timeout)
     {
         var seen = LineContaining(text);
         var exited = _process.WaitForExitAsync();
         if (await Task.WhenAny(seen, exited).WaitAsync(timeout) == seen) return await seen;
+        // The exit may have raced the last lines: a line that did arrive still counts.
+        if (seen.IsCompleted) return await seen;
         throw new InvalidOperationException(
             $"orchestrator exited ({_process.ExitCode}) before printing '{text}': {string.Join(" | ", Errors.Concat(Output).TakeLast(5))}");
     }
 
-    /// <summary>SIGTERM, as a service manager stops it: the node finishes its writes, then exits.</summary>
-    public void Terminate()
+    /// <summary>Sends <paramref name="signal"/>; SIGTERM stops the node as a service manager does (it finishes its writes first).</summary>
+    /// <exception cref="InvalidOperationException">kill(2) failed.</exception>
+    public void Send(Signal signal)
     {
-        if (!_process.HasExited && kill(_process.Id, 15) != 0)
-            throw new InvalidOperationException($"kill -TERM {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
+        if (kill(_process.Id, (int)signal) != 0)
+            throw new InvalidOperationException($"kill -{(int)signal} {_process.Id} failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     /// <summary>Waits for the exit and for the end of both output streams.</summary>
@@ -93,25 +122,12 @@ internal sealed class HostProcess : IDisposable
     /// <summary>A TCP port of the loopback interface that nothing listens on (at the moment it is returned).</summary>
     public static int FreePort()
     {
+        // The port is free when the listener lets it go; the node binds it a moment later.
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
-    }
-
-    private void Record(string? line, bool error)
-    {
-        if (line is null) return;
-        lock (_output)
-        {
-            (error ? _errors : _output).Add(line);
-            foreach (var waiter in _waiters.Where(w => !error && line.Contains(w.Text)).ToList())
-            {
-                _waiters.Remove(waiter);
-                waiter.Seen.TrySetResult(line);
-            }
-        }
     }
 
     /// <summary>SIGKILL, the process and its children.</summary>
@@ -124,6 +140,20 @@ internal sealed class HostProcess : IDisposable
     {
         Kill();
         _process.Dispose();
+    }
+
+    private void Record(string? line, bool error)
+    {
+        if (line is null) return;
+        lock (_output)
+        {
+            (error ? _errors : _output).Add(line);
+            foreach (var waiter in _waiters.Where(w => line.Contains(w.Text)).ToList())
+            {
+                _waiters.Remove(waiter);
+                waiter.Seen.TrySetResult(line);
+            }
+        }
     }
 
     [DllImport("libc", SetLastError = true)]
