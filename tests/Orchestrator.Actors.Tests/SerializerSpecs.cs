@@ -13,6 +13,7 @@ using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Serialization;
 using Orchestrator.Actors.Protocol.Snapshots;
 using Orchestrator.Actors.Protocol.Subscriptions;
+using Orchestrator.Actors.Tests.Support;
 using Xunit.Abstractions;
 using LeaseRenewedEvent = Orchestrator.Actors.Protocol.Events.LeaseRenewed;
 using LeaseRenewedReply = Orchestrator.Actors.Protocol.Replies.LeaseRenewed;
@@ -405,7 +406,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         // snapshot.v3: the snapshot.v2 JSON, gzip-compressed.
         Assert.IsType<OrchestratorSerializer>(serializer);
         Assert.Equal("snapshot.v3", manifest);
-        Assert.Equal(Serializer().ToBinary(snapshot), Gunzip(bytes));
+        Assert.Equal(Serializer().ToBinary(snapshot), JournalDatabase.Gunzip(bytes));
         var back = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Equal(snapshot.Tasks.Select(t => t.TaskId), back.Tasks.Select(t => t.TaskId));
     }
@@ -436,7 +437,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var bytes = serializer.ToBinary(source);
 
         Assert.Equal("snapshot.v3", manifest);
-        using var json = JsonDocument.Parse(Gunzip(bytes));
+        using var json = JsonDocument.Parse(JournalDatabase.Gunzip(bytes));
         Assert.Equal(2, json.RootElement.GetProperty("formatVersion").GetInt32());
         var v2 = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Equal(("old-1", TaskState.Ready), (Assert.Single(v2.Tasks).TaskId, v2.Tasks[0].Status));
@@ -637,8 +638,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         // Plain v2 JSON under the compressed manifest, cut-off gzip, and gzip of something else.
         var plain = Serializer().ToBinary(Samples[typeof(OrchestratorSnapshotV2)]);
-        var gzip = Gzip(plain);
-        foreach (var bytes in new[] { plain, gzip[..(gzip.Length / 2)], Gzip("[1,2,3]"u8.ToArray()) })
+        var gzip = JournalDatabase.Gzip(plain);
+        foreach (var bytes in new[] { plain, gzip[..(gzip.Length / 2)], JournalDatabase.Gzip("[1,2,3]"u8.ToArray()) })
         {
             var read = Sys.Serialization.Deserialize(bytes, OrchestratorSerializer.SerializerId, "snapshot.v3");
 
@@ -646,22 +647,6 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             Assert.Equal("snapshot.v3", unreadable.Manifest);
             Assert.False(string.IsNullOrWhiteSpace(unreadable.Reason));
         }
-    }
-
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var buffer = new MemoryStream();
-        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
-            gzip.Write(bytes);
-        return buffer.ToArray();
-    }
-
-    private static byte[] Gunzip(byte[] bytes)
-    {
-        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        gzip.CopyTo(output);
-        return output.ToArray();
     }
 
     [Theory]

@@ -109,6 +109,7 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         return Convert.ToString(command.ExecuteScalar())!;
     }
 
+    /// <summary>Bytes as a snapshot.v3 row holds them.</summary>
     public static byte[] Gzip(byte[] bytes)
     {
         using var buffer = new MemoryStream();
@@ -117,7 +118,8 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         return buffer.ToArray();
     }
 
-    private static byte[] Gunzip(byte[] bytes)
+    /// <summary>The bytes a snapshot.v3 row compressed.</summary>
+    public static byte[] Gunzip(byte[] bytes)
     {
         using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
         using var output = new MemoryStream();
