@@ -87,6 +87,9 @@ public sealed record TaskRecord(
         _ => null,
     };
 
+    /// <summary>Its entry in its agent's READY queue (while READY).</summary>
+    public ReadyEntry QueueEntry => new(Priority, ReadySeq, TaskId);
+
     /// <summary>True for COMPLETED, DEAD and CANCELLED.</summary>
     public bool IsFinished => Status is TaskState.Completed or TaskState.Dead or TaskState.Cancelled;
 
@@ -227,7 +230,7 @@ public sealed record OrchestratorState(
             if (task.Status == TaskState.Ready)
             {
                 if (!ready.TryGetValue(task.Agent, out var queue)) ready[task.Agent] = queue = [];
-                queue.Add(new ReadyEntry(task.Priority, task.ReadySeq, task.TaskId));
+                queue.Add(task.QueueEntry);
             }
             if (task.Deadline is { } at) deadlines.Add(new Deadline(at, task.TaskId));
             foreach (var dependency in task.DependsOn)
@@ -256,11 +259,11 @@ public sealed record OrchestratorState(
         Tasks.TryGetValue(task.TaskId, out var before);
         var ready = Ready;
         if (before is { Status: TaskState.Ready })
-            ready = ready.SetItem(before.Agent, ready[before.Agent].Remove(new ReadyEntry(before.Priority, before.ReadySeq, before.TaskId)));
+            ready = ready.SetItem(before.Agent, ready[before.Agent].Remove(before.QueueEntry));
         if (task.Status == TaskState.Ready)
         {
             var queue = ready.TryGetValue(task.Agent, out var q) ? q : ImmutableSortedSet<ReadyEntry>.Empty;
-            ready = ready.SetItem(task.Agent, queue.Add(new ReadyEntry(task.Priority, task.ReadySeq, task.TaskId)));
+            ready = ready.SetItem(task.Agent, queue.Add(task.QueueEntry));
         }
 
         var deadlines = Deadlines;
