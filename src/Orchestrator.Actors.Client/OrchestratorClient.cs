@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
@@ -14,7 +15,11 @@ namespace Orchestrator.Actors.Client;
 /// How many more times a DefineTask whose reply timed out is sent again with the same definition
 /// (safe: DefineTask is idempotent). Other requests surface a timeout as an error.
 /// </param>
-public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int DefineRetries = 2)
+/// <param name="Namespace">
+/// The namespace every request of this client goes to, whatever the request says; null: each
+/// request's own (<see cref="Namespaces.Default"/> unless it sets one).
+/// </param>
+public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int DefineRetries = 2, string? Namespace = null)
 {
     /// <summary>The timeout in effect.</summary>
     public TimeSpan RequestTimeout => Timeout ?? TimeSpan.FromSeconds(10);
@@ -188,17 +193,30 @@ public sealed class OrchestratorClient
     /// Subscribes <paramref name="subscriber"/> to task transitions: it receives
     /// <see cref="SubscribedToTasks"/>, then a <see cref="TaskTransitioned"/> for each matching one.
     /// </summary>
-    public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => _stateManager.Tell(filter, subscriber);
+    public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => _stateManager.Tell(InNamespace(filter), subscriber);
 
     /// <summary>Ends subscriptions of <paramref name="subscriber"/> (all of them by default).</summary>
-    public void Unsubscribe(IActorRef subscriber, UnsubscribeFromTasks? filter = null) => _stateManager.Tell(filter ?? UnsubscribeFromTasks.All, subscriber);
+    public void Unsubscribe(IActorRef subscriber, UnsubscribeFromTasks? filter = null) =>
+        _stateManager.Tell(InNamespace(filter ?? UnsubscribeFromTasks.All), subscriber);
+
+    /// <summary>The same client for another namespace (same connection and options).</summary>
+    public OrchestratorClient ForNamespace(string @namespace) => new(_stateManager, _options with { Namespace = @namespace }, Address);
+
+    /// <summary>The whole orchestrator: members, shard placement, each running namespace's figures.</summary>
+    public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellation = default) =>
+        AskAsync<ClusterStatus>(GetClusterStatus.Instance, cancellation);
+
+    private IOrchestratorMessage InNamespace(IOrchestratorMessage request) =>
+        _options.Namespace is { } ns && request is NamespacedRequest namespaced && namespaced.Namespace != ns
+            ? namespaced with { Namespace = ns }
+            : request;
 
     private async Task<T> AskAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
     {
         object reply;
         try
         {
-            reply = await _stateManager.Ask<object>(request, _options.RequestTimeout, cancellation);
+            reply = await _stateManager.Ask<object>(InNamespace(request), _options.RequestTimeout, cancellation);
         }
         catch (AskTimeoutException ex)
         {

@@ -65,7 +65,7 @@ public sealed record DecisionContext(DateTimeOffset Now, DomainLimits Limits, Li
 /// The state manager's own command to act on deadlines that have passed (expired leases, retries due).
 /// Sent by its timer, never by clients.
 /// </summary>
-public sealed record ProcessDeadlines : Protocol.IStateManagerCommand
+public sealed record ProcessDeadlines : Protocol.NamespacedRequest, Protocol.IStateManagerCommand
 {
     /// <summary>The single instance.</summary>
     public static readonly ProcessDeadlines Instance = new();

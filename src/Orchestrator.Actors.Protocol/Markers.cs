@@ -6,8 +6,19 @@ namespace Orchestrator.Actors.Protocol;
 /// </summary>
 public interface IOrchestratorMessage;
 
+/// <summary>
+/// A message for the state manager of one namespace. Each namespace has its own state manager,
+/// journal (persistence id <c>state-manager-NAMESPACE</c>) and subscriptions, so unrelated teams or
+/// workflows never contend.
+/// </summary>
+public interface INamespaced : IOrchestratorMessage
+{
+    /// <summary>The namespace (see <see cref="Namespaces"/>); <see cref="Namespaces.Default"/> unless set.</summary>
+    string Namespace { get; }
+}
+
 /// <summary>A request addressed to the state manager: a command that may change state, or a query.</summary>
-public interface IStateManagerRequest : IOrchestratorMessage;
+public interface IStateManagerRequest : INamespaced;
 
 /// <summary>A request that may change state. Its reply goes out only after the journal confirmed the write.</summary>
 public interface IStateManagerCommand : IStateManagerRequest;
@@ -23,6 +34,54 @@ public interface IOrchestratorEvent : IOrchestratorMessage;
 
 /// <summary>A snapshot of the whole state of one state manager.</summary>
 public interface IOrchestratorSnapshot : IOrchestratorMessage;
+
+/// <summary>
+/// The base of every request: it carries its namespace, <see cref="Namespaces.Default"/> unless set
+/// (<c>new GetStats { Namespace = "team-a" }</c>, or <c>request with { Namespace = "team-a" }</c>).
+/// On the wire it is the optional field <c>namespace</c>: a request written before namespaces
+/// existed reads as one for the default namespace.
+/// </summary>
+public abstract record NamespacedRequest : INamespaced
+{
+    // The source-generated JSON reader sets init-only properties even when the field is absent
+    // (to null): null reads as the default namespace, so old and new senders compare equal.
+    private readonly string _namespace = Namespaces.Default;
+
+    /// <inheritdoc />
+    public string Namespace
+    {
+        get => _namespace;
+        init => _namespace = value ?? Namespaces.Default;
+    }
+}
+
+/// <summary>Namespace names.</summary>
+public static class Namespaces
+{
+    /// <summary>The namespace of a request that names none.</summary>
+    public const string Default = "default";
+
+    /// <summary>The longest namespace name.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>
+    /// Null when <paramref name="name"/> is a valid namespace: 1-64 ASCII letters, digits, '.', '_'
+    /// or '-', starting with a letter or digit (it becomes a persistence id, an actor name and a
+    /// shard entity id as it is); otherwise why not.
+    /// </summary>
+    public static string? Check(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "must not be empty";
+        if (name.Length > MaxLength) return $"is {name.Length} characters long; at most {MaxLength} are allowed";
+        if (!char.IsAsciiLetterOrDigit(name[0])) return "must start with an ASCII letter or digit";
+        foreach (var c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not ('.' or '_' or '-'))
+                return $"contains '{c}'; only ASCII letters, digits, '.', '_' and '-' are allowed";
+        }
+        return null;
+    }
+}
 
 /// <summary>Version of the message protocol. Manifests carry it as their <c>.vN</c> suffix.</summary>
 public static class ProtocolVersion

@@ -1,6 +1,7 @@
 using Akka;
 using Akka.Actor;
 using Akka.Configuration;
+using Orchestrator.Actors.Cluster;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
@@ -10,29 +11,40 @@ using Orchestrator.Actors.Storage;
 namespace Orchestrator.Actors;
 
 /// <summary>
-/// An ActorSystem with the state manager at <c>/user/state-manager</c>. Stopping it (or the
-/// ActorSystem's coordinated shutdown) lets the state manager finish its writes first.
+/// An ActorSystem with the orchestrator at <c>/user/state-manager</c>: a <see cref="NamespaceRouter"/>
+/// that passes each request to its namespace's state manager. With <c>akka.actor.provider = cluster</c>
+/// (config/cluster.conf) the state managers are Cluster Sharding entities; otherwise they run here.
+/// Stopping it (or the ActorSystem's coordinated shutdown) lets the state managers finish their
+/// writes first.
 /// </summary>
 public sealed class OrchestratorNode : IAsyncDisposable
 {
     /// <summary>The default ActorSystem name.</summary>
     public const string DefaultSystemName = "orchestrator";
 
-    private OrchestratorNode(ActorSystem system, IActorRef stateManager, OrchestratorSettings settings)
+    private OrchestratorNode(ActorSystem system, IActorRef stateManager, OrchestratorSettings settings, ClusterSettings? cluster, bool hostsStateManagers)
     {
         System = system;
         StateManager = stateManager;
         Settings = settings;
+        Cluster = cluster;
+        HostsStateManagers = hostsStateManagers;
     }
 
     /// <summary>The ActorSystem.</summary>
     public ActorSystem System { get; }
 
-    /// <summary>The state manager's gateway: send commands and queries here.</summary>
+    /// <summary>The orchestrator's router: send commands and queries of any namespace here.</summary>
     public IActorRef StateManager { get; }
 
     /// <summary>The checked settings.</summary>
     public OrchestratorSettings Settings { get; }
+
+    /// <summary>The cluster settings when the node is a cluster member; null on a single node.</summary>
+    public ClusterSettings? Cluster { get; }
+
+    /// <summary>False on a cluster member without the hosting role: it only routes to the others.</summary>
+    public bool HostsStateManagers { get; }
 
     /// <summary>The address other processes reach this node at (<c>akka.tcp://orchestrator@HOST:PORT</c>), or the local address without remoting.</summary>
     public Address Address => ((ExtendedActorSystem)System).Provider.DefaultAddress;
@@ -48,8 +60,16 @@ public sealed class OrchestratorNode : IAsyncDisposable
         if (OrchestratorConfig.UsesSqlite(config))
             SqliteDatabase.Prepare(settings);
 
+        var clustered = config.GetString("akka.actor.provider", "") is "cluster" or "Akka.Cluster.ClusterActorRefProvider, Akka.Cluster";
+        var clusterSettings = clustered ? settings.Cluster : null;
+        clock ??= TimeProvider.System;
+
         var system = ActorSystem.Create(systemName, config);
-        var stateManager = system.ActorOf(StateManagerGateway.Props(settings, clock ?? TimeProvider.System), StateManagerGateway.Name);
+        IActorRef? region = null;
+        var hosts = true;
+        if (clusterSettings is not null)
+            (region, hosts) = OrchestratorSharding.Start(system, settings, clusterSettings, clock);
+        var stateManager = system.ActorOf(NamespaceRouter.Props(settings, clock, region), NamespaceRouter.Name);
         var shutdown = CoordinatedShutdown.Get(system);
         // The phase's own timeout (hocon.conf) bounds how long held and in-flight requests may take
         // to be answered; the ask ends just before it so the phase does not time out first.
@@ -66,7 +86,7 @@ public sealed class OrchestratorNode : IAsyncDisposable
             }
             return Done.Instance;
         });
-        return new OrchestratorNode(system, stateManager, settings);
+        return new OrchestratorNode(system, stateManager, settings, clusterSettings, hosts);
     }
 
     /// <summary>Stops the state manager after its writes in flight, then the ActorSystem.</summary>

@@ -39,6 +39,22 @@ internal static class CliOptions
         },
     };
 
+    public static readonly Option<string> Namespace = new("--namespace")
+    {
+        Description = "The namespace to work in: each has its own tasks, documents and journal.",
+        HelpName = "NAME",
+        DefaultValueFactory = _ => Namespaces.Default,
+        Validators =
+        {
+            result =>
+            {
+                var name = result.GetValueOrDefault<string>();
+                if (Namespaces.Check(name) is { } problem)
+                    result.AddError($"invalid --namespace '{name}': {problem}");
+            },
+        },
+    };
+
     public static readonly Option<bool> Json = new("--json") { Description = "Print the answer as one line of JSON." };
 
     public static readonly Option<TimeSpan?> Timeout = new("--timeout")

@@ -31,6 +31,7 @@ internal static class ClientSession
     public static Command WithClient(this Command command, Func<ParseResult, OrchestratorClient, CancellationToken, Task<int>> action)
     {
         command.Options.Add(CliOptions.Server);
+        command.Options.Add(CliOptions.Namespace);
         command.Options.Add(CliOptions.Json);
         command.Options.Add(CliOptions.Timeout);
         command.SetAction((parse, cancellation) => RunAsync(parse, action, cancellation));
@@ -39,7 +40,8 @@ internal static class ClientSession
 
     private static async Task<int> RunAsync(ParseResult parse, Func<ParseResult, OrchestratorClient, CancellationToken, Task<int>> action, CancellationToken cancellation)
     {
-        var options = new OrchestratorClientOptions(parse.GetValue(CliOptions.Timeout) ?? CliOptions.DefaultTimeout);
+        var options = new OrchestratorClientOptions(parse.GetValue(CliOptions.Timeout) ?? CliOptions.DefaultTimeout,
+            Namespace: parse.GetValue(CliOptions.Namespace));
         var config = ConfigurationFactory.ParseString(CliConfig).WithFallback(ConfigurationFactory.ParseString(OrchestratorClient.ClientConfig));
         var system = ActorSystem.Create("orchestrator-cli", config);
         try

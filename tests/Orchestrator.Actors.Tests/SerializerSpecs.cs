@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Akka.Serialization;
 using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
@@ -76,12 +77,12 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     private static readonly IReadOnlyDictionary<Type, IOrchestratorMessage> Samples = new IOrchestratorMessage[]
     {
         // commands and queries
-        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner"),
+        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
         new GetTask("t-1"),
         new ListTasks("agent-a", "READY", "HIGH", 10, 20),
-        GetStats.Instance,
+        new GetStats { Namespace = "team-a" },
         new GetState("agent-a", "progress"),
         new ClaimTask("agent-a", Lease),
         new Heartbeat("t-1", "agent-a", "c-7", TimeSpan.FromMinutes(90)),
@@ -113,7 +114,15 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             3,
             new Dictionary<string, int> { ["PENDING"] = 0, ["READY"] = 2, ["CLAIMED"] = 1 },
             new Dictionary<string, int> { ["CRITICAL"] = 1, ["HIGH"] = 2, ["LOW"] = 0 },
-            4, 42, 40, 2, TimeSpan.FromSeconds(93.25), 41),
+            4, 42, 40, 2, TimeSpan.FromSeconds(93.25), 41) { Namespace = "team-a" },
+        GetClusterStatus.Instance,
+        GetLocalShards.Instance,
+        new LocalShards("akka.tcp://orchestrator@127.0.0.1:4053", [new ShardPlacement("7", "akka.tcp://orchestrator@127.0.0.1:4053", ["default", "team-a"])]),
+        new ClusterStatus(true, "akka.tcp://orchestrator@127.0.0.1:4053",
+            [new ClusterMember("akka.tcp://orchestrator@127.0.0.1:4053", "Up", ["state-manager"], true, true)],
+            [new ShardPlacement("7", "akka.tcp://orchestrator@127.0.0.1:4053", ["team-a"])],
+            [new StatsReport(1, new Dictionary<string, int> { ["READY"] = 1 }, new Dictionary<string, int> { ["LOW"] = 1 }, 1, 2, 1, 1, TimeSpan.FromSeconds(2), 2) { Namespace = "team-a" }],
+            ["akka.tcp://orchestrator@127.0.0.1:4054"]),
         new OrchestratorUnavailable("journal write failed"),
         ShutdownComplete.Instance,
         new TaskAssigned(OtherView, "c-7", At.AddMinutes(1) + Lease, """{"n":1}"""),
@@ -310,6 +319,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal(new DefineTask("t-1", "a", "f"), define);
         Assert.Equal(new ListTasks(), list);
+        // Written before namespaces existed: the default namespace.
+        Assert.Equal(Namespaces.Default, ((DefineTask)define).Namespace);
     }
 
     [Fact]

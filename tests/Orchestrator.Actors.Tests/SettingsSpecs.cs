@@ -145,7 +145,10 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = -0.5", "orchestrator.snapshots.every-fraction-of-tasks = '-0.5'")]
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = half", "orchestrator.snapshots.every-fraction-of-tasks = 'half'")]
     [InlineData("orchestrator.snapshot-database-file = \"\"", "orchestrator.snapshot-database-file")]
-    [InlineData("orchestrator.namespace = \"a b\"", "orchestrator.namespace")]
+    [InlineData("orchestrator.namespace = \"team-a\"", "orchestrator.namespace = 'team-a' is no longer read")]
+    [InlineData("orchestrator.cluster.number-of-shards = 0", "orchestrator.cluster.number-of-shards = '0'")]
+    [InlineData("orchestrator.cluster.passivate-idle-after = soon", "orchestrator.cluster.passivate-idle-after = 'soon'")]
+    [InlineData("orchestrator.cluster.passivate-idle-after = 10ms", "orchestrator.cluster.passivate-idle-after = '10ms' is below 1s")]
     [InlineData("orchestrator.data-dir = \"\"", "orchestrator.data-dir")]
     public void A_bad_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
     {
@@ -211,12 +214,12 @@ public sealed class SettingsSpecs
     {
         var path = Path.Combine(TestConfigs.NewDataDirectory(), "fine.conf");
         File.WriteAllText(path, "# a comment with { and [\n// another ]\norchestrator.data-dir = \"/tmp/{odd}[dir]#1\"\n" +
-                                "orchestrator.namespace = \"\"\"team-a\"\"\"\n");
+                                "orchestrator.database-file = \"\"\"team-a.db\"\"\"\n");
 
         var settings = OrchestratorSettings.FromConfig(OrchestratorConfig.Load(path));
 
         Assert.Equal("/tmp/{odd}[dir]#1", settings.DataDirectory);
-        Assert.Equal("team-a", settings.Namespace);
+        Assert.Equal("team-a.db", settings.DatabaseFile);
     }
 
     /// <summary>The error that reading the settings of hocon.conf with <paramref name="overlay"/> over it raises.</summary>

@@ -23,7 +23,7 @@ public sealed record DefineTask(
     IReadOnlyList<string>? DependsOn = null,
     int? MaxAttempts = null,
     string? Payload = null,
-    string? By = null) : IStateManagerCommand;
+    string? By = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Saves an agent's own JSON document under (owner, key). Each save increments the document's version.
@@ -35,4 +35,4 @@ public sealed record DefineTask(
 /// Optimistic concurrency: when set, the save succeeds only if the current version equals it
 /// (0 means "the document must not exist yet").
 /// </param>
-public sealed record SaveState(string OwnerId, string Key, string Json, long? ExpectedVersion = null) : IStateManagerCommand;
+public sealed record SaveState(string OwnerId, string Key, string Json, long? ExpectedVersion = null) : NamespacedRequest, IStateManagerCommand;

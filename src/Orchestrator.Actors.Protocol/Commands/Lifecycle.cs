@@ -8,7 +8,7 @@ namespace Orchestrator.Actors.Protocol.Commands;
 /// </summary>
 /// <param name="Agent">The claiming agent (a name, not <c>*</c>).</param>
 /// <param name="Lease">How long the claim lasts without a heartbeat; <c>orchestrator.lifecycle.lease</c> when null.</param>
-public sealed record ClaimTask(string Agent, TimeSpan? Lease = null) : IStateManagerCommand;
+public sealed record ClaimTask(string Agent, TimeSpan? Lease = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Extends the lease of a claim from now by its lease duration (or <paramref name="Lease"/>).
@@ -19,7 +19,7 @@ public sealed record ClaimTask(string Agent, TimeSpan? Lease = null) : IStateMan
 /// <param name="Agent">The agent that holds the claim.</param>
 /// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>. Pass it: it tells this claim from a later one by the same agent.</param>
 /// <param name="Lease">A new lease duration for this and later heartbeats; the claim's current one when null.</param>
-public sealed record Heartbeat(string TaskId, string Agent, string? ClaimId = null, TimeSpan? Lease = null) : IStateManagerCommand;
+public sealed record Heartbeat(string TaskId, string Agent, string? ClaimId = null, TimeSpan? Lease = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Completes a claimed task. Only the holder of the current claim may. Dependants whose dependencies
@@ -30,7 +30,7 @@ public sealed record Heartbeat(string TaskId, string Agent, string? ClaimId = nu
 /// <param name="Agent">The agent that holds the claim.</param>
 /// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>.</param>
 /// <param name="Result">Optional JSON result, size-limited like SaveState.</param>
-public sealed record CompleteTask(string TaskId, string Agent, string? ClaimId = null, string? Result = null) : IStateManagerCommand;
+public sealed record CompleteTask(string TaskId, string Agent, string? ClaimId = null, string? Result = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Reports that a claimed task failed. Only the holder of the current claim may. The task is retried
@@ -41,7 +41,7 @@ public sealed record CompleteTask(string TaskId, string Agent, string? ClaimId =
 /// <param name="Agent">The agent that holds the claim.</param>
 /// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>, or null.</param>
 /// <param name="Reason">Why it failed (non-empty, at most 1,000 characters).</param>
-public sealed record FailTask(string TaskId, string Agent, string? ClaimId, string Reason) : IStateManagerCommand;
+public sealed record FailTask(string TaskId, string Agent, string? ClaimId, string Reason) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Cancels a task that is not finished (PENDING, READY, CLAIMED or FAILED). Its dependants become DEAD.
@@ -50,7 +50,7 @@ public sealed record FailTask(string TaskId, string Agent, string? ClaimId, stri
 /// <param name="TaskId">The task.</param>
 /// <param name="Reason">Why (non-empty, at most 1,000 characters).</param>
 /// <param name="By">Who cancels it, for the history; "operator" when null.</param>
-public sealed record CancelTask(string TaskId, string Reason, string? By = null) : IStateManagerCommand;
+public sealed record CancelTask(string TaskId, string Reason, string? By = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Gives a DEAD task another round: its attempts start again from zero and it becomes READY (or
@@ -59,7 +59,7 @@ public sealed record CancelTask(string TaskId, string Reason, string? By = null)
 /// </summary>
 /// <param name="TaskId">The DEAD task.</param>
 /// <param name="By">Who requeues it, for the history; "operator" when null.</param>
-public sealed record RequeueDeadTask(string TaskId, string? By = null) : IStateManagerCommand;
+public sealed record RequeueDeadTask(string TaskId, string? By = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Registers an agent and what it can do, or updates its capabilities. Replies
@@ -67,4 +67,4 @@ public sealed record RequeueDeadTask(string TaskId, string? By = null) : IStateM
 /// </summary>
 /// <param name="Agent">The agent's name (not <c>*</c>).</param>
 /// <param name="Capabilities">Free-form capability names (each non-empty, at most 1,000 characters; at most 100).</param>
-public sealed record RegisterAgent(string Agent, IReadOnlyList<string>? Capabilities = null) : IStateManagerCommand;
+public sealed record RegisterAgent(string Agent, IReadOnlyList<string>? Capabilities = null) : NamespacedRequest, IStateManagerCommand;

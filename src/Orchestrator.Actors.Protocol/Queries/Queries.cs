@@ -1,7 +1,7 @@
 namespace Orchestrator.Actors.Protocol.Queries;
 
 /// <summary>Reads one task. Replies <see cref="Replies.TaskFound"/> or <see cref="Replies.TaskNotFound"/>.</summary>
-public sealed record GetTask(string TaskId) : IStateManagerQuery;
+public sealed record GetTask(string TaskId) : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>
 /// Lists tasks in definition order, filtered and paged. Filters are optional and combine with AND.
@@ -12,26 +12,26 @@ public sealed record GetTask(string TaskId) : IStateManagerQuery;
 /// <param name="Priority">Only tasks of this priority (case-insensitive).</param>
 /// <param name="Offset">How many matching tasks to skip (at least 0).</param>
 /// <param name="Limit">How many to return at most (1 to 1,000).</param>
-public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100) : IStateManagerQuery;
+public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100) : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>Counts by status and priority plus journal figures. Replies <see cref="Replies.StatsReport"/>.</summary>
-public sealed record GetStats : IStateManagerQuery
+public sealed record GetStats : NamespacedRequest, IStateManagerQuery
 {
     /// <summary>The single instance.</summary>
     public static readonly GetStats Instance = new();
 }
 
 /// <summary>Reads a saved document. Replies <see cref="Replies.StateDocument"/> or <see cref="Replies.StateNotFound"/>.</summary>
-public sealed record GetState(string OwnerId, string Key) : IStateManagerQuery;
+public sealed record GetState(string OwnerId, string Key) : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>
 /// The transitions of one task in order, each with its time and who caused it. Replies
 /// <see cref="Replies.TaskHistory"/> or <see cref="Replies.TaskNotFound"/>.
 /// </summary>
-public sealed record GetTaskHistory(string TaskId) : IStateManagerQuery;
+public sealed record GetTaskHistory(string TaskId) : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>Every agent known to the state manager: registered, or seen claiming. Replies <see cref="Replies.AgentList"/>.</summary>
-public sealed record ListAgents : IStateManagerQuery
+public sealed record ListAgents : NamespacedRequest, IStateManagerQuery
 {
     /// <summary>The single instance.</summary>
     public static readonly ListAgents Instance = new();

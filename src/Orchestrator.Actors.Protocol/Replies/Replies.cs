@@ -78,7 +78,17 @@ public sealed record StatsReport(
     long LastSnapshotSequenceNr,
     int Agents = 0,
     TimeSpan? OldestReadyAge = null,
-    long JournalSequenceNr = 0) : IOrchestratorReply;
+    long JournalSequenceNr = 0) : IOrchestratorReply
+{
+    private readonly string _namespace = Namespaces.Default;
+
+    /// <summary>The namespace these figures are of (<see cref="NamespacedRequest"/> says why null reads as the default).</summary>
+    public string Namespace
+    {
+        get => _namespace;
+        init => _namespace = value ?? Namespaces.Default;
+    }
+}
 
 /// <summary>
 /// The state manager could not take the request now (restarting, shutting down, or a journal write

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
@@ -74,4 +75,8 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(AgentRegistered))]
 [JsonSerializable(typeof(AgentSeen))]
 [JsonSerializable(typeof(OrchestratorSnapshotV2))]
+[JsonSerializable(typeof(GetClusterStatus))]
+[JsonSerializable(typeof(ClusterStatus))]
+[JsonSerializable(typeof(GetLocalShards))]
+[JsonSerializable(typeof(LocalShards))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;

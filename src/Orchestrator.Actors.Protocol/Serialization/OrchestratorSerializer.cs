@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
+using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
@@ -88,6 +89,10 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("task-requeued.v1", typeof(TaskRequeued), Json.TaskRequeued),
         ("agent-registered.v1", typeof(AgentRegistered), Json.AgentRegistered),
         ("agent-seen.v1", typeof(AgentSeen), Json.AgentSeen),
+        ("get-cluster-status.v1", typeof(GetClusterStatus), Json.GetClusterStatus),
+        ("cluster-status.v1", typeof(ClusterStatus), Json.ClusterStatus),
+        ("get-local-shards.v1", typeof(GetLocalShards), Json.GetLocalShards),
+        ("local-shards.v1", typeof(LocalShards), Json.LocalShards),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -3,7 +3,7 @@ using Orchestrator.Actors.Protocol.Replies;
 namespace Orchestrator.Actors.Protocol.Subscriptions;
 
 /// <summary>A subscription request. The state manager's gateway answers it; the subscriber is the sender.</summary>
-public interface ISubscriptionRequest : IOrchestratorMessage;
+public interface ISubscriptionRequest : INamespaced;
 
 /// <summary>A notification pushed to a subscriber.</summary>
 public interface IOrchestratorNotification : IOrchestratorMessage;
@@ -17,13 +17,13 @@ public interface IOrchestratorNotification : IOrchestratorMessage;
 /// sends <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>, or
 /// <see cref="Replies.CommandRejected"/> for a bad filter or one too many.
 /// </summary>
-public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest;
+public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest;
 
 /// <summary>
 /// Removes the sender's filter with these fields (as it subscribed with them); with neither field,
 /// ends every subscription of the sender. Replies <see cref="UnsubscribedFromTasks"/>.
 /// </summary>
-public sealed record UnsubscribeFromTasks(string? Agent = null, string? TaskId = null) : ISubscriptionRequest
+public sealed record UnsubscribeFromTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest
 {
     /// <summary>Ends every subscription of the sender.</summary>
     public static readonly UnsubscribeFromTasks All = new();

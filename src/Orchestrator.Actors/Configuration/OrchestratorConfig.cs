@@ -13,10 +13,18 @@ public static class OrchestratorConfig
     /// with the SQLite connection strings filled in from <c>orchestrator.data-dir</c>.
     /// </summary>
     /// <exception cref="ConfigurationException">A file is missing or cannot be parsed; the message names it.</exception>
-    public static Config Load(string? overlayFile = null, Config? overrides = null)
+    public static Config Load(string? overlayFile = null, Config? overrides = null) =>
+        Load(overlayFile is null ? [] : [overlayFile], overrides);
+
+    /// <summary>
+    /// The full configuration: <paramref name="overrides"/> over the overlays (each over the ones
+    /// before it) over hocon.conf, with the SQLite connection strings filled in.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A file is missing or cannot be parsed; the message names it.</exception>
+    public static Config Load(IEnumerable<string> overlayFiles, Config? overrides = null)
     {
         var config = ParseFile(Path.Combine(AppContext.BaseDirectory, FileName));
-        if (overlayFile is not null)
+        foreach (var overlayFile in overlayFiles)
             config = ParseFile(overlayFile).WithFallback(config);
         if (overrides is not null)
             config = overrides.WithFallback(config);
@@ -47,6 +55,13 @@ public static class OrchestratorConfig
     public static bool UsesSqlite(Config config) =>
         config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql"
         && config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An overlay shipped in the config folder beside the binaries (config/NAME.conf).</summary>
+    public static string Shipped(string name) => Path.Combine(AppContext.BaseDirectory, "config", name);
+
+    /// <summary>True when the journal lives in this process or on this machine only (SQLite, in memory).</summary>
+    public static bool UsesLocalJournal(Config config) =>
+        UsesSqlite(config) || config.GetString("akka.persistence.journal.plugin", "").EndsWith(".inmem", StringComparison.Ordinal);
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>

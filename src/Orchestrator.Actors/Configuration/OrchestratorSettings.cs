@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Orchestrator.Actors.Domain;
+using Orchestrator.Actors.Protocol;
 
 namespace Orchestrator.Actors.Configuration;
 
@@ -35,7 +36,10 @@ public sealed record OrchestratorSettings(
     /// <summary>A snapshot is also not due before this share of the last snapshot's task count in events since it.</summary>
     public double SnapshotEveryFractionOfTasks { get; init; }
 
-    /// <summary>The state manager's persistence id.</summary>
+    /// <summary>The <c>orchestrator.cluster</c> section, checked on every node (used by cluster members).</summary>
+    public Cluster.ClusterSettings Cluster { get; init; } = new(50, null, "");
+
+    /// <summary>The state manager's persistence id (one per namespace).</summary>
     public string PersistenceId => "state-manager-" + Namespace;
 
     /// <summary>Reads the settings; a bad value is an error that names its key and the value.</summary>
@@ -66,14 +70,16 @@ public sealed record OrchestratorSettings(
             throw new ConfigurationException(
                 $"orchestrator.snapshot-database-file = {reader.Quoted("snapshot-database-file")} is the journal's database-file: " +
                 "the snapshots need a file of their own, so that writing a large one does not hold up the journal");
-        var namespaceName = reader.Text("namespace");
-        if (Validation.Id("namespace", namespaceName) is { } invalid)
-            throw new ConfigurationException($"orchestrator.namespace: {invalid.Message}");
+        // Requests name their namespace now; a configured one would silently serve nothing.
+        if (o.HasPath("namespace"))
+            throw new ConfigurationException(
+                $"orchestrator.namespace = {reader.Quoted("namespace")} is no longer read: every request names its namespace " +
+                $"('{Namespaces.Default}' unless set; the CLI's --namespace), and namespace N keeps its state under persistence id state-manager-N. Remove the key");
 
         return new OrchestratorSettings(
             DataDirectory: reader.Text("data-dir"),
             DatabaseFile: databaseFile,
-            Namespace: namespaceName,
+            Namespace: Namespaces.Default,
             SqliteJournalMode: reader.OneOf("sqlite.journal-mode", "WAL", "DELETE", "TRUNCATE", "PERSIST", "MEMORY", "OFF"),
             // Applied per connection by SQLite's own default (FULL); other levels need a per-connection
             // pragma hook, which this version does not have yet, so they are refused rather than ignored.
@@ -94,6 +100,7 @@ public sealed record OrchestratorSettings(
             MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000))
         {
             SnapshotDatabaseFile = snapshotFile,
+            Cluster = Actors.Cluster.ClusterSettings.FromConfig(config),
             SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 100),
         };
     }

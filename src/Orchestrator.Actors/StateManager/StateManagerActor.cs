@@ -235,7 +235,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     {
         var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits, _clock.GetUtcNow());
         return reply is StatsReport stats
-            ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled }
+            ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled, Namespace = _settings.Namespace }
             : reply;
     }
 

@@ -1,10 +1,12 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Pattern;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Subscriptions;
 
@@ -32,11 +34,15 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private IActorRef? _shutdownRequester;
     private bool _shutdownSent;
     private readonly Dictionary<IActorRef, HashSet<SubscribeToTasks>> _subscribers = new();
+    private readonly TimeSpan? _passivateIdleAfter;
+    private TimeSpan _lastRequest;
 
     /// <summary>Creates the gateway and its supervised state manager. Use <see cref="Props"/>.</summary>
-    public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock)
+    public StateManagerGateway(OrchestratorSettings settings, TimeProvider clock, TimeSpan? passivateIdleAfter = null)
     {
         _settings = settings;
+        _passivateIdleAfter = passivateIdleAfter;
+        _lastRequest = Context.System.Scheduler.MonotonicClock;
         var hints = new RecoveryHints();
         var child = StateManagerActor.Props(settings, Self, hints, clock);
         var options = Backoff.OnStop(child, "store", settings.MinBackoff, settings.MaxBackoff, settings.RandomFactor, maxNrOfRetries: -1)
@@ -75,31 +81,31 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<UnsubscribeFromTasks>(Unsubscribe);
         Receive<TaskNotices>(notices => notices.Token == token, Publish);
         Receive<ShutdownComplete>(_ => { });
+        Receive<CheckIdle>(_ => CheckIdleness());
+        Receive<StatsReport>(stats => Sender.Equals(_current), PassivateWhenNothingIsTimed);
         Receive<IStateManagerRequest>(request => Route(request, Sender));
-        // Anything else (a client of another version, a stray message over remoting) is logged and
-        // answered, and never reaches the state manager.
-        ReceiveAny(message =>
-        {
-            _log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, Sender);
-            Unhandled(message);
-            // Never answer a reply (two parties that answer what they do not know would loop), nor a
-            // forged copy of the gateway's own messages.
-            if (message is not (IOrchestratorReply or IOrchestratorNotification or INoSerializationVerificationNeeded)
-                && !Sender.IsNobody() && !Sender.Equals(Context.System.DeadLetters))
-                Sender.Tell(Validation.Reject("message", message.GetType().Name,
-                    "is not a request the orchestrator knows (see the protocol's commands and queries)"));
-        });
+        ReceiveAny(message => UnknownMessages.Answer(message, Sender, Self, _log, Context.System));
     }
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>The Props of a gateway.</summary>
-    public static Props Props(OrchestratorSettings settings, TimeProvider clock) =>
-        Akka.Actor.Props.Create(() => new StateManagerGateway(settings, clock));
+    /// <summary>
+    /// The Props of a gateway. With <paramref name="passivateIdleAfter"/> (a Cluster Sharding entity),
+    /// it asks its shard to stop it once it has had no request for that long and nothing of its
+    /// namespace is timed (no claim whose lease runs, no failed task waiting for its retry, no
+    /// subscriber); the namespace's next request starts it again from the journal.
+    /// </summary>
+    public static Props Props(OrchestratorSettings settings, TimeProvider clock, TimeSpan? passivateIdleAfter = null) =>
+        Akka.Actor.Props.Create(() => new StateManagerGateway(settings, clock, passivateIdleAfter));
 
     /// <inheritdoc />
-    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+        if (_passivateIdleAfter is { } idle)
+            Timers.StartPeriodicTimer(CheckIdle.Instance, CheckIdle.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, idle.Ticks / 2)));
+    }
 
     /// <inheritdoc />
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
@@ -112,6 +118,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private void Route(object request, IActorRef replyTo)
     {
+        _lastRequest = Context.System.Scheduler.MonotonicClock;
         if (_shutdownRequester is not null)
             replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
         else if (_current is not null && _held.Count == 0)
@@ -227,7 +234,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         if (_subscribers.TryGetValue(Sender, out var filters))
         {
             if (request.Agent is null && request.TaskId is null) filters.Clear();
-            else filters.Remove(new SubscribeToTasks(request.Agent, request.TaskId));
+            else filters.Remove(new SubscribeToTasks(request.Agent, request.TaskId) { Namespace = request.Namespace });
             remaining = filters.Count;
             if (remaining == 0)
             {
@@ -255,10 +262,37 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         (filter.TaskId is null || filter.TaskId == notice.TaskId)
         && (filter.Agent is null || filter.Agent == notice.Agent || filter.Agent == notice.Entry.By || filter.Agent == notice.ClaimAgent);
 
+    private bool Idle =>
+        _passivateIdleAfter is { } idle && Context.System.Scheduler.MonotonicClock - _lastRequest >= idle
+        && _current is not null && _held.Count == 0 && _subscribers.Count == 0 && _shutdownRequester is null;
+
+    private void CheckIdleness()
+    {
+        // The state manager knows what is timed; its figures say so.
+        if (Idle) _current!.Tell(new GetStats { Namespace = _settings.Namespace }, Self);
+    }
+
+    private void PassivateWhenNothingIsTimed(StatsReport stats)
+    {
+        if (!Idle || stats.ByStatus.GetValueOrDefault(ProtocolNames.Of(TaskState.Claimed)) > 0
+                  || stats.ByStatus.GetValueOrDefault(ProtocolNames.Of(TaskState.Failed)) > 0)
+            return;
+        _log.Info("Namespace '{0}' has been idle for {1} with nothing timed: passivating it", _settings.Namespace, _passivateIdleAfter);
+        Timers.Cancel(CheckIdle.Instance);
+        // The shard sends Shutdown back, buffers the namespace's requests meanwhile, and starts it
+        // again for the next one.
+        Context.Parent.Tell(new Passivate(Shutdown.Instance));
+    }
+
     private sealed record Held(object Request, IActorRef ReplyTo, TimeSpan Since);
 
     private sealed record ExpireHeld : INoSerializationVerificationNeeded
     {
         public static readonly ExpireHeld Instance = new();
+    }
+
+    private sealed record CheckIdle : INoSerializationVerificationNeeded
+    {
+        public static readonly CheckIdle Instance = new();
     }
 }

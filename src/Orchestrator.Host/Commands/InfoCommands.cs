@@ -5,7 +5,45 @@ namespace Orchestrator.Host.Commands;
 /// <summary>The orchestrator's figures: stats and agents.</summary>
 internal static class InfoCommands
 {
-    public static IEnumerable<Command> Create() => [Stats(), Agents()];
+    public static IEnumerable<Command> Create() => [Stats(), Agents(), Cluster()];
+
+    private static Command Cluster() =>
+        new Command("cluster", "The orchestrator's nodes and where its namespaces run.")
+        {
+            new Command("status", "Show the members, where each shard of namespaces runs, and each running namespace's tasks.").WithClient(async (parse, client, cancellation) =>
+            {
+                var status = await client.GetClusterStatusAsync(cancellation);
+                if (parse.GetValue(CliOptions.Json))
+                {
+                    Output.Json(status);
+                    return ExitCodes.Success;
+                }
+                Console.Out.WriteLine(status.Clustered ? $"cluster, as {status.Self} sees it" : $"single node {status.Self} (not clustered)");
+                Output.Table(["MEMBER", "STATUS", "ROLES", "REACHABLE", "LEADER"], status.Members.Select(m => (IReadOnlyList<string>)
+                [
+                    m.Address, m.Status, string.Join(",", m.Roles), m.Reachable ? "yes" : "NO", m.Leader ? "yes" : "",
+                ]).ToList());
+                if (status.Clustered)
+                {
+                    Console.Out.WriteLine();
+                    Output.Table(["SHARD", "NODE", "NAMESPACES"], status.Shards.Select(p => (IReadOnlyList<string>)
+                    [
+                        p.ShardId, p.Node, string.Join(", ", p.Namespaces),
+                    ]).ToList());
+                }
+                Console.Out.WriteLine();
+                string Count(Actors.Protocol.Replies.StatsReport s, string status) => s.ByStatus.GetValueOrDefault(status).ToString();
+                Output.Table(["NAMESPACE", "TASKS", "PENDING", "READY", "CLAIMED", "FAILED", "COMPLETED", "DEAD", "CANCELLED", "AGENTS", "EVENTS"],
+                    status.Namespaces.Select(n => (IReadOnlyList<string>)
+                    [
+                        n.Namespace, n.Tasks.ToString(), Count(n, "PENDING"), Count(n, "READY"), Count(n, "CLAIMED"), Count(n, "FAILED"),
+                        Count(n, "COMPLETED"), Count(n, "DEAD"), Count(n, "CANCELLED"), n.Agents.ToString(), n.EventsJournaled.ToString(),
+                    ]).ToList());
+                if (status.Unanswered.Count > 0)
+                    Console.Out.WriteLine($"no answer in time from: {string.Join(", ", status.Unanswered)} (the view above is partial)");
+                return ExitCodes.Success;
+            }),
+        };
 
     private static Command Stats() =>
         new Command("stats", "Show how many tasks there are in each status and priority, and the journal's figures.").WithClient(async (parse, client, cancellation) =>

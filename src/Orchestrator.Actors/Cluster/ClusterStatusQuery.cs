@@ -1,0 +1,93 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Orchestrator.Actors.Protocol.Cluster;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.StateManager;
+
+namespace Orchestrator.Actors.Cluster;
+
+/// <summary>
+/// Gathers <see cref="ClusterStatus"/> outside the router's mailbox (the router pipes the result to
+/// the asker), so a slow or dead node never holds up the requests the router passes on.
+/// </summary>
+internal static class ClusterStatusQuery
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The whole view: members, shards, and each running namespace's figures.</summary>
+    public static async Task<ClusterStatus> Run(ActorSystem system, IActorRef router, IActorRef? region, IReadOnlyList<string> localNamespaces)
+    {
+        var self = SelfAddress(system);
+        var unanswered = new List<string>();
+        if (region is null)
+        {
+            var single = await Stats(router, localNamespaces, unanswered);
+            return new ClusterStatus(false, self, [new ClusterMember(self, "Up", [], true, true)], [], single, unanswered);
+        }
+
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        var members = state.Members
+            .Select(m => new ClusterMember(m.Address.ToString(), m.Status.ToString(), m.Roles.Order(StringComparer.Ordinal).ToList(),
+                !state.Unreachable.Contains(m), m.Address.Equals(state.Leader)))
+            .OrderBy(m => m.Address, StringComparer.Ordinal)
+            .ToList();
+        var asked = state.Members
+            .Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m))
+            .Select(async m =>
+            {
+                var path = new RootActorPath(m.Address) / "user" / NamespaceRouter.Name;
+                try
+                {
+                    return await system.ActorSelection(path).Ask<LocalShards>(GetLocalShards.Instance, AskTimeout);
+                }
+                catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+                {
+                    lock (unanswered) unanswered.Add(m.Address.ToString());
+                    return null;
+                }
+            });
+        var shards = (await Task.WhenAll(asked))
+            .Where(l => l is not null)
+            .SelectMany(l => l!.Shards)
+            .OrderBy(s => int.TryParse(s.ShardId, out var n) ? n : int.MaxValue).ThenBy(s => s.ShardId, StringComparer.Ordinal)
+            .ToList();
+        var namespaces = shards.SelectMany(s => s.Namespaces).Distinct().Order(StringComparer.Ordinal).ToList();
+        return new ClusterStatus(true, self, members, shards, await Stats(router, namespaces, unanswered), unanswered);
+    }
+
+    /// <summary>The shards this node's region runs, with their namespaces.</summary>
+    public static async Task<LocalShards> LocalShards(ActorSystem system, IActorRef? region)
+    {
+        var self = SelfAddress(system);
+        if (region is null) return new LocalShards(self, []);
+        var state = await region.Ask<CurrentShardRegionState>(GetShardRegionState.Instance, AskTimeout);
+        return new LocalShards(self, state.Shards
+            .Select(s => new ShardPlacement(s.ShardId, self, s.EntityIds.Order(StringComparer.Ordinal).ToList()))
+            .ToList());
+    }
+
+    private static async Task<IReadOnlyList<StatsReport>> Stats(IActorRef router, IReadOnlyList<string> namespaces, List<string> unanswered)
+    {
+        var replies = await Task.WhenAll(namespaces.Select(async ns =>
+        {
+            try
+            {
+                return await router.Ask<object>(new GetStats { Namespace = ns }, AskTimeout) as StatsReport;
+            }
+            catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+            {
+                return null;
+            }
+        }));
+        for (var i = 0; i < namespaces.Count; i++)
+        {
+            if (replies[i] is null)
+                lock (unanswered) unanswered.Add("namespace " + namespaces[i]);
+        }
+        return replies.Where(r => r is not null).Select(r => r!).ToList();
+    }
+
+    private static string SelfAddress(ActorSystem system) => ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();
+}

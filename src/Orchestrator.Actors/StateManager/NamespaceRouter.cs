@@ -1,0 +1,141 @@
+using Akka.Actor;
+using Akka.Event;
+using Orchestrator.Actors.Cluster;
+using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Domain;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Cluster;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
+
+namespace Orchestrator.Actors.StateManager;
+
+/// <summary>
+/// The orchestrator's stable address (<c>/user/state-manager</c>): it checks each request's
+/// namespace and passes it on, with its sender, to that namespace's <see cref="StateManagerGateway"/>.
+/// On one node the gateways are its children, started on a namespace's first request. In a cluster
+/// they are Cluster Sharding entities and this forwards to the shard region (or its proxy on a node
+/// that hosts none), so every node's <c>/user/state-manager</c> serves every namespace.
+/// </summary>
+public sealed class NamespaceRouter : ReceiveActor
+{
+    /// <summary>The router's name under /user.</summary>
+    public const string Name = "state-manager";
+
+    private readonly OrchestratorSettings _settings;
+    private readonly TimeProvider _clock;
+    private readonly IActorRef? _region;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> _gateways = new(StringComparer.Ordinal);
+    private IActorRef? _shutdownRequester;
+
+    /// <summary>Creates the router. Use <see cref="Props"/>.</summary>
+    public NamespaceRouter(OrchestratorSettings settings, TimeProvider clock, IActorRef? region)
+    {
+        _settings = settings;
+        _clock = clock;
+        _region = region;
+
+        Receive<INamespaced>(Route);
+        Receive<KnownNamespaces>(known =>
+        {
+            if (_shutdownRequester is not null) return;
+            foreach (var ns in known.Names) GatewayFor(ns);
+        });
+        Receive<Status.Failure>(failure =>
+            _log.Warning("Could not list the namespaces in the journal ({0}); each starts on its first request", failure.Cause.Message));
+        Receive<Shutdown>(_ => BeginShutdown());
+        Receive<Terminated>(t => Stopped(t.ActorRef));
+        Receive<ShutdownComplete>(_ => { });
+        Receive<GetClusterStatus>(_ => ClusterStatusQuery.Run(Context.System, Self, _region, LocalNamespaces()).PipeTo(Sender));
+        Receive<GetLocalShards>(_ => ClusterStatusQuery.LocalShards(Context.System, _region).PipeTo(Sender));
+        ReceiveAny(message => UnknownMessages.Answer(message, Sender, Self, _log, Context.System));
+    }
+
+    /// <summary>
+    /// The Props of a router: <paramref name="region"/> is the shard region (or proxy) of the state
+    /// managers in a cluster, or null on one node, where the router starts them itself.
+    /// </summary>
+    public static Props Props(OrchestratorSettings settings, TimeProvider clock, IActorRef? region = null) =>
+        Akka.Actor.Props.Create(() => new NamespaceRouter(settings, clock, region));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        if (_region is not null) return;
+        // The default namespace, and every namespace the journal holds, start now: their recovery
+        // re-arms lease and retry timers without waiting for a request.
+        GatewayFor(Namespaces.Default);
+        JournalNamespaces.ReadAsync(Context.System)
+            .PipeTo(Self, success: names => new KnownNamespaces(names), failure: ex => new Status.Failure(ex));
+    }
+
+    private void Route(INamespaced request)
+    {
+        if (Namespaces.Check(request.Namespace) is { } problem)
+        {
+            Sender.Tell(Validation.Reject("namespace", request.Namespace, problem));
+            return;
+        }
+        if (_region is not null)
+        {
+            // Sharding delivers it to the namespace's entity wherever it runs, starting it if need be.
+            _region.Forward(request);
+            return;
+        }
+        if (_shutdownRequester is not null)
+        {
+            Sender.Tell(new OrchestratorUnavailable("the orchestrator is shutting down"));
+            return;
+        }
+        GatewayFor(request.Namespace).Forward(request);
+    }
+
+    private IActorRef GatewayFor(string ns)
+    {
+        if (_gateways.TryGetValue(ns, out var gateway)) return gateway;
+        gateway = Context.ActorOf(StateManagerGateway.Props(_settings with { Namespace = ns }, _clock), ns);
+        Context.Watch(gateway);
+        _gateways[ns] = gateway;
+        return gateway;
+    }
+
+    private IReadOnlyList<string> LocalNamespaces() => _region is null ? _gateways.Keys.Order(StringComparer.Ordinal).ToList() : [];
+
+    private void BeginShutdown()
+    {
+        // In a cluster, the shard region hands its entities off (each gets Shutdown) in coordinated
+        // shutdown's own phase, and requests keep flowing to where they move.
+        if (_region is not null)
+        {
+            Sender.Tell(ShutdownComplete.Instance);
+            return;
+        }
+        if (_shutdownRequester is not null) return;
+        _shutdownRequester = Sender;
+        foreach (var gateway in _gateways.Values) gateway.Tell(Shutdown.Instance);
+        FinishShutdownWhenDone();
+    }
+
+    private void Stopped(IActorRef gateway)
+    {
+        var name = gateway.Path.Name;
+        if (_gateways.TryGetValue(name, out var current) && current.Equals(gateway))
+        {
+            _gateways.Remove(name);
+            if (_shutdownRequester is null)
+                _log.Warning("The state manager of namespace '{0}' stopped; its next request starts it again", name);
+        }
+        FinishShutdownWhenDone();
+    }
+
+    private sealed record KnownNamespaces(IReadOnlyList<string> Names) : INoSerializationVerificationNeeded;
+
+    private void FinishShutdownWhenDone()
+    {
+        if (_shutdownRequester is null || _gateways.Count > 0) return;
+        _shutdownRequester.Tell(ShutdownComplete.Instance);
+        Context.Stop(Self);
+    }
+}

@@ -1,0 +1,27 @@
+using Akka.Actor;
+using Akka.Event;
+using Orchestrator.Actors.Domain;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Subscriptions;
+
+namespace Orchestrator.Actors.StateManager;
+
+/// <summary>How the router and the gateways treat a message they do not know.</summary>
+internal static class UnknownMessages
+{
+    /// <summary>
+    /// Logs it and answers it (a client of another version, a stray message over remoting); it never
+    /// reaches a state manager.
+    /// </summary>
+    public static void Answer(object message, IActorRef sender, IActorRef self, ILoggingAdapter log, ActorSystem system)
+    {
+        log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, sender);
+        system.EventStream.Publish(new UnhandledMessage(message, sender, self));
+        // Never answer a reply (two parties that answer what they do not know would loop), nor a
+        // forged copy of the orchestrator's own internal messages.
+        if (message is not (IOrchestratorReply or IOrchestratorNotification or INoSerializationVerificationNeeded)
+            && !sender.IsNobody() && !sender.Equals(system.DeadLetters))
+            sender.Tell(Validation.Reject("message", message.GetType().Name,
+                "is not a request the orchestrator knows (see the protocol's commands and queries)"), self);
+    }
+}
