@@ -9,8 +9,9 @@ public static class OrchestratorConfig
     public const string FileName = "hocon.conf";
 
     /// <summary>
-    /// The full configuration: <paramref name="overrides"/> over <paramref name="overlayFile"/> over hocon.conf,
-    /// with the SQLite connection strings filled in from <c>orchestrator.data-dir</c>.
+    /// The full configuration: <paramref name="overrides"/> over <see cref="PostgresVariable"/> (for a
+    /// PostgreSQL journal) over <paramref name="overlayFile"/> over hocon.conf, with the SQLite
+    /// connection strings filled in from <c>orchestrator.data-dir</c>.
     /// </summary>
     /// <exception cref="ConfigurationException">A file is missing or cannot be parsed; the message names it.</exception>
     public static Config Load(string? overlayFile = null, Config? overrides = null)
@@ -18,6 +19,7 @@ public static class OrchestratorConfig
         var config = ParseFile(Path.Combine(AppContext.BaseDirectory, FileName));
         if (overlayFile is not null)
             config = ParseFile(overlayFile).WithFallback(config);
+        config = WithPostgresConnectionFromEnvironment(config);
         if (overrides is not null)
             config = overrides.WithFallback(config);
         return WithSqliteConnection(config);
@@ -40,6 +42,27 @@ public static class OrchestratorConfig
                 && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))
                 fill.Add($"{plugin}.connection-string = {Quote(connection)}");
         }
+        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+    }
+
+    /// <summary>
+    /// The environment variable that, when set, is the PostgreSQL connection string of the journal and
+    /// the snapshot store (config/postgres.conf). It is applied here because Akka's HOCON parser does
+    /// not read the environment: <c>${?VAR}</c> resolves to an empty string there.
+    /// </summary>
+    public const string PostgresVariable = "ORCHESTRATOR_POSTGRES";
+
+    /// <summary>
+    /// Sets the journal's and snapshot store's connection string to <see cref="PostgresVariable"/>
+    /// when it is set and they are on PostgreSQL; an empty value is kept, for the settings check to refuse.
+    /// </summary>
+    public static Config WithPostgresConnectionFromEnvironment(Config config)
+    {
+        if (Environment.GetEnvironmentVariable(PostgresVariable) is not { } connection) return config;
+        var fill = new List<string>();
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+            if (config.GetString($"{plugin}.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase))
+                fill.Add($"{plugin}.connection-string = {Quote(connection)}");
         return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
     }
 
