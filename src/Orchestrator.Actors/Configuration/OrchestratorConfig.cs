@@ -71,6 +71,29 @@ public static class OrchestratorConfig
         config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql"
         && config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Where the journal lives, for a start-up line: the SQLite file, or the server and database without the password.</summary>
+    public static string DescribeJournal(Config config)
+    {
+        if (config.GetString("akka.persistence.journal.plugin", "") != "akka.persistence.journal.sql")
+            return config.GetString("akka.persistence.journal.plugin", "");
+        var provider = config.GetString("akka.persistence.journal.sql.provider-name", "");
+        if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
+            return OrchestratorSettings.FromConfig(config).DatabasePath;
+        try
+        {
+            var connection = new System.Data.Common.DbConnectionStringBuilder
+            {
+                ConnectionString = config.GetString("akka.persistence.journal.sql.connection-string", ""),
+            };
+            string Part(string key) => connection.TryGetValue(key, out var value) ? Convert.ToString(value) ?? "" : "";
+            return $"{provider} database '{Part("Database")}' on {Part("Host")}{(Part("Port") is { Length: > 0 } port ? ":" + port : "")}";
+        }
+        catch (ArgumentException)
+        {
+            return provider;
+        }
+    }
+
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";

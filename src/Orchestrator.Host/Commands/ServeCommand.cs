@@ -20,6 +20,7 @@ internal static class ServeCommand
         serve.SetAction(async (parse, cancellation) =>
         {
             OrchestratorNode node;
+            string storage;
             try
             {
                 var lines = new List<string>();
@@ -41,6 +42,7 @@ internal static class ServeCommand
                 var overrides = lines.Count > 0 ? ConfigurationFactory.ParseString(string.Join("\n", lines)) : null;
                 var config = OrchestratorConfig.Load(parse.GetValue(configOption)?.FullName, overrides);
                 node = OrchestratorNode.Start(config);
+                storage = OrchestratorConfig.DescribeJournal(config);
             }
             catch (Exception ex) when (ex is ConfigurationException or InvalidOperationException)
             {
@@ -55,7 +57,7 @@ internal static class ServeCommand
                 return 1;
             }
 
-            Console.WriteLine($"orchestrator: listening at {node.Address}; state manager at {node.StateManagerAddress}; data in {node.Settings.DatabasePath}");
+            Console.WriteLine($"orchestrator: listening at {node.Address}; state manager at {node.StateManagerAddress}; data in {storage}");
             Console.WriteLine("orchestrator: press Ctrl+C to stop");
             try
             {
