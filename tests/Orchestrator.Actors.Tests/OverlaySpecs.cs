@@ -15,7 +15,7 @@ public sealed class OverlaySpecs
     public async Task The_in_memory_overlay_serves_without_creating_a_database()
     {
         var dataDirectory = Path.Combine(TestConfigs.NewDataDirectory(), "never-created");
-        var overlay = Path.Combine(RepositoryRoot(), "config", "in-memory.conf");
+        var overlay = Path.Combine(TestConfigs.RepositoryRoot(), "config", "in-memory.conf");
         var config = OrchestratorConfig.Load(overlay, Akka.Configuration.ConfigurationFactory.ParseString(
             $"orchestrator.data-dir = {OrchestratorConfig.Quote(dataDirectory)}"));
 
@@ -25,12 +25,5 @@ public sealed class OverlaySpecs
         Assert.IsType<TaskFound>(await node.StateManager.Ask<IOrchestratorReply>(new GetTask("demo"), timeout));
 
         Assert.False(Directory.Exists(dataDirectory));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.Actors.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Orchestrator.Actors.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -85,6 +85,61 @@ public sealed class SettingsSpecs
             lifecycle);
     }
 
+    [Fact]
+    public void The_postgres_overlay_points_journal_and_snapshots_at_the_documented_local_server()
+    {
+        var config = WithPostgresVariable(null, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath));
+
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            Assert.Equal("PostgreSQL.15", config.GetString($"{plugin}.provider-name"));
+            Assert.StartsWith("Host=127.0.0.1;Port=5432;Database=orchestrator;", config.GetString($"{plugin}.connection-string"));
+            Assert.True(config.GetBoolean($"{plugin}.auto-initialize"));
+        }
+        // Kept from hocon.conf.
+        Assert.Equal("Csv", config.GetString("akka.persistence.journal.sql.tag-write-mode"));
+        Assert.True(config.GetBoolean("akka.persistence.snapshot-store.sql.snapshot-is-optional"));
+        Assert.False(OrchestratorConfig.UsesSqlite(config));
+    }
+
+    [Fact]
+    public void ORCHESTRATOR_POSTGRES_replaces_the_postgres_overlays_connection_string_but_not_a_sqlite_one()
+    {
+        const string connection = "Host=db.example;Database=other;Username=u;Password=p;Timeout=5";
+
+        var postgres = WithPostgresVariable(connection, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath));
+        var sqlite = WithPostgresVariable(connection, () => OrchestratorConfig.Load());
+
+        Assert.Equal(connection, postgres.GetString("akka.persistence.journal.sql.connection-string"));
+        Assert.Equal(connection, postgres.GetString("akka.persistence.snapshot-store.sql.connection-string"));
+        Assert.StartsWith("Data Source=", sqlite.GetString("akka.persistence.journal.sql.connection-string"));
+    }
+
+    [Fact]
+    public void A_postgres_journal_with_an_empty_connection_string_is_refused_naming_the_key()
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            WithPostgresVariable("", () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath)));
+
+        Assert.Contains("akka.persistence.journal.sql.connection-string is empty", error.Message);
+        Assert.Contains("ORCHESTRATOR_POSTGRES", error.Message);
+    }
+
+    /// <summary>Runs <paramref name="load"/> with ORCHESTRATOR_POSTGRES set (or unset when null); this assembly runs one class at a time.</summary>
+    private static Config WithPostgresVariable(string? value, Func<Config> load)
+    {
+        var saved = Environment.GetEnvironmentVariable(OrchestratorConfig.PostgresVariable);
+        Environment.SetEnvironmentVariable(OrchestratorConfig.PostgresVariable, value);
+        try
+        {
+            return load();
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(OrchestratorConfig.PostgresVariable, saved);
+        }
+    }
+
     [Theory]
     [InlineData("orchestrator.lifecycle.max-attempts = 0", "orchestrator.lifecycle.max-attempts = '0'")]
     [InlineData("orchestrator.lifecycle { max-attempts-limit = 5, max-attempts = 6 }", "orchestrator.lifecycle.max-attempts = '6'")]

@@ -49,7 +49,10 @@ public sealed class HostProcess : IDisposable
         return host;
     }
 
-    public static HostProcess Start(params string[] args)
+    public static HostProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <c>orchestrator ARGS</c> with <paramref name="environment"/> added to this process's environment.</summary>
+    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "orchestrator.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"the orchestrator host is not beside {AppContext.BaseDirectory}: {dll}");
@@ -60,6 +63,7 @@ public sealed class HostProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(dll);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         foreach (var arg in args) info.ArgumentList.Add(arg);
         var host = new HostProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
         host._process.OutputDataReceived += (_, e) => host.Record(e.Data, error: false);

@@ -9,8 +9,9 @@ public static class OrchestratorConfig
     public const string FileName = "hocon.conf";
 
     /// <summary>
-    /// The full configuration: <paramref name="overrides"/> over <paramref name="overlayFile"/> over hocon.conf,
-    /// with the SQLite connection strings filled in from <c>orchestrator.data-dir</c>.
+    /// The full configuration: <paramref name="overrides"/> over <see cref="PostgresVariable"/> (for a
+    /// PostgreSQL journal) over <paramref name="overlayFile"/> over hocon.conf, with the SQLite
+    /// connection strings filled in from <c>orchestrator.data-dir</c>.
     /// </summary>
     /// <exception cref="ConfigurationException">A file is missing or cannot be parsed; the message names it.</exception>
     public static Config Load(string? overlayFile = null, Config? overrides = null) =>
@@ -26,6 +27,7 @@ public static class OrchestratorConfig
         var config = ParseFile(Path.Combine(AppContext.BaseDirectory, FileName));
         foreach (var overlayFile in overlayFiles)
             config = ParseFile(overlayFile).WithFallback(config);
+        config = WithPostgresConnectionFromEnvironment(config);
         if (overrides is not null)
             config = overrides.WithFallback(config);
         return WithSqliteConnection(config);
@@ -51,6 +53,27 @@ public static class OrchestratorConfig
         return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
     }
 
+    /// <summary>
+    /// The environment variable that, when set, is the PostgreSQL connection string of the journal and
+    /// the snapshot store (config/postgres.conf). It is applied here because Akka's HOCON parser does
+    /// not read the environment: <c>${?VAR}</c> resolves to an empty string there.
+    /// </summary>
+    public const string PostgresVariable = "ORCHESTRATOR_POSTGRES";
+
+    /// <summary>
+    /// Sets the journal's and snapshot store's connection string to <see cref="PostgresVariable"/>
+    /// when it is set and they are on PostgreSQL; an empty value is kept, for the settings check to refuse.
+    /// </summary>
+    public static Config WithPostgresConnectionFromEnvironment(Config config)
+    {
+        if (Environment.GetEnvironmentVariable(PostgresVariable) is not { } connection) return config;
+        var fill = new List<string>();
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+            if (config.GetString($"{plugin}.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase))
+                fill.Add($"{plugin}.connection-string = {Quote(connection)}");
+        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+    }
+
     /// <summary>True when the journal is the SQLite file of <see cref="OrchestratorSettings.DatabasePath"/>.</summary>
     public static bool UsesSqlite(Config config) =>
         config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql"
@@ -62,6 +85,29 @@ public static class OrchestratorConfig
     /// <summary>True when the journal lives in this process or on this machine only (SQLite, in memory).</summary>
     public static bool UsesLocalJournal(Config config) =>
         UsesSqlite(config) || config.GetString("akka.persistence.journal.plugin", "").EndsWith(".inmem", StringComparison.Ordinal);
+
+    /// <summary>Where the journal lives, for a start-up line: the SQLite file, or the server and database without the password.</summary>
+    public static string DescribeJournal(Config config)
+    {
+        if (config.GetString("akka.persistence.journal.plugin", "") != "akka.persistence.journal.sql")
+            return config.GetString("akka.persistence.journal.plugin", "");
+        var provider = config.GetString("akka.persistence.journal.sql.provider-name", "");
+        if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase))
+            return OrchestratorSettings.FromConfig(config).DatabasePath;
+        try
+        {
+            var connection = new System.Data.Common.DbConnectionStringBuilder
+            {
+                ConnectionString = config.GetString("akka.persistence.journal.sql.connection-string", ""),
+            };
+            string Part(string key) => connection.TryGetValue(key, out var value) ? Convert.ToString(value) ?? "" : "";
+            return $"{provider} database '{Part("Database")}' on {Part("Host")}{(Part("Port") is { Length: > 0 } port ? ":" + port : "")}";
+        }
+        catch (ArgumentException)
+        {
+            return provider;
+        }
+    }
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>

@@ -48,6 +48,7 @@ public sealed record OrchestratorSettings(
     {
         var o = config.GetConfig("orchestrator")
                 ?? throw new ConfigurationException("the 'orchestrator' section is missing from the configuration");
+        CheckServerConnectionStrings(config);
         var reader = new Reader(o);
 
         var minBackoff = reader.Duration("supervision.min-backoff", TimeSpan.FromMilliseconds(1));
@@ -103,6 +104,26 @@ public sealed record OrchestratorSettings(
             Cluster = Actors.Cluster.ClusterSettings.FromConfig(config),
             SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 100),
         };
+    }
+
+    /// <summary>
+    /// A SQL journal or snapshot store on a database server (PostgreSQL) needs its connection string;
+    /// left empty, Akka.Persistence.Sql would fail only on the first write, and every request would
+    /// wait for a state manager that never recovers. SQLite's are filled in from data-dir instead.
+    /// </summary>
+    private static void CheckServerConnectionStrings(Config config)
+    {
+        foreach (var plugin in new[] { "akka.persistence.journal", "akka.persistence.snapshot-store" })
+        {
+            var section = $"{plugin}.sql";
+            if (config.GetString($"{plugin}.plugin", "") != section) continue;
+            var provider = config.GetString($"{section}.provider-name", "");
+            if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)) continue;
+            if (string.IsNullOrWhiteSpace(config.GetString($"{section}.connection-string", "")))
+                throw new ConfigurationException(
+                    $"{section}.connection-string is empty: provider '{provider}' needs a connection string " +
+                    "(config/postgres.conf takes it from orchestrator.postgres.connection-string or the environment variable ORCHESTRATOR_POSTGRES)");
+        }
     }
 
     private static LifecyclePolicy ReadLifecycle(Reader reader)

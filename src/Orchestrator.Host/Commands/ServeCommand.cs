@@ -33,6 +33,7 @@ internal static class ServeCommand
         serve.SetAction(async (parse, cancellation) =>
         {
             OrchestratorNode node;
+            string storage;
             try
             {
                 var lines = new List<string>();
@@ -75,6 +76,7 @@ internal static class ServeCommand
                     return 2;
                 }
                 node = OrchestratorNode.Start(config);
+                storage = OrchestratorConfig.DescribeJournal(config);
             }
             catch (Exception ex) when (ex is ConfigurationException or InvalidOperationException or ArgumentException)
             {
@@ -90,10 +92,10 @@ internal static class ServeCommand
             }
 
             if (node.Cluster is null)
-                Console.WriteLine($"orchestrator: listening at {node.Address}; state manager at {node.StateManagerAddress}; data in {node.Settings.DatabasePath}");
+                Console.WriteLine($"orchestrator: listening at {node.Address}; state manager at {node.StateManagerAddress}; data in {storage}");
             else
             {
-                Console.WriteLine($"orchestrator: cluster member at {node.Address}; state manager at {node.StateManagerAddress}; " +
+                Console.WriteLine($"orchestrator: cluster member at {node.Address}; state manager at {node.StateManagerAddress}; data in {storage}; " +
                                   (node.HostsStateManagers ? "hosts namespaces" : "routes only (no state-manager role)"));
                 var member = Akka.Cluster.Cluster.Get(node.System);
                 member.RegisterOnMemberUp(() => Console.WriteLine($"orchestrator: member up in the cluster of {string.Join(", ", member.State.Members.Select(m => m.Address))}"));

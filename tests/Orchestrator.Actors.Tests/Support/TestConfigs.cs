@@ -34,6 +34,14 @@ public static class TestConfigs
         }
     }
 
+    /// <summary>The repository's root folder (where Orchestrator.Actors.sln and config/ are), found above the test binaries.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.Actors.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Orchestrator.Actors.sln not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>hocon.conf on a SQLite file in <paramref name="dataDirectory"/>.</summary>
     public static Config Sqlite(string dataDirectory, string extra = "") =>
         OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString(
