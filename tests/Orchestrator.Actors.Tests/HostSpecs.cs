@@ -44,6 +44,26 @@ public sealed class HostSpecs : IDisposable
         Assert.Contains("orchestrator.snapshots.every = '0'", error);
     }
 
+    [Theory]
+    [InlineData("--seed 127.0.0.1:4053", "--seed needs --cluster")]
+    [InlineData("--role agent", "--role needs --cluster")]
+    [InlineData("--cluster", "--cluster needs a journal every node shares")]
+    [InlineData("--cluster --config ../config/in-memory.conf", "--cluster needs a journal every node shares")]
+    [InlineData("--cluster --seed 127.0.0.1:http", "invalid server '127.0.0.1:http'")]
+    public async Task Serve_with_bad_cluster_options_exits_2_with_one_line_naming_them(string options, string expected)
+    {
+        var args = new List<string> { "serve", "--data-dir", _dataDirectory, "--port", "0" };
+        foreach (var option in options.Split(' '))
+            args.Add(option.StartsWith("../", StringComparison.Ordinal) ? Path.Combine(TestConfigs.RepositoryRoot(), option[3..]) : option);
+        using var host = HostProcess.Start([.. args]);
+
+        var exitCode = await host.WaitForExitAsync(Patience);
+
+        Assert.Equal(2, exitCode);
+        var error = Assert.Single(host.Errors);
+        Assert.Contains(expected, error);
+    }
+
     [Fact]
     public async Task Serve_on_a_file_that_is_not_a_database_exits_with_one_line_naming_the_file()
     {

@@ -116,8 +116,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 _projected = _state;
                 if (_recoveredFromSnapshot is { } from)
-                    _log.Info("Recovered {0} from the snapshot at {1} plus {2} events: {3} tasks; data in {4}",
-                        PersistenceId, from, _eventsSinceSnapshot, _state.Tasks.Count, _settings.DatabasePath);
+                    _log.Info("Recovered {0} from the snapshot at {1} plus {2} events: {3} tasks",
+                        PersistenceId, from, _eventsSinceSnapshot, _state.Tasks.Count);
                 else
                     _log.Info("Recovered {0} by replaying {1} events (no snapshot used): {2} tasks",
                         PersistenceId, _eventsSinceSnapshot, _state.Tasks.Count);
