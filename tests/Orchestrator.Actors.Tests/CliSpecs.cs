@@ -199,6 +199,35 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task A_namespace_keeps_its_own_tasks_and_cluster_status_lists_it_with_its_figures()
+    {
+        // The same id as a default-namespace task of another spec would be: here it is another task.
+        Success(await server.RunAsync("define", "ns-1", "--agent", "cli-ns-agent", "--file", "tasks/a.md", "--namespace", "cli-team-a"));
+        Success(await server.RunAsync("define", "ns-1", "--agent", "cli-ns-agent", "--file", "tasks/b.md", "--namespace", "cli-team-b"));
+
+        var inA = Json(await server.RunAsync("get", "ns-1", "--namespace", "cli-team-a", "--json"));
+        var inB = Json(await server.RunAsync("get", "ns-1", "--namespace", "cli-team-b", "--json"));
+        var inDefault = await server.RunAsync("get", "ns-1");
+        Assert.Equal("tasks/a.md", inA.GetProperty("taskFile").GetString());
+        Assert.Equal("tasks/b.md", inB.GetProperty("taskFile").GetString());
+        AssertFails(inDefault, 4, "ns-1");
+
+        var status = Json(await server.RunAsync("cluster", "status", "--json"));
+        Assert.False(status.GetProperty("clustered").GetBoolean());
+        Assert.Single(status.GetProperty("members").EnumerateArray());
+        var namespaces = status.GetProperty("namespaces").EnumerateArray()
+            .ToDictionary(n => n.GetProperty("namespace").GetString()!, n => n.GetProperty("tasks").GetInt32());
+        Assert.Equal(1, namespaces["cli-team-a"]);
+        Assert.Equal(1, namespaces["cli-team-b"]);
+        Assert.Contains("default", namespaces.Keys);
+        var human = Success(await server.RunAsync("cluster", "status"));
+        Assert.Contains(human, l => l.StartsWith("single node akka.tcp://orchestrator@127.0.0.1:"));
+        Assert.Contains(human, l => l.StartsWith("cli-team-a "));
+
+        AssertFails(await server.RunAsync("stats", "--namespace", "team a"), 2, "invalid --namespace 'team a'");
+    }
+
+    [Fact]
     public async Task Load_defines_every_task_once_and_answers_the_repeats_as_already_defined()
     {
         // A generous timeout: a definition that timed out would be sent again and counted as a repeat.
