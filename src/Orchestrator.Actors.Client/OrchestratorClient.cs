@@ -122,6 +122,36 @@ public sealed class OrchestratorClient
         }
     }
 
+    /// <summary>
+    /// Connects to an orchestrator cluster at any of <paramref name="servers"/> (HOST:PORT of its
+    /// nodes) through Akka's ClusterClient, from <paramref name="system"/> (remoting on, see
+    /// <see cref="ClientConfig"/>). When the node it talks to dies, the client moves to another in
+    /// a few seconds; requests sent meanwhile wait, and those lost with the node time out (a
+    /// timed-out DefineTask is sent again). Subscriptions need <see cref="ConnectAsync"/>: a
+    /// cluster client relays replies, not a stream of notices.
+    /// </summary>
+    /// <exception cref="ArgumentException">A server is not HOST:PORT, or there is none.</exception>
+    /// <exception cref="OrchestratorUnreachableException">No node answers within the timeout.</exception>
+    public static async Task<OrchestratorClient> ConnectClusterAsync(ActorSystem system, IReadOnlyList<string> servers, OrchestratorClientOptions? options = null,
+        string systemName = DefaultSystemName, CancellationToken cancellation = default)
+    {
+        if (servers.Count == 0) throw new ArgumentException("no server given: expected at least one HOST:PORT", nameof(servers));
+        var parsed = servers.Select(ParseServer).ToList();
+        options ??= new OrchestratorClientOptions();
+        var client = new OrchestratorClient(ClusterConnection.Start(system, parsed, systemName), options, string.Join(",", servers));
+        try
+        {
+            // Proves a node answers, as ConnectAsync's resolution does.
+            await client.StateManager.Ask<Protocol.Cluster.ClusterStatus>(GetClusterStatus.Instance, options.RequestTimeout, cancellation);
+        }
+        catch (AskTimeoutException ex)
+        {
+            system.Stop(client.StateManager);
+            throw new OrchestratorUnreachableException($"no node of the orchestrator cluster at {client.Address} answered within {options.RequestTimeout}", ex);
+        }
+        return client;
+    }
+
     /// <summary>Defines a task; a timed-out attempt is repeated with the same definition.</summary>
     public async Task<TaskDefinitionAccepted> DefineTaskAsync(DefineTask command, CancellationToken cancellation = default)
     {

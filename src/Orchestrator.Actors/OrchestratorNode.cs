@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
 using Orchestrator.Actors.Cluster;
 using Orchestrator.Actors.Configuration;
@@ -70,6 +71,10 @@ public sealed class OrchestratorNode : IAsyncDisposable
         if (clusterSettings is not null)
             (region, hosts) = OrchestratorSharding.Start(system, settings, clusterSettings, clock);
         var stateManager = system.ActorOf(NamespaceRouter.Props(settings, clock, region), NamespaceRouter.Name);
+        if (region is not null)
+            // Clients outside the cluster (OrchestratorClient.ConnectClusterAsync) reach it through
+            // any node's receptionist, and move to another node when theirs dies.
+            ClusterClientReceptionist.Get(system).RegisterService(stateManager);
         var shutdown = CoordinatedShutdown.Get(system);
         // The phase's own timeout (hocon.conf) bounds how long held and in-flight requests may take
         // to be answered; the ask ends just before it so the phase does not time out first.

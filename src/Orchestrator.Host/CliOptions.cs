@@ -19,25 +19,33 @@ internal static class CliOptions
 
     public static readonly Option<string> Server = new("--server")
     {
-        Description = "The orchestrator to talk to.",
-        HelpName = "HOST:PORT",
+        Description = "The orchestrator to talk to; several nodes of a cluster, comma-separated, to move to another when one dies.",
+        HelpName = "HOST:PORT[,HOST:PORT...]",
         DefaultValueFactory = _ => OrchestratorClient.DefaultServer,
         Validators =
         {
             result =>
             {
-                var server = result.GetValueOrDefault<string>();
-                try
+                var servers = result.GetValueOrDefault<string>();
+                foreach (var server in Servers(servers))
                 {
-                    OrchestratorClient.ParseServer(server);
-                }
-                catch (ArgumentException)
-                {
-                    result.AddError($"invalid --server '{server}': expected HOST:PORT with a port from 1 to 65535, such as {OrchestratorClient.DefaultServer}");
+                    try
+                    {
+                        OrchestratorClient.ParseServer(server);
+                    }
+                    catch (ArgumentException)
+                    {
+                        result.AddError($"invalid --server '{server}': expected HOST:PORT with a port from 1 to 65535, such as {OrchestratorClient.DefaultServer}");
+                        return;
+                    }
                 }
             },
         },
     };
+
+    /// <summary>The servers of a --server value (one, or several separated by commas).</summary>
+    public static IReadOnlyList<string> Servers(string? value) =>
+        value is null ? [""] : value.Split(',', StringSplitOptions.TrimEntries);
 
     public static readonly Option<string> Namespace = new("--namespace")
     {

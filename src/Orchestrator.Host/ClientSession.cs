@@ -46,7 +46,11 @@ internal static class ClientSession
         var system = ActorSystem.Create("orchestrator-cli", config);
         try
         {
-            var client = await OrchestratorClient.ConnectAsync(system, parse.GetValue(CliOptions.Server)!, options, cancellation: cancellation);
+            var servers = CliOptions.Servers(parse.GetValue(CliOptions.Server));
+            // Several nodes: Akka's ClusterClient, which moves to another node when one dies.
+            var client = servers.Count > 1
+                ? await OrchestratorClient.ConnectClusterAsync(system, servers, options, cancellation: cancellation)
+                : await OrchestratorClient.ConnectAsync(system, servers[0], options, cancellation: cancellation);
             return await action(parse, client, cancellation);
         }
         catch (OrchestratorException ex)

@@ -1,11 +1,13 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
+using Orchestrator.Actors.Client;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Orchestrator.Actors.Tests;
@@ -115,6 +117,52 @@ public sealed class ShardingSpecs(ITestOutputHelper output)
             var back = Assert.IsType<TaskFound>(await Ask(sm, new GetTask("quiet-1") { Namespace = "idle" }));
             Assert.Equal("coder", back.Task.Agent);
             Assert.Contains("idle", await RunningNamespacesAsync(agent));
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_cluster_client_outside_the_cluster_moves_to_another_node_when_its_node_leaves()
+    {
+        // The namespace moves between the nodes: they share a journal, here PostgreSQL.
+        using var db = PostgresDatabase.Create();
+        Config SharedJournal(int port, int seedPort) => ConfigurationFactory.ParseString($$"""
+                akka.remote.dot-netty.tcp.port = {{port}}
+                akka.cluster.seed-nodes = ["akka.tcp://{{SystemName}}@127.0.0.1:{{seedPort}}"]
+                """)
+            .WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(OrchestratorConfig.Shipped("cluster.conf"))))
+            .WithFallback(db.NodeConfig());
+        var firstPort = HostProcess.FreePort();
+        var first = OrchestratorNode.Start(SharedJournal(firstPort, firstPort), SystemName);
+        var second = OrchestratorNode.Start(SharedJournal(0, firstPort), SystemName);
+        await using var _ = second;
+        await AwaitAssertAsync(() => Assert.Equal(2, Akka.Cluster.Cluster.Get(first.System).State.Members.Count(m => m.Status == MemberStatus.Up)),
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100));
+
+        // Only the first node is given: the receptionist tells the client about the other.
+        var clientSystem = OrchestratorClient.CreateSystem("cluster-client");
+        try
+        {
+            var client = (await OrchestratorClient.ConnectClusterAsync(clientSystem, [$"127.0.0.1:{firstPort}"],
+                new OrchestratorClientOptions(TimeSpan.FromSeconds(3)), SystemName)).ForNamespace("team-c");
+            Assert.False((await client.DefineTaskAsync(new DefineTask("cc-1", "coder", "x.md"))).AlreadyDefined);
+            var claimed = await client.ClaimTaskAsync(new ClaimTask("coder", TimeSpan.FromMinutes(5)));
+            Assert.Equal("cc-1", claimed?.Task.TaskId);
+
+            // The first node leaves: its shards hand off, and the client loses its receptionist.
+            await first.StopAsync();
+
+            // Through the second node, the same namespace with its claim; asks time out meanwhile.
+            await AwaitAssertAsync(async () =>
+            {
+                var found = await client.GetTaskAsync("cc-1");
+                Assert.Equal(claimed!.ClaimId, found.Task.Claim?.ClaimId);
+            }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+            var stats = await client.GetStatsAsync();
+            Assert.Equal(("team-c", 1), (stats.Namespace, stats.ByStatus["CLAIMED"]));
+        }
+        finally
+        {
+            await clientSystem.Terminate();
         }
     }
 
