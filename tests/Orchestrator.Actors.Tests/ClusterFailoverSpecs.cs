@@ -70,7 +70,10 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
 
         var killedAt = DateTimeOffset.UtcNow;
         victim.Process.Send(Signal.Kill);
-        await AwaitAsync(() => ledger.FirstAckSentAfter(target, killedAt) is not null, $"an acknowledged command on {target} sent after the kill", FailoverBound);
+        var survivorClients = survivors.Select(n => clients[cluster.Nodes.ToList().IndexOf(n)]).ToList();
+        await using (new Prober(target, survivorClients, ledger))
+            await AwaitAsync(() => ledger.FirstAckSentAfter(target, killedAt) is not null, $"an acknowledged command on {target} sent after the kill", FailoverBound,
+                () => PostgresSessions(db));
         var failover = ledger.FirstAckSentAfter(target, killedAt)!.Value - killedAt;
 
         // The quiet namespaces of the dead node were sent nothing since the kill; remember-entities starts them.
@@ -141,7 +144,9 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
         var removedAfter = DateTimeOffset.UtcNow - stoppedAt;
         Assert.Equal(new[] { a.Address, b.Address }.Order(), downed.Members.Where(m => m.Status == "Up").Select(m => m.Address).Order());
 
-        await AwaitAsync(() => ledger.FirstAckSentAfter(target, stoppedAt) is not null, $"an acknowledged command on {target} sent after SIGSTOP", FailoverBound);
+        await using (new Prober(target, onlyA, ledger))
+            await AwaitAsync(() => ledger.FirstAckSentAfter(target, stoppedAt) is not null, $"an acknowledged command on {target} sent after SIGSTOP", FailoverBound,
+                () => PostgresSessions(db));
         var failover = ledger.FirstAckSentAfter(target, stoppedAt)!.Value - stoppedAt;
         var moved = await cluster.AwaitStatusAsync(a, s => ClusterProcesses.HostOf(s, target) is { } home && home != c.Address, $"{target} on the majority");
         // Changes acknowledged by the majority while C is still frozen.
@@ -254,15 +259,30 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
         }
     }
 
-    private static async Task AwaitAsync(Func<bool> condition, string what, TimeSpan? within = null)
+    private static async Task AwaitAsync(Func<bool> condition, string what, TimeSpan? within = null, Func<string>? diagnosis = null)
     {
         var deadline = Stopwatch.StartNew();
         var limit = within ?? ClusterProcesses.Patience;
         while (!condition())
         {
-            if (deadline.Elapsed > limit) throw new Xunit.Sdk.XunitException($"not within {limit}: {what}");
+            if (deadline.Elapsed > limit) throw new Xunit.Sdk.XunitException($"not within {limit}: {what}{(diagnosis is null ? "" : "; " + diagnosis())}");
             await Task.Delay(TimeSpan.FromMilliseconds(50));
         }
+    }
+
+    // The database's sessions other than this one: a frozen node's open transaction shows here as "idle in transaction".
+    private static string PostgresSessions(PostgresDatabase db)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(db.ConnectionString);
+        connection.Open();
+        using var command = new Npgsql.NpgsqlCommand(
+            "SELECT state, coalesce(wait_event_type, '') || ':' || coalesce(wait_event, ''), now() - xact_start, left(query, 80) FROM pg_stat_activity " +
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'", connection);
+        using var reader = command.ExecuteReader();
+        var sessions = new List<string>();
+        while (reader.Read())
+            sessions.Add($"{reader.GetValue(0)} {reader.GetValue(1)} for {reader.GetValue(2)}: {reader.GetValue(3)}");
+        return $"PostgreSQL sessions not idle: [{string.Join(" | ", sessions)}]";
     }
 
     private void Report(string line)
@@ -271,6 +291,54 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
         var folder = Path.Combine(TestConfigs.RepositoryRoot(), "artifacts");
         Directory.CreateDirectory(folder);
         File.AppendAllText(Path.Combine(folder, "cluster-failover.txt"), $"{DateTimeOffset.UtcNow:u} {line}{Environment.NewLine}");
+    }
+
+    /// <summary>
+    /// Defines a fresh task on a namespace every 100 ms through the given nodes in turn, without waiting
+    /// for the previous probe, so that the first answer after a failover is seen to within 100 ms (an
+    /// agent only retries when its request times out).
+    /// </summary>
+    private sealed class Prober : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public Prober(string ns, IReadOnlyList<OrchestratorClient> via, Ledger ledger) => _loop = RunAsync(ns, via, ledger, _stop.Token);
+
+        private static async Task RunAsync(string ns, IReadOnlyList<OrchestratorClient> via, Ledger ledger, CancellationToken stop)
+        {
+            var probes = new List<Task>();
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var client = via[i % via.Count].ForNamespace(ns);
+                var taskId = $"{ns}-probe-{Guid.NewGuid():N}";
+                probes.Add(ProbeAsync(client, taskId, ns, ledger));
+                try { await Task.Delay(TimeSpan.FromMilliseconds(100), stop); }
+                catch (OperationCanceledException) { break; }
+            }
+            await Task.WhenAll(probes);
+        }
+
+        private static async Task ProbeAsync(OrchestratorClient client, string taskId, string ns, Ledger ledger)
+        {
+            var sent = DateTimeOffset.UtcNow;
+            try
+            {
+                await client.DefineTaskAsync(new DefineTask(taskId, "prober", $"tasks/{taskId}.md"));
+                ledger.Ack(ns, sent);
+                ledger.Defined.Add((ns, taskId));
+            }
+            catch (Exception ex) when (ex is OrchestratorUnreachableException or OrchestratorUnavailableException)
+            {
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _loop;
+            _stop.Dispose();
+        }
     }
 
     /// <summary>The agents, running until stopped; disposed, they are stopped whatever happened.</summary>
