@@ -48,7 +48,7 @@ public sealed class ForgingSerializer(ExtendedActorSystem system) : SerializerWi
 public sealed class RemotingSpecs(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s"), output: output), IAsyncLifetime
 {
-    private const string StorePath = "/user/state-manager/supervisor/store";
+    private const string StorePath = "/user/state-manager/default/supervisor/store";
 
     // The server takes frames of at most 128 KiB; clients send up to 16 MiB (ClientConfig). After a
     // dropped association both sides refuse the other's address for retry-gate-closed-for (5 s by
@@ -205,8 +205,10 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         var store = await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10));
         var asker = CreateTestProbe(_clientSystem);
 
-        // The gateway holds requests whose state manager died; this one did not die.
-        _client.StateManager.Tell(new DeadLetter(new GetTask("held"), asker.Ref, store), store);
+        // The gateway holds requests whose state manager died; this one did not die. Sent to the default
+        // namespace's gateway itself: the namespace router in front of it routes only namespaced requests.
+        var gateway = await _clientSystem.ActorSelection($"{_node.Address}/user/state-manager/default").ResolveOne(TimeSpan.FromSeconds(10));
+        gateway.Tell(new DeadLetter(new GetTask("held"), asker.Ref, store), store);
 
         Assert.Equal(_heldClaim, asker.ExpectMsg<TaskFound>().Task.Claim?.ClaimId);
         await AssertServingUntouchedAsync(_client);

@@ -14,6 +14,10 @@ public enum Signal
     Interrupt = 2,
     Terminate = 15,
     Kill = 9,
+    /// <summary>SIGCONT (Linux numbering): resumes a stopped process.</summary>
+    Continue = 18,
+    /// <summary>SIGSTOP (Linux numbering): freezes the process, which keeps its sockets open (a partition, as its peers see it).</summary>
+    Stop = 19,
 }
 
 /// <summary>What a finished <c>orchestrator</c> process left: its exit code and its lines on stdout and stderr.</summary>
