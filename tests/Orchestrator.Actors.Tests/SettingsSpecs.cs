@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Npgsql;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Tests.Support;
@@ -110,9 +111,46 @@ public sealed class SettingsSpecs
         var postgres = WithPostgresVariable(connection, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath));
         var sqlite = WithPostgresVariable(connection, () => OrchestratorConfig.Load());
 
-        Assert.Equal(connection, postgres.GetString("akka.persistence.journal.sql.connection-string"));
-        Assert.Equal(connection, postgres.GetString("akka.persistence.snapshot-store.sql.connection-string"));
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            var used = new NpgsqlConnectionStringBuilder(postgres.GetString($"{plugin}.connection-string"));
+            Assert.Equal(("db.example", "other", "u", "p", 5), (used.Host, used.Database, used.Username, used.Password, used.Timeout));
+            // With the idle-in-transaction limit added (5 s by default).
+            Assert.Equal("-c idle_in_transaction_session_timeout=5000", used.Options);
+        }
         Assert.StartsWith("Data Source=", sqlite.GetString("akka.persistence.journal.sql.connection-string"));
+    }
+
+    [Theory]
+    [InlineData("orchestrator.postgres.idle-in-transaction-timeout = 2s", "-c idle_in_transaction_session_timeout=2000")]
+    [InlineData("orchestrator.postgres.idle-in-transaction-timeout = off", null)]
+    public void The_idle_in_transaction_limit_is_added_to_a_postgres_connection_unless_off(string setting, string? options)
+    {
+        var config = WithPostgresVariable(null, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath, ConfigurationFactory.ParseString(setting)));
+
+        Assert.Equal(options, new NpgsqlConnectionStringBuilder(config.GetString("akka.persistence.journal.sql.connection-string")).Options);
+    }
+
+    [Fact]
+    public void A_connection_that_sets_its_own_idle_in_transaction_limit_keeps_it()
+    {
+        const string connection = "Host=h;Database=d;Username=u;Password=p;Options=-c idle_in_transaction_session_timeout=900";
+
+        var config = WithPostgresVariable(connection, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath));
+
+        Assert.Equal("-c idle_in_transaction_session_timeout=900",
+            new NpgsqlConnectionStringBuilder(config.GetString("akka.persistence.journal.sql.connection-string")).Options);
+    }
+
+    [Theory]
+    [InlineData("orchestrator.postgres.idle-in-transaction-timeout = soon", "orchestrator.postgres.idle-in-transaction-timeout = 'soon'")]
+    [InlineData("orchestrator.postgres.idle-in-transaction-timeout = 1ms", "orchestrator.postgres.idle-in-transaction-timeout = '1ms' is out of range")]
+    public void A_bad_idle_in_transaction_limit_is_refused_naming_it(string setting, string expected)
+    {
+        var error = Assert.Throws<ConfigurationException>(() =>
+            WithPostgresVariable(null, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath, ConfigurationFactory.ParseString(setting))));
+
+        Assert.Contains(expected, error.Message);
     }
 
     [Fact]

@@ -30,7 +30,57 @@ public static class OrchestratorConfig
         config = WithPostgresConnectionFromEnvironment(config);
         if (overrides is not null)
             config = overrides.WithFallback(config);
-        return WithSqliteConnection(config);
+        return WithPostgresSessionTimeout(WithSqliteConnection(config));
+    }
+
+    /// <summary>The key of the longest a PostgreSQL session may sit idle inside a transaction.</summary>
+    public const string IdleInTransactionKey = "orchestrator.postgres.idle-in-transaction-timeout";
+
+    /// <summary>
+    /// Adds PostgreSQL's <c>idle_in_transaction_session_timeout</c> (<see cref="IdleInTransactionKey"/>,
+    /// 5 s unless set; <c>off</c> leaves it out) to the PostgreSQL connection strings that do not set it.
+    /// A node that stops between a journal insert and its commit (paused, frozen VM) would otherwise
+    /// keep that row's lock, and the namespace's next owner would wait on the unique key for as long
+    /// as the node stays stopped; the server now ends such a session and rolls it back.
+    /// </summary>
+    /// <exception cref="ConfigurationException">The timeout or a connection string cannot be read; the message names it.</exception>
+    public static Config WithPostgresSessionTimeout(Config config)
+    {
+        var text = config.GetString(IdleInTransactionKey, "5s");
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase)) return config;
+        TimeSpan timeout;
+        try
+        {
+            timeout = config.HasPath(IdleInTransactionKey) ? config.GetTimeSpan(IdleInTransactionKey, allowInfinite: false) : TimeSpan.FromSeconds(5);
+        }
+        catch (Exception ex)
+        {
+            throw new ConfigurationException($"{IdleInTransactionKey} = '{text}' is not a duration (such as 5s) or off", ex);
+        }
+        if (timeout < TimeSpan.FromMilliseconds(100) || timeout > TimeSpan.FromHours(1))
+            throw new ConfigurationException($"{IdleInTransactionKey} = '{text}' is out of range: expected 100ms to 1h, or off");
+
+        var fill = new List<string>();
+        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        {
+            var connection = config.GetString($"{plugin}.connection-string", "");
+            if (!config.GetString($"{plugin}.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase)
+                || string.IsNullOrWhiteSpace(connection))
+                continue;
+            Npgsql.NpgsqlConnectionStringBuilder builder;
+            try
+            {
+                builder = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new ConfigurationException($"{plugin}.connection-string cannot be read as an Npgsql connection string: {ex.Message}", ex);
+            }
+            if (builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) == true) continue;
+            builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)timeout.TotalMilliseconds}".Trim();
+            fill.Add($"{plugin}.connection-string = {Quote(builder.ConnectionString)}");
+        }
+        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
     }
 
     /// <summary>Fills the journal's and snapshot store's connection string when they are SQLite and left empty.</summary>
