@@ -63,6 +63,7 @@ public sealed class OrchestratorNode : IAsyncDisposable
 
         var clustered = config.GetString("akka.actor.provider", "") is "cluster" or "Akka.Cluster.ClusterActorRefProvider, Akka.Cluster";
         var clusterSettings = clustered ? settings.Cluster : null;
+        if (clustered) CheckSeedNodes(config, systemName);
         clock ??= TimeProvider.System;
 
         var system = ActorSystem.Create(systemName, config);
@@ -92,6 +93,28 @@ public sealed class OrchestratorNode : IAsyncDisposable
             return Done.Instance;
         });
         return new OrchestratorNode(system, stateManager, settings, clusterSettings, hosts);
+    }
+
+    // Akka throws a bare UriFormatException from deep inside the cluster's start for a bad seed, and
+    // waits forever for a seed of another ActorSystem name: both are refused here, naming the seed.
+    private static void CheckSeedNodes(Config config, string systemName)
+    {
+        foreach (var seed in config.GetStringList("akka.cluster.seed-nodes", []))
+        {
+            Address address;
+            try
+            {
+                address = Address.Parse(seed);
+            }
+            catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException)
+            {
+                throw new ConfigurationException(
+                    $"akka.cluster.seed-nodes: '{seed}' is not a node address such as akka.tcp://{systemName}@127.0.0.1:4053 ({ex.Message})");
+            }
+            if (address.System != systemName || address.Host is null || address.Port is null)
+                throw new ConfigurationException(
+                    $"akka.cluster.seed-nodes: '{seed}' is not a node of this cluster: expected akka.tcp://{systemName}@HOST:PORT");
+        }
     }
 
     /// <summary>Stops the state manager after its writes in flight, then the ActorSystem.</summary>

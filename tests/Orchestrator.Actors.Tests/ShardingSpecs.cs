@@ -81,6 +81,18 @@ public sealed class ShardingSpecs(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData("nonsense", "'nonsense' is not a node address")]
+    [InlineData("akka.tcp://other-system@127.0.0.1:4053", "'akka.tcp://other-system@127.0.0.1:4053' is not a node of this cluster")]
+    public void A_bad_seed_node_is_refused_naming_it(string seed, string expected)
+    {
+        var config = MemberConfig(0, 4053, "state-manager", $"akka.cluster.seed-nodes = [\"{seed}\"]");
+
+        var error = Assert.Throws<ConfigurationException>(() => OrchestratorNode.Start(config, SystemName));
+
+        Assert.Contains(expected, error.Message);
+    }
+
     [Fact]
     public async Task A_bad_namespace_is_refused_by_the_routing_node_before_sharding()
     {
