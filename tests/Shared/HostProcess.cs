@@ -36,7 +36,7 @@ public sealed class HostProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly List<string> _errors = [];
-    private readonly List<(string Text, TaskCompletionSource<string> Seen)> _waiters = [];
+    private readonly List<(Func<string, bool> Matches, TaskCompletionSource<string> Seen)> _waiters = [];
 
     private HostProcess(Process process) => _process = process;
 
@@ -87,14 +87,17 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>The first line (stdout or stderr) containing <paramref name="text"/>, printed already or to come; never completes if none is.</summary>
-    public Task<string> LineContaining(string text)
+    public Task<string> LineContaining(string text) => LineMatching(line => line.Contains(text));
+
+    /// <summary>The first line (stdout or stderr) that <paramref name="matches"/>, printed already or to come; never completes if none does.</summary>
+    public Task<string> LineMatching(Func<string, bool> matches)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            var line = _output.Concat(_errors).FirstOrDefault(l => l.Contains(text));
+            var line = _output.Concat(_errors).FirstOrDefault(matches);
             if (line is not null) return Task.FromResult(line);
-            _waiters.Add((text, seen));
+            _waiters.Add((matches, seen));
         }
         return seen.Task;
     }
@@ -156,7 +159,7 @@ public sealed class HostProcess : IDisposable
         lock (_output)
         {
             (error ? _errors : _output).Add(line);
-            foreach (var waiter in _waiters.Where(w => line.Contains(w.Text)).ToList())
+            foreach (var waiter in _waiters.Where(w => w.Matches(line)).ToList())
             {
                 _waiters.Remove(waiter);
                 waiter.Seen.TrySetResult(line);

@@ -28,7 +28,9 @@ internal static class RemoteRow
             progress($"  server recovered after {step.Elapsed.TotalSeconds:0.0} s");
             step.Restart();
 
-            var serverError = serve.LineContaining("[ERROR]");
+            // An error of the orchestrator's own stops the row; remoting's word that a peer went away
+            // does not (the load client closing its connection as it exits races its exit here).
+            var serverError = serve.LineMatching(line => line.Contains("[ERROR]") && !line.Contains("Disassociated"));
             // --timeout: a 1M-task server busy with a snapshot must not turn a slow answer into a retry.
             var load = await LoadAsync(serverError, limit, "load", "--server", server, "--agents", agents.ToString(),
                 "--tasks", tasks.ToString(), "--repeat-fraction", "0", "--json", "--timeout", "60s");
