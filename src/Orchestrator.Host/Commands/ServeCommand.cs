@@ -98,7 +98,8 @@ internal static class ServeCommand
                 Console.WriteLine($"orchestrator: cluster member at {node.Address}; state manager at {node.StateManagerAddress}; data in {storage}; " +
                                   (node.HostsStateManagers ? "hosts namespaces" : "routes only (no state-manager role)"));
                 var member = Akka.Cluster.Cluster.Get(node.System);
-                member.RegisterOnMemberUp(() => Console.WriteLine($"orchestrator: member up in the cluster of {string.Join(", ", member.State.Members.Select(m => m.Address))}"));
+                // The cluster's state is not yet updated when this runs, so it names the node only.
+                member.RegisterOnMemberUp(() => Console.WriteLine($"orchestrator: member up in the cluster as {node.Address}"));
                 member.RegisterOnMemberRemoved(() => Console.WriteLine("orchestrator: removed from the cluster; stopping"));
             }
             Console.WriteLine("orchestrator: press Ctrl+C to stop");
