@@ -51,7 +51,7 @@ public static class OrchestratorConfig
         TimeSpan timeout;
         try
         {
-            timeout = config.HasPath(IdleInTransactionKey) ? config.GetTimeSpan(IdleInTransactionKey, allowInfinite: false) : TimeSpan.FromSeconds(5);
+            timeout = config.GetTimeSpan(IdleInTransactionKey, TimeSpan.FromSeconds(5), allowInfinite: false);
         }
         catch (Exception ex)
         {
@@ -61,11 +61,10 @@ public static class OrchestratorConfig
             throw new ConfigurationException($"{IdleInTransactionKey} = '{text}' is out of range: expected 100ms to 1h, or off");
 
         var fill = new List<string>();
-        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
+        foreach (var plugin in SqlPlugins)
         {
             var connection = config.GetString($"{plugin}.connection-string", "");
-            if (!config.GetString($"{plugin}.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase)
-                || string.IsNullOrWhiteSpace(connection))
+            if (!OnProvider(config, plugin, "PostgreSQL") || string.IsNullOrWhiteSpace(connection))
                 continue;
             Npgsql.NpgsqlConnectionStringBuilder builder;
             try
@@ -80,7 +79,7 @@ public static class OrchestratorConfig
             builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)timeout.TotalMilliseconds}".Trim();
             fill.Add($"{plugin}.connection-string = {Quote(builder.ConnectionString)}");
         }
-        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+        return Over(config, fill);
     }
 
     /// <summary>Fills the journal's and snapshot store's connection string when they are SQLite and left empty.</summary>
@@ -88,19 +87,12 @@ public static class OrchestratorConfig
     {
         var settings = OrchestratorSettings.FromConfig(config);
         var fill = new List<string>();
-        foreach (var (plugin, path) in new[]
-                 {
-                     ("akka.persistence.journal.sql", settings.DatabasePath),
-                     ("akka.persistence.snapshot-store.sql", settings.SnapshotDatabasePath),
-                 })
+        foreach (var (plugin, path) in SqlPlugins.Zip([settings.DatabasePath, settings.SnapshotDatabasePath]))
         {
-            var connection = $"Data Source={path};Pooling=True";
-            var provider = config.GetString($"{plugin}.provider-name", "");
-            if (provider.StartsWith("SQLite", StringComparison.OrdinalIgnoreCase)
-                && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))
-                fill.Add($"{plugin}.connection-string = {Quote(connection)}");
+            if (OnProvider(config, plugin, "SQLite") && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))
+                fill.Add($"{plugin}.connection-string = {Quote($"Data Source={path};Pooling=True")}");
         }
-        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+        return Over(config, fill);
     }
 
     /// <summary>
@@ -117,17 +109,15 @@ public static class OrchestratorConfig
     public static Config WithPostgresConnectionFromEnvironment(Config config)
     {
         if (Environment.GetEnvironmentVariable(PostgresVariable) is not { } connection) return config;
-        var fill = new List<string>();
-        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
-            if (config.GetString($"{plugin}.provider-name", "").StartsWith("PostgreSQL", StringComparison.OrdinalIgnoreCase))
-                fill.Add($"{plugin}.connection-string = {Quote(connection)}");
-        return fill.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", fill)).WithFallback(config);
+        var fill = SqlPlugins.Where(plugin => OnProvider(config, plugin, "PostgreSQL"))
+            .Select(plugin => $"{plugin}.connection-string = {Quote(connection)}")
+            .ToList();
+        return Over(config, fill);
     }
 
     /// <summary>True when the journal is the SQLite file of <see cref="OrchestratorSettings.DatabasePath"/>.</summary>
     public static bool UsesSqlite(Config config) =>
-        config.GetString("akka.persistence.journal.plugin", "") == "akka.persistence.journal.sql"
-        && config.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
+        config.GetString("akka.persistence.journal.plugin", "") == SqlPlugins[0] && OnProvider(config, SqlPlugins[0], "SQLite");
 
     /// <summary>An overlay shipped in the config folder beside the binaries (config/NAME.conf).</summary>
     public static string Shipped(string name) => Path.Combine(AppContext.BaseDirectory, "config", name);
@@ -158,6 +148,16 @@ public static class OrchestratorConfig
             return provider;
         }
     }
+
+    // The Akka.Persistence.Sql sections of the journal and of the snapshot store, in that order.
+    private static readonly string[] SqlPlugins = ["akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql"];
+
+    private static bool OnProvider(Config config, string plugin, string providerPrefix) =>
+        config.GetString($"{plugin}.provider-name", "").StartsWith(providerPrefix, StringComparison.OrdinalIgnoreCase);
+
+    // The lines (HOCON assignments) over the configuration.
+    private static Config Over(Config config, IReadOnlyList<string> lines) =>
+        lines.Count == 0 ? config : ConfigurationFactory.ParseString(string.Join("\n", lines)).WithFallback(config);
 
     /// <summary>A HOCON string literal.</summary>
     public static string Quote(string value) =>
