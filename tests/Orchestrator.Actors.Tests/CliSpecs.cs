@@ -301,6 +301,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "ownerId 'a b'", ["get-state", "a b", "k", "--server", server1]),
             (2, "'0'", ["load", "--agents", "0", "--tasks", "5"]),
             (2, "'nohost'", ["stats", "--server", "nohost"]),
+            // A list of nodes is checked entry by entry, naming the bad one.
+            (2, "--server '127.0.0.1:x'", ["stats", "--server", "127.0.0.1:4053,127.0.0.1:x"]),
             (2, "'0ms'", ["agents", "--timeout", "0ms"]),
             (2, "'frobnicate'", ["frobnicate"]),
             (1, "127.0.0.1:1", ["get", "t", "--server", "127.0.0.1:1", "--timeout", "5m"]),
