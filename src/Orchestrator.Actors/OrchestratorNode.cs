@@ -57,16 +57,40 @@ public sealed class OrchestratorNode : IAsyncDisposable
     /// <exception cref="ConfigurationException">A setting is invalid; the message names it.</exception>
     public static OrchestratorNode Start(Config config, string systemName = DefaultSystemName, TimeProvider? clock = null)
     {
+        var settings = Prepare(config, systemName);
+        return Attach(ActorSystem.Create(systemName, config), settings, clock);
+    }
+
+    /// <summary>
+    /// What must happen before the ActorSystem exists: the settings are read and checked, the SQLite
+    /// files prepared (WAL is set before Akka opens them), the configured seed nodes checked.
+    /// </summary>
+    /// <exception cref="ConfigurationException">A setting is invalid; the message names it.</exception>
+    public static OrchestratorSettings Prepare(Config config, string systemName = DefaultSystemName)
+    {
         var settings = OrchestratorSettings.FromConfig(config);
         if (OrchestratorConfig.UsesSqlite(config))
             SqliteDatabase.Prepare(settings);
+        if (IsClustered(config)) CheckSeedNodes(config, systemName);
+        return settings;
+    }
 
-        var clustered = config.GetString("akka.actor.provider", "") is "cluster" or "Akka.Cluster.ClusterActorRefProvider, Akka.Cluster";
+    /// <summary>True when <c>akka.actor.provider</c> makes the node a cluster member.</summary>
+    public static bool IsClustered(Config config) =>
+        config.GetString("akka.actor.provider", "") is "cluster" or "Akka.Cluster.ClusterActorRefProvider, Akka.Cluster";
+
+    /// <summary>
+    /// Starts the orchestrator in <paramref name="system"/>, created by the caller (a generic host's
+    /// Akka.Hosting, or <see cref="Start"/>) from the configuration <see cref="Prepare"/> checked:
+    /// the router at <c>/user/state-manager</c>, the sharding of namespaces on a cluster member, and
+    /// the coordinated-shutdown task that lets the state managers finish their writes.
+    /// </summary>
+    public static OrchestratorNode Attach(ActorSystem system, OrchestratorSettings settings, TimeProvider? clock = null)
+    {
+        var clustered = ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider;
         var clusterSettings = clustered ? settings.Cluster : null;
-        if (clustered) CheckSeedNodes(config, systemName);
         clock ??= TimeProvider.System;
 
-        var system = ActorSystem.Create(systemName, config);
         IActorRef? region = null;
         var hosts = true;
         if (clusterSettings is not null)

@@ -19,4 +19,7 @@ if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
     Output.Error(string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')).Distinct()));
     return ExitCodes.InvalidInput;
 }
-return await parse.InvokeAsync();
+// serve's generic host handles SIGINT and SIGTERM itself (and may take the shutdown timeout to
+// answer what is in flight); System.CommandLine would end the process two seconds after them.
+var invocation = parse.CommandResult.Command.Name == "serve" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : null;
+return await parse.InvokeAsync(invocation);

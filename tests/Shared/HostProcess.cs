@@ -69,6 +69,13 @@ public sealed class HostProcess : IDisposable
         info.ArgumentList.Add(dll);
         foreach (var (name, value) in environment) info.Environment[name] = value;
         foreach (var arg in args) info.ArgumentList.Add(arg);
+        // Many nodes run side by side in the specs: each serve gets a free HTTP port of its own
+        // unless the caller names one (orchestrator.http.port's 8080 would be taken by the first).
+        if (args is ["serve", ..] && !args.Contains("--http-port"))
+        {
+            info.ArgumentList.Add("--http-port");
+            info.ArgumentList.Add("0");
+        }
         var host = new HostProcess(new Process { StartInfo = info, EnableRaisingEvents = true });
         host._process.OutputDataReceived += (_, e) => host.Record(e.Data, error: false);
         host._process.ErrorDataReceived += (_, e) => host.Record(e.Data, error: true);

@@ -33,6 +33,10 @@ public static class OrchestratorConfig
         return WithPostgresSessionTimeout(WithSqliteConnection(config));
     }
 
+    /// <summary>The configuration that puts the SQLite files in <paramref name="dataDirectory"/> (<c>serve --data-dir</c>); null for none.</summary>
+    public static Config? DataDirectoryOverride(string? dataDirectory) =>
+        dataDirectory is null ? null : ConfigurationFactory.ParseString($"orchestrator.data-dir = {Quote(Path.GetFullPath(dataDirectory))}");
+
     /// <summary>The key of the longest a PostgreSQL session may sit idle inside a transaction.</summary>
     public const string IdleInTransactionKey = "orchestrator.postgres.idle-in-transaction-timeout";
 

@@ -49,7 +49,7 @@ public sealed record OrchestratorSettings(
         var o = config.GetConfig("orchestrator")
                 ?? throw new ConfigurationException("the 'orchestrator' section is missing from the configuration");
         CheckServerConnectionStrings(config);
-        var reader = new Reader(o);
+        var reader = new SettingsReader(o);
 
         var minBackoff = reader.Duration("supervision.min-backoff", TimeSpan.FromMilliseconds(1));
         var maxBackoff = reader.Duration("supervision.max-backoff", TimeSpan.FromMilliseconds(1));
@@ -126,7 +126,7 @@ public sealed record OrchestratorSettings(
         }
     }
 
-    private static LifecyclePolicy ReadLifecycle(Reader reader)
+    private static LifecyclePolicy ReadLifecycle(SettingsReader reader)
     {
         var minLease = reader.Duration("lifecycle.min-lease", TimeSpan.FromMilliseconds(1));
         var maxLease = reader.Duration("lifecycle.max-lease", TimeSpan.FromMilliseconds(1));
@@ -154,92 +154,5 @@ public sealed record OrchestratorSettings(
             RetryJitter: reader.Double("lifecycle.retry.jitter", 0, 10),
             MaxDependencies: reader.Int("lifecycle.max-dependencies", 0, 100_000),
             AgentSeenResolution: reader.Duration("lifecycle.agent-seen-resolution", TimeSpan.Zero));
-    }
-
-    private sealed class Reader(Config config)
-    {
-        public string Text(string key)
-        {
-            var value = Raw(key);
-            return string.IsNullOrWhiteSpace(value) ? throw Bad(key, value, "must not be empty") : value;
-        }
-
-        public string OneOf(string key, params string[] allowed)
-        {
-            var value = Text(key);
-            return allowed.FirstOrDefault(a => a.Equals(value, StringComparison.OrdinalIgnoreCase))
-                   ?? throw Bad(key, value, $"expected one of {string.Join(", ", allowed)}");
-        }
-
-        public int Int(string key, int min, int max)
-        {
-            var value = Raw(key);
-            if (!int.TryParse(value, out var n)) throw Bad(key, value, "must be a whole number");
-            return n < min || n > max ? throw Bad(key, value, $"must be between {min} and {max}") : n;
-        }
-
-        public double Double(string key, double min, double max)
-        {
-            var value = Raw(key);
-            if (!double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var d))
-                throw Bad(key, value, "must be a number");
-            return d < min || d > max ? throw Bad(key, value, $"must be between {min} and {max}") : d;
-        }
-
-        public bool Bool(string key)
-        {
-            var value = Raw(key);
-            return value?.ToLowerInvariant() switch
-            {
-                "on" or "true" or "yes" => true,
-                "off" or "false" or "no" => false,
-                _ => throw Bad(key, value, "must be on or off"),
-            };
-        }
-
-        // A year bounds every duration: a lease or a retry time must stay a representable date.
-        private static readonly TimeSpan LongestDuration = TimeSpan.FromDays(365);
-
-        public TimeSpan Duration(string key, TimeSpan min)
-        {
-            var value = Raw(key);
-            TimeSpan duration;
-            try
-            {
-                duration = config.GetTimeSpan(key, null, allowInfinite: false);
-            }
-            catch (Exception)
-            {
-                throw Bad(key, value, "must be a duration such as 500ms, 30s or 2m");
-            }
-            if (duration > LongestDuration) throw Bad(key, value, $"must be at most {LongestDuration.TotalDays:0} days");
-            return duration < min ? throw Bad(key, value, $"must be at least {min}") : duration;
-        }
-
-        public long Size(string key, long min, long max)
-        {
-            var value = Raw(key);
-            long? bytes;
-            try
-            {
-                bytes = config.GetByteSize(key);
-            }
-            catch (Exception)
-            {
-                throw Bad(key, value, "must be a size such as 512KiB or 1MiB");
-            }
-            if (bytes is null) throw Bad(key, value, "must be a size such as 512KiB or 1MiB");
-            return bytes < min || bytes > max ? throw Bad(key, value, $"must be between {min} and {max} bytes") : bytes.Value;
-        }
-
-        private string? Raw(string key) => config.HasPath(key) ? config.GetString(key) : null;
-
-        /// <summary>The value as the operator wrote it, quoted, for errors that relate two keys.</summary>
-        public string Quoted(string key) => $"'{Raw(key)}'";
-
-        private static ConfigurationException Bad(string key, string? value, string reason) =>
-            new(value is null
-                ? $"orchestrator.{key} is missing: it {reason}"
-                : $"orchestrator.{key} = '{value}' is invalid: it {reason}");
     }
 }
