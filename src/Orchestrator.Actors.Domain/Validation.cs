@@ -54,6 +54,14 @@ public static class Validation
             ? Reject(field, value, "is reserved: the history uses it for transitions no agent caused")
             : null);
 
+    /// <summary>
+    /// A subscription's filter: no agent, <c>*</c> (the tasks defined for any agent) or an agent's
+    /// name; no task or a task id. The gateway and the doors that filter a shared feed check it here.
+    /// </summary>
+    public static CommandRejected? SubscriptionFilter(string? agent, string? taskId) =>
+        (agent is null or ProtocolNames.AnyAgent ? null : AgentName("agent", agent))
+        ?? (taskId is null ? null : Id("taskId", taskId));
+
     /// <summary>Optional free text (null is fine).</summary>
     public static CommandRejected? OptionalText(string field, string? value) => value is null ? null : Text(field, value);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Orchestrator.Actors.Client;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Replies;
 

@@ -17,7 +17,17 @@ public interface IOrchestratorNotification : IOrchestratorMessage;
 /// sends <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>, or
 /// <see cref="Replies.CommandRejected"/> for a bad filter or one too many.
 /// </summary>
-public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest;
+public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest
+{
+    /// <summary>
+    /// True when this filter lets <paramref name="notice"/> through. No filter: everything. Agent:
+    /// transitions of tasks defined for it, caused by it, or of its claims (so it hears that its
+    /// claim on a <c>*</c> task expired). Task: that task's. Both: both must hold.
+    /// </summary>
+    public bool Matches(TaskTransitioned notice) =>
+        (TaskId is null || TaskId == notice.TaskId)
+        && (Agent is null || Agent == notice.Agent || Agent == notice.Entry.By || Agent == notice.ClaimAgent);
+}
 
 /// <summary>
 /// Removes the sender's filter with these fields (as it subscribed with them); with neither field,

@@ -206,9 +206,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private void Subscribe(SubscribeToTasks subscription)
     {
-        var invalid = (subscription.Agent is null or ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", subscription.Agent))
-                      ?? (subscription.TaskId is null ? null : Validation.Id("taskId", subscription.TaskId));
-        if (invalid is not null)
+        if (Validation.SubscriptionFilter(subscription.Agent, subscription.TaskId) is { } invalid)
         {
             Sender.Tell(invalid);
             return;
@@ -251,16 +249,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         {
             foreach (var (subscriber, filters) in _subscribers)
             {
-                if (filters.Any(f => Matches(f, notice))) subscriber.Tell(notice, Self);
+                if (filters.Any(f => f.Matches(notice))) subscriber.Tell(notice, Self);
             }
         }
     }
-
-    // No filter: everything. Agent: transitions of tasks defined for it, caused by it, or of its
-    // claims (so it hears that its claim on a "*" task expired). Task: that task's.
-    private static bool Matches(SubscribeToTasks filter, TaskTransitioned notice) =>
-        (filter.TaskId is null || filter.TaskId == notice.TaskId)
-        && (filter.Agent is null || filter.Agent == notice.Agent || filter.Agent == notice.Entry.By || filter.Agent == notice.ClaimAgent);
 
     private bool Idle =>
         _passivateIdleAfter is { } idle && Context.System.Scheduler.MonotonicClock - _lastRequest >= idle

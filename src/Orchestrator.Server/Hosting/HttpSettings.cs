@@ -30,7 +30,8 @@ public sealed record HttpSettings(
     long MaxRequestBodySize,
     TimeSpan RequestTimeout,
     TimeSpan MaxClaimWait,
-    int EventBuffer)
+    int EventBuffer,
+    TimeSpan EventKeepAlive)
 {
     /// <summary>The environment variable whose comma-separated keys are added to <c>orchestrator.http.api-keys</c>.</summary>
     public const string ApiKeysVariable = "ORCHESTRATOR_API_KEYS";
@@ -76,7 +77,8 @@ public sealed record HttpSettings(
             reader.Size("http.max-request-body-size", 1024, 1L << 30),
             reader.Duration("http.request-timeout", TimeSpan.FromMilliseconds(100)),
             reader.Duration("http.max-claim-wait", TimeSpan.Zero),
-            reader.Int("http.events.buffer", 0, 10_000_000));
+            reader.Int("http.events.buffer", 0, 10_000_000),
+            reader.Duration("http.events.keep-alive", TimeSpan.FromMilliseconds(10)));
     }
 
     /// <summary>

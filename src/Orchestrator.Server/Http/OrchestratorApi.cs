@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Actors.Client;
-using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Server.Gateway;
 using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Json;
 
 namespace Orchestrator.Server.Http;
 
@@ -16,18 +17,49 @@ public static class OrchestratorApi
     public static void AddServices(IServiceCollection services, HttpSettings settings)
     {
         services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
+        services.AddSingleton<TaskFeeds>();
+        services.AddSingleton<ClaimWaiter>();
+        ApiDocs.AddServices(services);
     }
 
     /// <summary>Maps every route onto <paramref name="app"/>.</summary>
     public static void Map(WebApplication app, HttpSettings settings)
     {
+        // Whatever escapes a route is a problem+json, never an HTML page: Kestrel's own refusals
+        // (BadHttpRequestException) with their status, anything else a 500.
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = Unhandled });
+        // A route that does not exist, a method it does not take: problem+json as well.
+        app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
         MapHealth(app);
+        ApiDocs.Map(app);
+
+        var v1 = app.MapGroup("/v1").AddEndpointFilter(ReplyResults.Filter);
+        var ns = v1.MapGroup("/namespaces/{ns}");
+        TaskRoutes.Map(ns);
+        ClaimRoutes.Map(ns);
+        StateRoutes.Map(ns);
+        InfoRoutes.Map(v1, ns);
+        EventRoutes.Map(ns);
+    }
+
+    private static Task Unhandled(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var settings = context.RequestServices.GetRequiredService<HttpSettings>();
+        var problem = error switch
+        {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => Problems.TooLarge(settings.MaxRequestBodySize),
+            BadHttpRequestException bad => Problems.Of(bad.StatusCode, "Bad request", bad.Message),
+            _ => Problems.Of(StatusCodes.Status500InternalServerError, "Internal error", "the server failed to answer; the error is in its log"),
+        };
+        return Problems.Write(context, problem);
     }
 
     private static void MapHealth(IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("alive")));
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthReport("alive"))).WithSummary("The process is alive");
         app.MapGet("/readyz", async (OrchestratorGateway gateway, CancellationToken cancellation) =>
         {
             try
@@ -40,7 +72,7 @@ public static class OrchestratorApi
             {
                 return Results.Json(new HealthReport("recovering", ex.Message), statusCode: StatusCodes.Status503ServiceUnavailable);
             }
-        });
+        }).WithSummary("The default namespace has recovered and answers");
     }
 }
 

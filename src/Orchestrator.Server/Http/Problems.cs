@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Server.Http;
 
@@ -26,6 +27,20 @@ public static class Problems
 
     /// <summary>403: the key may not do this.</summary>
     public static ProblemDetails Forbidden(string detail) => Of(StatusCodes.Status403Forbidden, "Forbidden", detail);
+
+    /// <summary>400: the protocol's CommandRejected (or a value HTTP carried, refused in the same shape): field, value, and the reason in the detail.</summary>
+    public static ProblemDetails Rejected(CommandRejected rejected) =>
+        Of(StatusCodes.Status400BadRequest, "Invalid input", rejected.Message, [new("field", rejected.Field), new("value", rejected.Value)]);
+
+    /// <summary>413: the body is over <c>orchestrator.http.max-request-body-size</c>.</summary>
+    public static ProblemDetails TooLarge(long limit) =>
+        Of(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+            $"the request body is larger than orchestrator.http.max-request-body-size ({Size(limit)})",
+            [new("setting", "orchestrator.http.max-request-body-size"), new("limit", limit)]);
+
+    /// <summary>A size as a deployer writes it in hocon.conf: 16 MiB, 512 KiB, 1000 bytes.</summary>
+    public static string Size(long bytes) =>
+        bytes % (1L << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % 1024 == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
 
     /// <summary>Writes <paramref name="problem"/> as the response.</summary>
     public static Task Write(HttpContext context, ProblemDetails problem)

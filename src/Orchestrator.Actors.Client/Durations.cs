@@ -1,13 +1,22 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Orchestrator.Host;
+namespace Orchestrator.Actors.Client;
 
-/// <summary>Durations on the command line: a whole number and a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>.</summary>
-internal static partial class Durations
+/// <summary>
+/// Durations as clients write them: a whole number and a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c>,
+/// <c>1h</c>. The command line and the HTTP door read them here; the HTTP door also takes the
+/// protocol's own <c>hh:mm:ss</c>.
+/// </summary>
+public static partial class Durations
 {
+    /// <summary>What a refusal says is expected.</summary>
     public const string Expected = "expected a duration such as 500ms, 30s, 2m or 1h";
 
+    /// <summary>What a refusal says is expected where <c>hh:mm:ss</c> is accepted too.</summary>
+    public const string ExpectedOrClock = "expected a duration such as 500ms, 30s, 2m, 1h or 00:00:30";
+
+    /// <summary>Parses a whole number and a unit.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
     {
         duration = default;
@@ -26,6 +35,11 @@ internal static partial class Durations
         duration = TimeSpan.FromMilliseconds(milliseconds);
         return true;
     }
+
+    /// <summary>Parses a whole number and a unit, or <c>hh:mm:ss</c> (how the protocol writes a TimeSpan).</summary>
+    public static bool TryParseOrClock(string? text, out TimeSpan duration) =>
+        TryParse(text, out duration) ||
+        TimeSpan.TryParseExact(text, @"hh\:mm\:ss", CultureInfo.InvariantCulture, out duration);
 
     /// <summary>How a duration is written back: the largest unit that divides it.</summary>
     public static string Format(TimeSpan duration) => duration.TotalMilliseconds switch

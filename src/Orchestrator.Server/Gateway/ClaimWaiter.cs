@@ -1,0 +1,39 @@
+using Microsoft.Extensions.Hosting;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Server.Gateway;
+
+/// <summary>
+/// A claim that waits for a READY task (long poll), for every door. It takes the namespace's
+/// wake-up before each try, so a task that becomes READY between a try that found nothing and the
+/// wait is not missed; it tries again at each transition to READY (of any agent's task: the
+/// protocol decides who gets what) until a try succeeds or the wait ends. The wait also ends, with
+/// nothing claimed, when the host stops; the caller's token ends it when the client goes away.
+/// </summary>
+public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IHostApplicationLifetime lifetime)
+{
+    /// <summary>The task claimed, or null when none was READY for the agent within <paramref name="wait"/>.</summary>
+    public async Task<TaskAssigned?> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
+    {
+        var client = gateway.For(@namespace);
+        if (wait <= TimeSpan.Zero) return await client.ClaimTaskAsync(command, cancellation);
+        // The subscription is confirmed before the first try: from then on every READY reaches the feed.
+        var feed = await feeds.ForAsync(@namespace, cancellation);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lifetime.ApplicationStopping);
+        waiting.CancelAfter(wait);
+        while (true)
+        {
+            var ready = feed.NextReady;
+            if (await client.ClaimTaskAsync(command, cancellation) is { } assigned) return assigned;
+            try
+            {
+                await ready.WaitAsync(waiting.Token);
+            }
+            catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+            {
+                return null;
+            }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Server.Gateway;
+using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Http;
+
+/// <summary>Claiming a task (at once or waiting for one), and what its holder does with the claim.</summary>
+internal static class ClaimRoutes
+{
+    public static void Map(RouteGroupBuilder ns)
+    {
+        ns.MapPost("/claims", Claim).WithName("ClaimTask")
+            .WithSummary("Claim the next READY task for an agent")
+            .WithDescription("204 when none is READY. With ?wait=30s the request waits for one, up to orchestrator.http.max-claim-wait.")
+            .JsonBody<ClaimBody>().Problems(StatusCodes.Status400BadRequest);
+        ns.MapPost("/tasks/{taskId}/heartbeat", Heartbeat).WithName("Heartbeat")
+            .WithSummary("Renew a claim's lease")
+            .JsonBody<HeartbeatBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ns.MapPost("/tasks/{taskId}/complete", Complete).WithName("CompleteTask")
+            .WithSummary("Complete a claimed task")
+            .WithDescription("409 for a stale claim, another agent's claim or a task not CLAIMED.")
+            .JsonBody<CompleteBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ns.MapPost("/tasks/{taskId}/fail", Fail).WithName("FailTask")
+            .WithSummary("Report that a claimed task failed")
+            .WithDescription("FAILED until its retry, or DEAD after its last attempt.")
+            .JsonBody<FailBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(
+        string ns, HttpRequest request, OrchestratorGateway gateway, ClaimWaiter waiter, HttpSettings settings, CancellationToken cancellation,
+        [FromQuery] string? wait = null)
+    {
+        var waitFor = HttpInput.OptionalDuration("wait", wait);
+        if (waitFor > settings.MaxClaimWait)
+            throw HttpInput.Invalid("wait", wait, $"is longer than orchestrator.http.max-claim-wait ({Actors.Client.Durations.Format(settings.MaxClaimWait)})");
+        var body = await HttpInput.Body(request, ServerJson.Default.ClaimBody, settings, cancellation);
+        var command = body.ToCommand();
+        var assigned = waitFor is { } w
+            ? await waiter.ClaimAsync(ns, command, w, cancellation)
+            : await gateway.For(ns).ClaimTaskAsync(command, cancellation);
+        return assigned is null ? TypedResults.NoContent() : TypedResults.Ok(Shapes.Claimed(assigned));
+    }
+
+    private static async Task<Ok<LeaseRenewed>> Heartbeat(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.HeartbeatBody, settings, cancellation);
+        return TypedResults.Ok(await gateway.For(ns).HeartbeatAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
+    }
+
+    private static async Task<Ok<TaskShape>> Complete(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.CompleteBody, settings, cancellation);
+        var updated = await gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
+        return TypedResults.Ok(Shapes.Task(updated.Task));
+    }
+
+    private static async Task<Ok<TaskShape>> Fail(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.FailBody, settings, cancellation);
+        var updated = await gateway.For(ns).FailTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
+        return TypedResults.Ok(Shapes.Task(updated.Task));
+    }
+}

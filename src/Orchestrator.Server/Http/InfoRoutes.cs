@@ -1,0 +1,47 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Orchestrator.Actors.Protocol.Cluster;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Server.Gateway;
+using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Http;
+
+/// <summary>Figures, agents and the cluster.</summary>
+internal static class InfoRoutes
+{
+    public static void Map(RouteGroupBuilder v1, RouteGroupBuilder ns)
+    {
+        ns.MapGet("/stats", Stats).WithName("GetStats")
+            .WithSummary("Tasks by status and priority, documents, agents and journal figures")
+            .Problems(StatusCodes.Status400BadRequest);
+        ns.MapGet("/agents", Agents).WithName("ListAgents")
+            .WithSummary("The agents known, registered or seen claiming")
+            .Problems(StatusCodes.Status400BadRequest);
+        ns.MapPost("/agents", Register).WithName("RegisterAgent")
+            .WithSummary("Register an agent, or replace its capabilities")
+            .JsonBody<RegisterAgentBody>().Problems(StatusCodes.Status400BadRequest);
+        v1.MapGet("/cluster", Cluster).WithName("GetClusterStatus")
+            .WithSummary("The members, where each shard of namespaces runs, and each running namespace's figures")
+            .Problems();
+    }
+
+    private static async Task<Ok<StatsReport>> Stats(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
+        TypedResults.Ok(await gateway.For(ns).GetStatsAsync(cancellation));
+
+    private static async Task<Ok<AgentList>> Agents(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
+        TypedResults.Ok(await gateway.For(ns).ListAgentsAsync(cancellation));
+
+    private static async Task<Ok<AgentView>> Register(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.RegisterAgentBody, settings, cancellation);
+        return TypedResults.Ok((await gateway.For(ns).RegisterAgentAsync(body.ToCommand(), cancellation)).Agent);
+    }
+
+    private static async Task<Ok<ClusterStatus>> Cluster(OrchestratorGateway gateway, CancellationToken cancellation) =>
+        TypedResults.Ok(await gateway.Client.GetClusterStatusAsync(cancellation));
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Http;
+
+// The request bodies of the routes. Every field is optional here: what is missing or invalid is
+// the protocol's to reject (CommandRejected names the field), so the rules stay in one place. The
+// HTTP layer parses only what HTTP itself carries: durations (lease) and the JSON itself.
+
+/// <summary>POST .../tasks: a task definition.</summary>
+public sealed record DefineTaskBody(
+    string? TaskId,
+    string? Agent,
+    string? TaskFile,
+    string? Priority = null,
+    IReadOnlyList<string>? DependsOn = null,
+    int? MaxAttempts = null,
+    JsonElement? Payload = null,
+    string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By);
+}
+
+/// <summary>POST .../claims: who claims, and for how long (a duration such as 30s).</summary>
+public sealed record ClaimBody(string? Agent, string? Lease = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public ClaimTask ToCommand() => new(Agent!, HttpInput.OptionalDuration("lease", Lease));
+}
+
+/// <summary>POST .../heartbeat.</summary>
+public sealed record HeartbeatBody(string? Agent, string? ClaimId = null, string? Lease = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public Heartbeat ToCommand(string taskId) => new(taskId, Agent!, ClaimId, HttpInput.OptionalDuration("lease", Lease));
+}
+
+/// <summary>POST .../complete.</summary>
+public sealed record CompleteBody(string? Agent, string? ClaimId = null, JsonElement? Result = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public CompleteTask ToCommand(string taskId) => new(taskId, Agent!, ClaimId, Shapes.DocumentText(Result));
+}
+
+/// <summary>POST .../fail.</summary>
+public sealed record FailBody(string? Agent, string? ClaimId = null, string? Reason = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public FailTask ToCommand(string taskId) => new(taskId, Agent!, ClaimId, Reason!);
+}
+
+/// <summary>POST .../cancel.</summary>
+public sealed record CancelBody(string? Reason, string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public CancelTask ToCommand(string taskId) => new(taskId, Reason!, By);
+}
+
+/// <summary>POST .../requeue (the body may be left out).</summary>
+public sealed record RequeueBody(string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public RequeueDeadTask ToCommand(string taskId) => new(taskId, By);
+}
+
+/// <summary>POST .../agents.</summary>
+public sealed record RegisterAgentBody(string? Agent, IReadOnlyList<string>? Capabilities = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public RegisterAgent ToCommand() => new(Agent!, Capabilities);
+}

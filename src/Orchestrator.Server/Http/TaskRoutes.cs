@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Server.Gateway;
+using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Http;
+
+/// <summary>Defining, reading, listing, cancelling and requeueing tasks.</summary>
+internal static class TaskRoutes
+{
+    public static void Map(RouteGroupBuilder ns)
+    {
+        ns.MapPost("/tasks", Define).WithName("DefineTask")
+            .WithSummary("Define a task")
+            .WithDescription("Idempotent: the identical definition again answers 200 and writes nothing; a different one under the same id answers 409 with the existing task.")
+            .JsonBody<DefineTaskBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
+        // tasks:batch: mapped once DefineTasks is merged
+        ns.MapGet("/tasks", List).WithName("ListTasks")
+            .WithSummary("List tasks in definition order")
+            .WithDescription("Filters combine with AND; limit is 1 to 1000 (100 by default).")
+            .Problems(StatusCodes.Status400BadRequest);
+        ns.MapGet("/tasks/{taskId}", Get).WithName("GetTask")
+            .WithSummary("Read a task with its payload and result")
+            .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        ns.MapGet("/tasks/{taskId}/history", History).WithName("GetTaskHistory")
+            .WithSummary("A task's transitions, oldest first")
+            .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound);
+        ns.MapPost("/tasks/{taskId}/cancel", Cancel).WithName("CancelTask")
+            .WithSummary("Cancel a task that is not finished")
+            .WithDescription("Its PENDING dependants become DEAD; a claim on it ends. 409 when it is COMPLETED or DEAD.")
+            .JsonBody<CancelBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ns.MapPost("/tasks/{taskId}/requeue", Requeue).WithName("RequeueDeadTask")
+            .WithSummary("Give a DEAD task another round")
+            .WithDescription("The body may be left out. 409 when the task is not DEAD.")
+            .JsonBody<RequeueBody>(optional: true).Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The path of a task, as Location names it.</summary>
+    public static string Path(string ns, string taskId) => $"/v1/namespaces/{Uri.EscapeDataString(ns)}/tasks/{Uri.EscapeDataString(taskId)}";
+
+    private static async Task<Results<Created<TaskShape>, Ok<TaskShape>>> Define(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.DefineTaskBody, settings, cancellation);
+        var accepted = await gateway.For(ns).DefineTaskAsync(body.ToCommand(), cancellation);
+        var task = Shapes.Task(accepted.Task);
+        return accepted.AlreadyDefined ? TypedResults.Ok(task) : TypedResults.Created(Path(ns, task.TaskId), task);
+    }
+
+    private static async Task<Ok<TaskListShape>> List(
+        string ns, OrchestratorGateway gateway, CancellationToken cancellation,
+        [FromQuery] string? status = null, [FromQuery] string? agent = null, [FromQuery] string? priority = null,
+        [FromQuery] string? offset = null, [FromQuery] string? limit = null)
+    {
+        var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100));
+        return TypedResults.Ok(Shapes.List(await gateway.For(ns).ListTasksAsync(query, cancellation)));
+    }
+
+    private static async Task<Ok<TaskDetailShape>> Get(string ns, string taskId, OrchestratorGateway gateway, CancellationToken cancellation) =>
+        TypedResults.Ok(Shapes.Detail(await gateway.For(ns).GetTaskAsync(HttpInput.Segment(taskId), cancellation)));
+
+    private static async Task<Ok<TaskHistory>> History(string ns, string taskId, OrchestratorGateway gateway, CancellationToken cancellation) =>
+        TypedResults.Ok(await gateway.For(ns).GetTaskHistoryAsync(HttpInput.Segment(taskId), cancellation));
+
+    private static async Task<Ok<TaskShape>> Cancel(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.CancelBody, settings, cancellation);
+        var updated = await gateway.For(ns).CancelTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
+        return TypedResults.Ok(Shapes.Task(updated.Task));
+    }
+
+    private static async Task<Ok<TaskShape>> Requeue(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.RequeueBody, settings, optional: true, cancellation) ?? new RequeueBody();
+        var updated = await gateway.For(ns).RequeueDeadTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
+        return TypedResults.Ok(Shapes.Task(updated.Task));
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Server.Json;
+
+/// <summary>
+/// The replies as the doors (HTTP, MCP) show them in JSON: camelCase, the protocol's own names,
+/// enums upper-case, and the documents the protocol carries as strings of JSON (payload, result)
+/// embedded as JSON values. Written here once; a door only picks the shape for its reply.
+/// </summary>
+public static class Shapes
+{
+    /// <summary>The task object.</summary>
+    public static TaskShape Task(TaskView task) => new(task);
+
+    /// <summary>The task object with its payload and result (GetTask).</summary>
+    public static TaskDetailShape Detail(TaskFound found) => new(found);
+
+    /// <summary>The task object with the claim's id, its lease and the payload (ClaimTask).</summary>
+    public static ClaimedTaskShape Claimed(TaskAssigned assigned) => new(assigned);
+
+    /// <summary>A page of task objects.</summary>
+    public static TaskListShape List(TaskPage page) => new([.. page.Tasks.Select(Task)], page.Total, page.Offset, page.Limit);
+
+    /// <summary>A document the protocol carries as text, as a JSON value; null stays null.</summary>
+    public static JsonElement? Document(string? json)
+    {
+        if (json is null) return null;
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A JSON value as the text the protocol carries; null stays null.</summary>
+    public static string? DocumentText(JsonElement? value) => value?.GetRawText();
+}
+
+/// <summary>
+/// A task: <c>taskId, agent, taskFile, priority, status, definedAt, dependsOn, maxAttempts,
+/// attempts, claim, retryAt, reason, updatedAt</c> (the protocol's <see cref="TaskView"/>, with
+/// <c>dependsOn</c> always a list).
+/// </summary>
+public class TaskShape(TaskView task)
+{
+    /// <summary>The task's id.</summary>
+    public string TaskId { get; } = task.TaskId;
+
+    /// <summary>The agent it is defined for, <c>*</c> for any.</summary>
+    public string Agent { get; } = task.Agent;
+
+    /// <summary>Where its instructions live.</summary>
+    public string TaskFile { get; } = task.TaskFile;
+
+    /// <summary>CRITICAL, HIGH, MEDIUM or LOW.</summary>
+    public TaskPriority Priority { get; } = task.Priority;
+
+    /// <summary>PENDING, READY, CLAIMED, COMPLETED, FAILED, DEAD or CANCELLED.</summary>
+    public TaskState Status { get; } = task.Status;
+
+    /// <summary>When it was defined.</summary>
+    public DateTimeOffset DefinedAt { get; } = task.DefinedAt;
+
+    /// <summary>Tasks that must be COMPLETED before it is READY.</summary>
+    public IReadOnlyList<string> DependsOn { get; } = task.DependsOn ?? [];
+
+    /// <summary>Claims it gets before it is DEAD.</summary>
+    public int MaxAttempts { get; } = task.MaxAttempts;
+
+    /// <summary>Claims it has had in this round.</summary>
+    public int Attempts { get; } = task.Attempts;
+
+    /// <summary>The current claim while CLAIMED (its leaseDuration as hh:mm:ss).</summary>
+    public ClaimInfo? Claim { get; } = task.Claim;
+
+    /// <summary>While FAILED: when it is READY again.</summary>
+    public DateTimeOffset? RetryAt { get; } = task.RetryAt;
+
+    /// <summary>Why it last failed, died or was cancelled.</summary>
+    public string? Reason { get; } = task.Reason;
+
+    /// <summary>The time of its last transition.</summary>
+    public DateTimeOffset? UpdatedAt { get; } = task.UpdatedAt;
+}
+
+/// <summary>A task with its payload and, once COMPLETED, its result (JSON values, or null).</summary>
+public sealed class TaskDetailShape(TaskFound found) : TaskShape(found.Task)
+{
+    /// <summary>The payload it was defined with.</summary>
+    [JsonPropertyOrder(1)]
+    public JsonElement? Payload { get; } = Shapes.Document(found.Payload);
+
+    /// <summary>The result it was completed with.</summary>
+    [JsonPropertyOrder(1)]
+    public JsonElement? Result { get; } = Shapes.Document(found.Result);
+}
+
+/// <summary>A task just claimed, with the claim's id, when its lease runs out and the payload.</summary>
+public sealed class ClaimedTaskShape(TaskAssigned assigned) : TaskShape(assigned.Task)
+{
+    /// <summary>Pass it with heartbeat, complete and fail.</summary>
+    [JsonPropertyOrder(1)]
+    public string ClaimId { get; } = assigned.ClaimId;
+
+    /// <summary>When the claim lapses without a heartbeat.</summary>
+    [JsonPropertyOrder(1)]
+    public DateTimeOffset LeaseUntil { get; } = assigned.LeaseUntil;
+
+    /// <summary>The payload the task was defined with.</summary>
+    [JsonPropertyOrder(1)]
+    public JsonElement? Payload { get; } = Shapes.Document(assigned.Payload);
+}
+
+/// <summary>A page of tasks in definition order.</summary>
+/// <param name="Tasks">The tasks of this page.</param>
+/// <param name="Total">How many match the filters in all.</param>
+/// <param name="Offset">The offset of this page.</param>
+/// <param name="Limit">The page size asked for.</param>
+public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, int Offset, int Limit);
+
+/// <summary>What an event stream's <c>reset</c> event carries: why the missed notices cannot be replayed.</summary>
+/// <param name="Reason">Why (buffer overrun, another server start, an interrupted feed).</param>
+public sealed record ResetShape(string Reason);
