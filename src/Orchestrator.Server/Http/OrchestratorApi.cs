@@ -37,11 +37,11 @@ public static class OrchestratorApi
 
         var v1 = app.MapGroup("/v1").AddEndpointFilter(ReplyResults.Filter);
         var ns = v1.MapGroup("/namespaces/{ns}");
-        TaskRoutes.Map(ns);
-        ClaimRoutes.Map(ns);
-        StateRoutes.Map(ns);
-        InfoRoutes.Map(v1, ns);
-        EventRoutes.Map(ns);
+        TaskRoutes.Map(ns.MapGroup("").WithTags("Tasks"));
+        ClaimRoutes.Map(ns.MapGroup("").WithTags("Claims"));
+        StateRoutes.Map(ns.MapGroup("").WithTags("State"));
+        InfoRoutes.Map(v1.MapGroup("").WithTags("Info"), ns.MapGroup("").WithTags("Info"));
+        EventRoutes.Map(ns.MapGroup("").WithTags("Events"));
     }
 
     private static Task Unhandled(HttpContext context)

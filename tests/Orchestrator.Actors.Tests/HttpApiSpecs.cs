@@ -1,0 +1,569 @@
+using System.Net;
+using System.Text.Json;
+using Orchestrator.Actors.Tests.Support;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>The routes of the HTTP contract against a real Kestrel: each answer of the contract's table.</summary>
+public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<HttpApiSpecs.Fixture>
+{
+    public sealed class Fixture : HttpServerFixture
+    {
+        // Small enough that the 413 specs send little; every other body here is far below it.
+        protected override string Overlay => "orchestrator.http.max-request-body-size = 64KiB\n";
+    }
+
+    private readonly HttpServer _server = fixture.Server;
+    private readonly string _ns = HttpServer.NewNamespace();
+
+    private string Tasks => $"/v1/namespaces/{_ns}/tasks";
+
+    [Fact]
+    public async Task Define_answers_201_with_Location_then_200_for_the_identical_repeat_and_409_with_the_existing_task()
+    {
+        const string definition = """{"taskId":"plan/1:a","agent":"planner","taskFile":"tasks/plan.md","priority":"high","payload":{"steps":[1,2]}}""";
+
+        using var created = await _server.Post(Tasks, definition);
+        var task = await HttpServer.Json(created);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/v1/namespaces/{_ns}/tasks/plan%2F1%3Aa", created.Headers.Location?.OriginalString);
+        Assert.Equal("plan/1:a", task.GetProperty("taskId").GetString());
+        Assert.Equal("HIGH", task.GetProperty("priority").GetString());
+        Assert.Equal("READY", task.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Array, task.GetProperty("dependsOn").ValueKind);
+        Assert.Equal(JsonValueKind.Null, task.GetProperty("claim").ValueKind);
+        Assert.False(task.TryGetProperty("payload", out _), "the plain task object carries no payload");
+
+        using var repeat = await _server.Post(Tasks, definition);
+        Assert.Equal(HttpStatusCode.OK, repeat.StatusCode);
+        Assert.Null(repeat.Headers.Location);
+        Assert.Equal(task.GetProperty("definedAt").GetString(), (await HttpServer.Json(repeat)).GetProperty("definedAt").GetString());
+
+        using var conflict = await _server.Post(Tasks, """{"taskId":"plan/1:a","agent":"planner","taskFile":"tasks/other.md"}""");
+        var problem = await HttpServer.Problem(conflict, 409);
+        Assert.Equal("plan/1:a", problem.GetProperty("taskId").GetString());
+        Assert.Equal("tasks/plan.md", problem.GetProperty("existing").GetProperty("taskFile").GetString());
+        Assert.Equal("HIGH", problem.GetProperty("existing").GetProperty("priority").GetString());
+        Assert.Contains("already defined differently", problem.GetProperty("detail").GetString());
+
+        // The Location names the task: reading it there finds it, payload embedded as JSON.
+        using var read = await _server.Get(created.Headers.Location!.OriginalString);
+        var found = await HttpServer.Json(read);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal(2, found.GetProperty("payload").GetProperty("steps")[1].GetInt32());
+        Assert.Equal(JsonValueKind.Null, found.GetProperty("result").ValueKind);
+    }
+
+    [Theory]
+    [InlineData("""{"taskId":"bad id","agent":"a","taskFile":"f"}""", "taskId", "bad id")]
+    [InlineData("""{"taskId":"t1","agent":"a","taskFile":"f","priority":"urgent"}""", "priority", "urgent")]
+    [InlineData("""{"taskId":"t1","agent":"a","taskFile":"f","colour":"blue"}""", "colour", "colour")]
+    [InlineData("""{"taskId":"t1","agent":"a","taskFile":"f","maxAttempts":"3"}""", "maxAttempts", null)]
+    [InlineData("""{"taskId":"t1","taskId":"t2","agent":"a","taskFile":"f"}""", "taskId", null)]
+    [InlineData("""{"agent":"a","taskFile":"f"}""", "taskId", null)]
+    [InlineData("""{"taskId":"t1",""", "body", null)]
+    [InlineData("""[1,2]""", "body", null)]
+    [InlineData("", "body", null)]
+    public async Task A_bad_definition_is_400_naming_the_field_and_the_value(string body, string field, string? value)
+    {
+        using var response = await _server.Send(HttpMethod.Post, Tasks, body.Length == 0 ? null : body,
+            body.Length == 0 ? [("Content-Type", "application/json")] : []);
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(value, problem.GetProperty("value").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        using var list = await _server.Get(Tasks);
+        Assert.Equal(0, (await HttpServer.Json(list)).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_malformed_body_is_400_naming_where()
+    {
+        using var response = await _server.Post(Tasks, "{\n  \"taskId\": \"t1\",\n  \"agent\": nope\n}");
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal("$.agent", problem.GetProperty("path").GetString());
+        Assert.Equal(3, problem.GetProperty("line").GetInt32());
+        Assert.Contains("line 3", problem.GetProperty("detail").GetString());
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_over_the_limit_is_413_naming_the_setting_and_the_limit(bool withLength)
+    {
+        var payload = new string('x', 70 * 1024);
+        var json = $$"""{"taskId":"big","agent":"a","taskFile":"f","payload":"{{payload}}"}""";
+        using var request = new HttpRequestMessage(HttpMethod.Post, Tasks)
+        {
+            Content = withLength ? new StringContent(json, System.Text.Encoding.UTF8, "application/json") : new ChunkedContent(json),
+        };
+
+        using var response = await _server.Client.SendAsync(request);
+
+        var problem = await HttpServer.Problem(response, 413);
+        Assert.Equal("orchestrator.http.max-request-body-size", problem.GetProperty("setting").GetString());
+        Assert.Equal(64 * 1024, problem.GetProperty("limit").GetInt64());
+        Assert.Contains("64 KiB", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Listing_filters_combine_with_AND_and_pages_in_definition_order()
+    {
+        await _server.Define(_ns, """{"taskId":"l1","agent":"a","taskFile":"f","priority":"HIGH"}""");
+        await _server.Define(_ns, """{"taskId":"l2","agent":"b","taskFile":"f","priority":"HIGH"}""");
+        await _server.Define(_ns, """{"taskId":"l3","agent":"a","taskFile":"f","priority":"LOW"}""");
+        await _server.Define(_ns, """{"taskId":"l4","agent":"a","taskFile":"f","priority":"HIGH","dependsOn":["l3"]}""");
+
+        async Task<(string[] Ids, int Total, int Offset, int Limit)> List(string query)
+        {
+            using var response = await _server.Get($"{Tasks}?{query}");
+            var page = await HttpServer.Json(response);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return ([.. page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()!)],
+                page.GetProperty("total").GetInt32(), page.GetProperty("offset").GetInt32(), page.GetProperty("limit").GetInt32());
+        }
+
+        Assert.Equal(("l1,l2,l3,l4", 4, 0, 100), Normalize(await List("")));
+        Assert.Equal(("l1,l4", 2, 0, 100), Normalize(await List("agent=a&priority=high")));
+        Assert.Equal(("l4", 1, 0, 100), Normalize(await List("status=PENDING")));
+        Assert.Equal(("l2,l3", 4, 1, 2), Normalize(await List("offset=1&limit=2")));
+    }
+
+    private static (string, int, int, int) Normalize((string[] Ids, int Total, int Offset, int Limit) page) =>
+        (string.Join(",", page.Ids), page.Total, page.Offset, page.Limit);
+
+    [Theory]
+    [InlineData("status=SLEEPING", "status", "SLEEPING")]
+    [InlineData("priority=2", "priority", "2")]
+    [InlineData("limit=abc", "limit", "abc")]
+    [InlineData("limit=0", "limit", "0")]
+    [InlineData("offset=-1", "offset", "-1")]
+    public async Task A_bad_filter_is_400_naming_it(string query, string field, string value)
+    {
+        using var response = await _server.Get($"{Tasks}?{query}");
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(value, problem.GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task Get_and_history_answer_404_naming_an_unknown_task_and_400_for_an_invalid_id()
+    {
+        using var missing = await _server.Get($"{Tasks}/nope");
+        Assert.Equal("nope", (await HttpServer.Problem(missing, 404)).GetProperty("taskId").GetString());
+        using var missingHistory = await _server.Get($"{Tasks}/nope/history");
+        Assert.Equal("nope", (await HttpServer.Problem(missingHistory, 404)).GetProperty("taskId").GetString());
+        using var invalid = await _server.Get($"{Tasks}/bad%20id");
+        Assert.Equal("taskId", (await HttpServer.Problem(invalid, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task History_lists_the_transitions_oldest_first()
+    {
+        await _server.Define(_ns, """{"taskId":"h1","agent":"worker","taskFile":"f","by":"planner"}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
+        Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+
+        using var response = await _server.Get($"{Tasks}/h1/history");
+        var history = await HttpServer.Json(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("h1", history.GetProperty("taskId").GetString());
+        Assert.Equal(0, history.GetProperty("dropped").GetInt32());
+        var entries = history.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal(["task-defined", "task-claimed"], entries.Select(e => e.GetProperty("event").GetString()));
+        Assert.Equal(JsonValueKind.Null, entries[0].GetProperty("from").ValueKind);
+        Assert.Equal("READY", entries[1].GetProperty("from").GetString());
+        Assert.Equal("CLAIMED", entries[1].GetProperty("to").GetString());
+        Assert.Equal("planner", entries[0].GetProperty("by").GetString());
+        Assert.StartsWith("claim-", entries[1].GetProperty("claimId").GetString());
+    }
+
+    [Fact]
+    public async Task Claim_answers_the_task_with_its_claim_and_payload_then_204_when_nothing_is_ready()
+    {
+        await _server.Define(_ns, """{"taskId":"c1","agent":"*","taskFile":"f","payload":{"target":"linux"}}""");
+
+        using var claimed = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"builder","lease":"2m"}""");
+        var task = await HttpServer.Json(claimed);
+        Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
+        Assert.Equal("c1", task.GetProperty("taskId").GetString());
+        Assert.Equal("CLAIMED", task.GetProperty("status").GetString());
+        Assert.Equal("linux", task.GetProperty("payload").GetProperty("target").GetString());
+        Assert.Equal(task.GetProperty("claim").GetProperty("claimId").GetString(), task.GetProperty("claimId").GetString());
+        Assert.Equal("00:02:00", task.GetProperty("claim").GetProperty("leaseDuration").GetString());
+        Assert.Equal(task.GetProperty("claim").GetProperty("leaseUntil").GetDateTimeOffset(), task.GetProperty("leaseUntil").GetDateTimeOffset());
+
+        using var none = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"builder"}""");
+        Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
+        Assert.Empty(await none.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData("", """{"agent":"*"}""", "agent", "*")]
+    [InlineData("", """{"agent":"builder","lease":"30"}""", "lease", "30")]
+    [InlineData("", """{"agent":"builder","lease":"2h"}""", "lease", "02:00:00")]
+    [InlineData("?wait=soon", """{"agent":"builder"}""", "wait", "soon")]
+    [InlineData("?wait=6m", """{"agent":"builder"}""", "wait", "6m")]
+    public async Task A_bad_claim_is_400_naming_the_field_and_the_value(string query, string body, string field, string value)
+    {
+        using var response = await _server.Post($"/v1/namespaces/{_ns}/claims{query}", body);
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(value, problem.GetProperty("value").GetString());
+        if (field == "wait" && value == "6m") Assert.Contains("orchestrator.http.max-claim-wait (5m)", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task A_waiting_claim_is_woken_by_a_definition_made_while_it_waits()
+    {
+        var waiting = _server.Post($"/v1/namespaces/{_ns}/claims?wait=30s", """{"agent":"sleeper"}""");
+        // Its first try found nothing once the agent is known (an empty claim records the agent): it waits now.
+        await AgentKnown("sleeper");
+        Assert.False(waiting.IsCompleted);
+
+        await _server.Define(_ns, """{"taskId":"w1","agent":"sleeper","taskFile":"f"}""");
+
+        using var response = await waiting.WaitAsync(HttpServer.Patience);
+        var task = await HttpServer.Json(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("w1", task.GetProperty("taskId").GetString());
+        Assert.Equal("sleeper", task.GetProperty("claim").GetProperty("agent").GetString());
+    }
+
+    [Fact]
+    public async Task A_waiting_claim_that_finds_nothing_answers_204_when_its_wait_ends()
+    {
+        await _server.Define(_ns, """{"taskId":"other","agent":"someone-else","taskFile":"f"}""");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await _server.Post($"/v1/namespaces/{_ns}/claims?wait=700ms", """{"agent":"idle"}""");
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(650), $"answered after {watch.Elapsed}, before its wait ended");
+    }
+
+    private async Task AgentKnown(string agent)
+    {
+        using var patience = new CancellationTokenSource(HttpServer.Patience);
+        while (true)
+        {
+            using var response = await _server.Get($"/v1/namespaces/{_ns}/agents");
+            var agents = await HttpServer.Json(response);
+            if (agents.GetProperty("agents").EnumerateArray().Any(a => a.GetProperty("agent").GetString() == agent)) return;
+            patience.Token.ThrowIfCancellationRequested();
+        }
+    }
+
+    [Fact]
+    public async Task Heartbeat_and_complete_answer_the_holder_and_refuse_a_stale_claim_or_another_agent()
+    {
+        await _server.Define(_ns, """{"taskId":"hb","agent":"worker","taskFile":"f"}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
+        var claimId = (await HttpServer.Json(claim)).GetProperty("claimId").GetString();
+
+        using var renewed = await _server.Post($"{Tasks}/hb/heartbeat", $$"""{"agent":"worker","claimId":"{{claimId}}","lease":"00:01:00"}""");
+        var lease = await HttpServer.Json(renewed);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        Assert.Equal(["taskId", "claimId", "leaseUntil"], lease.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(claimId, lease.GetProperty("claimId").GetString());
+
+        using var stale = await _server.Post($"{Tasks}/hb/heartbeat", """{"agent":"worker","claimId":"claim-999"}""");
+        var staleProblem = await HttpServer.Problem(stale, 409);
+        Assert.Equal("claim-999", staleProblem.GetProperty("claimId").GetString());
+        Assert.Equal("CLAIMED", staleProblem.GetProperty("taskStatus").GetString());
+
+        using var notHolder = await _server.Post($"{Tasks}/hb/complete", """{"agent":"intruder"}""");
+        await HttpServer.Problem(notHolder, 409);
+
+        using var completed = await _server.Post($"{Tasks}/hb/complete", $$$"""{"agent":"worker","claimId":"{{{claimId}}}","result":{"lines":42}}""");
+        var task = await HttpServer.Json(completed);
+        Assert.Equal(HttpStatusCode.OK, completed.StatusCode);
+        Assert.Equal("COMPLETED", task.GetProperty("status").GetString());
+        using var read = await _server.Get($"{Tasks}/hb");
+        Assert.Equal(42, (await HttpServer.Json(read)).GetProperty("result").GetProperty("lines").GetInt32());
+
+        using var missing = await _server.Post($"{Tasks}/nope/heartbeat", """{"agent":"worker"}""");
+        Assert.Equal("nope", (await HttpServer.Problem(missing, 404)).GetProperty("taskId").GetString());
+        using var missingComplete = await _server.Post($"{Tasks}/nope/complete", """{"agent":"worker"}""");
+        await HttpServer.Problem(missingComplete, 404);
+    }
+
+    [Fact]
+    public async Task Fail_retries_then_kills_and_requeue_brings_a_dead_task_back()
+    {
+        await _server.Define(_ns, """{"taskId":"f1","agent":"worker","taskFile":"f","maxAttempts":1}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
+        Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+
+        using var failed = await _server.Post($"{Tasks}/f1/fail", """{"agent":"worker","reason":"compiler crashed"}""");
+        var dead = await HttpServer.Json(failed);
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        Assert.Equal("DEAD", dead.GetProperty("status").GetString());
+        Assert.Equal("compiler crashed", dead.GetProperty("reason").GetString());
+
+        using var noReason = await _server.Post($"{Tasks}/f1/fail", """{"agent":"worker"}""");
+        Assert.Equal("reason", (await HttpServer.Problem(noReason, 400)).GetProperty("field").GetString());
+        using var missing = await _server.Post($"{Tasks}/nope/fail", """{"agent":"worker","reason":"r"}""");
+        await HttpServer.Problem(missing, 404);
+
+        // Requeue takes no body at all.
+        using var requeued = await _server.Send(HttpMethod.Post, $"{Tasks}/f1/requeue");
+        var ready = await HttpServer.Json(requeued);
+        Assert.Equal(HttpStatusCode.OK, requeued.StatusCode);
+        Assert.Equal("READY", ready.GetProperty("status").GetString());
+        Assert.Equal(0, ready.GetProperty("attempts").GetInt32());
+
+        using var notDead = await _server.Post($"{Tasks}/f1/requeue", """{"by":"ops"}""");
+        var problem = await HttpServer.Problem(notDead, 409);
+        Assert.Equal("READY", problem.GetProperty("taskStatus").GetString());
+        Assert.Equal("requeue", problem.GetProperty("action").GetString());
+        using var missingRequeue = await _server.Post($"{Tasks}/nope/requeue", "{}");
+        await HttpServer.Problem(missingRequeue, 404);
+    }
+
+    [Fact]
+    public async Task Fail_with_attempts_left_is_FAILED_until_its_retry()
+    {
+        await _server.Define(_ns, """{"taskId":"f2","agent":"worker","taskFile":"f","maxAttempts":3}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
+        var claimId = (await HttpServer.Json(claim)).GetProperty("claimId").GetString();
+
+        using var failed = await _server.Post($"{Tasks}/f2/fail", $$"""{"agent":"worker","claimId":"{{claimId}}","reason":"flaky"}""");
+        var task = await HttpServer.Json(failed);
+
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        Assert.Equal("FAILED", task.GetProperty("status").GetString());
+        Assert.True(task.GetProperty("retryAt").GetDateTimeOffset() > task.GetProperty("updatedAt").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Cancel_answers_the_cancelled_task_and_409_for_a_finished_one()
+    {
+        await _server.Define(_ns, """{"taskId":"x1","agent":"worker","taskFile":"f"}""");
+
+        using var cancelled = await _server.Post($"{Tasks}/x1/cancel", """{"reason":"not needed","by":"ops"}""");
+        var task = await HttpServer.Json(cancelled);
+        Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+        Assert.Equal("CANCELLED", task.GetProperty("status").GetString());
+        Assert.Equal("not needed", task.GetProperty("reason").GetString());
+
+        await _server.Define(_ns, """{"taskId":"x2","agent":"worker","taskFile":"f","maxAttempts":1}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
+        using var _ = await _server.Post($"{Tasks}/x2/fail", """{"agent":"worker","reason":"r"}""");
+        using var deadCancel = await _server.Post($"{Tasks}/x2/cancel", """{"reason":"late"}""");
+        var problem = await HttpServer.Problem(deadCancel, 409);
+        Assert.Equal("DEAD", problem.GetProperty("taskStatus").GetString());
+        Assert.Equal("cancel", problem.GetProperty("action").GetString());
+
+        using var missing = await _server.Post($"{Tasks}/nope/cancel", """{"reason":"r"}""");
+        await HttpServer.Problem(missing, 404);
+        using var noBody = await _server.Send(HttpMethod.Post, $"{Tasks}/x1/cancel", null, ("Content-Type", "application/json"));
+        Assert.Equal("body", (await HttpServer.Problem(noBody, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task State_is_saved_with_versions_as_ETags_and_read_back_as_the_document_itself()
+    {
+        var path = $"/v1/namespaces/{_ns}/state/agent-1/notes";
+
+        using var created = await _server.Send(HttpMethod.Put, path, """{"step":1}""", ("If-None-Match", "*"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("\"1\"", created.Headers.ETag?.ToString());
+        Assert.Equal(path, created.Headers.Location?.OriginalString);
+        var saved = await HttpServer.Json(created);
+        Assert.Equal(("agent-1", "notes", 1L), (saved.GetProperty("ownerId").GetString(), saved.GetProperty("key").GetString(), saved.GetProperty("version").GetInt64()));
+
+        using var updated = await _server.Send(HttpMethod.Put, path, """{"step":2,"done":["a"]}""", ("If-Match", "\"1\""));
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal("\"2\"", updated.Headers.ETag?.ToString());
+
+        using var stale = await _server.Send(HttpMethod.Put, path, """{"step":3}""", ("If-Match", "\"1\""));
+        var problem = await HttpServer.Problem(stale, 412);
+        Assert.Equal(1, problem.GetProperty("expectedVersion").GetInt64());
+        Assert.Equal(2, problem.GetProperty("currentVersion").GetInt64());
+
+        using var exists = await _server.Send(HttpMethod.Put, path, """{"step":3}""", ("If-None-Match", "*"));
+        var existsProblem = await HttpServer.Problem(exists, 412);
+        Assert.Equal(0, existsProblem.GetProperty("expectedVersion").GetInt64());
+
+        using var unconditional = await _server.Send(HttpMethod.Put, path, """{"step":3}""");
+        Assert.Equal(HttpStatusCode.OK, unconditional.StatusCode);
+        Assert.Equal("\"3\"", unconditional.Headers.ETag?.ToString());
+
+        using var read = await _server.Get(path);
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        Assert.Equal("application/json", read.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("""{"step":3}""", await read.Content.ReadAsStringAsync());
+        Assert.Equal("\"3\"", read.Headers.ETag?.ToString());
+        var modified = read.Content.Headers.LastModified;
+        Assert.NotNull(modified);
+        Assert.InRange(modified.Value, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+    }
+
+    [Theory]
+    [InlineData("If-Match", "3", "If-Match")]
+    [InlineData("If-Match", "W/\"3\"", "If-Match")]
+    [InlineData("If-Match", "\"three\"", "If-Match")]
+    [InlineData("If-None-Match", "\"3\"", "If-None-Match")]
+    public async Task A_malformed_condition_is_400_naming_the_header(string header, string value, string field)
+    {
+        using var response = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/state/o/k", """{"a":1}""", (header, value));
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(value, problem.GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task State_that_is_not_JSON_is_refused_and_a_missing_document_is_404_naming_it()
+    {
+        using var notJson = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/state/o/k", "{not json");
+        Assert.Equal("json", (await HttpServer.Problem(notJson, 400)).GetProperty("field").GetString());
+
+        using var missing = await _server.Get($"/v1/namespaces/{_ns}/state/o/absent");
+        var problem = await HttpServer.Problem(missing, 404);
+        Assert.Equal("o", problem.GetProperty("ownerId").GetString());
+        Assert.Equal("absent", problem.GetProperty("key").GetString());
+    }
+
+    [Fact]
+    public async Task Stats_agents_and_cluster_answer_the_protocol_reports()
+    {
+        await _server.Define(_ns, """{"taskId":"s1","agent":"a","taskFile":"f","priority":"LOW"}""");
+        using var registered = await _server.Post($"/v1/namespaces/{_ns}/agents", """{"agent":"reviewer","capabilities":["review","merge"]}""");
+        var agent = await HttpServer.Json(registered);
+        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        Assert.Equal(["review", "merge"], agent.GetProperty("capabilities").EnumerateArray().Select(c => c.GetString()));
+        Assert.True(agent.GetProperty("registered").GetBoolean());
+
+        using var agents = await _server.Get($"/v1/namespaces/{_ns}/agents");
+        Assert.Equal(["reviewer"], (await HttpServer.Json(agents)).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+
+        using var statsResponse = await _server.Get($"/v1/namespaces/{_ns}/stats");
+        var stats = await HttpServer.Json(statsResponse);
+        Assert.Equal(_ns, stats.GetProperty("namespace").GetString());
+        Assert.Equal(1, stats.GetProperty("tasks").GetInt32());
+        Assert.Equal(1, stats.GetProperty("byStatus").GetProperty("READY").GetInt32());
+        Assert.Equal(0, stats.GetProperty("byStatus").GetProperty("DEAD").GetInt32());
+        Assert.Equal(1, stats.GetProperty("byPriority").GetProperty("LOW").GetInt32());
+        Assert.Equal(1, stats.GetProperty("agents").GetInt32());
+        Assert.True(stats.GetProperty("eventsJournaled").GetInt64() >= 2);
+
+        using var clusterResponse = await _server.Get("/v1/cluster");
+        var cluster = await HttpServer.Json(clusterResponse);
+        Assert.Equal(HttpStatusCode.OK, clusterResponse.StatusCode);
+        Assert.False(cluster.GetProperty("clustered").GetBoolean());
+        Assert.Single(cluster.GetProperty("members").EnumerateArray());
+        Assert.Contains(cluster.GetProperty("namespaces").EnumerateArray(), n => n.GetProperty("namespace").GetString() == _ns);
+
+        using var badAgent = await _server.Post($"/v1/namespaces/{_ns}/agents", """{"agent":"*"}""");
+        Assert.Equal("agent", (await HttpServer.Problem(badAgent, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task An_invalid_namespace_is_400_naming_it_and_an_unknown_route_is_a_problem_too()
+    {
+        using var invalid = await _server.Get("/v1/namespaces/-bad/stats");
+        var problem = await HttpServer.Problem(invalid, 400);
+        Assert.Equal("namespace", problem.GetProperty("field").GetString());
+        Assert.Equal("-bad", problem.GetProperty("value").GetString());
+
+        using var unknown = await _server.Get("/v1/nothing-here");
+        await HttpServer.Problem(unknown, 404);
+        using var wrongMethod = await _server.Send(HttpMethod.Delete, Tasks);
+        await HttpServer.Problem(wrongMethod, 405);
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_every_route_with_its_errors_and_the_bearer_scheme()
+    {
+        using var response = await _server.Get("/openapi/v1.json");
+        var document = await HttpServer.Json(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("3.1", document.GetProperty("openapi").GetString());
+        var operations = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => $"{o.Name.ToUpperInvariant()} {p.Name}"))
+            .Order().ToList();
+        string[] expected =
+        [
+            "GET /healthz", "GET /readyz", "GET /v1/cluster",
+            "GET /v1/namespaces/{ns}/agents", "POST /v1/namespaces/{ns}/agents",
+            "POST /v1/namespaces/{ns}/claims", "GET /v1/namespaces/{ns}/events",
+            "GET /v1/namespaces/{ns}/state/{ownerId}/{key}", "PUT /v1/namespaces/{ns}/state/{ownerId}/{key}",
+            "GET /v1/namespaces/{ns}/stats",
+            "GET /v1/namespaces/{ns}/tasks", "POST /v1/namespaces/{ns}/tasks",
+            "GET /v1/namespaces/{ns}/tasks/{taskId}", "POST /v1/namespaces/{ns}/tasks/{taskId}/cancel",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/complete", "POST /v1/namespaces/{ns}/tasks/{taskId}/fail",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/heartbeat", "GET /v1/namespaces/{ns}/tasks/{taskId}/history",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue",
+        ];
+        Assert.Equal(expected.Order(), operations);
+
+        var paths = document.GetProperty("paths");
+        var define = paths.GetProperty("/v1/namespaces/{ns}/tasks").GetProperty("post");
+        Assert.False(string.IsNullOrEmpty(define.GetProperty("summary").GetString()));
+        Assert.True(define.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+        foreach (var status in new[] { "201", "200", "400", "409", "413", "503" })
+            Assert.True(define.GetProperty("responses").TryGetProperty(status, out _), $"define lacks {status}");
+        Assert.True(paths.GetProperty("/v1/namespaces/{ns}/state/{ownerId}/{key}").GetProperty("put").GetProperty("responses").TryGetProperty("412", out _));
+        Assert.Equal("bearer", define.GetProperty("security")[0].EnumerateObject().Single().Name);
+        Assert.False(paths.GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _));
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");
+        Assert.Equal(("http", "bearer"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("scheme").GetString()));
+        Assert.All(operations, o => Assert.False(string.IsNullOrEmpty(Operation(paths, o).GetProperty("summary").GetString())));
+    }
+
+    private static JsonElement Operation(JsonElement paths, string operation)
+    {
+        var (method, path) = (operation[..operation.IndexOf(' ')].ToLowerInvariant(), operation[(operation.IndexOf(' ') + 1)..]);
+        return paths.GetProperty(path).GetProperty(method);
+    }
+
+    [Fact]
+    public async Task The_reference_page_at_docs_is_served_from_this_server_only()
+    {
+        using var response = await _server.Get("/docs/");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("<script", html);
+        Assert.DoesNotMatch(@"(?i)(https?:)?//[a-z0-9.-]+\.[a-z]{2,}", html);
+        Assert.Contains("openapi/v1.json", html);
+        var scripts = System.Text.RegularExpressions.Regex.Matches(html, "src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(scripts);
+        foreach (var script in scripts)
+        {
+            using var asset = await _server.Get("/docs/" + script);
+            Assert.Equal(HttpStatusCode.OK, asset.StatusCode);
+            Assert.Contains("javascript", asset.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    // A body sent chunked, without Content-Length: Kestrel finds it too large while it is read.
+    private sealed class ChunkedContent : HttpContent
+    {
+        private readonly string _text;
+
+        public ChunkedContent(string text)
+        {
+            _text = text;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) =>
+            stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(_text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
