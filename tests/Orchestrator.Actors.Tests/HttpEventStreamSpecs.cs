@@ -46,12 +46,7 @@ public sealed class HttpEventStreamSpecs(HttpEventStreamSpecs.Fixture fixture) :
     [Fact]
     public async Task A_reconnect_with_Last_Event_ID_gets_what_it_missed_then_follows_on()
     {
-        string first;
-        await using (var stream = await SseReader.OpenAsync(_server.Client, Events))
-        {
-            await _server.Define(_ns, """{"taskId":"r1","agent":"a","taskFile":"f"}""");
-            first = (await stream.NextEventAsync()).Id!;
-        }
+        var first = await IdOfDefinition("r1");
         await _server.Define(_ns, """{"taskId":"r2","agent":"a","taskFile":"f"}""");
         await _server.Define(_ns, """{"taskId":"r3","agent":"a","taskFile":"f"}""");
 
@@ -88,12 +83,7 @@ public sealed class HttpEventStreamSpecs(HttpEventStreamSpecs.Fixture fixture) :
     [Fact]
     public async Task A_reconnect_that_missed_more_than_the_buffer_holds_gets_a_reset()
     {
-        string first;
-        await using (var stream = await SseReader.OpenAsync(_server.Client, Events))
-        {
-            await _server.Define(_ns, """{"taskId":"o0","agent":"a","taskFile":"f"}""");
-            first = (await stream.NextEventAsync()).Id!;
-        }
+        var first = await IdOfDefinition("o0");
         for (var i = 1; i <= 4; i++) await _server.Define(_ns, $$"""{"taskId":"o{{i}}","agent":"a","taskFile":"f"}""");
 
         await using var again = await SseReader.OpenAsync(_server.Client, Events, lastEventId: first);
@@ -153,6 +143,14 @@ public sealed class HttpEventStreamSpecs(HttpEventStreamSpecs.Fixture fixture) :
         Assert.NotNull(block);
         Assert.Equal(["keep-alive"], block.Comments);
         Assert.Null(block.Event);
+    }
+
+    // Defines a task while a stream is open and returns the id of its notice, the stream closed again.
+    private async Task<string> IdOfDefinition(string taskId)
+    {
+        await using var stream = await SseReader.OpenAsync(_server.Client, Events);
+        await _server.Define(_ns, $$"""{"taskId":"{{taskId}}","agent":"a","taskFile":"f"}""");
+        return (await stream.NextEventAsync()).Id!;
     }
 
     private static string TaskId(SseBlock block) => JsonDocument.Parse(block.Data!).RootElement.GetProperty("taskId").GetString()!;

@@ -12,17 +12,8 @@ public sealed class HttpUnavailableSpecs : IAsyncLifetime
 {
     private HttpServer? _server;
 
-    public async Task InitializeAsync() => _server = await HttpServer.StartAsync("""
-        akka.persistence.journal {
-          plugin = "akka.persistence.journal.test"
-          test {
-            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        orchestrator.supervision { min-backoff = 200ms, max-backoff = 1s, random-factor = 0 }
-        """);
+    public async Task InitializeAsync() => _server = await HttpServer.StartAsync(
+        TestConfigs.TestJournalHocon + "\norchestrator.supervision { min-backoff = 200ms, max-backoff = 1s, random-factor = 0 }\n");
 
     [Fact]
     public async Task A_failed_journal_write_is_503_with_Retry_After_and_the_retry_is_created()

@@ -54,19 +54,13 @@ internal static class ClaimRoutes
         return TypedResults.Ok(await gateway.For(ns).HeartbeatAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
     }
 
-    private static async Task<Ok<TaskShape>> Complete(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
-    {
-        var body = await HttpInput.Body(request, ServerJson.Default.CompleteBody, settings, cancellation);
-        var updated = await gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
-        return TypedResults.Ok(Shapes.Task(updated.Task));
-    }
+    private static Task<Ok<TaskShape>> Complete(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        TaskRoutes.Transition(request, ServerJson.Default.CompleteBody, settings, cancellation,
+            body => gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
 
-    private static async Task<Ok<TaskShape>> Fail(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
-    {
-        var body = await HttpInput.Body(request, ServerJson.Default.FailBody, settings, cancellation);
-        var updated = await gateway.For(ns).FailTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
-        return TypedResults.Ok(Shapes.Task(updated.Task));
-    }
+    private static Task<Ok<TaskShape>> Fail(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        TaskRoutes.Transition(request, ServerJson.Default.FailBody, settings, cancellation,
+            body => gateway.For(ns).FailTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
 }

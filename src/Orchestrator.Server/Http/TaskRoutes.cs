@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -68,19 +69,25 @@ internal static class TaskRoutes
     private static async Task<Ok<TaskHistory>> History(string ns, string taskId, OrchestratorGateway gateway, CancellationToken cancellation) =>
         TypedResults.Ok(await gateway.For(ns).GetTaskHistoryAsync(HttpInput.Segment(taskId), cancellation));
 
-    private static async Task<Ok<TaskShape>> Cancel(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
-    {
-        var body = await HttpInput.Body(request, ServerJson.Default.CancelBody, settings, cancellation);
-        var updated = await gateway.For(ns).CancelTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
-        return TypedResults.Ok(Shapes.Task(updated.Task));
-    }
+    private static Task<Ok<TaskShape>> Cancel(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        Transition(request, ServerJson.Default.CancelBody, settings, cancellation,
+            body => gateway.For(ns).CancelTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
 
-    private static async Task<Ok<TaskShape>> Requeue(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    private static Task<Ok<TaskShape>> Requeue(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        Transition(request, ServerJson.Default.RequeueBody, settings, cancellation,
+            body => gateway.For(ns).RequeueDeadTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation), absent: new RequeueBody());
+
+    /// <summary>
+    /// A transition of one task (complete, fail, cancel, requeue): its body read, its command sent,
+    /// and the task as it is after. A body may be left out only where <paramref name="absent"/> stands in for it.
+    /// </summary>
+    internal static async Task<Ok<TaskShape>> Transition<TBody>(
+        HttpRequest request, JsonTypeInfo<TBody> type, HttpSettings settings, CancellationToken cancellation,
+        Func<TBody, Task<TaskUpdated>> send, TBody? absent = null) where TBody : class
     {
-        var body = await HttpInput.Body(request, ServerJson.Default.RequeueBody, settings, optional: true, cancellation) ?? new RequeueBody();
-        var updated = await gateway.For(ns).RequeueDeadTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation);
-        return TypedResults.Ok(Shapes.Task(updated.Task));
+        var body = await HttpInput.Body(request, type, settings, optional: absent is not null, cancellation) ?? absent!;
+        return TypedResults.Ok(Shapes.Task((await send(body)).Task));
     }
 }

@@ -47,19 +47,20 @@ public static class TestConfigs
         OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString(
             $"orchestrator.data-dir = {OrchestratorConfig.Quote(dataDirectory)}\n{Common}\n{extra}"));
 
+    /// <summary>Akka.Persistence.TestKit's journal (fault injection) and an in-memory snapshot store, as HOCON (also an overlay for serve).</summary>
+    public const string TestJournalHocon = """
+        akka.persistence.journal {
+          plugin = "akka.persistence.journal.test"
+          test {
+            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+            plugin-dispatcher = "akka.actor.default-dispatcher"
+          }
+        }
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        """;
+
     /// <summary>hocon.conf with Akka.Persistence.TestKit's journal (fault injection) and an in-memory snapshot store.</summary>
     public static Config TestJournal(string extra = "") =>
-        OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString($$"""
-            orchestrator.data-dir = {{OrchestratorConfig.Quote(NewDataDirectory())}}
-            akka.persistence.journal {
-              plugin = "akka.persistence.journal.test"
-              test {
-                class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-                plugin-dispatcher = "akka.actor.default-dispatcher"
-              }
-            }
-            akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-            {{Common}}
-            {{extra}}
-            """));
+        OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString(
+            $"orchestrator.data-dir = {OrchestratorConfig.Quote(NewDataDirectory())}\n{TestJournalHocon}\n{Common}\n{extra}"));
 }
