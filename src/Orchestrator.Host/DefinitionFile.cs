@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Orchestrator.Actors.Protocol.Commands;
 
@@ -11,8 +12,8 @@ namespace Orchestrator.Host;
 /// </summary>
 internal static class DefinitionFile
 {
-    /// <summary>A definition and the line (from 1) it was read from.</summary>
-    public sealed record Line(int Number, DefineTask Definition);
+    /// <summary>A definition, the line (from 1) it was read from, and that line's length in UTF-8 bytes.</summary>
+    public sealed record Line(int Number, DefineTask Definition, int Bytes);
 
     private static readonly string[] Fields = ["taskId", "agent", "taskFile", "priority", "dependsOn", "maxAttempts", "payload", "by"];
 
@@ -35,11 +36,33 @@ internal static class DefinitionFile
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             var problem = TryParse(lines[i], out var definition);
             if (problem is not null) throw new CommandLineException($"invalid --from-file '{path}' line {i + 1}: {problem}");
-            definitions.Add(new Line(i + 1, definition!));
+            definitions.Add(new Line(i + 1, definition!, Encoding.UTF8.GetByteCount(lines[i])));
         }
         return definitions.Count > 0
             ? definitions
             : throw new CommandLineException($"invalid --from-file '{path}': it holds no definition (one JSON object per line)");
+    }
+
+    /// <summary>
+    /// The lines in file order, in messages of at most <paramref name="maxDefinitions"/> lines and
+    /// <paramref name="maxBytes"/> bytes of them (a longer line goes alone), so that each message
+    /// fits in a remoting frame.
+    /// </summary>
+    public static IEnumerable<IReadOnlyList<Line>> Messages(IReadOnlyList<Line> lines, int maxDefinitions, long maxBytes)
+    {
+        var message = new List<Line>();
+        long bytes = 0;
+        foreach (var line in lines)
+        {
+            if (message.Count > 0 && (message.Count == maxDefinitions || bytes + line.Bytes > maxBytes))
+            {
+                yield return message;
+                (message, bytes) = ([], 0);
+            }
+            message.Add(line);
+            bytes += line.Bytes;
+        }
+        if (message.Count > 0) yield return message;
     }
 
     // Null when the line is a definition, otherwise what is wrong with it.

@@ -207,6 +207,28 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Define_from_file_sends_at_most_4_MiB_of_lines_to_a_message_so_each_fits_in_a_remoting_frame()
+    {
+        // Five definitions with payloads of 900,000 characters: four to the first message, one to the second.
+        var payload = new string('x', 900_000);
+        var file = await DefinitionsFileAsync(Enumerable.Range(1, 5)
+            .Select(n => $$$"""{"taskId":"heavy-{{{n}}}","agent":"cli-heavy-agent","taskFile":"tasks/{{{n}}}.md","payload":{"text":"{{{payload}}}"}}""").ToArray());
+        try
+        {
+            var before = Json(await server.RunAsync("stats", "--json"));
+            Assert.Equal("defined 5, unchanged 0, conflicts 0, invalid 0", Assert.Single(Success(await server.RunAsync("define", "--from-file", file))));
+            var after = Json(await server.RunAsync("stats", "--json"));
+
+            Assert.Equal(5, after.GetProperty("eventsJournaled").GetInt64() - before.GetProperty("eventsJournaled").GetInt64());
+            Assert.Equal(2, after.GetProperty("journalSequenceNr").GetInt64() - before.GetProperty("journalSequenceNr").GetInt64());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_complete_after_a_cancel_is_a_stale_claim_exit_3_and_a_cancelled_task_cannot_be_requeued()
     {
         const string agent = "cli-stale-agent";

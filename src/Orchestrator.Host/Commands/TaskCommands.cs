@@ -34,7 +34,7 @@ internal static class TaskCommands
         var fromFile = new Option<string?>("--from-file")
         {
             Description = "Define the tasks of a JSON Lines file instead, one {\"taskId\", \"agent\", \"taskFile\", ...} per line, " +
-                          $"in file order, {DefinitionBatch:N0} to a message.",
+                          $"in file order, at most {DefinitionBatch:N0} to a message.",
             HelpName = "PATH",
         };
 
@@ -84,15 +84,17 @@ internal static class TaskCommands
         });
     }
 
-    // The orchestrator's default limit (orchestrator.limits.max-batch-definitions).
+    // The orchestrator's default limit (orchestrator.limits.max-batch-definitions), and a size that
+    // leaves room in remoting's 16 MiB frame for a payload's growth in JSON escaping.
     private const int DefinitionBatch = DomainLimits.DefaultMaxBatchDefinitions;
+    private const long DefinitionBatchBytes = 4 * 1024 * 1024;
 
     private static async Task<int> DefineFromFileAsync(ParseResult parse, OrchestratorClient client, string path, CancellationToken cancellation)
     {
         // Every line is checked before the first message goes out.
         var lines = await DefinitionFile.ReadAsync(path, cancellation);
         var results = new List<(int Line, TaskDefinitionResult Result)>(lines.Count);
-        foreach (var chunk in lines.Chunk(DefinitionBatch))
+        foreach (var chunk in DefinitionFile.Messages(lines, DefinitionBatch, DefinitionBatchBytes))
         {
             var defined = await client.DefineTasksAsync(new DefineTasks(chunk.Select(l => l.Definition).ToList()), cancellation);
             // Numbered through the file, not per message.
