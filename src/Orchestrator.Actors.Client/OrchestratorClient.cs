@@ -12,8 +12,8 @@ namespace Orchestrator.Actors.Client;
 /// <summary>How a client waits and retries.</summary>
 /// <param name="Timeout">How long one request waits for its reply (10 s when null).</param>
 /// <param name="DefineRetries">
-/// How many more times a DefineTask whose reply timed out is sent again with the same definition
-/// (safe: DefineTask is idempotent). Other requests surface a timeout as an error.
+/// How many more times a DefineTask or DefineTasks whose reply timed out is sent again with the same
+/// definitions (safe: definitions are idempotent). Other requests surface a timeout as an error.
 /// </param>
 /// <param name="Namespace">
 /// The namespace every request of this client goes to, whatever the request says; null: each
@@ -153,20 +153,21 @@ public sealed class OrchestratorClient
     }
 
     /// <summary>Defines a task; a timed-out attempt is repeated with the same definition.</summary>
-    public async Task<TaskDefinitionAccepted> DefineTaskAsync(DefineTask command, CancellationToken cancellation = default)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return await AskAsync<TaskDefinitionAccepted>(command, cancellation);
-            }
-            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested)
-            {
-                // Idempotent: the same definition again is either defined now or answered "already defined".
-            }
-        }
-    }
+    public Task<TaskDefinitionAccepted> DefineTaskAsync(DefineTask command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskDefinitionAccepted>(command, cancellation);
+
+    /// <summary>
+    /// Defines several tasks in one message (decided in order, journaled in one write) and answers
+    /// one result per definition, in the order given: <see cref="DefinitionOutcome.Created"/>,
+    /// <c>Unchanged</c>, <c>Conflict</c> (with the existing definition) or <c>Invalid</c> (with the
+    /// rejection). A conflict or an invalid definition is a result, not an exception; a batch that is
+    /// empty or larger than <c>orchestrator.limits.max-batch-definitions</c> throws
+    /// <see cref="OrchestratorRejectedException"/>. A timed-out attempt is repeated with the same
+    /// batch, as for <see cref="DefineTaskAsync"/>: the definitions the first attempt wrote are
+    /// answered <c>Unchanged</c> then.
+    /// </summary>
+    public Task<TasksDefined> DefineTasksAsync(DefineTasks command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TasksDefined>(command, cancellation);
 
     /// <summary>Saves a document.</summary>
     public Task<StateSaved> SaveStateAsync(SaveState command, CancellationToken cancellation = default) => AskAsync<StateSaved>(command, cancellation);
@@ -240,6 +241,22 @@ public sealed class OrchestratorClient
         _options.Namespace is { } ns && request is NamespacedRequest namespaced && namespaced.Namespace != ns
             ? namespaced with { Namespace = ns }
             : request;
+
+    // Only for definitions, which are idempotent: the same one again is either defined now or
+    // answered as already defined.
+    private async Task<T> AskAgainOnTimeoutAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await AskAsync<T>(request, cancellation);
+            }
+            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested)
+            {
+            }
+        }
+    }
 
     private async Task<T> AskAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
     {

@@ -38,6 +38,7 @@ public static partial class OrchestratorDomain
         command switch
         {
             DefineTask define => DecideDefine(state, define, context),
+            DefineTasks batch => DecideDefineTasks(state, batch, context),
             SaveState save => DecideSave(state, save, context.Now, context.Limits),
             ClaimTask claim => DecideClaim(state, claim, context),
             Heartbeat heartbeat => DecideHeartbeat(state, heartbeat, context),

@@ -36,6 +36,20 @@ public enum TaskState
     [JsonStringEnumMemberName("CANCELLED")] Cancelled = 6,
 }
 
+/// <summary>What became of one definition of a batch (<see cref="Commands.DefineTasks"/>).</summary>
+[JsonConverter(typeof(StrictEnumConverter<DefinitionOutcome>))]
+public enum DefinitionOutcome
+{
+    /// <summary>Defined now; its event is journaled.</summary>
+    [JsonStringEnumMemberName("created")] Created = 0,
+    /// <summary>The identical definition existed already (or came earlier in the batch); nothing written for it.</summary>
+    [JsonStringEnumMemberName("unchanged")] Unchanged = 1,
+    /// <summary>The id exists with a different definition; nothing written for it.</summary>
+    [JsonStringEnumMemberName("conflict")] Conflict = 2,
+    /// <summary>The definition breaks an input rule; nothing written for it.</summary>
+    [JsonStringEnumMemberName("invalid")] Invalid = 3,
+}
+
 /// <summary>Wire names of the enums, shared by parsing and error messages.</summary>
 public static class ProtocolNames
 {
@@ -47,6 +61,9 @@ public static class ProtocolNames
 
     /// <summary>The wire name of a status (upper case).</summary>
     public static string Of(TaskState status) => status.ToString().ToUpperInvariant();
+
+    /// <summary>The wire name of a definition's outcome (lower case).</summary>
+    public static string Of(DefinitionOutcome outcome) => outcome.ToString().ToLowerInvariant();
 
     /// <summary>Parses a priority, case-insensitively. Numbers are not accepted.</summary>
     public static bool TryParsePriority(string? text, out TaskPriority priority) => TryParseName(text, out priority);
@@ -81,6 +98,6 @@ public static class ProtocolNames
     }
 }
 
-/// <summary>Enums travel as their upper-case names only: a number in a payload is an error, not a value.</summary>
+/// <summary>Enums travel as their names only (upper case, or lower case for <see cref="DefinitionOutcome"/>): a number in a payload is an error, not a value.</summary>
 public sealed class StrictEnumConverter<TEnum>() : JsonStringEnumConverter<TEnum>(namingPolicy: null, allowIntegerValues: false)
     where TEnum : struct, Enum;

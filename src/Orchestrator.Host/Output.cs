@@ -26,7 +26,10 @@ internal static class Output
     public static void Json(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, value.GetType(), JsonOptions));
 
     /// <summary>A task view as a JSON object, to which a command adds what it knows beside it.</summary>
-    public static JsonObject TaskObject(TaskView task) => JsonSerializer.SerializeToNode(task, JsonOptions)!.AsObject();
+    public static JsonObject TaskObject(TaskView task) => Object(task);
+
+    /// <summary>A record as a JSON object, to which a command adds what it knows beside it.</summary>
+    public static JsonObject Object<T>(T value) => JsonSerializer.SerializeToNode(value, JsonOptions)!.AsObject();
 
     /// <summary>A JSON document kept as text by the protocol, as a JSON value.</summary>
     public static JsonNode? Document(string? json) => json is null ? null : JsonNode.Parse(json);

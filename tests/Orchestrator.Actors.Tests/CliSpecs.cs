@@ -88,6 +88,147 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Define_from_file_defines_the_new_lines_prints_the_others_and_a_summary_and_exits_3_on_a_conflict()
+    {
+        const string agent = "cli-file-agent";
+        Success(await server.RunAsync("define", "file-0", "--agent", agent, "--file", "tasks/file-0.md"));
+        var file = await DefinitionsFileAsync(
+            $$"""{"taskId":"file-1","agent":"{{agent}}","taskFile":"tasks/file-1.md","priority":"high","payload":{"n":[1,2]},"by":"planner"}""",
+            "",
+            $$"""{"taskId":"file-2","agent":"{{agent}}","taskFile":"tasks/file-2.md","dependsOn":["file-1","file-0"],"maxAttempts":5}""",
+            $$"""{"taskId":"file-0","agent":"{{agent}}","taskFile":"tasks/file-0.md"}""",
+            $$$"""{"taskId":"file-1","agent":"{{{agent}}}","taskFile":"tasks/file-1.md","priority":"HIGH","payload":{"n":[1,2]}}""",
+            $$"""{"taskId":"file-0","agent":"{{agent}}","taskFile":"tasks/elsewhere.md"}""");
+        try
+        {
+            var result = await server.RunAsync("define", "--from-file", file);
+
+            // The two new tasks are defined; every other line says what became of it, then the counts.
+            Assert.True(result.ExitCode == 3 && result.Errors.Count == 0, result.ToString());
+            Assert.Equal(
+            [
+                "line 4: task 'file-0' was already defined identically (READY); nothing changed",
+                "line 5: task 'file-1' was already defined identically (READY); nothing changed",
+                $"line 6: task 'file-0' is already defined differently (agent '{agent}', file 'tasks/file-0.md', priority MEDIUM)",
+                "defined 2, unchanged 2, conflicts 1, invalid 0",
+            ], result.Output);
+            var tasks = Json(await server.RunAsync("list", "--agent", agent, "--json")).EnumerateArray().ToList();
+            Assert.Equal(["file-0", "file-1", "file-2"], tasks.Select(t => t.GetProperty("taskId").GetString()));
+            Assert.Equal(["READY", "READY", "PENDING"], tasks.Select(t => t.GetProperty("status").GetString()));
+            Assert.Equal(5, tasks[2].GetProperty("maxAttempts").GetInt32());
+            Assert.Equal(2, Json(await server.RunAsync("get", "file-1", "--json")).GetProperty("payload").GetProperty("n")[1].GetInt32());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Define_from_file_with_a_line_that_is_not_a_definition_sends_nothing_and_exits_2_naming_the_line()
+    {
+        const string agent = "cli-badfile-agent";
+        var notAnObject = await DefinitionsFileAsync(
+            $$"""{"taskId":"badfile-1","agent":"{{agent}}","taskFile":"tasks/1.md"}""",
+            "",
+            "[1,2]");
+        var wrongField = await DefinitionsFileAsync(
+            $$"""{"taskId":"badfile-1","agent":"{{agent}}","taskFile":"tasks/1.md"}""",
+            $$"""{"taskId":"badfile-2","agent":"{{agent}}","taskfile":"tasks/2.md"}""");
+        var wrongType = await DefinitionsFileAsync($$"""{"taskId":"badfile-3","agent":"{{agent}}","taskFile":"tasks/3.md","maxAttempts":"2"}""");
+        try
+        {
+            var results = await Task.WhenAll(
+                server.RunAsync("define", "--from-file", notAnObject),
+                server.RunAsync("define", "--from-file", wrongField, "--json"),
+                server.RunAsync("define", "--from-file", wrongType));
+
+            AssertFails(results[0], 2, $"invalid --from-file '{notAnObject}' line 3: expected a JSON object, found an array");
+            AssertFails(results[1], 2, $"invalid --from-file '{wrongField}' line 2: unknown field 'taskfile'");
+            AssertFails(results[2], 2, $"invalid --from-file '{wrongType}' line 1: 'maxAttempts' must be a whole number, not a string");
+            // Nothing was sent, the good lines before the bad one included.
+            Assert.Empty(Json(await server.RunAsync("list", "--agent", agent, "--json")).EnumerateArray());
+        }
+        finally
+        {
+            File.Delete(notAnObject);
+            File.Delete(wrongField);
+            File.Delete(wrongType);
+        }
+    }
+
+    [Fact]
+    public async Task Define_from_file_with_json_prints_every_result_and_the_counts_and_sends_a_thousand_lines_to_a_message()
+    {
+        // 1,500 lines: two messages, in file order, so line 1,200 may depend on line 5.
+        const string agent = "cli-bigfile-agent";
+        var lines = Enumerable.Range(1, 1500).Select(n => n == 1200
+            ? $$"""{"taskId":"big-{{n:D4}}","agent":"{{agent}}","taskFile":"tasks/{{n}}.md","dependsOn":["big-0005"]}"""
+            : $$"""{"taskId":"big-{{n:D4}}","agent":"{{agent}}","taskFile":"tasks/{{n}}.md"}""").ToArray();
+        var file = await DefinitionsFileAsync(lines);
+        var invalid = await DefinitionsFileAsync(
+            $$"""{"taskId":"big-0001","agent":"{{agent}}","taskFile":"tasks/1.md"}""",
+            $$"""{"taskId":"big-x","agent":"{{agent}}","taskFile":"tasks/x.md","priority":"urgent"}""");
+        try
+        {
+            var before = Json(await server.RunAsync("stats", "--json"));
+            var defined = Json(await server.RunAsync("define", "--from-file", file, "--json"));
+            var after = Json(await server.RunAsync("stats", "--json"));
+
+            Assert.Equal((1500, 0, 0, 0), (defined.GetProperty("created").GetInt32(), defined.GetProperty("unchanged").GetInt32(),
+                defined.GetProperty("conflicts").GetInt32(), defined.GetProperty("invalid").GetInt32()));
+            var results = defined.GetProperty("results").EnumerateArray().ToList();
+            Assert.Equal(Enumerable.Range(0, 1500), results.Select(r => r.GetProperty("index").GetInt32()));
+            Assert.Equal(Enumerable.Range(1, 1500), results.Select(r => r.GetProperty("line").GetInt32()));
+            Assert.All(results, r => Assert.Equal("created", r.GetProperty("outcome").GetString()));
+            var dependant = results[1199];
+            Assert.Equal(("big-1200", "PENDING"), (dependant.GetProperty("taskId").GetString(), dependant.GetProperty("task").GetProperty("status").GetString()));
+            Assert.Equal(JsonValueKind.Null, dependant.GetProperty("existing").ValueKind);
+            Assert.Equal(JsonValueKind.Null, dependant.GetProperty("error").ValueKind);
+            // Two messages, each journaled as one row.
+            Assert.Equal(1500, after.GetProperty("eventsJournaled").GetInt64() - before.GetProperty("eventsJournaled").GetInt64());
+            Assert.Equal(2, after.GetProperty("journalSequenceNr").GetInt64() - before.GetProperty("journalSequenceNr").GetInt64());
+
+            // An invalid line is a result too, and the exit code says so.
+            var rejected = await server.RunAsync("define", "--from-file", invalid, "--json");
+            Assert.True(rejected.ExitCode == 2 && rejected.Errors.Count == 0, rejected.ToString());
+            using var json = JsonDocument.Parse(Assert.Single(rejected.Output));
+            var second = json.RootElement.GetProperty("results")[1];
+            Assert.Equal(("invalid", 2), (second.GetProperty("outcome").GetString(), second.GetProperty("line").GetInt32()));
+            Assert.Equal(("priority", "urgent"), (second.GetProperty("error").GetProperty("field").GetString(), second.GetProperty("error").GetProperty("value").GetString()));
+            Assert.Equal((0, 1, 0, 1), (json.RootElement.GetProperty("created").GetInt32(), json.RootElement.GetProperty("unchanged").GetInt32(),
+                json.RootElement.GetProperty("conflicts").GetInt32(), json.RootElement.GetProperty("invalid").GetInt32()));
+        }
+        finally
+        {
+            File.Delete(file);
+            File.Delete(invalid);
+        }
+    }
+
+    [Fact]
+    public async Task Define_from_file_sends_at_most_4_MiB_of_lines_to_a_message_so_each_fits_in_a_remoting_frame()
+    {
+        // Five definitions with payloads of 900,000 characters: four to the first message, one to the second.
+        var payload = new string('x', 900_000);
+        var file = await DefinitionsFileAsync(Enumerable.Range(1, 5)
+            .Select(n => $$$"""{"taskId":"heavy-{{{n}}}","agent":"cli-heavy-agent","taskFile":"tasks/{{{n}}}.md","payload":{"text":"{{{payload}}}"}}""").ToArray());
+        try
+        {
+            var before = Json(await server.RunAsync("stats", "--json"));
+            Assert.Equal("defined 5, unchanged 0, conflicts 0, invalid 0", Assert.Single(Success(await server.RunAsync("define", "--from-file", file))));
+            var after = Json(await server.RunAsync("stats", "--json"));
+
+            Assert.Equal(5, after.GetProperty("eventsJournaled").GetInt64() - before.GetProperty("eventsJournaled").GetInt64());
+            Assert.Equal(2, after.GetProperty("journalSequenceNr").GetInt64() - before.GetProperty("journalSequenceNr").GetInt64());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_complete_after_a_cancel_is_a_stale_claim_exit_3_and_a_cancelled_task_cannot_be_requeued()
     {
         const string agent = "cli-stale-agent";
@@ -284,6 +425,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "'{bad'", ["define", "bad-1", "--agent", "a", "--file", "f", "--payload", "{bad"]),
             (2, "'0'", ["define", "bad-1", "--agent", "a", "--file", "f", "--max-attempts", "0"]),
             (2, "'--file'", ["define", "bad-1", "--agent", "a"]),
+            (2, "cannot be combined with TASK_ID, --agent", ["define", "bad-1", "--agent", "a", "--from-file", "tasks.jsonl"]),
+            (2, "'/no/such/tasks.jsonl'", ["define", "--from-file", "/no/such/tasks.jsonl", "--server", server1]),
             (2, "'a b'", ["get", "a b", "--server", server1]),
             (2, "'a b'", ["history", "a b", "--server", server1]),
             (2, "'nope'", ["list", "--status", "nope"]),
@@ -322,6 +465,14 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         }
         // A refused connection is reported at once, not after the 5 minute timeout.
         Assert.True(started.Elapsed < TimeSpan.FromMinutes(1), $"took {started.Elapsed}");
+    }
+
+    /// <summary>A JSON Lines file of definitions for <c>define --from-file</c>.</summary>
+    private static async Task<string> DefinitionsFileAsync(params string[] lines)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"cli-definitions-{Guid.NewGuid():N}.jsonl");
+        await File.WriteAllLinesAsync(file, lines);
+        return file;
     }
 
     /// <summary>The one line of JSON a successful --json invocation printed.</summary>

@@ -16,6 +16,7 @@ internal static class ClientCalls
     public static readonly IReadOnlyDictionary<string, Func<OrchestratorClient, Task>> All = new Dictionary<string, Func<OrchestratorClient, Task>>
     {
         ["DefineTask"] = c => c.DefineTaskAsync(new DefineTask("t-1", "*", "tasks/t-1.md")),
+        ["DefineTasks"] = c => c.DefineTasksAsync(new DefineTasks([new DefineTask("t-1", "*", "tasks/t-1.md")])),
         ["SaveState"] = c => c.SaveStateAsync(new SaveState("owner", "key", "{}")),
         ["GetState"] = c => c.GetStateAsync("owner", "key"),
         ["GetTask"] = c => c.GetTaskAsync("t-1"),
@@ -80,7 +81,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(200);
 
-    public static TheoryData<string> CallsButDefine => ClientCalls.Names(name => name != "DefineTask");
+    public static TheoryData<string> CallsButDefine => ClientCalls.Names(name => name is not ("DefineTask" or "DefineTasks"));
 
     [Fact]
     public async Task Connecting_to_a_port_where_nothing_listens_is_unreachable_naming_the_address()
@@ -145,6 +146,29 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         probe.Reply(accepted);
 
         Assert.Same(accepted, await defining);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_batch_of_definitions_whose_reply_times_out_is_sent_again_whole_and_returns_the_later_reply()
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(TimeSpan.FromSeconds(1)));
+        var batch = new DefineTasks([new DefineTask("r-4", "*", "tasks/r-4.md"), new DefineTask("r-5", "*", "tasks/r-5.md", DependsOn: ["r-4"])]);
+
+        var defining = client.DefineTasksAsync(batch);
+        probe.ExpectMsg(batch);
+        // No answer: the attempt times out and the same batch comes again; the first one's writes are answered unchanged.
+        probe.ExpectMsg(batch);
+        var view = new TaskView("r-4", "*", "tasks/r-4.md", TaskPriority.Medium, TaskState.Ready, DateTimeOffset.UnixEpoch);
+        var defined = new TasksDefined(
+        [
+            new TaskDefinitionResult(0, "r-4", DefinitionOutcome.Unchanged, Task: view),
+            new TaskDefinitionResult(1, "r-5", DefinitionOutcome.Unchanged, Task: view with { TaskId = "r-5", Status = TaskState.Pending, DependsOn = ["r-4"] }),
+        ]);
+        probe.Reply(defined);
+
+        Assert.Same(defined, await defining);
         Assert.False(probe.HasMessages);
     }
 

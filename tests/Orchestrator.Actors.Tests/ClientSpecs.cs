@@ -73,6 +73,33 @@ public abstract class ClientSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_batch_answers_each_definition_in_order_with_conflicts_and_invalid_ones_as_results_not_exceptions()
+    {
+        await Define("batch-0");
+
+        var defined = await Client.DefineTasksAsync(new DefineTasks(
+        [
+            new DefineTask("batch-1", "*", "tasks/batch-1.md"),
+            new DefineTask("batch-0", "*", "tasks/batch-0.md", "HIGH", By: "planner"),
+            new DefineTask("batch-0", "*", "tasks/elsewhere.md"),
+            new DefineTask("batch 3", "*", "tasks/batch-3.md"),
+            new DefineTask("batch-4", "coder", "tasks/batch-4.md", DependsOn: ["batch-1"]),
+        ]));
+
+        Assert.Equal(
+            [DefinitionOutcome.Created, DefinitionOutcome.Unchanged, DefinitionOutcome.Conflict, DefinitionOutcome.Invalid, DefinitionOutcome.Created],
+            defined.Results.Select(r => r.Outcome));
+        Assert.Equal("tasks/batch-0.md", defined.Results[2].Existing!.TaskFile);
+        Assert.Equal(("taskId", "batch 3"), (defined.Results[3].Error!.Field, defined.Results[3].Error!.Value));
+        Assert.Equal(TaskState.Pending, defined.Results[4].Task!.Status);
+        // Three events: batch-0's own definition and the batch's two new tasks.
+        Assert.Equal(3, (await Client.GetStatsAsync()).EventsJournaled);
+
+        var empty = await Assert.ThrowsAsync<OrchestratorRejectedException>(() => Client.DefineTasksAsync(new DefineTasks([])));
+        Assert.Equal(("tasks", "0 definitions"), (empty.Rejection.Field, empty.Rejection.Value));
+    }
+
+    [Fact]
     public async Task Invalid_input_is_rejected_naming_the_field_and_the_value()
     {
         var badId = await Assert.ThrowsAsync<OrchestratorRejectedException>(() =>

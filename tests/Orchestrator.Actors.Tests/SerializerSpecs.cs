@@ -78,6 +78,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         // commands and queries
         new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
+        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a" }])
+            { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
         new GetTask("t-1"),
@@ -102,6 +104,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         // replies
         new TaskDefinitionAccepted(View, AlreadyDefined: true),
         new TaskDefinitionConflict("t-1", View),
+        // Every field set, so that none can be lost unnoticed; real results carry one of task, existing, error.
+        new TasksDefined([new TaskDefinitionResult(3, "t-1", DefinitionOutcome.Conflict, OtherView, View, new CommandRejected("taskId", "a#b", "contains '#'"))]),
         new CommandRejected("taskId", "a#b", "contains '#'"),
         new StateSaved("agent-a", "progress", 2),
         new StateVersionConflict("agent-a", "progress", 1, 2),
@@ -289,6 +293,14 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             new AgentList([Agent with { Capabilities = [], Registered = false, RegisteredAt = null }]),
             new StatsReport(0, new Dictionary<string, int>(), new Dictionary<string, int>(), 0, 0, 0),
             new TaskDefined("t", "*", "f", TaskPriority.Low, At),
+            new DefineTasks([new DefineTask("t-1", "*", "f"), null!]),
+            new TasksDefined(
+            [
+                new TaskDefinitionResult(0, "t-1", DefinitionOutcome.Created, Task: View),
+                new TaskDefinitionResult(1, "t-1", DefinitionOutcome.Unchanged, Task: View),
+                new TaskDefinitionResult(2, "t-1", DefinitionOutcome.Conflict, Existing: OtherView),
+                new TaskDefinitionResult(3, null, DefinitionOutcome.Invalid, Error: new CommandRejected("tasks[3]", null, "must be a task definition, not null")),
+            ]),
             new TaskCompleted("t", "a", "c", null, At),
             new TaskFailed("t", "a", "c", "r", 3, null, At),
             new TaskRequeued("t", "operator", null, At),
@@ -504,13 +516,44 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         var json = Encoding.UTF8.GetString(Serializer().ToBinary(found));
 
-        Assert.Contains($"\"status\":\"{name}\"", json);
         Assert.Equal(status, Assert.IsType<TaskFound>(Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "task-found.v1")).Task.Status);
-        var asNumber = json.Replace($"\"status\":\"{name}\"", $"\"status\":{(int)status}");
-        Assert.NotEqual(json, asNumber);
-        Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(asNumber), "task-found.v1"));
-        var unknown = json.Replace($"\"status\":\"{name}\"", "\"status\":\"ZOMBIE\"");
-        Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(unknown), "task-found.v1"));
+        AssertOnlyTheNameReads(json, "status", name, (int)status, "task-found.v1");
+    }
+
+    [Theory]
+    [InlineData(DefinitionOutcome.Created, "created")]
+    [InlineData(DefinitionOutcome.Unchanged, "unchanged")]
+    [InlineData(DefinitionOutcome.Conflict, "conflict")]
+    [InlineData(DefinitionOutcome.Invalid, "invalid")]
+    public void A_definition_outcome_is_written_and_read_as_its_lower_case_name_only(DefinitionOutcome outcome, string name)
+    {
+        var defined = new TasksDefined([new TaskDefinitionResult(0, "t-1", outcome)]);
+
+        var json = Encoding.UTF8.GetString(Serializer().ToBinary(defined));
+
+        Assert.Equal($$"""{"results":[{"index":0,"taskId":"t-1","outcome":"{{name}}","task":null,"existing":null,"error":null}]}""", json);
+        Assert.Equal(name, ProtocolNames.Of(outcome));
+        Assert.Equal(outcome, Assert.Single(Assert.IsType<TasksDefined>(Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "tasks-defined.v1")).Results).Outcome);
+        AssertOnlyTheNameReads(json, "outcome", name, (int)outcome, "tasks-defined.v1");
+    }
+
+    // An enum travels as its name only: the same JSON with its number, or a name it does not have, is refused.
+    private void AssertOnlyTheNameReads(string json, string field, string name, int number, string manifest)
+    {
+        var named = $"\"{field}\":\"{name}\"";
+        Assert.Contains(named, json);
+        foreach (var other in new[] { $"\"{field}\":{number}", $"\"{field}\":\"ZOMBIE\"" })
+            Assert.Throws<SerializationException>(() => Serializer().FromBinary(Encoding.UTF8.GetBytes(json.Replace(named, other)), manifest));
+    }
+
+    [Fact]
+    public void A_batch_of_definitions_is_written_with_each_definition_as_define_task_writes_it()
+    {
+        var definition = (DefineTask)Samples[typeof(DefineTask)];
+
+        var batch = Encoding.UTF8.GetString(Serializer().ToBinary(new DefineTasks([definition]) { Namespace = "team-a" }));
+
+        Assert.Equal($$"""{"tasks":[{{Encoding.UTF8.GetString(Serializer().ToBinary(definition))}}],"namespace":"team-a"}""", batch);
     }
 
     [Fact]

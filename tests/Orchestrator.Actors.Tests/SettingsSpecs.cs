@@ -22,6 +22,8 @@ public sealed class SettingsSpecs
         Assert.Equal(2, settings.SnapshotsKept);
         Assert.False(settings.DeleteEventsOnSnapshot);
         Assert.Equal(1024 * 1024, settings.Limits.MaxDocumentBytes);
+        Assert.Equal(1000, settings.Limits.MaxPageSize);
+        Assert.Equal(1000, settings.Limits.MaxBatchDefinitions);
         Assert.True(settings.MinBackoff < settings.MaxBackoff);
     }
 
@@ -234,6 +236,8 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.supervision.min-backoff = soon", "orchestrator.supervision.min-backoff = 'soon'")]
     [InlineData("orchestrator.supervision.random-factor = -1", "orchestrator.supervision.random-factor = '-1'")]
     [InlineData("orchestrator.limits.max-document-size = huge", "orchestrator.limits.max-document-size = 'huge'")]
+    [InlineData("orchestrator.limits.max-batch-definitions = 0", "orchestrator.limits.max-batch-definitions = '0' is invalid: it must be between 1 and 1000000")]
+    [InlineData("orchestrator.limits.max-batch-definitions = many", "orchestrator.limits.max-batch-definitions = 'many'")]
     [InlineData("orchestrator.snapshots.delete-events = maybe", "orchestrator.snapshots.delete-events = 'maybe'")]
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = -0.5", "orchestrator.snapshots.every-fraction-of-tasks = '-0.5'")]
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = half", "orchestrator.snapshots.every-fraction-of-tasks = 'half'")]

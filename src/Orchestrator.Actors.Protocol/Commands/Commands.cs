@@ -26,6 +26,24 @@ public sealed record DefineTask(
     string? By = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
+/// Defines several tasks in one message: each definition is decided in the order given, against the
+/// state after the definitions before it (so a task may depend on one defined earlier in the same
+/// batch), and all that are new are journaled in one write. The reply,
+/// <see cref="Replies.TasksDefined"/>, carries one result per definition, in the same order, and goes
+/// out only after the journal confirmed the write. Each definition is idempotent as a
+/// <see cref="DefineTask"/> is, so a batch whose reply was lost may be sent again: the definitions
+/// already written are answered <c>unchanged</c>.
+/// </summary>
+/// <param name="Tasks">
+/// 1 to <c>orchestrator.limits.max-batch-definitions</c> (1,000 by default) definitions; an empty or
+/// larger batch is rejected as a whole (<see cref="Replies.CommandRejected"/> with field <c>tasks</c>).
+/// The batch's namespace applies to every definition: one whose own <c>Namespace</c> is neither the
+/// default namespace nor the batch's is answered <c>invalid</c> with field <c>namespace</c>, and a
+/// null definition is answered <c>invalid</c> with field <c>tasks[i]</c>.
+/// </param>
+public sealed record DefineTasks(IReadOnlyList<DefineTask> Tasks) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
 /// Saves an agent's own JSON document under (owner, key). Each save increments the document's version.
 /// </summary>
 /// <param name="OwnerId">Who owns the document (same rules as a task id).</param>

@@ -17,6 +17,32 @@ public sealed record TaskDefinitionConflict(string TaskId, TaskView Existing) : 
         $"task '{TaskId}' is already defined differently (agent '{Existing.Agent}', file '{Existing.TaskFile}', priority {ProtocolNames.Of(Existing.Priority)})";
 }
 
+/// <summary>
+/// The answer to <see cref="Commands.DefineTasks"/>: one result per definition, in the order given.
+/// The definitions that were <c>created</c> are journaled (in one write); the others wrote nothing.
+/// </summary>
+/// <param name="Results">One per definition of the batch, <see cref="TaskDefinitionResult.Index"/> 0 first.</param>
+public sealed record TasksDefined(IReadOnlyList<TaskDefinitionResult> Results) : IOrchestratorReply
+{
+    /// <summary>How many definitions had <paramref name="outcome"/>.</summary>
+    public int Count(DefinitionOutcome outcome) => Results.Count(r => r.Outcome == outcome);
+}
+
+/// <summary>What became of one definition of a <see cref="Commands.DefineTasks"/>.</summary>
+/// <param name="Index">Its place in the batch, from 0.</param>
+/// <param name="TaskId">Its task id as given; null when the definition or its id was null.</param>
+/// <param name="Outcome">created, unchanged, conflict or invalid.</param>
+/// <param name="Task">For created and unchanged: the task as it is now defined (as <see cref="TaskDefinitionAccepted.Task"/>).</param>
+/// <param name="Existing">For conflict: the existing, different definition (as <see cref="TaskDefinitionConflict.Existing"/>).</param>
+/// <param name="Error">For invalid: the rejection, naming the field, the value and the rule.</param>
+public sealed record TaskDefinitionResult(
+    int Index,
+    string? TaskId,
+    DefinitionOutcome Outcome,
+    TaskView? Task = null,
+    TaskView? Existing = null,
+    CommandRejected? Error = null);
+
 /// <summary>A request was invalid; nothing was written. Names the field, the offending value and why.</summary>
 /// <param name="Field">The field, as named in the protocol (camelCase).</param>
 /// <param name="Value">The offending value, shortened to 100 characters.</param>

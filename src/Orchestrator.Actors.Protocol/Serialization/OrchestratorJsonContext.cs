@@ -79,4 +79,6 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(ClusterStatus))]
 [JsonSerializable(typeof(GetLocalShards))]
 [JsonSerializable(typeof(LocalShards))]
+[JsonSerializable(typeof(DefineTasks))]
+[JsonSerializable(typeof(TasksDefined))]
 public sealed partial class OrchestratorJsonContext : JsonSerializerContext;

@@ -93,6 +93,8 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("cluster-status.v1", typeof(ClusterStatus), Json.ClusterStatus),
         ("get-local-shards.v1", typeof(GetLocalShards), Json.GetLocalShards),
         ("local-shards.v1", typeof(LocalShards), Json.LocalShards),
+        ("define-tasks.v1", typeof(DefineTasks), Json.DefineTasks),
+        ("tasks-defined.v1", typeof(TasksDefined), Json.TasksDefined),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -91,7 +91,8 @@ public sealed record OrchestratorSettings(
             MaxBatchEvents: maxBatchEvents,
             Limits: new DomainLimits(
                 MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),
-                MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000)),
+                MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000),
+                MaxBatchDefinitions: reader.Int("limits.max-batch-definitions", 1, 1_000_000)),
             MinBackoff: minBackoff,
             MaxBackoff: maxBackoff,
             RandomFactor: reader.Double("supervision.random-factor", 0, 10),

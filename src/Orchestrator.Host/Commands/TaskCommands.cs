@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Text.Json.Nodes;
+using Orchestrator.Actors.Client;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Queries;
@@ -16,8 +19,9 @@ internal static class TaskCommands
     private static Command Define()
     {
         var taskId = TaskId();
-        var agent = CliOptions.Text("--agent", "AGENT", "The agent that should do it, or * for any agent.");
-        var file = CliOptions.Text("--file", "PATH", "Where the task's instructions live.");
+        taskId.Arity = ArgumentArity.ZeroOrOne;
+        var agent = CliOptions.Text("--agent", "AGENT", "The agent that should do it, or * for any agent.", required: false);
+        var file = CliOptions.Text("--file", "PATH", "Where the task's instructions live.", required: false);
         var priority = CliOptions.Priority("CRITICAL, HIGH, MEDIUM (the default) or LOW.");
         var dependsOn = new Option<string[]>("--depends-on")
         {
@@ -27,13 +31,40 @@ internal static class TaskCommands
         };
         var payload = CliOptions.JsonDocument("--payload", "JSON handed to the agent that claims the task.");
         var maxAttempts = CliOptions.Number("--max-attempts", "N", "Claims it gets before it is DEAD (the orchestrator's default when omitted).", 1);
+        var fromFile = new Option<string?>("--from-file")
+        {
+            Description = "Define the tasks of a JSON Lines file instead, one {\"taskId\", \"agent\", \"taskFile\", ...} per line, " +
+                          $"in file order, at most {DefinitionBatch:N0} to a message.",
+            HelpName = "PATH",
+        };
 
         var command = new Command("define", "Define a task; an identical definition again is a success that changes nothing.")
         {
-            taskId, agent, file, priority, dependsOn, payload, maxAttempts,
+            taskId, agent, file, priority, dependsOn, payload, maxAttempts, fromFile,
         };
+        command.Validators.Add(result =>
+        {
+            (string Name, bool Given)[] single =
+            [
+                ("TASK_ID", result.GetResult(taskId) is { Tokens.Count: > 0 }), ("--agent", result.GetResult(agent) is not null),
+                ("--file", result.GetResult(file) is not null), ("--priority", result.GetResult(priority) is not null),
+                ("--depends-on", result.GetResult(dependsOn) is not null), ("--payload", result.GetResult(payload) is not null),
+                ("--max-attempts", result.GetResult(maxAttempts) is not null),
+            ];
+            if (result.GetResult(fromFile) is not null)
+            {
+                if (single.Where(o => o.Given).Select(o => o.Name).ToList() is { Count: > 0 } both)
+                    result.AddError($"--from-file takes every definition from the file; it cannot be combined with {string.Join(", ", both)}");
+            }
+            else if (single[..3].Where(o => !o.Given).Select(o => $"'{o.Name}'").ToList() is { Count: > 0 } missing)
+            {
+                result.AddError($"missing {string.Join(", ", missing)}: define takes TASK_ID --agent AGENT --file PATH, or --from-file PATH");
+            }
+        });
         return command.WithClient(async (parse, client, cancellation) =>
         {
+            if (parse.GetValue(fromFile) is { } path) return await DefineFromFileAsync(parse, client, path, cancellation);
+
             var dependencies = parse.GetValue(dependsOn) is { Length: > 0 } ids ? ids : null;
             var accepted = await client.DefineTaskAsync(new DefineTask(
                 parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(file)!, parse.GetValue(priority),
@@ -47,13 +78,71 @@ internal static class TaskCommands
             }
             else
             {
-                Console.Out.WriteLine(accepted.AlreadyDefined
-                    ? $"task '{task.TaskId}' was already defined identically ({ProtocolNames.Of(task.Status)}); nothing changed"
-                    : $"defined task '{task.TaskId}' ({ProtocolNames.Of(task.Status)})");
+                Console.Out.WriteLine(accepted.AlreadyDefined ? AlreadyDefined(task) : $"defined task '{task.TaskId}' ({ProtocolNames.Of(task.Status)})");
             }
             return ExitCodes.Success;
         });
     }
+
+    // The orchestrator's default limit (orchestrator.limits.max-batch-definitions), and a size that
+    // leaves room in remoting's 16 MiB frame for a payload's growth in JSON escaping.
+    private const int DefinitionBatch = DomainLimits.DefaultMaxBatchDefinitions;
+    private const long DefinitionBatchBytes = 4 * 1024 * 1024;
+
+    private static async Task<int> DefineFromFileAsync(ParseResult parse, OrchestratorClient client, string path, CancellationToken cancellation)
+    {
+        // Every line is checked before the first message goes out.
+        var lines = await DefinitionFile.ReadAsync(path, cancellation);
+        var results = new List<(int Line, TaskDefinitionResult Result)>(lines.Count);
+        foreach (var chunk in DefinitionFile.Messages(lines, DefinitionBatch, DefinitionBatchBytes))
+        {
+            var defined = await client.DefineTasksAsync(new DefineTasks(chunk.Select(l => l.Definition).ToList()), cancellation);
+            // Numbered through the file, not per message.
+            var first = results.Count;
+            results.AddRange(defined.Results.Select(r => (chunk[r.Index].Number, r with { Index = first + r.Index })));
+        }
+
+        var count = Enum.GetValues<DefinitionOutcome>().ToDictionary(o => o, o => results.Count(r => r.Result.Outcome == o));
+        if (parse.GetValue(CliOptions.Json))
+        {
+            Output.Json(new JsonObject
+            {
+                ["results"] = new JsonArray(results.Select(r =>
+                {
+                    var json = Output.Object(r.Result);
+                    json["line"] = r.Line;
+                    return (JsonNode)json;
+                }).ToArray()),
+                ["created"] = count[DefinitionOutcome.Created],
+                ["unchanged"] = count[DefinitionOutcome.Unchanged],
+                ["conflicts"] = count[DefinitionOutcome.Conflict],
+                ["invalid"] = count[DefinitionOutcome.Invalid],
+            });
+        }
+        else
+        {
+            foreach (var (line, result) in results)
+            {
+                var said = result switch
+                {
+                    { Outcome: DefinitionOutcome.Unchanged, Task: { } task } => AlreadyDefined(task),
+                    { Outcome: DefinitionOutcome.Conflict, Existing: { } existing } => new TaskDefinitionConflict(result.TaskId!, existing).Message,
+                    { Outcome: DefinitionOutcome.Invalid, Error: { } error } =>
+                        error.Message + (result.TaskId is { } id && error.Field != "taskId" ? $" (task '{id}')" : ""),
+                    _ => null,
+                };
+                if (said is not null) Console.Out.WriteLine($"line {line}: {said}");
+            }
+            Console.Out.WriteLine($"defined {count[DefinitionOutcome.Created]}, unchanged {count[DefinitionOutcome.Unchanged]}, " +
+                                  $"conflicts {count[DefinitionOutcome.Conflict]}, invalid {count[DefinitionOutcome.Invalid]}");
+        }
+        return count[DefinitionOutcome.Invalid] > 0 ? ExitCodes.InvalidInput
+            : count[DefinitionOutcome.Conflict] > 0 ? ExitCodes.Conflict
+            : ExitCodes.Success;
+    }
+
+    private static string AlreadyDefined(TaskView task) =>
+        $"task '{task.TaskId}' was already defined identically ({ProtocolNames.Of(task.Status)}); nothing changed";
 
     private static Command Get()
     {

@@ -1,0 +1,51 @@
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Domain;
+
+public static partial class OrchestratorDomain
+{
+    // Each definition is decided as a DefineTask would be, against the state the ones before it left,
+    // so a repeat within the batch is unchanged (or a conflict) and a dependency on an earlier one
+    // is met. The decision carries the state after the last one, so nothing is applied twice.
+    private static Decision DecideDefineTasks(OrchestratorState state, DefineTasks command, DecisionContext context)
+    {
+        var max = context.Limits.MaxBatchDefinitions;
+        if (command.Tasks is not { Count: > 0 } definitions || definitions.Count > max)
+            return Decision.Answer(Validation.Reject("tasks", command.Tasks is null ? null : $"{command.Tasks.Count} definitions",
+                $"a batch holds 1 to {max} definitions"));
+
+        var events = new List<IOrchestratorEvent>();
+        var results = new TaskDefinitionResult[definitions.Count];
+        for (var i = 0; i < definitions.Count; i++)
+        {
+            if (definitions[i] is not { } definition)
+            {
+                results[i] = new TaskDefinitionResult(i, null, DefinitionOutcome.Invalid,
+                    Error: Validation.Reject($"tasks[{i}]", null, "must be a task definition, not null"));
+                continue;
+            }
+            if (definition.Namespace != Namespaces.Default && definition.Namespace != command.Namespace)
+            {
+                results[i] = new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Invalid,
+                    Error: Validation.Reject("namespace", definition.Namespace,
+                        $"must be the batch's namespace '{command.Namespace}' or left unset: a batch is decided in one namespace"));
+                continue;
+            }
+
+            var decision = DecideDefine(state, definition, context);
+            events.AddRange(decision.Events);
+            state = decision.StateAfter(state);
+            results[i] = decision.Reply switch
+            {
+                TaskDefinitionAccepted { AlreadyDefined: false } a => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Created, Task: a.Task),
+                TaskDefinitionAccepted a => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Unchanged, Task: a.Task),
+                TaskDefinitionConflict c => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Conflict, Existing: c.Existing),
+                CommandRejected r => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Invalid, Error: r),
+                var other => throw new InvalidOperationException($"unexpected reply {other.GetType().Name} to a definition"),
+            };
+        }
+        return new Decision(events, new TasksDefined(results)) { After = state };
+    }
+}
