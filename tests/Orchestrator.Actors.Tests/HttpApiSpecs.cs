@@ -54,6 +54,40 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.Equal(JsonValueKind.Null, found.GetProperty("result").ValueKind);
     }
 
+    [Fact]
+    public async Task A_batch_answers_one_result_per_item_in_order_and_an_empty_one_is_400()
+    {
+        await _server.Define(_ns, """{"taskId":"b-old","agent":"a","taskFile":"f"}""");
+        const string batch = """
+            {"tasks":[
+              {"taskId":"b-1","agent":"a","taskFile":"f","payload":{"n":1}},
+              {"taskId":"b-old","agent":"a","taskFile":"f"},
+              {"taskId":"b-old","agent":"a","taskFile":"other"},
+              {"taskId":"bad id","agent":"a","taskFile":"f"},
+              {"taskId":"b-2","agent":"a","taskFile":"f","dependsOn":["b-1"]}]}
+            """;
+
+        using var response = await _server.Post($"{Tasks}:batch", batch);
+        var answer = await HttpServer.Json(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var results = answer.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(["created", "unchanged", "conflict", "invalid", "created"], results.Select(r => r.GetProperty("outcome").GetString()));
+        Assert.Equal([0, 1, 2, 3, 4], results.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal("READY", results[0].GetProperty("task").GetProperty("status").GetString());
+        Assert.Equal("f", results[2].GetProperty("existing").GetProperty("taskFile").GetString());
+        Assert.Equal("taskId", results[3].GetProperty("error").GetProperty("field").GetString());
+        Assert.Equal("bad id", results[3].GetProperty("error").GetProperty("value").GetString());
+        Assert.Equal("PENDING", results[4].GetProperty("task").GetProperty("status").GetString());
+        Assert.Equal((2, 1, 1, 1), (answer.GetProperty("created").GetInt32(), answer.GetProperty("unchanged").GetInt32(),
+            answer.GetProperty("conflicts").GetInt32(), answer.GetProperty("invalid").GetInt32()));
+        using var read = await _server.Get($"{Tasks}/b-1");
+        Assert.Equal(1, (await HttpServer.Json(read)).GetProperty("payload").GetProperty("n").GetInt32());
+
+        using var empty = await _server.Post($"{Tasks}:batch", """{"tasks":[]}""");
+        Assert.Equal("tasks", (await HttpServer.Problem(empty, 400)).GetProperty("field").GetString());
+    }
+
     [Theory]
     [InlineData("""{"taskId":"bad id","agent":"a","taskFile":"f"}""", "taskId", "bad id")]
     [InlineData("""{"taskId":"t1","agent":"a","taskFile":"f","priority":"urgent"}""", "priority", "urgent")]
@@ -497,7 +531,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "POST /v1/namespaces/{ns}/claims", "GET /v1/namespaces/{ns}/events",
             "GET /v1/namespaces/{ns}/state/{ownerId}/{key}", "PUT /v1/namespaces/{ns}/state/{ownerId}/{key}",
             "GET /v1/namespaces/{ns}/stats",
-            "GET /v1/namespaces/{ns}/tasks", "POST /v1/namespaces/{ns}/tasks",
+            "GET /v1/namespaces/{ns}/tasks", "POST /v1/namespaces/{ns}/tasks", "POST /v1/namespaces/{ns}/tasks:batch",
             "GET /v1/namespaces/{ns}/tasks/{taskId}", "POST /v1/namespaces/{ns}/tasks/{taskId}/cancel",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/complete", "POST /v1/namespaces/{ns}/tasks/{taskId}/fail",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/heartbeat", "GET /v1/namespaces/{ns}/tasks/{taskId}/history",

@@ -23,6 +23,13 @@ public sealed record DefineTaskBody(
     public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By);
 }
 
+/// <summary>POST .../tasks:batch: definitions decided in order and journaled in one write.</summary>
+public sealed record DefineTasksBody(IReadOnlyList<DefineTaskBody?>? Tasks)
+{
+    /// <summary>The protocol's command; a null item stays null, for the protocol to answer invalid at its index.</summary>
+    public DefineTasks ToCommand() => new(Tasks is null ? null! : [.. Tasks.Select(t => t?.ToCommand()!)]);
+}
+
 /// <summary>POST .../claims: who claims, and for how long (a duration such as 30s).</summary>
 public sealed record ClaimBody(string? Agent, string? Lease = null)
 {

@@ -21,7 +21,10 @@ internal static class TaskRoutes
             .WithSummary("Define a task")
             .WithDescription("Idempotent: the identical definition again answers 200 and writes nothing; a different one under the same id answers 409 with the existing task.")
             .JsonBody<DefineTaskBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status409Conflict);
-        // tasks:batch: mapped once DefineTasks is merged
+        ns.MapPost("/tasks:batch", DefineBatch).WithName("DefineTasks")
+            .WithSummary("Define up to 1,000 tasks in one request")
+            .WithDescription("Decided in order and journaled in one write; one result per item: created, unchanged, conflict (with the existing task) or invalid (with the error). An empty or oversized batch is 400.")
+            .JsonBody<DefineTasksBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/tasks", List).WithName("ListTasks")
             .WithSummary("List tasks in definition order")
             .WithDescription("Filters combine with AND; limit is 1 to 1000 (100 by default).")
@@ -52,6 +55,13 @@ internal static class TaskRoutes
         var accepted = await gateway.For(ns).DefineTaskAsync(body.ToCommand(), cancellation);
         var task = Shapes.Task(accepted.Task);
         return accepted.AlreadyDefined ? TypedResults.Ok(task) : TypedResults.Created(Path(ns, task.TaskId), task);
+    }
+
+    private static async Task<Ok<BatchShape>> DefineBatch(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.DefineTasksBody, settings, cancellation);
+        return TypedResults.Ok(Shapes.Batch(await gateway.For(ns).DefineTasksAsync(body.ToCommand(), cancellation)));
     }
 
     private static async Task<Ok<TaskListShape>> List(

@@ -37,6 +37,8 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(JsonElement))]
 [JsonSerializable(typeof(HealthReport))]
 [JsonSerializable(typeof(DefineTaskBody))]
+[JsonSerializable(typeof(DefineTasksBody))]
+[JsonSerializable(typeof(BatchShape))]
 [JsonSerializable(typeof(ClaimBody))]
 [JsonSerializable(typeof(HeartbeatBody))]
 [JsonSerializable(typeof(CompleteBody))]

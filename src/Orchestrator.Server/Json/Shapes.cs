@@ -22,6 +22,13 @@ public static class Shapes
     public static ClaimedTaskShape Claimed(TaskAssigned assigned) => new(assigned);
 
     /// <summary>A page of task objects.</summary>
+    public static BatchShape Batch(TasksDefined defined) => new(
+        [.. defined.Results.Select(r => new BatchItemShape(r.Index, r.TaskId, r.Outcome,
+            r.Task is null ? null : Task(r.Task), r.Existing is null ? null : Task(r.Existing), r.Error))],
+        defined.Count(DefinitionOutcome.Created), defined.Count(DefinitionOutcome.Unchanged),
+        defined.Count(DefinitionOutcome.Conflict), defined.Count(DefinitionOutcome.Invalid));
+
+    /// <summary>A page of tasks.</summary>
     public static TaskListShape List(TaskPage page) => new([.. page.Tasks.Select(Task)], page.Total, page.Offset, page.Limit);
 
     /// <summary>A document the protocol carries as text, as a JSON value; null stays null.</summary>
@@ -121,3 +128,9 @@ public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, in
 /// <summary>What an event stream's <c>reset</c> event carries: why the missed notices cannot be replayed.</summary>
 /// <param name="Reason">Why (buffer overrun, another server start, an interrupted feed).</param>
 public sealed record ResetShape(string Reason);
+
+/// <summary>The answer of POST .../tasks:batch: one result per item, in the order given, and the counts.</summary>
+public sealed record BatchShape(IReadOnlyList<BatchItemShape> Results, int Created, int Unchanged, int Conflicts, int Invalid);
+
+/// <summary>One item's outcome: <c>task</c> for created and unchanged, <c>existing</c> for conflict, <c>error</c> for invalid.</summary>
+public sealed record BatchItemShape(int Index, string? TaskId, DefinitionOutcome Outcome, TaskShape? Task, TaskShape? Existing, CommandRejected? Error);
