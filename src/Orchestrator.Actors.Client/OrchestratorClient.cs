@@ -33,10 +33,10 @@ public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int Def
 public sealed class OrchestratorClient
 {
     /// <summary>The state manager's path in an orchestrator node.</summary>
-    public const string StateManagerPath = "/user/state-manager";
+    public const string StateManagerPath = OrchestratorNames.StateManagerPath;
 
     /// <summary>The orchestrator node's ActorSystem name.</summary>
-    public const string DefaultSystemName = "orchestrator";
+    public const string DefaultSystemName = OrchestratorNames.SystemName;
 
     /// <summary>The default server address.</summary>
     public const string DefaultServer = "127.0.0.1:4053";
@@ -45,14 +45,9 @@ public sealed class OrchestratorClient
     /// Configuration for a client's own ActorSystem: remoting on a free port of the loopback interface
     /// and the orchestrator's serializer. Layer it under your own.
     /// </summary>
-    public const string ClientConfig = """
+    public static readonly string ClientConfig = OrchestratorNames.SerializationHocon + """
         akka {
-          actor {
-            provider = remote
-            serializers { orchestrator = "Orchestrator.Actors.Protocol.Serialization.OrchestratorSerializer, Orchestrator.Actors.Protocol" }
-            serialization-bindings { "Orchestrator.Actors.Protocol.IOrchestratorMessage, Orchestrator.Actors.Protocol" = orchestrator }
-            serialization-identifiers { "Orchestrator.Actors.Protocol.Serialization.OrchestratorSerializer, Orchestrator.Actors.Protocol" = 4711 }
-          }
+          actor.provider = remote
           remote.dot-netty.tcp {
             hostname = 127.0.0.1
             port = 0

@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
 using Orchestrator.Actors.Cluster;
 using Orchestrator.Actors.Configuration;
+using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.StateManager;
@@ -21,7 +22,7 @@ namespace Orchestrator.Actors;
 public sealed class OrchestratorNode : IAsyncDisposable
 {
     /// <summary>The default ActorSystem name.</summary>
-    public const string DefaultSystemName = "orchestrator";
+    public const string DefaultSystemName = OrchestratorNames.SystemName;
 
     private OrchestratorNode(ActorSystem system, IActorRef stateManager, OrchestratorSettings settings, ClusterSettings? cluster, bool hostsStateManagers)
     {

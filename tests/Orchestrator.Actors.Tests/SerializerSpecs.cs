@@ -210,6 +210,30 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void Hocon_conf_and_the_client_register_the_serializer_under_the_protocol_names()
+    {
+        // Given the node's configuration (hocon.conf) and a client's own ActorSystem configuration
+        var configs = new[]
+        {
+            ("hocon.conf", Orchestrator.Actors.Configuration.OrchestratorConfig.Load()),
+            ("ClientConfig", Akka.Configuration.ConfigurationFactory.ParseString(Orchestrator.Actors.Client.OrchestratorClient.ClientConfig)),
+        };
+
+        foreach (var (name, config) in configs)
+        {
+            // Then each registers the protocol's serializer, binding and id exactly as OrchestratorNames has them
+            Assert.True(config.GetString($"akka.actor.serializers.{OrchestratorNames.SerializerName}") == OrchestratorNames.SerializerType,
+                $"{name}: serializer '{OrchestratorNames.SerializerName}' is '{config.GetString($"akka.actor.serializers.{OrchestratorNames.SerializerName}")}'");
+            var bindings = config.GetConfig("akka.actor.serialization-bindings").AsEnumerable().ToDictionary(b => b.Key, b => b.Value.GetString());
+            Assert.True(bindings.GetValueOrDefault(OrchestratorNames.BoundType) == OrchestratorNames.SerializerName,
+                $"{name}: bindings are {string.Join(", ", bindings.Select(b => $"{b.Key} = {b.Value}"))}");
+            var identifiers = config.GetConfig("akka.actor.serialization-identifiers").AsEnumerable().ToDictionary(b => b.Key, b => b.Value.GetInt());
+            Assert.True(identifiers.GetValueOrDefault(OrchestratorNames.SerializerType) == OrchestratorNames.SerializerId,
+                $"{name}: identifiers are {string.Join(", ", identifiers.Select(b => $"{b.Key} = {b.Value}"))}");
+        }
+    }
+
+    [Fact]
     public void Every_sample_is_of_a_registered_type()
     {
         var unregistered = Samples.Keys.Except(OrchestratorSerializer.Manifests.Values).Select(t => t.Name);

@@ -24,7 +24,7 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 public sealed class OrchestratorSerializer : SerializerWithStringManifest
 {
     /// <summary>The serializer id, registered in <c>hocon.conf</c> (0-100 are Akka's own).</summary>
-    public const int SerializerId = 4711;
+    public const int SerializerId = OrchestratorNames.SerializerId;
 
     private static readonly OrchestratorJsonContext Json = OrchestratorJsonContext.Default;
 

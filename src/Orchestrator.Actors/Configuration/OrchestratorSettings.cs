@@ -40,7 +40,7 @@ public sealed record OrchestratorSettings(
     public Cluster.ClusterSettings Cluster { get; init; } = new(50, null, "");
 
     /// <summary>The state manager's persistence id (one per namespace).</summary>
-    public string PersistenceId => "state-manager-" + Namespace;
+    public string PersistenceId => OrchestratorNames.PersistenceId(Namespace);
 
     /// <summary>Reads the settings; a bad value is an error that names its key and the value.</summary>
     /// <exception cref="ConfigurationException">A value is missing or out of range.</exception>

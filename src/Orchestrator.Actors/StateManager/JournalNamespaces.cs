@@ -19,7 +19,7 @@ namespace Orchestrator.Actors.StateManager;
 public static class JournalNamespaces
 {
     /// <summary>The prefix of every state manager's persistence id.</summary>
-    public const string PersistenceIdPrefix = "state-manager-";
+    public const string PersistenceIdPrefix = OrchestratorNames.PersistenceIdPrefix;
 
     private const string Journal = "akka.persistence.journal.sql";
 

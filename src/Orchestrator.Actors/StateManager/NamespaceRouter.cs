@@ -21,7 +21,7 @@ namespace Orchestrator.Actors.StateManager;
 public sealed class NamespaceRouter : ReceiveActor
 {
     /// <summary>The router's name under /user.</summary>
-    public const string Name = "state-manager";
+    public const string Name = OrchestratorNames.StateManagerName;
 
     private readonly OrchestratorSettings _settings;
     private readonly TimeProvider _clock;

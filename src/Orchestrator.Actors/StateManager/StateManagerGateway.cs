@@ -24,7 +24,7 @@ namespace Orchestrator.Actors.StateManager;
 public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 {
     /// <summary>The gateway's name under /user.</summary>
-    public const string Name = "state-manager";
+    public const string Name = OrchestratorNames.StateManagerName;
 
     private readonly OrchestratorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
