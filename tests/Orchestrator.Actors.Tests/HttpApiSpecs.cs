@@ -553,6 +553,49 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.All(operations, o => Assert.False(string.IsNullOrEmpty(Operation(paths, o).GetProperty("summary").GetString())));
     }
 
+    [Fact]
+    public async Task The_OpenAPI_examples_are_what_the_routes_take_and_answer()
+    {
+        using var response = await _server.Get("/openapi/v1.json");
+        var document = await HttpServer.Json(response);
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        JsonElement Example(string schema) =>
+            Assert.Single(schemas.GetProperty(schema).GetProperty("examples").EnumerateArray());
+
+        // Every request body of the document has an example
+        var bodies = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(p => p.Value.EnumerateObject())
+            .Where(o => o.Value.TryGetProperty("requestBody", out var body) && body.GetProperty("content").TryGetProperty("application/json", out _))
+            .Select(o => o.Value.GetProperty("requestBody").GetProperty("content").GetProperty("application/json").GetProperty("schema"))
+            .Where(s => s.TryGetProperty("$ref", out _))
+            .Select(s => s.GetProperty("$ref").GetString()!.Split('/')[^1])
+            .Distinct().ToList();
+        Assert.Contains("DefineTaskBody", bodies);
+        Assert.All(bodies, b => Assert.True(schemas.GetProperty(b).TryGetProperty("examples", out _), $"{b} has no example"));
+
+        // The define example, posted as it stands (its dependency defined first), is created as the task example shows it
+        var ns = HttpServer.NewNamespace();
+        await _server.Define(ns, """{"taskId":"plan-1","agent":"planner","taskFile":"tasks/plan.md"}""");
+        using var defined = await _server.Post($"/v1/namespaces/{ns}/tasks", Example("DefineTaskBody").GetRawText());
+        var task = await HttpServer.Json(defined);
+        Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+        var shown = Example("TaskShape");
+        foreach (var field in new[] { "taskId", "agent", "taskFile", "priority", "maxAttempts" })
+            Assert.True(JsonElement.DeepEquals(shown.GetProperty(field), task.GetProperty(field)), $"{field}: example {shown.GetProperty(field)}, answer {task.GetProperty(field)}");
+        Assert.True(JsonElement.DeepEquals(Example("DefineTaskBody").GetProperty("dependsOn"), task.GetProperty("dependsOn")), task.ToString());
+
+        // The batch example is taken too
+        using var batch = await _server.Post($"/v1/namespaces/{ns}/tasks:batch", Example("DefineTasksBody").GetRawText());
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+
+        // The problem example is the server's own answer to the bad value it names
+        var problem = Example("ProblemDetails");
+        var bad = $$"""{"taskId":"x","agent":"a","taskFile":"f","{{problem.GetProperty("field").GetString()}}":"{{problem.GetProperty("value").GetString()}}"}""";
+        using var refused = await _server.Post($"/v1/namespaces/{ns}/tasks", bad);
+        var answer = await HttpServer.Problem(refused, 400);
+        Assert.Equal(problem.GetProperty("detail").GetString(), answer.GetProperty("detail").GetString());
+    }
+
     private static JsonElement Operation(JsonElement paths, string operation)
     {
         var (method, path) = (operation[..operation.IndexOf(' ')].ToLowerInvariant(), operation[(operation.IndexOf(' ') + 1)..]);

@@ -20,6 +20,7 @@ internal static class ApiDocs
         services.AddOpenApi(Document, options =>
         {
             options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            options.AddSchemaTransformer(ApiExamples.Apply);
             options.AddDocumentTransformer((document, _, _) =>
             {
                 document.Info = new OpenApiInfo
