@@ -113,5 +113,36 @@ public sealed class HttpServeRefusalSpecs : IDisposable
         Assert.DoesNotContain(host.Output, l => l.Contains("HTTP at"));
     }
 
+    [Fact]
+    public async Task Keys_right_wrong_and_malformed_never_appear_in_the_output_of_serve()
+    {
+        const string key = "a-served-key-0123456789abcdef", wrong = "a-wrong-key-0123456789abcdef", tooShort = "short-key";
+        using (var host = HostProcess.Start(new Dictionary<string, string> { ["ORCHESTRATOR_API_KEYS"] = key },
+                   "serve", "--data-dir", _dataDirectory, "--port", "0", "--http-port", "0"))
+        {
+            var line = await host.WaitForLineAsync("orchestrator: HTTP at ", TimeSpan.FromSeconds(60));
+            using var http = new HttpClient { BaseAddress = new Uri(line[line.IndexOf("http://", StringComparison.Ordinal)..].Split(' ')[0]) };
+            foreach (var (bearer, expected) in new[] { (key, HttpStatusCode.OK), (wrong, HttpStatusCode.Unauthorized) })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/namespaces/default/stats");
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+                using var response = await http.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                Assert.Equal(expected, response.StatusCode);
+                Assert.DoesNotContain(bearer, body);
+            }
+            host.Send(Signal.Terminate);
+            Assert.Equal(0, await host.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.DoesNotContain(host.Output.Concat(host.Errors), l => l.Contains(key) || l.Contains(wrong));
+        }
+
+        using var refused = HostProcess.Start(new Dictionary<string, string> { ["ORCHESTRATOR_API_KEYS"] = tooShort },
+            "serve", "--data-dir", _dataDirectory, "--port", "0", "--http-port", "0");
+        Assert.Equal(2, await refused.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var error = Assert.Single(refused.Errors);
+        Assert.Contains("ORCHESTRATOR_API_KEYS", error);
+        Assert.DoesNotContain(refused.Output.Concat(refused.Errors), l => l.Contains(tooShort));
+    }
+
     public void Dispose() => TestConfigs.DeleteDataDirectory(_dataDirectory);
 }
