@@ -25,6 +25,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import threading
 import urllib.error
 import urllib.parse
@@ -640,12 +641,13 @@ class OrchestratorClient:
 
     ``url`` defaults to ``$ORCHESTRATOR_URL`` (else http://127.0.0.1:8080), ``api_key`` to
     ``$ORCHESTRATOR_API_KEY`` (sent as ``Authorization: Bearer KEY``; never shown in a repr or an
-    error), ``timeout`` is the seconds to wait for each answer (a long poll waits that much longer).
+    error), ``timeout`` is the seconds to wait for each answer (a long poll waits that much longer),
+    ``ssl_context`` verifies an HTTPS server (a private CA, say).
     Thread-safe: each call is its own request.
     """
 
     def __init__(self, url: Optional[str] = None, api_key: Optional[str] = None, namespace: str = "default",
-                 timeout: float = 30.0) -> None:
+                 timeout: float = 30.0, ssl_context: Optional[ssl.SSLContext] = None) -> None:
         url = url or os.environ.get("ORCHESTRATOR_URL") or DEFAULT_URL
         if "://" not in url:
             url = "http://" + url
@@ -653,7 +655,8 @@ class OrchestratorClient:
         self._api_key = api_key if api_key is not None else (os.environ.get("ORCHESTRATOR_API_KEY") or None)
         self._namespace = namespace
         self._timeout = float(timeout)
-        self._opener = urllib.request.build_opener(_NoRedirect())
+        self._ssl_context = ssl_context
+        self._opener = urllib.request.build_opener(_NoRedirect(), _HttpHandler(), _HttpsHandler(ssl_context))
 
     @property
     def url(self) -> str:
@@ -673,7 +676,7 @@ class OrchestratorClient:
 
     def for_namespace(self, namespace: str) -> OrchestratorClient:
         """The same server and key, another namespace."""
-        return OrchestratorClient(self._url, self._api_key, namespace, self._timeout)
+        return OrchestratorClient(self._url, self._api_key, namespace, self._timeout, self._ssl_context)
 
     # -- tasks ---------------------------------------------------------------------------------
 
@@ -887,6 +890,41 @@ def _unreachable(url: str, method: str, path: str, error: BaseException) -> Unav
     if isinstance(reason, socket.timeout) or "timed out" in str(reason):
         return Unavailable("orchestrator at %s did not answer %s %s in time (%s)" % (url, method, path, reason))
     return Unavailable("orchestrator not reachable at %s (%s %s: %s)" % (url, method, path, reason))
+
+
+class _AnswerBeforeBody:
+    """A server may answer before it has read the whole body (413: the body is over its
+    max-request-body-size) and close: the send then breaks, but its answer is there to read."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().request(*args, **kwargs)  # type: ignore[misc]
+        except (BrokenPipeError, ConnectionResetError):
+            if getattr(self, "sock", None) is None:
+                raise
+            # getresponse() comes next: it reads the answer, or fails with the connection error.
+
+
+class _Connection(_AnswerBeforeBody, http.client.HTTPConnection):
+    pass
+
+
+class _SecureConnection(_AnswerBeforeBody, http.client.HTTPSConnection):
+    pass
+
+
+class _HttpHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: Any) -> Any:
+        return self.do_open(_Connection, req)
+
+
+class _HttpsHandler(urllib.request.HTTPSHandler):
+    def __init__(self, context: Optional[ssl.SSLContext] = None) -> None:
+        super().__init__(context=context)
+        self._ssl_context = context
+
+    def https_open(self, req: Any) -> Any:
+        return self.do_open(_SecureConnection, req, context=self._ssl_context)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

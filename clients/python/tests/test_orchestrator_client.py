@@ -75,6 +75,16 @@ class Threaded:
         return self._value
 
 
+def next_within(stream: oc.EventStream, timeout: float = 20.0) -> oc.Event:
+    """The stream's next event; a test fails (never hangs) when it does not come."""
+    waiting = Threaded(lambda: next(stream))
+    try:
+        return waiting.result(timeout)
+    except AssertionError:
+        stream.close()
+        raise AssertionError("no event within %ss" % timeout)
+
+
 class ServerTestCase(unittest.TestCase):
     """One server for the class, a fresh namespace (``self.client``) for each test."""
 
@@ -180,6 +190,19 @@ class ClientTests(ServerTestCase):
         self.assertIn("colour", caught.exception.field or "")
         with self.assertRaises(NotFound):
             self.client.get_task("bad")  # nothing was written
+
+    def test_a_body_over_the_size_limits_is_rejected(self) -> None:
+        with self.assertRaises(Rejected) as caught:
+            self.client.define_task("big", agent="a", task_file="f.md", payload="x" * (1024 * 1024 + 1))
+        self.assertEqual((400, "payload"), (caught.exception.status, caught.exception.field))
+        # Over max-request-body-size (16 MiB) the server answers 413 before it has read the body, and
+        # closes: the client still reads that answer rather than reporting a broken connection.
+        with self.assertRaises(Rejected) as caught:
+            self.client.save_state("o", "huge", "x" * (17 * 1024 * 1024))
+        self.assertEqual((413, 16 * 1024 * 1024), (caught.exception.status, caught.exception.problem.get("limit")))
+        self.assertIn("max-request-body-size", str(caught.exception))
+        with self.assertRaises(NotFound):
+            self.client.get_state("o", "huge")
 
     # -- batches -------------------------------------------------------------------------------
 
@@ -438,7 +461,7 @@ class ClientTests(ServerTestCase):
             self.define("e1", agent="w")
             job = self.client.claim("w")
             self.client.complete(job)
-            seen = [next(stream) for _ in range(3)]
+            seen = [next_within(stream) for _ in range(3)]
         self.assertTrue(stream.closed)
         self.assertEqual(["task-transitioned"] * 3, [e.type for e in seen])
         self.assertEqual(["task-defined", "task-claimed", "task-completed"], [e.transition.entry.event for e in seen])
@@ -454,7 +477,7 @@ class ClientTests(ServerTestCase):
         with self.client.events(task_id="wanted") as stream:
             self.define("unwanted")
             self.define("wanted")
-            event = next(stream)
+            event = next_within(stream)
         self.assertEqual("wanted", event.transition.task_id)
         with self.assertRaises(Rejected) as caught:
             self.client.events(agent="")
@@ -463,21 +486,21 @@ class ClientTests(ServerTestCase):
     def test_events_resume_after_the_last_event_id(self) -> None:
         with self.client.events() as first:
             self.define("r1")
-            seen = next(first)
+            seen = next_within(first)
         self.define("r2")  # while nobody listens
         with self.client.events(last_event_id=seen.id) as resumed:
-            replayed = next(resumed)
+            replayed = next_within(resumed)
         self.assertEqual("r2", replayed.transition.task_id)
 
     def test_an_unknown_last_event_id_surfaces_a_reset(self) -> None:
         with self.client.events(last_event_id="gone-42") as stream:
-            reset = next(stream)
+            reset = next_within(stream)
             self.assertTrue(reset.is_reset)
             self.assertEqual("reset", reset.type)
             self.assertIn("no longer held", reset.reason)
             self.assertIsNone(reset.transition)
             self.define("after-reset")
-            self.assertEqual("after-reset", next(stream).transition.task_id)
+            self.assertEqual("after-reset", next_within(stream).transition.task_id)
 
     def test_the_event_iterator_reconnects_with_last_event_id_when_the_connection_drops(self) -> None:
         host, port = re.match(r"https?://([^:/]+):(\d+)", self.server.url).groups()
@@ -486,10 +509,10 @@ class ClientTests(ServerTestCase):
         through_proxy = OrchestratorClient(proxy.url, namespace=self.ns)
         with through_proxy.events(retry_delay=0.05) as stream:
             self.define("before-cut")
-            self.assertEqual("before-cut", next(stream).transition.task_id)
+            self.assertEqual("before-cut", next_within(stream).transition.task_id)
             proxy.cut()
             self.define("during-cut")  # missed by the dropped connection, replayed after it
-            event = next(stream)
+            event = next_within(stream)
         self.assertEqual("during-cut", event.transition.task_id)
         self.assertFalse(event.is_reset)
         self.assertGreaterEqual(stream.reconnects, 1)
@@ -624,7 +647,7 @@ class ApiKeyTests(ServerTestCase):
         self.assertEqual(1, reader.stats().tasks)
         with reader.events() as stream:
             self.client(KEY_FULL).define_task("k3", agent="a", task_file="f.md")
-            self.assertEqual("k3", next(stream).transition.task_id)
+            self.assertEqual("k3", next_within(stream).transition.task_id)
         for write in (lambda: reader.define_task("k4", agent="a", task_file="f.md"), lambda: reader.claim("a"),
                       lambda: reader.save_state("o", "k", 1)):
             with self.assertRaises(Forbidden) as caught:
