@@ -252,7 +252,7 @@ def _build(cls: Any, data: Any, converters: Optional[Mapping[str, Any]] = None,
            renames: Optional[Mapping[str, str]] = None) -> Any:
     """``cls`` from a JSON object: camelCase keys to its fields (converted), the rest to ``extra``."""
     if not isinstance(data, dict):
-        raise Unavailable("the orchestrator answered something that is not a JSON object: %.200r" % (data,))
+        raise OrchestratorError("the orchestrator answered something that is not a JSON object: %.200r" % (data,))
     names = {f.name for f in dataclasses.fields(cls)} - {"extra"}
     kwargs: Dict[str, Any] = {}
     extra: Dict[str, Any] = {}
@@ -491,9 +491,6 @@ class StateDocument:
     saved_at: Optional[datetime.datetime] = None
 
 
-_COUNTS = lambda d: dict(d)  # noqa: E731
-
-
 @dataclass
 class Stats:
     """A namespace's figures."""
@@ -511,7 +508,7 @@ class Stats:
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> Stats:
-        return _build(cls, data, {"by_status": _COUNTS, "by_priority": _COUNTS, "oldest_ready_age": _span})
+        return _build(cls, data, {"by_status": dict, "by_priority": dict, "oldest_ready_age": _span})
 
 
 @dataclass

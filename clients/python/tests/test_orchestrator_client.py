@@ -19,11 +19,14 @@ import unittest
 import uuid
 from typing import Any, Callable, List, Optional
 
-from server_process import CLIENT_DIR, CuttingProxy, ServerProcess, free_port
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import orchestrator_client as oc
-from orchestrator_client import (Assignment, BatchResult, Conflict, Forbidden, NotFound, OrchestratorClient,
-                                 OrchestratorError, Rejected, Task, TaskDefinition, Unauthorized, Unavailable)
+from server_process import CLIENT_DIR, CuttingProxy, ServerProcess, free_port  # noqa: E402
+
+import orchestrator_client as oc  # noqa: E402  (server_process puts it on the path)
+from orchestrator_client import (  # noqa: E402
+    Assignment, BatchResult, Conflict, Forbidden, NotFound, OrchestratorClient,
+    OrchestratorError, Rejected, Task, TaskDefinition, Unauthorized, Unavailable)
 
 EXAMPLES = os.path.join(CLIENT_DIR, "examples")
 
