@@ -142,8 +142,12 @@ class Conflict(OrchestratorError):
 
 
 class Unavailable(OrchestratorError):
-    """503, or no answer at all (connection refused, reset, timed out). Nothing was acknowledged,
-    so retrying is safe; ``retry_after`` is the server's hint in seconds, when it gave one."""
+    """503, or no answer at all (connection refused, reset, timed out); ``status`` is None then.
+
+    After a 503 nothing was done, so retrying is safe; ``retry_after`` is the server's hint in
+    seconds. Without an answer the request may or may not have been done: definitions are
+    idempotent and a save with ``expected_version`` says on a repeat, while a claim made for a
+    lost answer lapses after its lease."""
 
     def __init__(self, message: str, *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
