@@ -664,6 +664,11 @@ class ApiKeyTests(ServerTestCase):
         team = self.client(KEY_TEAM, namespace="team-a")
         team.define_task(unique("t"), agent="a", task_file="f.md")
         self.assertGreaterEqual(team.stats().tasks, 1)
+        self.assertEqual(1, team.define_tasks([TaskDefinition(unique("b"), "a", "f.md")]).created)
+        with self.assertRaises(Forbidden):
+            team.for_namespace("team-b").define_tasks([TaskDefinition(unique("b"), "a", "f.md")])
+        with self.assertRaises(Forbidden):
+            team.for_namespace("team-b").events()
         with self.assertRaises(Forbidden) as caught:
             team.for_namespace(self.ns).stats()
         self.assertEqual(403, caught.exception.status)
