@@ -95,6 +95,33 @@ public sealed class HttpKillSpecs : IDisposable
         }
     }
 
+    [Fact]
+    public async Task SIGTERM_answers_a_waiting_claim_and_ends_an_event_stream_before_the_node_stops()
+    {
+        using var served = await StartAsync();
+        using var http = Client(served.Url);
+        using var events = await http.GetAsync("/v1/namespaces/default/events", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, events.StatusCode);
+        var streamEnded = events.Content.ReadAsStringAsync();
+        var claim = http.PostAsync("/v1/namespaces/default/claims?wait=60s",
+            new StringContent("""{"agent":"nobody"}""", Encoding.UTF8, "application/json"));
+        // The claim is waiting once the node has seen its agent.
+        for (var seen = false; !seen;)
+        {
+            using var agents = await http.GetAsync("/v1/namespaces/default/agents");
+            seen = (await agents.Content.ReadAsStringAsync()).Contains("\"nobody\"");
+        }
+
+        served.Process.Send(Signal.Terminate);
+
+        using var answer = await claim.WaitAsync(Patience);
+        Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode);
+        await streamEnded.WaitAsync(Patience);
+        Assert.Equal(0, await served.Process.WaitForExitAsync(Patience));
+        // Kestrel was not left waiting for them until a phase of the node's shutdown gave up.
+        Assert.DoesNotContain(served.Process.Output.Concat(served.Process.Errors), l => l.Contains("timed out"));
+    }
+
     /// <summary>A served node on this spec's data directory with a free HTTP port, once it has recovered and listens.</summary>
     private async Task<Served> StartAsync()
     {

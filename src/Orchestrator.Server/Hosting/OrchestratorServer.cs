@@ -139,11 +139,16 @@ public static class OrchestratorServer
                 registry.Register<OrchestratorNode>(node.StateManager);
                 if (plan.Http.Enabled)
                 {
-                    // A shutdown that starts in the ActorSystem (downed, left the cluster) answers the
+                    // A shutdown that starts in the ActorSystem (downed, left the cluster, or SIGTERM
+                    // through Akka's CLR exit hook, which runs before the host hears of it) answers the
                     // HTTP requests in flight before the state managers stop; Kestrel's stop is idempotent.
+                    // The host's stopping comes first: it ends the long polls and event streams, which
+                    // wait on it, so that Kestrel is not left waiting for them.
                     var server = services.GetRequiredService<IServer>();
+                    var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
                     CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-http", async () =>
                     {
+                        lifetime.StopApplication();
                         using var patience = new CancellationTokenSource(plan.Http.RequestTimeout + TimeSpan.FromSeconds(5));
                         await server.StopAsync(patience.Token);
                         return Akka.Done.Instance;
