@@ -42,13 +42,7 @@ public static partial class Durations
         TimeSpan.TryParseExact(text, @"hh\:mm\:ss", CultureInfo.InvariantCulture, out duration);
 
     /// <summary>How a duration is written back: the largest unit that divides it.</summary>
-    public static string Format(TimeSpan duration) => duration.TotalMilliseconds switch
-    {
-        var ms when ms % 3_600_000 == 0 && ms > 0 => $"{ms / 3_600_000:0}h",
-        var ms when ms % 60_000 == 0 && ms > 0 => $"{ms / 60_000:0}m",
-        var ms when ms % 1_000 == 0 => $"{ms / 1_000:0}s",
-        var ms => $"{ms:0}ms",
-    };
+    public static string Format(TimeSpan duration) => Protocol.ProtocolNames.Of(duration);
 
     [GeneratedRegex(@"^([0-9]{1,12})(ms|s|m|h)$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();

@@ -75,7 +75,7 @@ public static class Validation
     /// <summary>An optional lease duration within the policy's bounds.</summary>
     public static CommandRejected? Lease(string field, TimeSpan? lease, LifecyclePolicy policy) =>
         lease is { } l && (l < policy.ShortestLease || l > policy.LongestLease)
-            ? Reject(field, l.ToString(), $"must be between {policy.ShortestLease} and {policy.LongestLease}")
+            ? Reject(field, ProtocolNames.Of(l), $"must be between {ProtocolNames.Of(policy.ShortestLease)} and {ProtocolNames.Of(policy.LongestLease)}")
             : null;
 
     /// <summary>A priority name, case-insensitive; null or empty means MEDIUM.</summary>

@@ -71,6 +71,15 @@ public static class ProtocolNames
     /// <summary>Parses a status, case-insensitively. Numbers are not accepted.</summary>
     public static bool TryParseStatus(string? text, out TaskState status) => TryParseName(text, out status);
 
+    /// <summary>A duration as clients write it (<c>500ms</c>, <c>30s</c>, <c>2m</c>, <c>1h</c>): the largest unit that divides it.</summary>
+    public static string Of(TimeSpan duration) => duration.TotalMilliseconds switch
+    {
+        var ms when ms % 3_600_000 == 0 && ms > 0 => $"{ms / 3_600_000:0}h",
+        var ms when ms % 60_000 == 0 && ms > 0 => $"{ms / 60_000:0}m",
+        var ms when ms % 1_000 == 0 => $"{ms / 1_000:0}s",
+        var ms => $"{ms:0}ms",
+    };
+
     /// <summary>"CRITICAL, HIGH, MEDIUM, LOW": the accepted names, for error messages.</summary>
     public static string AllNames<TEnum>() where TEnum : struct, Enum =>
         string.Join(", ", Enum.GetValues<TEnum>().Select(v => v.ToString().ToUpperInvariant()));

@@ -327,7 +327,9 @@ public sealed class ClaimSpecs
 
         var rejected = AssertRejected(scenario.Decide(new ClaimTask("agent-a", TimeSpan.FromMilliseconds(milliseconds))), "lease");
 
-        Assert.Contains("between", rejected.Reason);
+        // Named as clients write durations: the value and the bounds
+        Assert.Equal(ProtocolNames.Of(TimeSpan.FromMilliseconds(milliseconds)), rejected.Value);
+        Assert.Contains("must be between 1s and 1h", rejected.Reason);
         Assert.Equal(TaskState.Ready, scenario["t-1"].Status);
     }
 
