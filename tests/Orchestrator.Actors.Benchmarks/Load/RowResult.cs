@@ -5,6 +5,8 @@ internal enum RowKind
 {
     InProcess,
     Remote,
+    Http,
+    HttpBatch,
     Ceiling,
     OldDesign,
 }
