@@ -304,7 +304,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         output.WriteLine($"process: {Environment.CommandLine}");
         if (options.Template is not null) output.WriteLine($"template: {options.Template} (seeded earlier, not by this run)");
         output.WriteLine($"rows: {(options.Rows is null ? "all" : string.Join(", ", options.Selected.Order().Select(TableRowNames.NameOf)))}; " +
-                         $"agents {string.Join(", ", options.Agents)}; preexisting 0 and {P:N0}; definitions per row: in-process " +
+                         $"agents {string.Join(", ", options.Agents)}; preexisting {(P > 0 ? $"0 and {P:N0}" : "0")}; definitions per row: in-process " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote and HTTP " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.RemoteTasksFor(a):N0}")) +
                          $", HTTP tasks:batch {options.HttpBatchTasks:N0} ({HttpRow.BatchSize:N0} a request, {Math.Min(HttpRow.BatchRequests, Batches(options.HttpBatchTasks))} concurrent requests)" +
