@@ -124,6 +124,7 @@ internal static partial class HttpRow
 
             ClientRun? run = null;
             string? stopped = null;
+            var cpuBefore = ProcessMemory.CpuTime(serve.Id);
             using (var stop = new CancellationTokenSource(limit))
             {
                 _ = serverError.ContinueWith(_ =>
@@ -150,6 +151,7 @@ internal static partial class HttpRow
                 if (run is not null && stop.IsCancellationRequested)
                     stopped = serverError.IsCompleted ? $"when the server logged an error: {await serverError}" : $"at the row's limit of {limit.TotalSeconds:0} s";
             }
+            var serverCpu = ProcessMemory.CpuTime(serve.Id) - cpuBefore;
             progress(run is null
                 ? $"  the clients were stopped after {step.Elapsed.TotalSeconds:0.0} s {stopped}"
                 : $"  the clients took {run.Elapsed.TotalSeconds:0.0} s over {opened} connection(s) (at most {connections})");
@@ -187,7 +189,8 @@ internal static partial class HttpRow
                 run?.Elapsed ?? TimeSpan.Zero,
                 run is null ? null : LatencySummary.Of(run.LatenciesMs),
                 peak is { } bytes ? new PeakMemory(bytes, "server RSS peak") : null,
-                checks.Failures);
+                checks.Failures,
+                ServerCpu: serverCpu);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or OperationCanceledException or HttpRequestException
                                        or JsonException or KeyNotFoundException)

@@ -47,6 +47,10 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         yield return "peak memory: heap = peak managed heap of this process sampled every 50 ms during the row (GC.GetTotalMemory(false)), garbage included;";
         yield return "             (from N) = the heap after a full collection when the row began: what earlier rows still held (stopped nodes' snapshots linger for ~30 s) counts in the peak;";
         yield return "             RSS = the server process's resident peak (VmHWM in /proc), recovery included. The remote rows' max latency is not reported by orchestrator load.";
+        var cpu = rows.Where(r => r.ServerCpuMicrosecondsPerDefinition is not null).ToList();
+        if (cpu.Count > 0)
+            yield return "server CPU per definition (utime + stime of orchestrator serve while the definitions ran, /proc, 10 ms ticks): " +
+                         string.Join("; ", cpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ServerCpuMicrosecondsPerDefinition:N0} µs"));
         foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
             yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
         if (rows.Any(r => r.Kind is RowKind.Http or RowKind.HttpBatch))
@@ -173,6 +177,14 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
     private static string Times(double ratio) => Number(ratio, ratio < 10 ? "0.0" : "N0") + "x";
 
     private static string Label(RowKind kind) => kind == RowKind.InProcess ? "in-process" : "over Akka.Remote";
+
+    private static string Short(RowResult row) => row.Kind switch
+    {
+        RowKind.Remote => "Akka.Remote",
+        RowKind.Http => "HTTP",
+        RowKind.HttpBatch => "tasks:batch",
+        _ => row.Row,
+    };
 
     private static string Short(string what) => what switch
     {
