@@ -16,7 +16,7 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <list type="bullet">
 /// <item><see cref="Name"/>: N clients, each defining its share of distinct tasks one POST .../tasks at a time,
 /// every answer checked to be 201 with its own task.</item>
-/// <item><see cref="BatchName"/>: <see cref="BatchRequests"/> concurrent requests of <see cref="BatchSize"/>
+/// <item><see cref="BatchName"/>: a few concurrent requests (<see cref="BatchRequests"/> by default) of <see cref="BatchSize"/>
 /// definitions each (POST .../tasks:batch), every item checked to be created in order.</item>
 /// </list>
 /// Then GET .../stats must count preexisting + defined, the server's VmHWM is its peak memory, and
@@ -38,6 +38,9 @@ internal static partial class HttpRow
     /// </summary>
     public const int BatchRequests = 4;
 
+    /// <summary>The concurrent tasks:batch requests for <paramref name="tasks"/> definitions: <paramref name="requests"/>, or fewer if there are fewer batches.</summary>
+    public static int BatchConcurrency(int tasks, int requests) => Math.Min(requests, (tasks + BatchSize - 1) / BatchSize);
+
     private const string Namespace = "default";
     private const string TaskPrefix = "http-";
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
@@ -54,11 +57,10 @@ internal static partial class HttpRow
         RunRowAsync(RowKind.Http, Name, dataDirectory, clients, tasks, preexisting, limit, progress,
             (http, stop) => DefineEachAsync(http, clients, tasks, stop));
 
-    /// <summary><see cref="BatchRequests"/> concurrent requests (fewer if there are fewer batches) define <paramref name="tasks"/> tasks, <see cref="BatchSize"/> a request.</summary>
-    public static Task<RowResult> RunBatchAsync(string dataDirectory, int tasks, int preexisting, TimeSpan limit, Action<string> progress)
+    /// <summary><paramref name="requests"/> concurrent requests (fewer if there are fewer batches) define <paramref name="tasks"/> tasks, <see cref="BatchSize"/> a request.</summary>
+    public static Task<RowResult> RunBatchAsync(string dataDirectory, int tasks, int requests, int preexisting, TimeSpan limit, Action<string> progress)
     {
-        var batches = (tasks + BatchSize - 1) / BatchSize;
-        var concurrency = Math.Min(BatchRequests, batches);
+        var concurrency = BatchConcurrency(tasks, requests);
         return RunRowAsync(RowKind.HttpBatch, BatchName, dataDirectory, concurrency, tasks, preexisting, limit, progress,
             (http, stop) => DefineBatchesAsync(http, concurrency, tasks, stop));
     }

@@ -7,6 +7,7 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <param name="InProcessTasks">Definitions per in-process row, by agent count (a row not listed uses the largest).</param>
 /// <param name="RemoteTasks">Definitions per remote row, by agent count.</param>
 /// <param name="CeilingTasks">Rows inserted (and timed) by the ceiling.</param>
+/// <param name="BatchRequests">Concurrent requests of the tasks:batch row (--batch-requests).</param>
 /// <param name="HttpBatchTasks">Definitions per tasks:batch row (the single-definition HTTP rows define as many as the remote rows).</param>
 /// <param name="OldDesignPreexisting">The old design's preexisting tasks besides 0 (it is never run at <paramref name="Preexisting"/>).</param>
 /// <param name="OldDesignSeconds">How long each old-design row keeps its agents defining.</param>
@@ -31,7 +32,8 @@ internal sealed record LoadOptions(
     string? WorkParent,
     bool Markdown,
     string? Template = null,
-    IReadOnlySet<TableRows>? Rows = null)
+    IReadOnlySet<TableRows>? Rows = null,
+    int BatchRequests = HttpRow.BatchRequests)
 {
     /// <summary>Which rows and measurements run (--rows); all of them by default.</summary>
     public IReadOnlySet<TableRows> Selected => Rows ?? TableRowNames.All;

@@ -28,12 +28,17 @@ public static class LoadTable
             Description = "Start the rows at P from this data directory of P tasks and their snapshot (copied, never changed) instead of seeding one.",
             HelpName = "DIR",
         };
+        var batchRequests = new Option<int?>("--batch-requests")
+        {
+            Description = $"Concurrent requests of the tasks:batch row, {HttpRow.BatchSize:N0} definitions each (default {HttpRow.BatchRequests}).",
+            HelpName = "N",
+        };
         var rows = new Option<string?>("--rows")
         {
             Description = $"The rows to run, comma-separated, of {string.Join(", ", TableRowNames.ByName.Keys)} (default: all; measurements = recovery, memory and snapshot figures at P).",
             HelpName = "ROW,ROW",
         };
-        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows };
+        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests };
         root.SetAction(async (parse, _) =>
         {
             var options = LoadOptions.Defaults(parse.GetValue(smoke), parse.GetValue(workDir)) with
@@ -61,6 +66,11 @@ public static class LoadTable
                 if (parts.Length == 0 || unknown is not null)
                     return Invalid($"--rows '{names}': expected some of {string.Join(", ", TableRowNames.ByName.Keys)}, separated by commas");
                 options = options with { Rows = parts.Select(n => TableRowNames.ByName[n]).ToHashSet() };
+            }
+            if (parse.GetValue(batchRequests) is { } requests)
+            {
+                if (requests < 1) return Invalid($"--batch-requests {requests}: expected at least 1");
+                options = options with { BatchRequests = requests };
             }
             if (parse.GetValue(preexisting) is { } p)
             {
@@ -130,8 +140,8 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                 }
             if (options.Runs(TableRows.HttpBatch))
                 foreach (var level in levels)
-                    await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, Math.Min(HttpRow.BatchRequests, Batches(options.HttpBatchTasks)), level, dir =>
-                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, level, options.RowLimit, Progress), template);
+                    await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests), level, dir =>
+                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
             if (options.Runs(TableRows.Ceiling))
                 foreach (var level in needsTemplate ? levels : ceilingLevels)
                     await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>
@@ -307,12 +317,10 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                          $"agents {string.Join(", ", options.Agents)}; preexisting {(P > 0 ? $"0 and {P:N0}" : "0")}; definitions per row: in-process " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote and HTTP " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.RemoteTasksFor(a):N0}")) +
-                         $", HTTP tasks:batch {options.HttpBatchTasks:N0} ({HttpRow.BatchSize:N0} a request, {Math.Min(HttpRow.BatchRequests, Batches(options.HttpBatchTasks))} concurrent requests)" +
+                         $", HTTP tasks:batch {options.HttpBatchTasks:N0} ({HttpRow.BatchSize:N0} a request, {HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests)} concurrent requests)" +
                          $", ceiling {options.CeilingTasks:N0}; old design {options.OldDesignSeconds.TotalSeconds:0} s per row at 0 and {options.OldDesignPreexisting:N0}");
         output.WriteLine();
     }
-
-    private static int Batches(int tasks) => (tasks + HttpRow.BatchSize - 1) / HttpRow.BatchSize;
 
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + " (1, 5, 15 min)" : "unknown";
