@@ -7,6 +7,8 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <param name="InProcessTasks">Definitions per in-process row, by agent count (a row not listed uses the largest).</param>
 /// <param name="RemoteTasks">Definitions per remote row, by agent count.</param>
 /// <param name="CeilingTasks">Rows inserted (and timed) by the ceiling.</param>
+/// <param name="BatchRequests">Concurrent requests of the tasks:batch row (--batch-requests).</param>
+/// <param name="HttpBatchTasks">Definitions per tasks:batch row (the single-definition HTTP rows define as many as the remote rows).</param>
 /// <param name="OldDesignPreexisting">The old design's preexisting tasks besides 0 (it is never run at <paramref name="Preexisting"/>).</param>
 /// <param name="OldDesignSeconds">How long each old-design row keeps its agents defining.</param>
 /// <param name="SnapshotEvery">orchestrator.snapshots.every for the run that measures reply delays during a snapshot.</param>
@@ -20,6 +22,7 @@ internal sealed record LoadOptions(
     IReadOnlyDictionary<int, int> InProcessTasks,
     IReadOnlyDictionary<int, int> RemoteTasks,
     int CeilingTasks,
+    int HttpBatchTasks,
     int Preexisting,
     int OldDesignPreexisting,
     TimeSpan OldDesignSeconds,
@@ -28,8 +31,15 @@ internal sealed record LoadOptions(
     TimeSpan RowLimit,
     string? WorkParent,
     bool Markdown,
-    string? Template = null)
+    string? Template = null,
+    IReadOnlySet<TableRows>? Rows = null,
+    int BatchRequests = HttpRow.BatchRequests)
 {
+    /// <summary>Which rows and measurements run (--rows); all of them by default.</summary>
+    public IReadOnlySet<TableRows> Selected => Rows ?? TableRowNames.All;
+
+    public bool Runs(TableRows rows) => Selected.Contains(rows);
+
     public static LoadOptions Defaults(bool smoke, string? workDirectory) => smoke
         ? new LoadOptions(
             Smoke: true,
@@ -37,6 +47,7 @@ internal sealed record LoadOptions(
             InProcessTasks: new Dictionary<int, int> { [25] = 1_000, [200] = 2_000 },
             RemoteTasks: new Dictionary<int, int> { [25] = 500, [200] = 1_000 },
             CeilingTasks: 2_000,
+            HttpBatchTasks: 4_000,
             Preexisting: 2_000,
             OldDesignPreexisting: 500,
             OldDesignSeconds: TimeSpan.FromSeconds(0.5),
@@ -51,6 +62,7 @@ internal sealed record LoadOptions(
             InProcessTasks: new Dictionary<int, int> { [25] = 50_000, [200] = 100_000 },
             RemoteTasks: new Dictionary<int, int> { [25] = 25_000, [200] = 50_000 },
             CeilingTasks: 100_000,
+            HttpBatchTasks: 100_000,
             Preexisting: 1_000_000,
             OldDesignPreexisting: 5_000,
             OldDesignSeconds: TimeSpan.FromSeconds(8),
@@ -66,11 +78,15 @@ internal sealed record LoadOptions(
         InProcessTasks = Agents.ToDictionary(a => a, _ => tasks),
         RemoteTasks = Agents.ToDictionary(a => a, _ => tasks),
         CeilingTasks = tasks,
+        HttpBatchTasks = tasks,
     };
 
     public int InProcessTasksFor(int agents) => TasksFor(InProcessTasks, agents);
 
     public int RemoteTasksFor(int agents) => TasksFor(RemoteTasks, agents);
+
+    /// <summary>The HTTP rows at N clients define as many tasks as the Akka.Remote rows at N agents, so that they compare.</summary>
+    public int HttpTasksFor(int agents) => TasksFor(RemoteTasks, agents);
 
     private static int TasksFor(IReadOnlyDictionary<int, int> byAgents, int agents) =>
         byAgents.TryGetValue(agents, out var tasks) ? tasks : byAgents.Values.Max();
@@ -83,4 +99,36 @@ internal sealed record LoadOptions(
         Directory.CreateDirectory(directory);
         return directory;
     }
+}
+
+/// <summary>The parts of the table --rows names.</summary>
+internal enum TableRows
+{
+    InProcess,
+    Remote,
+    Http,
+    HttpBatch,
+    Ceiling,
+    OldDesign,
+    /// <summary>Recovery, memory per task, snapshot size and write, reply delays during a snapshot (at P only).</summary>
+    Measurements,
+}
+
+/// <summary>The names --rows takes.</summary>
+internal static class TableRowNames
+{
+    public static readonly IReadOnlyDictionary<string, TableRows> ByName = new Dictionary<string, TableRows>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["in-process"] = TableRows.InProcess,
+        ["remote"] = TableRows.Remote,
+        ["http"] = TableRows.Http,
+        ["http-batch"] = TableRows.HttpBatch,
+        ["ceiling"] = TableRows.Ceiling,
+        ["old-design"] = TableRows.OldDesign,
+        ["measurements"] = TableRows.Measurements,
+    };
+
+    public static readonly IReadOnlySet<TableRows> All = Enum.GetValues<TableRows>().ToHashSet();
+
+    public static string NameOf(TableRows rows) => ByName.First(n => n.Value == rows).Key;
 }

@@ -28,7 +28,17 @@ public static class LoadTable
             Description = "Start the rows at P from this data directory of P tasks and their snapshot (copied, never changed) instead of seeding one.",
             HelpName = "DIR",
         };
-        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template };
+        var batchRequests = new Option<int?>("--batch-requests")
+        {
+            Description = $"Concurrent requests of the tasks:batch row, {HttpRow.BatchSize:N0} definitions each (default {HttpRow.BatchRequests}).",
+            HelpName = "N",
+        };
+        var rows = new Option<string?>("--rows")
+        {
+            Description = $"The rows to run, comma-separated, of {string.Join(", ", TableRowNames.ByName.Keys)} (default: all; measurements = recovery, memory and snapshot figures at P).",
+            HelpName = "ROW,ROW",
+        };
+        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests };
         root.SetAction(async (parse, _) =>
         {
             var options = LoadOptions.Defaults(parse.GetValue(smoke), parse.GetValue(workDir)) with
@@ -48,6 +58,19 @@ public static class LoadTable
             {
                 if (count < 1) return Invalid($"--tasks {count}: expected at least 1");
                 options = options.WithTasks(count);
+            }
+            if (parse.GetValue(rows) is { } names)
+            {
+                var parts = names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+                var unknown = parts.FirstOrDefault(n => !TableRowNames.ByName.ContainsKey(n));
+                if (parts.Length == 0 || unknown is not null)
+                    return Invalid($"--rows '{names}': expected some of {string.Join(", ", TableRowNames.ByName.Keys)}, separated by commas");
+                options = options with { Rows = parts.Select(n => TableRowNames.ByName[n]).ToHashSet() };
+            }
+            if (parse.GetValue(batchRequests) is { } requests)
+            {
+                if (requests < 1) return Invalid($"--batch-requests {requests}: expected at least 1");
+                options = options with { BatchRequests = requests };
             }
             if (parse.GetValue(preexisting) is { } p)
             {
@@ -85,7 +108,9 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         try
         {
             StateTemplate? template = null;
-            if (P > 0)
+            // The template of P tasks serves the orchestrator's rows at P and the measurements; the ceiling and the old design fill their own.
+            var needsTemplate = options.Selected.Overlaps([TableRows.InProcess, TableRows.Remote, TableRows.Http, TableRows.HttpBatch, TableRows.Measurements]);
+            if (P > 0 && needsTemplate)
             {
                 template = await SeedAsync();
                 if (template is not null && options.Template is null)
@@ -94,26 +119,45 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             }
             int[] levels = template is not null ? [0, P] : [0];
 
-            foreach (var level in levels)
-                foreach (var agents in options.Agents)
-                    await RowAsync(RowKind.InProcess, InProcessRow.Name, agents, level, dir =>
-                        InProcessRow.RunAsync(dir, agents, options.InProcessTasksFor(agents), level, options.RowLimit, Progress), template);
-            foreach (var level in levels)
-                foreach (var agents in options.Agents)
-                    await RowAsync(RowKind.Remote, RemoteRow.Name, agents, level, dir =>
-                        RemoteRow.RunAsync(dir, agents, options.RemoteTasksFor(agents), level, options.RowLimit, Progress), template);
-            foreach (var level in levels)
-                await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>
-                    CeilingRow.RunAsync(dir, options.CeilingTasks, level), template: null);
-            foreach (var level in new[] { 0, options.OldDesignPreexisting }.Distinct())
-                foreach (var agents in options.Agents)
-                    await RowAsync(RowKind.OldDesign, OldDesignRow.Name, agents, level, dir =>
-                        OldDesignRow.RunAsync(dir, agents, level, options.OldDesignSeconds, Progress), template: null);
-            if (P > options.OldDesignPreexisting)
-                foreach (var agents in options.Agents)
-                    _rows.Add(RowResult.Skipped(RowKind.OldDesign, OldDesignRow.Name, agents, P, WhyOldDesignNotRun()));
+            // The ceiling's P rows fill their own table, so they run at P without the template.
+            int[] ceilingLevels = P > 0 ? [0, P] : [0];
 
-            if (template is not null)
+            if (options.Runs(TableRows.InProcess))
+                foreach (var level in levels)
+                    foreach (var agents in options.Agents)
+                        await RowAsync(RowKind.InProcess, InProcessRow.Name, agents, level, dir =>
+                            InProcessRow.RunAsync(dir, agents, options.InProcessTasksFor(agents), level, options.RowLimit, Progress), template);
+            // Akka.Remote and HTTP at the same agent count run one after the other, so that they compare on the same machine load.
+            foreach (var level in levels)
+                foreach (var agents in options.Agents)
+                {
+                    if (options.Runs(TableRows.Remote))
+                        await RowAsync(RowKind.Remote, RemoteRow.Name, agents, level, dir =>
+                            RemoteRow.RunAsync(dir, agents, options.RemoteTasksFor(agents), level, options.RowLimit, Progress), template);
+                    if (options.Runs(TableRows.Http))
+                        await RowAsync(RowKind.Http, HttpRow.Name, agents, level, dir =>
+                            HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress), template);
+                }
+            if (options.Runs(TableRows.HttpBatch))
+                foreach (var level in levels)
+                    await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests), level, dir =>
+                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
+            if (options.Runs(TableRows.Ceiling))
+                foreach (var level in needsTemplate ? levels : ceilingLevels)
+                    await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>
+                        CeilingRow.RunAsync(dir, options.CeilingTasks, level), template: null);
+            if (options.Runs(TableRows.OldDesign))
+            {
+                foreach (var level in new[] { 0, options.OldDesignPreexisting }.Distinct())
+                    foreach (var agents in options.Agents)
+                        await RowAsync(RowKind.OldDesign, OldDesignRow.Name, agents, level, dir =>
+                            OldDesignRow.RunAsync(dir, agents, level, options.OldDesignSeconds, Progress), template: null);
+                if (P > options.OldDesignPreexisting)
+                    foreach (var agents in options.Agents)
+                        _rows.Add(RowResult.Skipped(RowKind.OldDesign, OldDesignRow.Name, agents, P, WhyOldDesignNotRun()));
+            }
+
+            if (template is not null && options.Runs(TableRows.Measurements))
             {
                 await MeasureAsync("recovery from the snapshot, memory per task, snapshot write", () =>
                     Measurements.RecoveryFromSnapshotAsync(template, NewDirectory()));
@@ -211,7 +255,8 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
 
     private int PrintReport()
     {
-        var report = new TableReport(_rows, _measurements, P);
+        // Grouped by design for the table (the Akka.Remote and HTTP rows ran interleaved); within a design, in run order.
+        var report = new TableReport(_rows.OrderBy(r => r.Kind).ToList(), _measurements, P, options.Selected);
         var table = report.Table();
         var targets = TableReport.TargetTable(report.Targets());
         Console.Out.WriteLine();
@@ -268,9 +313,11 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         output.WriteLine($"command: dotnet run -c {configuration} --project tests/Orchestrator.Actors.Benchmarks -- table {string.Join(' ', args)}".TrimEnd());
         output.WriteLine($"process: {Environment.CommandLine}");
         if (options.Template is not null) output.WriteLine($"template: {options.Template} (seeded earlier, not by this run)");
-        output.WriteLine($"rows: agents {string.Join(", ", options.Agents)}; preexisting 0 and {P:N0}; definitions per row: in-process " +
-                         string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote " +
+        output.WriteLine($"rows: {(options.Rows is null ? "all" : string.Join(", ", options.Selected.Order().Select(TableRowNames.NameOf)))}; " +
+                         $"agents {string.Join(", ", options.Agents)}; preexisting {(P > 0 ? $"0 and {P:N0}" : "0")}; definitions per row: in-process " +
+                         string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote and HTTP " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.RemoteTasksFor(a):N0}")) +
+                         $", HTTP tasks:batch {options.HttpBatchTasks:N0} ({HttpRow.BatchSize:N0} a request, {HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests)} concurrent requests)" +
                          $", ceiling {options.CeilingTasks:N0}; old design {options.OldDesignSeconds.TotalSeconds:0} s per row at 0 and {options.OldDesignPreexisting:N0}");
         output.WriteLine();
     }

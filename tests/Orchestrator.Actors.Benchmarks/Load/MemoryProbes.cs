@@ -53,6 +53,25 @@ internal static class ProcessMemory
         return null;
     }
 
+    /// <summary>
+    /// The CPU time (user and system, all threads) process <paramref name="pid"/> has used so far, from
+    /// /proc/PID/stat in clock ticks of 10 ms (USER_HZ is 100 on Linux); null where /proc does not say.
+    /// </summary>
+    public static TimeSpan? CpuTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // "pid (comm) state ppid ...": the name may hold spaces, so the fields are counted after its ')'; utime and stime are fields 14 and 15.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Collects everything collectable and returns the managed heap left.</summary>
     public static long SettledHeap()
     {

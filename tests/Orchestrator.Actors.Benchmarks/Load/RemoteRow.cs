@@ -31,9 +31,11 @@ internal static class RemoteRow
             // An error of the orchestrator's own stops the row; remoting's word that a peer went away
             // does not (the load client closing its connection as it exits races its exit here).
             var serverError = serve.LineMatching(line => line.Contains("[ERROR]") && !line.Contains("Disassociated"));
+            var cpuBefore = ProcessMemory.CpuTime(serve.Id);
             // --timeout: a 1M-task server busy with a snapshot must not turn a slow answer into a retry.
             var load = await LoadAsync(serverError, limit, "load", "--server", server, "--agents", agents.ToString(),
                 "--tasks", tasks.ToString(), "--repeat-fraction", "0", "--json", "--timeout", "60s");
+            var serverCpu = ProcessMemory.CpuTime(serve.Id) - cpuBefore;
             var report = load.Stopped is null ? ParseLast<LoadReport>(load.Output) : null;
             if (load.Stopped is not null)
                 progress($"  orchestrator load was stopped after {step.Elapsed.TotalSeconds:0.0} s {load.Stopped}");
@@ -70,7 +72,8 @@ internal static class RemoteRow
                 TimeSpan.FromMilliseconds(report?.ElapsedMs ?? 0),
                 report is null ? null : new LatencySummary(report.LatencyMs.P50, report.LatencyMs.P95, report.LatencyMs.P99, Max: null),
                 peak is { } bytes ? new PeakMemory(bytes, "server RSS peak") : null,
-                checks.Failures);
+                checks.Failures,
+                ServerCpu: serverCpu);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or OperationCanceledException)
         {

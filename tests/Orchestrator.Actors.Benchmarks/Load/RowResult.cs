@@ -5,6 +5,8 @@ internal enum RowKind
 {
     InProcess,
     Remote,
+    Http,
+    HttpBatch,
     Ceiling,
     OldDesign,
 }
@@ -42,8 +44,13 @@ internal sealed record RowResult(
     LatencySummary? Latency,
     PeakMemory? Peak,
     IReadOnlyList<string> Failures,
-    string? NotRun = null)
+    string? NotRun = null,
+    TimeSpan? ServerCpu = null)
 {
+    /// <summary>The server process's CPU time per acknowledged definition while the definitions ran (the rows with a server child), in microseconds.</summary>
+    public double? ServerCpuMicrosecondsPerDefinition =>
+        ServerCpu is { } cpu && Definitions > 0 ? cpu.TotalMilliseconds * 1000 / Definitions : null;
+
     /// <summary>Acknowledged definitions per second of the whole row.</summary>
     public double PerSecond => Elapsed > TimeSpan.Zero ? Definitions / Elapsed.TotalSeconds : double.NaN;
 

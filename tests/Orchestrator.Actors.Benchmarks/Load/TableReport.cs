@@ -6,8 +6,14 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// Turns the rows and measurements into what is printed: the one table with its ratios, the notes
 /// that say what each figure is, the targets met or not, and the failed acknowledgment checks.
 /// </summary>
-internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<Measurement> measurements, int preexisting)
+internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<Measurement> measurements, int preexisting, IReadOnlySet<TableRows> selected)
 {
+    /// <summary>The target of the single-definition HTTP route at 200 connections, against Akka.Remote at 200 agents.</summary>
+    public const double HttpVsRemoteTarget = 1.0;
+
+    /// <summary>The target of the tasks:batch route, against the raw SQLite ceiling.</summary>
+    public const double BatchVsCeilingTarget = 0.5;
+
     private const string CeilingMark = "¹";
     private const string OldVsCeilingMark = "²";
 
@@ -41,8 +47,18 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         yield return "peak memory: heap = peak managed heap of this process sampled every 50 ms during the row (GC.GetTotalMemory(false)), garbage included;";
         yield return "             (from N) = the heap after a full collection when the row began: what earlier rows still held (stopped nodes' snapshots linger for ~30 s) counts in the peak;";
         yield return "             RSS = the server process's resident peak (VmHWM in /proc), recovery included. The remote rows' max latency is not reported by orchestrator load.";
+        var cpu = rows.Where(r => r.ServerCpuMicrosecondsPerDefinition is not null).ToList();
+        if (cpu.Count > 0)
+            yield return "server CPU per definition (utime + stime of orchestrator serve while the definitions ran, /proc, 10 ms ticks): " +
+                         string.Join("; ", cpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ServerCpuMicrosecondsPerDefinition:N0} µs"));
         foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
             yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
+        if (rows.Any(r => r.Kind is RowKind.Http or RowKind.HttpBatch))
+        {
+            yield return "over HTTP: this process is the client, orchestrator serve a child process; agents = concurrent clients over one HttpClient (SocketsHttpHandler,";
+            yield return $"             MaxConnectionsPerServer = agents, HTTP/1.1 keep-alive: one connection each), POST /v1/namespaces/default/tasks, each answer 201 with its task;";
+            yield return $"             tasks:batch: agents = concurrent requests of {HttpRow.BatchSize:N0} definitions (POST .../tasks:batch), every item created; its latency is per request.";
+        }
         yield return "acks: every task acknowledged exactly once, no errors, and the store's count = preexisting + definitions (GetStats / orchestrator stats / COUNT(*) / the file).";
     }
 
@@ -50,15 +66,28 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
     public IReadOnlyList<Measurement> Targets()
     {
         var targets = new List<Measurement>();
-        foreach (var p in new[] { 0, preexisting })
+        foreach (var p in new[] { 0, preexisting }.Distinct())
         {
-            targets.Add(RatioTarget(Find(RowKind.InProcess, 200, p), $"in-process, 200 agents, at {p:N0}", 1.0));
-            targets.Add(RatioTarget(Find(RowKind.Remote, 200, p), $"over Akka.Remote, 200 agents, at {p:N0}", 0.5));
-            var small = Find(RowKind.InProcess, 25, p);
-            targets.Add(new Measurement($"p99 latency in-process, 25 agents, at {p:N0}", Ms(small?.Latency?.P99) + " ms", "≤ 10 ms",
-                small?.Latency is { } l ? l.P99 <= 10 : null, small is null ? "not run" : null));
+            if (selected.Contains(TableRows.InProcess))
+                targets.Add(RatioTarget(Find(RowKind.InProcess, 200, p), $"in-process, 200 agents, at {p:N0}", 1.0));
+            if (selected.Contains(TableRows.Remote))
+                targets.Add(RatioTarget(Find(RowKind.Remote, 200, p), $"over Akka.Remote, 200 agents, at {p:N0}", 0.5));
+            if (selected.Contains(TableRows.Http))
+                foreach (var agents in new[] { 25, 200 })
+                    targets.Add(HttpVsRemote(agents, p));
+            if (selected.Contains(TableRows.HttpBatch))
+            {
+                var batch = rows.FirstOrDefault(r => r.Kind == RowKind.HttpBatch && r.Preexisting == p && r.HasFigure);
+                targets.Add(RatioTarget(batch, $"over HTTP, tasks:batch at {HttpRow.BatchSize:N0}/request, at {p:N0}", BatchVsCeilingTarget));
+            }
+            if (selected.Contains(TableRows.InProcess))
+            {
+                var small = Find(RowKind.InProcess, 25, p);
+                targets.Add(new Measurement($"p99 latency in-process, 25 agents, at {p:N0}", Ms(small?.Latency?.P99) + " ms", "≤ 10 ms",
+                    small?.Latency is { } l ? l.P99 <= 10 : null, small is null ? "not run" : null));
+            }
         }
-        foreach (var kind in new[] { RowKind.InProcess, RowKind.Remote })
+        foreach (var kind in new[] { RowKind.InProcess, RowKind.Remote }.Where(k => preexisting > 0 && selected.Contains(k == RowKind.InProcess ? TableRows.InProcess : TableRows.Remote)))
             foreach (var agents in new[] { 25, 200 })
             {
                 var row = Find(kind, agents, preexisting);
@@ -92,6 +121,20 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             t.Failure is not null ? "FAILED: " + t.Failure : t.Met switch { true => "met", false => "NOT met", null => "—" },
         ]).ToList(),
         FirstNumericColumn: int.MaxValue);
+
+    /// <summary>HTTP at N connections against Akka.Remote at N agents, at the same preexisting: a target at 200, reported at 25.</summary>
+    private Measurement HttpVsRemote(int agents, long p)
+    {
+        var http = Find(RowKind.Http, agents, p);
+        var remote = Find(RowKind.Remote, agents, p);
+        var ratio = http is null || remote is null ? double.NaN : http.PerSecond / remote.PerSecond;
+        var atTarget = agents == 200;
+        return new Measurement($"over HTTP, {agents} connections, at {p:N0}: vs over Akka.Remote, {agents} agents",
+            double.IsFinite(ratio) ? $"{Number(ratio, "0.00")}x ({Number(http!.PerSecond, "N0")} vs {Number(remote!.PerSecond, "N0")} definitions/s)" : "—",
+            atTarget ? $"≥ {HttpVsRemoteTarget:0.0}x" : "reported",
+            atTarget && double.IsFinite(ratio) ? ratio >= HttpVsRemoteTarget : null,
+            http is null ? "HTTP not run" : remote is null ? "Akka.Remote not run" : null);
+    }
 
     private Measurement RatioTarget(RowResult? row, string what, double target)
     {
@@ -134,6 +177,14 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
     private static string Times(double ratio) => Number(ratio, ratio < 10 ? "0.0" : "N0") + "x";
 
     private static string Label(RowKind kind) => kind == RowKind.InProcess ? "in-process" : "over Akka.Remote";
+
+    private static string Short(RowResult row) => row.Kind switch
+    {
+        RowKind.Remote => "Akka.Remote",
+        RowKind.Http => "HTTP",
+        RowKind.HttpBatch => "tasks:batch",
+        _ => row.Row,
+    };
 
     private static string Short(string what) => what switch
     {
