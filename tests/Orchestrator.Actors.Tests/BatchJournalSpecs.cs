@@ -110,6 +110,7 @@ public sealed class BatchJournalSpecs(ITestOutputHelper output)
             var heard = subscriber.ReceiveN(1000).Cast<TaskTransitioned>().ToList();
             Assert.Equal(definitions.Select(d => d.TaskId), heard.Select(n => n.TaskId));
             Assert.All(heard, n => Assert.Equal("task-defined", n.Entry.Event));
+            Assert.Equal(results.Select(r => r.Task!.Status), heard.Select(n => n.Entry.To));
             subscriber.ExpectNoMsg(Absent);
 
             tasksBefore = (await node.StateManager.Ask<TaskPage>(new ListTasks(Limit: 1000, Offset: 1), AskTimeout)).Tasks;

@@ -308,10 +308,16 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         {
             var state = p.Before;
             var decided = p.Decision.Events;
+            // A definition's notice reads only whether its dependencies are COMPLETED, which no
+            // definition changes: the definitions that end a decision (all of a DefineTasks) are
+            // described against the state before them, without folding each in a second time.
+            var definitionsFrom = decided.Count;
+            while (definitionsFrom > 0 && decided[definitionsFrom - 1] is TaskDefined) definitionsFrom--;
+            var applyBefore = Math.Min(definitionsFrom, decided.Count - 1);
             for (var i = 0; i < decided.Count; i++)
             {
                 if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) _notices.Add(notice);
-                if (i < decided.Count - 1) state = OrchestratorDomain.Apply(state, decided[i]);
+                if (i < applyBefore) state = OrchestratorDomain.Apply(state, decided[i]);
             }
         }
         _state = batch[^1].After;
