@@ -14,6 +14,7 @@ public sealed class OrchestratorGateway
 {
     private readonly TaskCompletionSource<OrchestratorNode> _node = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private OrchestratorClient? _client;
+    private ActorSystem? _system;
 
     /// <summary>A gateway whose node is attached later, when the host has started the ActorSystem.</summary>
     public OrchestratorGateway(TimeSpan requestTimeout) => RequestTimeout = requestTimeout;
@@ -29,8 +30,8 @@ public sealed class OrchestratorGateway
         ? _node.Task.Result
         : throw new InvalidOperationException("the orchestrator node has not started yet");
 
-    /// <summary>The ActorSystem of the node.</summary>
-    public ActorSystem System => Node.System;
+    /// <summary>The ActorSystem the doors' own actors run in: the node's, or a remote client's own.</summary>
+    public ActorSystem System => _system ?? throw new InvalidOperationException("the orchestrator node has not started yet");
 
     /// <summary>Completes when the node has started.</summary>
     public Task<OrchestratorNode> Started => _node.Task;
@@ -38,8 +39,19 @@ public sealed class OrchestratorGateway
     /// <summary>Called once, when the node has started.</summary>
     public void Attach(OrchestratorNode node)
     {
-        _client = new OrchestratorClient(node.StateManager, new OrchestratorClientOptions(RequestTimeout, DefineRetries: 0), node.Address.ToString());
+        Attach(node.System, new OrchestratorClient(node.StateManager, new OrchestratorClientOptions(RequestTimeout, DefineRetries: 0), node.Address.ToString()));
         _node.TrySetResult(node);
+    }
+
+    /// <summary>
+    /// Called once, for a door in another process than the node (<c>orchestrator mcp</c>): its
+    /// requests go through <paramref name="client"/>, its own actors (event feeds) run in
+    /// <paramref name="system"/>, which the client's remoting lives in.
+    /// </summary>
+    public void Attach(ActorSystem system, OrchestratorClient client)
+    {
+        _system = system;
+        _client = client;
     }
 
     /// <summary>The client of <paramref name="namespace"/>. Its namespace is checked by the node, as every request's is.</summary>

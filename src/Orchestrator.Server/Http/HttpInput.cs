@@ -43,6 +43,19 @@ public static class HttpInput
         }
     }
 
+    /// <summary>A JSON value another door carried (an MCP tool's argument), read as strictly as a body.</summary>
+    public static T Parse<T>(JsonElement value, JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return value.Deserialize(type) ?? throw Invalid("body", "null", $"must be a JSON object ({Fields(type)})");
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed(ex, type);
+        }
+    }
+
     /// <summary>The JSON body of a required request, as <typeparamref name="T"/>.</summary>
     public static async Task<T> Body<T>(HttpRequest request, JsonTypeInfo<T> type, HttpSettings settings, CancellationToken cancellation) where T : class =>
         (await Body(request, type, settings, optional: false, cancellation))!;

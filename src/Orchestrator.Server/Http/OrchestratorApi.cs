@@ -21,6 +21,12 @@ public static class OrchestratorApi
         services.AddSingleton<TaskFeeds>();
         services.AddSingleton<ClaimWaiter>();
         ApiDocs.AddServices(services);
+        // The MCP tools over Streamable HTTP at /mcp, behind the same API keys as /v1.
+        Mcp.OrchestratorMcp.AddServer(services, new Mcp.McpDoor(Actors.Protocol.Namespaces.Default, settings.MaxClaimWait)).WithHttpTransport(http =>
+            {
+                // Sessions: a client's resource subscriptions live in its session.
+                http.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.Stateful;
+            });
     }
 
     /// <summary>Maps every route onto <paramref name="app"/>.</summary>
@@ -42,6 +48,7 @@ public static class OrchestratorApi
         StateRoutes.Map(ns.MapGroup("").WithTags("State"));
         InfoRoutes.Map(v1.MapGroup("").WithTags("Info"), ns.MapGroup("").WithTags("Info"));
         EventRoutes.Map(ns.MapGroup("").WithTags("Events"));
+        app.MapMcp("/mcp").ExcludeFromDescription();
     }
 
     private static Task Unhandled(HttpContext context)

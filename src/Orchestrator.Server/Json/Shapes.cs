@@ -134,3 +134,17 @@ public sealed record BatchShape(IReadOnlyList<BatchItemShape> Results, int Creat
 
 /// <summary>One item's outcome: <c>task</c> for created and unchanged, <c>existing</c> for conflict, <c>error</c> for invalid.</summary>
 public sealed record BatchItemShape(int Index, string? TaskId, DefinitionOutcome Outcome, TaskShape? Task, TaskShape? Existing, CommandRejected? Error);
+
+/// <summary>What a definition did: <c>created</c> false for the identical definition again (nothing written), and the task.</summary>
+public sealed record DefinedShape(bool Created, TaskShape Task);
+
+/// <summary>A claim's outcome: <c>claimed</c> false (and no task) when none was READY for the agent.</summary>
+public sealed record ClaimShape(bool Claimed, ClaimedTaskShape? Task);
+
+/// <summary>A saved document with its version and the time it was saved; <c>value</c> is the document as JSON.</summary>
+public sealed record StateShape(string OwnerId, string Key, long Version, DateTimeOffset SavedAt, JsonElement? Value)
+{
+    /// <summary>The shape of the protocol's reply.</summary>
+    public static StateShape Of(StateDocument document) =>
+        new(document.OwnerId, document.Key, document.Version, document.SavedAt, Shapes.Document(document.Json));
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Mcp;
+
+/// <summary>
+/// The MCP server's parts, the same for both transports: the tools, over the gateway's client
+/// (in the node's process for Streamable HTTP at <c>/mcp</c>, over Akka.Remote for
+/// <c>orchestrator mcp</c> on stdio).
+/// </summary>
+public static class OrchestratorMcp
+{
+    /// <summary>The server's name in its MCP implementation info.</summary>
+    public const string ServerName = "orchestrator";
+
+    /// <summary>
+    /// JSON for the tools' arguments and results: the doors' shapes (camelCase, upper-case enums,
+    /// documents as JSON values) over the SDK's own types.
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = CreateJson();
+
+    /// <summary>Adds the MCP server with every tool; the caller adds its transport.</summary>
+    public static IMcpServerBuilder AddServer(IServiceCollection services, McpDoor door)
+    {
+        services.AddSingleton(door);
+        return services
+            .AddMcpServer(options =>
+            {
+                options.ServerInfo = new() { Name = ServerName, Version = typeof(OrchestratorMcp).Assembly.GetName().Version?.ToString(3) ?? "1.0.0" };
+                options.ServerInstructions =
+                    "Task state for multi-agent systems. Claim work with claim_task, keep its lease with heartbeat while you work, " +
+                    "then complete_task or fail_task with the claimId. Define work with define_task or define_tasks. " +
+                    "Keep notes with save_state and get_state. Refusals come back as tool errors naming the field and the value.";
+            })
+            .WithTools<OrchestratorTools>(Json);
+    }
+
+    private static JsonSerializerOptions CreateJson()
+    {
+        var options = new JsonSerializerOptions(McpJsonUtilities.DefaultOptions);
+        options.TypeInfoResolverChain.Insert(0, ServerJson.Default);
+        options.MakeReadOnly();
+        return options;
+    }
+}

@@ -1,0 +1,272 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Server.Gateway;
+using Orchestrator.Server.Http;
+using Orchestrator.Server.Json;
+
+namespace Orchestrator.Server.Mcp;
+
+/// <summary>
+/// The orchestrator as MCP tools, for agents driven by a model. Each tool is a thin adapter over
+/// the same request bodies and protocol messages as the HTTP routes: validation, the wording of a
+/// refusal and what each reply means are the protocol's. A refusal is a tool result with
+/// <c>isError</c> and the problem (field, value) as its structured content, never a protocol error.
+/// </summary>
+[McpServerToolType]
+public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter waiter, McpDoor door)
+{
+    private const string NamespaceHelp = "The namespace to work in; the server's own (usually 'default') when left out.";
+    private const string AgentHelp = "Your agent name, as the task was claimed with.";
+    private const string ClaimHelp = "The claimId that claim_task answered; recommended, so a stale claim is told apart.";
+    private const string DurationHelp = "A duration such as 30s, 2m or 1h.";
+    private const string JsonHelp = "Any JSON value, or a string holding JSON.";
+
+    [McpServerTool(Name = "define_task", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(DefinedShape))]
+    [Description("Define a task for an agent (or '*' for any agent). The identical definition again changes nothing (created: false), " +
+                 "so it is safe to retry; a different definition under the same taskId is refused with the existing one.")]
+    public Task<CallToolResult> DefineTask(
+        [Description("A unique id: letters, digits and . _ : / - (for example 'build-linux').")] string taskId,
+        [Description("The agent that should do it, or '*' for any agent.")] string agent,
+        [Description("Where the task's instructions live (a path or a URL).")] string taskFile,
+        [Description("How urgent; MEDIUM when left out.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("Task ids that must be COMPLETED first; the task waits as PENDING until then.")] string[]? dependsOn = null,
+        [Description("How many claims it gets before it is DEAD (3 when left out).")] int? maxAttempts = null,
+        [Description("Data for the agent that claims it. " + JsonHelp)] JsonElement? payload = null,
+        [Description("Who defines it (for the history).")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var body = new DefineTaskBody(taskId, agent, taskFile, priority, dependsOn, maxAttempts, JsonArgument.Value(payload), by);
+            var accepted = await Client(@namespace).DefineTaskAsync(body.ToCommand(), cancellation);
+            var shape = new DefinedShape(!accepted.AlreadyDefined, Shapes.Task(accepted.Task));
+            return Ok(shape, ServerJson.Default.DefinedShape,
+                $"task '{accepted.Task.TaskId}' {(accepted.AlreadyDefined ? "was already defined identically" : "defined")} ({Name(accepted.Task.Status)})");
+        });
+
+    [McpServerTool(Name = "define_tasks", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(BatchShape))]
+    [Description("Define up to 1,000 tasks at once, decided in order (a task may depend on one earlier in the list) and stored in one write. " +
+                 "One result per item: created, unchanged, conflict (with the existing definition) or invalid (with the error); the others are still defined.")]
+    public Task<CallToolResult> DefineTasks(
+        [Description("The definitions: objects with taskId, agent, taskFile and optionally priority, dependsOn, maxAttempts, payload, by.")] JsonElement tasks,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            // Read as the HTTP door reads its body, so a bad item is refused naming its place (tasks[3].priority).
+            using var wrapped = JsonDocument.Parse($$"""{"tasks":{{tasks.GetRawText()}}}""");
+            var body = HttpInput.Parse(wrapped.RootElement, ServerJson.Default.DefineTasksBody);
+            body = body with { Tasks = body.Tasks?.Select(t => t is null ? null : t with { Payload = JsonArgument.Value(t.Payload) }).ToList() };
+            var shape = Shapes.Batch(await Client(@namespace).DefineTasksAsync(body.ToCommand(), cancellation));
+            return Ok(shape, ServerJson.Default.BatchShape,
+                $"defined {shape.Created}, unchanged {shape.Unchanged}, conflicts {shape.Conflicts}, invalid {shape.Invalid}");
+        });
+
+    [McpServerTool(Name = "claim_task", UseStructuredContent = true, OutputSchemaType = typeof(ClaimShape))]
+    [Description("Claim the next READY task for you (or for any agent), highest priority first. You hold it under a lease: send heartbeat " +
+                 "before the lease ends while you work, then complete_task or fail_task with the claimId. claimed is false when nothing is READY " +
+                 "(after waiting up to 'wait', if given).")]
+    public Task<CallToolResult> ClaimTask(
+        [Description("Your agent name.")] string agent,
+        [Description("How long the claim holds without a heartbeat (30s when left out). " + DurationHelp)] string? lease = null,
+        [Description("How long to wait for a task to become READY (no wait when left out; at most orchestrator.http.max-claim-wait). " + DurationHelp)] string? wait = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var waitFor = HttpInput.OptionalDuration("wait", wait) ?? TimeSpan.Zero;
+            if (waitFor > door.MaxClaimWait)
+                throw HttpInput.Invalid("wait", wait, $"is longer than orchestrator.http.max-claim-wait ({Actors.Client.Durations.Format(door.MaxClaimWait)})");
+            var command = new ClaimBody(agent, lease).ToCommand();
+            var assigned = await waiter.ClaimAsync(Namespace(@namespace), command, waitFor, cancellation);
+            return assigned is null
+                ? Ok(new ClaimShape(false, null), ServerJson.Default.ClaimShape, $"no task is READY for agent '{agent}'")
+                : Ok(new ClaimShape(true, Shapes.Claimed(assigned)), ServerJson.Default.ClaimShape,
+                    $"claimed '{assigned.Task.TaskId}' (claimId {assigned.ClaimId}, lease until {assigned.LeaseUntil:O}); task file {assigned.Task.TaskFile}");
+        });
+
+    [McpServerTool(Name = "heartbeat", UseStructuredContent = true, OutputSchemaType = typeof(LeaseRenewed))]
+    [Description("Renew the lease of a task you hold, so it is not given to another agent while you work on it.")]
+    public Task<CallToolResult> Heartbeat(
+        [Description("The task you hold.")] string taskId,
+        [Description(AgentHelp)] string agent,
+        [Description(ClaimHelp)] string? claimId = null,
+        [Description("A new lease duration, which then holds for later heartbeats too. " + DurationHelp)] string? lease = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var renewed = await Client(@namespace).HeartbeatAsync(new HeartbeatBody(agent, claimId, lease).ToCommand(taskId), cancellation);
+            return Ok(renewed, ServerJson.Default.LeaseRenewed, $"lease of '{renewed.TaskId}' renewed until {renewed.LeaseUntil:O}");
+        });
+
+    [McpServerTool(Name = "complete_task", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Report a task you hold as done, with its result. Tasks that depended on it become READY.")]
+    public Task<CallToolResult> CompleteTask(
+        [Description("The task you hold.")] string taskId,
+        [Description(AgentHelp)] string agent,
+        [Description(ClaimHelp)] string? claimId = null,
+        [Description("What came of it. " + JsonHelp)] JsonElement? result = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var body = new CompleteBody(agent, claimId, JsonArgument.Value(result));
+            return Task(await Client(@namespace).CompleteTaskAsync(body.ToCommand(taskId), cancellation));
+        });
+
+    [McpServerTool(Name = "fail_task", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Report that a task you hold failed, and why. It is retried later (FAILED) or, after its last attempt, DEAD.")]
+    public Task<CallToolResult> FailTask(
+        [Description("The task you hold.")] string taskId,
+        [Description(AgentHelp)] string agent,
+        [Description("Why it failed, for whoever looks at it next.")] string reason,
+        [Description(ClaimHelp)] string? claimId = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () => Task(await Client(@namespace).FailTaskAsync(new FailBody(agent, claimId, reason).ToCommand(taskId), cancellation)));
+
+    [McpServerTool(Name = "cancel_task", Destructive = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Cancel a task that is not finished. Tasks that wait for it become DEAD; a claim on it ends.")]
+    public Task<CallToolResult> CancelTask(
+        [Description("The task to cancel.")] string taskId,
+        [Description("Why.")] string reason,
+        [Description("Who cancels it (for the history).")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () => Task(await Client(@namespace).CancelTaskAsync(new CancelBody(reason, by).ToCommand(taskId), cancellation)));
+
+    [McpServerTool(Name = "requeue_task", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Give a DEAD task another round of attempts (READY again, or PENDING while it waits for others).")]
+    public Task<CallToolResult> RequeueTask(
+        [Description("The DEAD task.")] string taskId,
+        [Description("Who requeues it (for the history).")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () => Task(await Client(@namespace).RequeueDeadTaskAsync(new RequeueBody(by).ToCommand(taskId), cancellation)));
+
+    [McpServerTool(Name = "get_task", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskDetailShape))]
+    [Description("Read a task: its status, claim, attempts, payload and (once COMPLETED) its result.")]
+    public Task<CallToolResult> GetTask(
+        [Description("The task's id.")] string taskId,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var found = Shapes.Detail(await Client(@namespace).GetTaskAsync(taskId, cancellation));
+            return Ok(found, ServerJson.Default.TaskDetailShape, $"task '{found.TaskId}' is {Name(found.Status)}");
+        });
+
+    [McpServerTool(Name = "list_tasks", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskListShape))]
+    [Description("List tasks in the order they were defined, filtered by status, agent and priority (filters combine), a page at a time.")]
+    public Task<CallToolResult> ListTasks(
+        [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
+        [Description("Only tasks defined for this agent.")] string? agent = null,
+        [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("How many matching tasks to skip (0 when left out).")] int? offset = null,
+        [Description("The page size, 1 to 1000 (100 when left out).")] int? limit = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100), cancellation));
+            return Ok(page, ServerJson.Default.TaskListShape, $"{page.Tasks.Count} of {page.Total} tasks (offset {page.Offset})");
+        });
+
+    [McpServerTool(Name = "task_history", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskHistory))]
+    [Description("A task's transitions, oldest first: who claimed it, failures, retries, completion.")]
+    public Task<CallToolResult> TaskHistory(
+        [Description("The task's id.")] string taskId,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var history = await Client(@namespace).GetTaskHistoryAsync(taskId, cancellation);
+            return Ok(history, ServerJson.Default.TaskHistory, $"{history.Entries.Count} transitions of '{history.TaskId}'");
+        });
+
+    [McpServerTool(Name = "save_state", UseStructuredContent = true, OutputSchemaType = typeof(StateSaved))]
+    [Description("Save a JSON document (your notes, progress, a result to share) under an owner and a key. Versions count up from 1; " +
+                 "with expectedVersion it is saved only if the current version is that one (0: only if there is none yet).")]
+    public Task<CallToolResult> SaveState(
+        [Description("Whose document: your agent name, a task id, a team.")] string ownerId,
+        [Description("Which document of the owner.")] string key,
+        [Description("The document. " + JsonHelp)] JsonElement json,
+        [Description("Save only at this version (0: only if absent).")] long? expectedVersion = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var text = Shapes.DocumentText(JsonArgument.Value(json))!;
+            var saved = await Client(@namespace).SaveStateAsync(
+                new Actors.Protocol.Commands.SaveState(ownerId, key, text, expectedVersion) { Namespace = Namespace(@namespace) }, cancellation);
+            return Ok(saved, ServerJson.Default.StateSaved, $"saved '{saved.OwnerId}/{saved.Key}' as version {saved.Version}");
+        });
+
+    [McpServerTool(Name = "get_state", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(StateShape))]
+    [Description("Read a document saved with save_state, with its version.")]
+    public Task<CallToolResult> GetState(
+        [Description("Whose document.")] string ownerId,
+        [Description("Which document of the owner.")] string key,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var document = StateShape.Of(await Client(@namespace).GetStateAsync(ownerId, key, cancellation));
+            return Ok(document, ServerJson.Default.StateShape, $"'{document.OwnerId}/{document.Key}' at version {document.Version}");
+        });
+
+    [McpServerTool(Name = "stats", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(StatsReport))]
+    [Description("How many tasks there are by status and priority, documents, agents, and the journal's figures.")]
+    public Task<CallToolResult> Stats(
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var stats = await Client(@namespace).GetStatsAsync(cancellation);
+            return Ok(stats, ServerJson.Default.StatsReport, $"{stats.Tasks} tasks in namespace '{stats.Namespace}'");
+        });
+
+    [McpServerTool(Name = "list_agents", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentList))]
+    [Description("The agents known: registered, or seen claiming, with their capabilities and the claims each holds.")]
+    public Task<CallToolResult> ListAgents(
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var agents = await Client(@namespace).ListAgentsAsync(cancellation);
+            return Ok(agents, ServerJson.Default.AgentList, $"{agents.Agents.Count} agents");
+        });
+
+    [McpServerTool(Name = "register_agent", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentView))]
+    [Description("Register yourself as an agent, with what you can do.")]
+    public Task<CallToolResult> RegisterAgent(
+        [Description("Your agent name.")] string agent,
+        [Description("What you can do (for example 'python', 'review').")] string[]? capabilities = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var accepted = await Client(@namespace).RegisterAgentAsync(new RegisterAgentBody(agent, capabilities).ToCommand(), cancellation);
+            return Ok(accepted.Agent, ServerJson.Default.AgentView, $"agent '{accepted.Agent.Agent}' registered");
+        });
+
+    private string Namespace(string? @namespace) => string.IsNullOrEmpty(@namespace) ? door.Namespace : @namespace;
+
+    private Actors.Client.OrchestratorClient Client(string? @namespace) => gateway.For(Namespace(@namespace));
+
+    private static CallToolResult Task(TaskUpdated updated) =>
+        Ok(Shapes.Task(updated.Task), ServerJson.Default.TaskShape, $"task '{updated.Task.TaskId}' is {Name(updated.Task.Status)}");
+
+    private static string Name(Actors.Protocol.TaskState status) => Actors.Protocol.ProtocolNames.Of(status);
+
+    private static CallToolResult Ok<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string text) =>
+        ToolResults.Ok(value, type, text);
+
+    private static Task<CallToolResult> Run(Func<Task<CallToolResult>> call) => ToolResults.Run(call);
+}
