@@ -118,6 +118,24 @@ public sealed class OrchestratorClient
     }
 
     /// <summary>
+    /// A client of the orchestrator at <paramref name="server"/> (HOST:PORT) that asks nothing up
+    /// front: each request looks the state manager up by its path, so the client may be made before
+    /// the node runs and keeps working across the node's restarts. While nothing answers, requests
+    /// fail with <see cref="OrchestratorUnreachableException"/> after the request timeout (there is
+    /// no early word of a refused connection, as <see cref="ConnectAsync"/> has). For long-lived
+    /// doors such as <c>orchestrator mcp</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The server is not HOST:PORT.</exception>
+    public static OrchestratorClient ConnectLazily(ActorSystem system, string server, OrchestratorClientOptions? options = null,
+        string systemName = DefaultSystemName)
+    {
+        var (host, port) = ParseServer(server);
+        var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        var connection = system.ActorOf(Props.Create(() => new SelectionConnection(path)), "orchestrator-selection-" + Guid.NewGuid().ToString("N")[..8]);
+        return new OrchestratorClient(connection, options, $"{host}:{port}");
+    }
+
+    /// <summary>
     /// Connects to an orchestrator cluster at any of <paramref name="servers"/> (HOST:PORT of its
     /// nodes) through Akka's ClusterClient, from <paramref name="system"/> (remoting on, see
     /// <see cref="ClientConfig"/>). When the node it talks to dies, the client moves to another in

@@ -10,6 +10,7 @@ foreach (var command in ClaimCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
 foreach (var command in InfoCommands.Create()) root.Subcommands.Add(command);
 root.Subcommands.Add(LoadCommand.Create());
+root.Subcommands.Add(McpCommand.Create());
 
 // Response files (@file) are off: an argument is taken as written.
 var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
