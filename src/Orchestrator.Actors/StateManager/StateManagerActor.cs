@@ -343,7 +343,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private void OnBatchDone(List<PendingRequest> batch)
     {
         _inFlight = [];
-        if (_batchRejected)
+        var rejected = _batchRejected;
+        if (rejected)
         {
             // The journal refused the batch (nothing was written): answer it, then decide what
             // was pending again against the confirmed state, which no longer includes the batch.
@@ -364,6 +365,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
         else
         {
+            // The timer is set before the replies go out: whoever moves the clock on hearing one
+            // (a test's scheduler) finds the deadline already armed.
+            ArmDeadline();
             Reply(batch);
             if (_notices.Count > 0)
             {
@@ -375,7 +379,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
 
         WriteNextBatch();
-        ArmDeadline();
+        // Requests decided again after a refused write may have moved the earliest deadline.
+        if (rejected) ArmDeadline();
         StopIfIdle();
     }
 
