@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
+using ModelContextProtocol.Server;
 using Orchestrator.Server.Json;
 
 namespace Orchestrator.Server.Mcp;
@@ -25,7 +26,7 @@ public static class OrchestratorMcp
     public static IMcpServerBuilder AddServer(IServiceCollection services, McpDoor door)
     {
         services.AddSingleton(door);
-        return services
+        var builder = services
             .AddMcpServer(options =>
             {
                 options.ServerInfo = new() { Name = ServerName, Version = typeof(OrchestratorMcp).Assembly.GetName().Version?.ToString(3) ?? "1.0.0" };
@@ -34,7 +35,15 @@ public static class OrchestratorMcp
                     "then complete_task or fail_task with the claimId. Define work with define_task or define_tasks. " +
                     "Keep notes with save_state and get_state. Refusals come back as tool errors naming the field and the value.";
             })
-            .WithTools<OrchestratorTools>(Json);
+            .WithTools<OrchestratorTools>(Json)
+            .WithRequestFilters(filters => filters.AddCallToolFilter(next => (context, cancellation) =>
+                ToolResults.BindingFailures(() => next(context, cancellation), context.Params?.Name)));
+        // Output schemas as every client reads them (see OutputSchemas).
+        services.PostConfigure<McpServerOptions>(options =>
+        {
+            foreach (var tool in options.ToolCollection ?? []) tool.ProtocolTool.OutputSchema = OutputSchemas.Plain(tool.ProtocolTool.OutputSchema);
+        });
+        return builder;
     }
 
     private static JsonSerializerOptions CreateJson()

@@ -1,0 +1,200 @@
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Orchestrator.Actors.Tests.Support;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// The MCP tools through the SDK's own client over Streamable HTTP at /mcp of a real Kestrel: every
+/// tool's success and its refusals, which are tool results with isError and the problem naming the
+/// field and the value, never protocol errors.
+/// </summary>
+public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServerFixture>, IAsyncLifetime
+{
+    public static readonly string[] ToolNames =
+    [
+        "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
+        "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
+    ];
+
+    private readonly string _ns = HttpServer.NewNamespace();
+    private McpClient _client = null!;
+
+    public async Task InitializeAsync() => _client = await McpTestClients.OverHttp(fixture.Server);
+
+    public async Task DisposeAsync() => await _client.DisposeAsync();
+
+    [Fact]
+    public async Task Every_tool_is_listed_with_a_description_an_input_schema_and_an_output_schema()
+    {
+        var tools = await _client.ListToolsAsync();
+
+        Assert.Equal(ToolNames.Order(), tools.Select(t => t.Name).Order());
+        Assert.All(tools, t =>
+        {
+            Assert.False(string.IsNullOrWhiteSpace(t.Description), t.Name);
+            Assert.Equal("object", t.ProtocolTool.InputSchema.GetProperty("type").GetString());
+            Assert.True(t.ProtocolTool.OutputSchema is { ValueKind: JsonValueKind.Object }, $"{t.Name} has no output schema");
+            // Every subschema an object: the TypeScript SDK refuses the whole list over one `true`.
+            Assert.DoesNotContain(":true", t.ProtocolTool.OutputSchema!.Value.GetRawText().Replace(" ", ""));
+        });
+        var define = tools.Single(t => t.Name == "define_task").ProtocolTool.InputSchema;
+        Assert.Equal(["taskId", "agent", "taskFile"], define.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["CRITICAL", "HIGH", "MEDIUM", "LOW"],
+            define.GetProperty("properties").GetProperty("priority").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        var list = tools.Single(t => t.Name == "list_tasks").ProtocolTool.InputSchema;
+        Assert.Contains("DEAD", list.GetProperty("properties").GetProperty("status").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task A_worker_defines_claims_heartbeats_and_completes_with_a_result_given_as_a_string_of_JSON()
+    {
+        var defined = await Call("define_task", new() { ["taskId"] = "build-1", ["agent"] = "builder", ["taskFile"] = "tasks/build.md", ["priority"] = "HIGH", ["payload"] = new { target = "linux" } });
+        Assert.True(defined.GetProperty("created").GetBoolean());
+        Assert.Equal("READY", defined.GetProperty("task").GetProperty("status").GetString());
+        var again = await Call("define_task", new() { ["taskId"] = "build-1", ["agent"] = "builder", ["taskFile"] = "tasks/build.md", ["priority"] = "HIGH", ["payload"] = """{"target":"linux"}""" });
+        Assert.False(again.GetProperty("created").GetBoolean());
+
+        var claim = await Call("claim_task", new() { ["agent"] = "builder", ["lease"] = "2m" });
+        Assert.True(claim.GetProperty("claimed").GetBoolean());
+        var task = claim.GetProperty("task");
+        var claimId = task.GetProperty("claimId").GetString()!;
+        Assert.Equal(("build-1", "CLAIMED", "linux"), (task.GetProperty("taskId").GetString(), task.GetProperty("status").GetString(), task.GetProperty("payload").GetProperty("target").GetString()));
+
+        var renewed = await Call("heartbeat", new() { ["taskId"] = "build-1", ["agent"] = "builder", ["claimId"] = claimId });
+        Assert.Equal(claimId, renewed.GetProperty("claimId").GetString());
+        var completed = await Call("complete_task", new() { ["taskId"] = "build-1", ["agent"] = "builder", ["claimId"] = claimId, ["result"] = """{"artifact":"build-1.tgz"}""" });
+        Assert.Equal("COMPLETED", completed.GetProperty("status").GetString());
+
+        var found = await Call("get_task", new() { ["taskId"] = "build-1" });
+        Assert.Equal("build-1.tgz", found.GetProperty("result").GetProperty("artifact").GetString());
+        var history = await Call("task_history", new() { ["taskId"] = "build-1" });
+        Assert.Equal(["task-defined", "task-claimed", "task-completed"], history.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+        var none = await Call("claim_task", new() { ["agent"] = "builder" });
+        Assert.False(none.GetProperty("claimed").GetBoolean());
+    }
+
+    [Fact]
+    public async Task A_waiting_claim_is_answered_when_a_task_is_defined_meanwhile()
+    {
+        var waiting = Call("claim_task", new() { ["agent"] = "sleeper", ["wait"] = "30s" });
+        // The claim waits once its first try found nothing and made the agent known.
+        while (!(await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Any(a => a.GetProperty("agent").GetString() == "sleeper")) { }
+        Assert.False(waiting.IsCompleted);
+
+        await Call("define_task", new() { ["taskId"] = "late", ["agent"] = "sleeper", ["taskFile"] = "tasks/late.md" });
+
+        var claim = await waiting.WaitAsync(HttpServer.Patience);
+        Assert.Equal("late", claim.GetProperty("task").GetProperty("taskId").GetString());
+    }
+
+    [Fact]
+    public async Task Failures_cancel_requeue_batches_documents_and_the_figures()
+    {
+        var batch = await Call("define_tasks", new()
+        {
+            ["tasks"] = new object[]
+            {
+                new { taskId = "a", agent = "*", taskFile = "tasks/a.md", maxAttempts = 1 },
+                new { taskId = "b", agent = "*", taskFile = "tasks/b.md", dependsOn = new[] { "a" } },
+                new { taskId = "c", agent = "*", taskFile = "tasks/c.md", priority = "urgent" },
+            },
+        });
+        Assert.Equal((2, 1), (batch.GetProperty("created").GetInt32(), batch.GetProperty("invalid").GetInt32()));
+        Assert.Equal("priority", batch.GetProperty("results")[2].GetProperty("error").GetProperty("field").GetString());
+
+        var claim = (await Call("claim_task", new() { ["agent"] = "w" })).GetProperty("task");
+        var failed = await Call("fail_task", new() { ["taskId"] = "a", ["agent"] = "w", ["claimId"] = claim.GetProperty("claimId").GetString(), ["reason"] = "disk full" });
+        Assert.Equal(("DEAD", "disk full"), (failed.GetProperty("status").GetString(), failed.GetProperty("reason").GetString()));
+        Assert.Equal("DEAD", (await Call("get_task", new() { ["taskId"] = "b" })).GetProperty("status").GetString());
+        Assert.Equal("READY", (await Call("requeue_task", new() { ["taskId"] = "a", ["by"] = "ops" })).GetProperty("status").GetString());
+        Assert.Equal("CANCELLED", (await Call("cancel_task", new() { ["taskId"] = "a", ["reason"] = "not needed" })).GetProperty("status").GetString());
+        var page = await Call("list_tasks", new() { ["status"] = "DEAD", ["limit"] = 10 });
+        Assert.Equal(["b"], page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+
+        var saved = await Call("save_state", new() { ["ownerId"] = "w", ["key"] = "notes", ["json"] = new { step = 1 } });
+        Assert.Equal(1, saved.GetProperty("version").GetInt64());
+        await Call("save_state", new() { ["ownerId"] = "w", ["key"] = "notes", ["json"] = """{"step":2}""", ["expectedVersion"] = 1 });
+        var document = await Call("get_state", new() { ["ownerId"] = "w", ["key"] = "notes" });
+        Assert.Equal((2L, 2), (document.GetProperty("version").GetInt64(), document.GetProperty("value").GetProperty("step").GetInt32()));
+
+        var agent = await Call("register_agent", new() { ["agent"] = "reviewer", ["capabilities"] = new[] { "review" } });
+        Assert.Equal("review", agent.GetProperty("capabilities")[0].GetString());
+        Assert.Contains("reviewer", (await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+        var stats = await Call("stats", []);
+        Assert.Equal((2, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
+    }
+
+    [Theory]
+    [InlineData("define_task", """{"taskId":"x","agent":"a","taskFile":"f","priority":"urgent"}""", 400, "priority", "urgent")]
+    [InlineData("define_task", """{"taskId":"bad id!","agent":"a","taskFile":"f"}""", 400, "taskId", "bad id!")]
+    [InlineData("claim_task", """{"agent":"*"}""", 400, "agent", "*")]
+    [InlineData("claim_task", """{"agent":"a","lease":"30"}""", 400, "lease", "30")]
+    [InlineData("claim_task", """{"agent":"a","wait":"6m"}""", 400, "wait", "6m")]
+    [InlineData("list_tasks", """{"status":"SLEEPING"}""", 400, "status", "SLEEPING")]
+    [InlineData("define_tasks", """{"tasks":[{"taskId":"x","agent":"a","taskFile":"f","colour":"red"}]}""", 400, "tasks[0].colour", null)]
+    [InlineData("stats", """{"namespace":"-bad"}""", 400, "namespace", "-bad")]
+    [InlineData("save_state", """{"ownerId":"o","key":"k"}""", 400, "json", null)]
+    [InlineData("define_task", """{"taskId":"x","agent":"a"}""", 400, "taskFile", null)]
+    [InlineData("get_task", """{"taskId":"missing"}""", 404, null, null)]
+    [InlineData("get_state", """{"ownerId":"o","key":"missing"}""", 404, null, null)]
+    [InlineData("complete_task", """{"taskId":"missing","agent":"a"}""", 404, null, null)]
+    public async Task A_refusal_is_a_tool_error_naming_the_field_and_the_value(string tool, string arguments, int status, string? field, string? value)
+    {
+        var result = await Raw(tool, JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments)!);
+
+        Assert.True(result.IsError, $"{tool} answered {Text(result)}");
+        Assert.Null(result.StructuredContent);
+        var problem = Problem(result);
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        if (field is not null)
+        {
+            Assert.Equal(field, problem.GetProperty("field").GetString());
+            Assert.Equal(value, problem.GetProperty("value").GetString());
+            Assert.Contains(value ?? field, Text(result));
+        }
+    }
+
+    [Fact]
+    public async Task Conflicts_and_stale_claims_are_tool_errors_with_their_facts()
+    {
+        await Call("define_task", new() { ["taskId"] = "t", ["agent"] = "a", ["taskFile"] = "tasks/t.md" });
+        var conflict = await Raw("define_task", new() { ["taskId"] = "t", ["agent"] = "a", ["taskFile"] = "tasks/other.md" });
+        Assert.True(conflict.IsError);
+        Assert.Equal(409, Problem(conflict).GetProperty("status").GetInt32());
+        Assert.Equal("tasks/t.md", Problem(conflict).GetProperty("existing").GetProperty("taskFile").GetString());
+
+        var claim = (await Call("claim_task", new() { ["agent"] = "a" })).GetProperty("task");
+        var stale = await Raw("complete_task", new() { ["taskId"] = "t", ["agent"] = "a", ["claimId"] = "claim-0" });
+        Assert.True(stale.IsError);
+        Assert.Equal(("Stale claim", "claim-0"), (Problem(stale).GetProperty("title").GetString(), Problem(stale).GetProperty("claimId").GetString()));
+        var version = await Raw("save_state", new() { ["ownerId"] = "o", ["key"] = "k", ["json"] = "1", ["expectedVersion"] = 3 });
+        Assert.Equal(412, Problem(version).GetProperty("status").GetInt32());
+        Assert.NotEqual(true, (await Raw("complete_task", new() { ["taskId"] = "t", ["agent"] = "a", ["claimId"] = claim.GetProperty("claimId").GetString() })).IsError);
+    }
+
+    private async Task<JsonElement> Call(string tool, Dictionary<string, object?> arguments)
+    {
+        var result = await Raw(tool, arguments);
+        Assert.False(result.IsError is true, $"{tool} refused: {Text(result)}");
+        return result.StructuredContent!.Value;
+    }
+
+    private Task<CallToolResult> Raw(string tool, Dictionary<string, object?> arguments)
+    {
+        arguments.TryAdd("namespace", _ns);
+        return _client.CallToolAsync(tool, arguments).AsTask().WaitAsync(HttpServer.Patience);
+    }
+
+    /// <summary>The application/problem+json resource a refusal embeds.</summary>
+    public static JsonElement Problem(CallToolResult result)
+    {
+        var embedded = Assert.Single(result.Content.OfType<EmbeddedResourceBlock>());
+        var resource = Assert.IsType<TextResourceContents>(embedded.Resource);
+        Assert.Equal("application/problem+json", resource.MimeType);
+        return JsonDocument.Parse(resource.Text).RootElement.Clone();
+    }
+
+    private static string Text(CallToolResult result) => string.Join(" ", result.Content.OfType<TextContentBlock>().Select(c => c.Text));
+}
