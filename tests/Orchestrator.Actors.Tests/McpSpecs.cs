@@ -174,6 +174,66 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
         Assert.NotEqual(true, (await Raw("complete_task", new() { ["taskId"] = "t", ["agent"] = "a", ["claimId"] = claim.GetProperty("claimId").GetString() })).IsError);
     }
 
+    [Fact]
+    public async Task Tasks_and_documents_are_resources_read_through_their_templates()
+    {
+        var templates = await _client.ListResourceTemplatesAsync();
+        Assert.Equal(["orchestrator://{namespace}/state/{ownerId}/{key}", "orchestrator://{namespace}/tasks/{taskId}"],
+            templates.Select(t => t.UriTemplate).Order());
+        await Call("define_task", new() { ["taskId"] = "r/1", ["agent"] = "a", ["taskFile"] = "tasks/r.md", ["payload"] = new { n = 1 } });
+        await Call("save_state", new() { ["ownerId"] = "a", ["key"] = "notes", ["json"] = new { step = 4 } });
+
+        var task = await _client.ReadResourceAsync($"orchestrator://{_ns}/tasks/r%2F1");
+        var taskJson = JsonDocument.Parse(Assert.IsType<TextResourceContents>(Assert.Single(task.Contents)).Text).RootElement;
+        Assert.Equal(("r/1", "READY", 1), (taskJson.GetProperty("taskId").GetString(), taskJson.GetProperty("status").GetString(), taskJson.GetProperty("payload").GetProperty("n").GetInt32()));
+        var document = await _client.ReadResourceAsync($"orchestrator://{_ns}/state/a/notes");
+        var documentJson = JsonDocument.Parse(Assert.IsType<TextResourceContents>(Assert.Single(document.Contents)).Text).RootElement;
+        Assert.Equal((1L, 4), (documentJson.GetProperty("version").GetInt64(), documentJson.GetProperty("value").GetProperty("step").GetInt32()));
+
+        var missing = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => _client.ReadResourceAsync($"orchestrator://{_ns}/tasks/nothing").AsTask());
+        Assert.Equal(ModelContextProtocol.McpErrorCode.ResourceNotFound, missing.ErrorCode);
+        Assert.Contains("nothing", missing.Message);
+    }
+
+    [Fact]
+    public async Task A_subscriber_to_a_task_is_told_each_time_it_changes_and_not_of_other_tasks()
+    {
+        await Call("define_task", new() { ["taskId"] = "watched", ["agent"] = "a", ["taskFile"] = "tasks/w.md" });
+        await Call("define_task", new() { ["taskId"] = "other", ["agent"] = "b", ["taskFile"] = "tasks/o.md" });
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var uri = $"orchestrator://{_ns}/tasks/watched";
+        await _client.SubscribeToResourceAsync(uri, (notice, _) => { updates.Writer.TryWrite(notice.Uri); return ValueTask.CompletedTask; });
+
+        await Call("claim_task", new() { ["agent"] = "b" });
+        var claim = await Call("claim_task", new() { ["agent"] = "a" });
+        await Call("complete_task", new() { ["taskId"] = "watched", ["agent"] = "a", ["claimId"] = claim.GetProperty("task").GetProperty("claimId").GetString() });
+
+        // Two updates, claimed and completed, and none for the other task's claim
+        using var patience = new CancellationTokenSource(HttpServer.Patience);
+        Assert.Equal(uri, await updates.Reader.ReadAsync(patience.Token));
+        Assert.Equal(uri, await updates.Reader.ReadAsync(patience.Token));
+        var after = await _client.ReadResourceAsync(uri);
+        Assert.Contains("\"COMPLETED\"", Assert.IsType<TextResourceContents>(Assert.Single(after.Contents)).Text);
+        await Call("stats", []);
+        Assert.False(updates.Reader.TryRead(out var extra), $"an update for {extra}");
+
+        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => _client.SubscribeToResourceAsync("tasks://elsewhere/x"));
+        Assert.Contains("orchestrator://{namespace}/tasks/{taskId}", refused.Message);
+    }
+
+    [Fact]
+    public async Task The_work_loop_prompt_tells_a_model_how_to_work_as_the_agent_it_names()
+    {
+        var prompts = await _client.ListPromptsAsync();
+        Assert.Contains("work-loop", prompts.Select(p => p.Name));
+
+        var prompt = await _client.GetPromptAsync("work-loop", new Dictionary<string, object?> { ["agent"] = "builder-7" });
+
+        var text = string.Join("\n", prompt.Messages.Select(m => Assert.IsType<TextContentBlock>(m.Content).Text));
+        Assert.Contains("\"builder-7\"", text);
+        foreach (var tool in new[] { "claim_task", "heartbeat", "save_state", "complete_task", "fail_task" }) Assert.Contains(tool, text);
+    }
+
     private async Task<JsonElement> Call(string tool, Dictionary<string, object?> arguments)
     {
         var result = await Raw(tool, arguments);

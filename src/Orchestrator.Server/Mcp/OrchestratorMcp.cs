@@ -7,7 +7,8 @@ using Orchestrator.Server.Json;
 namespace Orchestrator.Server.Mcp;
 
 /// <summary>
-/// The MCP server's parts, the same for both transports: the tools, over the gateway's client
+/// The MCP server's parts, the same for both transports: the tools, the resources (tasks and saved
+/// documents, tasks followed by subscription) and the work-loop prompt, over the gateway's client
 /// (in the node's process for Streamable HTTP at <c>/mcp</c>, over Akka.Remote for
 /// <c>orchestrator mcp</c> on stdio).
 /// </summary>
@@ -26,6 +27,7 @@ public static class OrchestratorMcp
     public static IMcpServerBuilder AddServer(IServiceCollection services, McpDoor door)
     {
         services.AddSingleton(door);
+        services.AddSingleton<ResourceSubscriptions>();
         var builder = services
             .AddMcpServer(options =>
             {
@@ -36,6 +38,12 @@ public static class OrchestratorMcp
                     "Keep notes with save_state and get_state. Refusals come back as tool errors naming the field and the value.";
             })
             .WithTools<OrchestratorTools>(Json)
+            .WithResources<OrchestratorResources>()
+            .WithPrompts([typeof(WorkLoopPrompt)], Json)
+            .WithSubscribeToResourcesHandler((request, cancellation) =>
+                request.Services!.GetRequiredService<ResourceSubscriptions>().SubscribeAsync(request, cancellation))
+            .WithUnsubscribeFromResourcesHandler((request, cancellation) =>
+                request.Services!.GetRequiredService<ResourceSubscriptions>().UnsubscribeAsync(request, cancellation))
             .WithRequestFilters(filters => filters.AddCallToolFilter(next => (context, cancellation) =>
                 ToolResults.BindingFailures(() => next(context, cancellation), context.Params?.Name)));
         // Output schemas as every client reads them (see OutputSchemas).
