@@ -28,6 +28,20 @@ public sealed class HttpAuthSpecs(HttpAuthSpecs.Fixture fixture) : IClassFixture
         _server.Send(method, path, json, key is null ? [] : [("Authorization", $"Bearer {key}")]);
 
     [Fact]
+    public async Task The_MCP_endpoint_needs_a_full_key()
+    {
+        // Without a key, or with one limited to namespaces, the MCP session does not even start
+        await Assert.ThrowsAnyAsync<Exception>(() => McpTestClients.OverHttp(_server));
+        await Assert.ThrowsAnyAsync<Exception>(() => McpTestClients.OverHttp(_server, TeamKey));
+        using var refused = await Send(HttpMethod.Post, "/mcp", null, """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        // With a full key it serves the tools
+        await using var client = await McpTestClients.OverHttp(_server, FullKey);
+        Assert.Contains("define_task", (await client.ListToolsAsync()).Select(t => t.Name));
+    }
+
+    [Fact]
     public async Task A_missing_key_and_a_wrong_key_get_the_same_401()
     {
         using var missing = await Send(HttpMethod.Get, "/v1/namespaces/default/stats", null);

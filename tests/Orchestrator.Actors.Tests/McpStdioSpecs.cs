@@ -1,0 +1,66 @@
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Orchestrator.Actors.Tests.Support;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// <c>orchestrator mcp</c> as an agent host runs it: a child process on stdio, driven by the SDK's
+/// own client, talking to <c>orchestrator serve</c> over Akka.Remote. The node stopping is a tool
+/// error, not the end of the MCP server, and the node coming back is answered again.
+/// </summary>
+public sealed class McpStdioSpecs : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
+
+    [Fact]
+    public async Task Over_stdio_the_tools_work_a_stopped_node_is_a_tool_error_and_the_node_back_is_answered_again()
+    {
+        var port = HostProcess.FreePort();
+        var server = $"127.0.0.1:{port}";
+        var serve = await HostProcess.StartServeAsync(port, _dataDirectory, Patience);
+        await using var client = await McpTestClients.OverStdio(server, "--namespace", "agents", "--timeout", "3s");
+        try
+        {
+            var tools = await client.ListToolsAsync();
+            Assert.Equal(McpSpecs.ToolNames.Order(), tools.Select(t => t.Name).Order());
+            var defined = await Call(client, "define_task", new() { ["taskId"] = "t-1", ["agent"] = "w", ["taskFile"] = "tasks/t.md" });
+            Assert.True(defined.StructuredContent!.Value.GetProperty("created").GetBoolean());
+            var stats = await Call(client, "stats", []);
+            Assert.Equal("agents", stats.StructuredContent!.Value.GetProperty("namespace").GetString());
+            var bad = await Call(client, "define_task", new() { ["taskId"] = "t-2", ["agent"] = "w", ["taskFile"] = "f", ["priority"] = "urgent" });
+            Assert.True(bad.IsError);
+            Assert.Equal("priority", McpSpecs.Problem(bad).GetProperty("field").GetString());
+
+            // The node stops: a call is a tool error saying so, and the MCP server goes on
+            serve.Send(Signal.Terminate);
+            Assert.Equal(0, await serve.WaitForExitAsync(Patience));
+            serve.Dispose();
+            var down = await Call(client, "get_task", new() { ["taskId"] = "t-1" });
+            Assert.True(down.IsError);
+            Assert.Equal(503, McpSpecs.Problem(down).GetProperty("status").GetInt32());
+            Assert.Contains(server, string.Join(" ", down.Content.OfType<TextContentBlock>().Select(c => c.Text)));
+
+            // The node is back on the same port and data: the next call is answered, with what it kept
+            serve = await HostProcess.StartServeAsync(port, _dataDirectory, Patience);
+            // (Until remoting has associated again, a call may still time out: each waits 3 s at most.)
+            var deadline = DateTime.UtcNow + Patience;
+            CallToolResult again;
+            do again = await Call(client, "get_task", new() { ["taskId"] = "t-1" });
+            while (again.IsError is true && McpSpecs.Problem(again).GetProperty("status").GetInt32() == 503 && DateTime.UtcNow < deadline);
+            Assert.NotEqual(true, again.IsError);
+            Assert.Equal("READY", again.StructuredContent!.Value.GetProperty("status").GetString());
+        }
+        finally
+        {
+            serve.Dispose();
+        }
+    }
+
+    private static async Task<CallToolResult> Call(McpClient client, string tool, Dictionary<string, object?> arguments) =>
+        await client.CallToolAsync(tool, arguments).AsTask().WaitAsync(Patience);
+
+    public void Dispose() => TestConfigs.DeleteDataDirectory(_dataDirectory);
+}
