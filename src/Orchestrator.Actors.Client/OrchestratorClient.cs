@@ -113,7 +113,7 @@ public sealed class OrchestratorClient
         }
         catch (ActorNotFoundException ex)
         {
-            throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} (no answer from {path} within {options.RequestTimeout})", ex);
+            throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} (no answer from {path} within {Durations.Format(options.RequestTimeout)})", ex);
         }
     }
 
@@ -160,7 +160,7 @@ public sealed class OrchestratorClient
         catch (AskTimeoutException ex)
         {
             system.Stop(client.StateManager);
-            throw new OrchestratorUnreachableException($"no node of the orchestrator cluster at {client.Address} answered within {options.RequestTimeout}", ex);
+            throw new OrchestratorUnreachableException($"no node of the orchestrator cluster at {client.Address} answered within {Durations.Format(options.RequestTimeout)}", ex);
         }
         return client;
     }
@@ -281,7 +281,7 @@ public sealed class OrchestratorClient
         catch (AskTimeoutException ex)
         {
             throw new OrchestratorUnreachableException(
-                $"no answer from the orchestrator at {Address} within {_options.RequestTimeout} to {Name(request)}", ex);
+                $"no answer from the orchestrator at {Address} within {Durations.Format(_options.RequestTimeout)} to {Name(request)}", ex);
         }
 
         return reply as T ?? throw Failure(request, reply);

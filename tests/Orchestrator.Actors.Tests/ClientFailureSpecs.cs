@@ -122,7 +122,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short), "127.0.0.1:9");
 
         var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => ClientCalls.All[call](client));
-        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within {Short} to {call}", unreachable.Message);
+        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within 200ms to {call}", unreachable.Message);
         Assert.IsAssignableFrom<AskTimeoutException>(unreachable.InnerException);
 
         // Sent once: a command that may have been applied is never repeated behind the caller's back.
@@ -182,7 +182,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         var definition = new DefineTask("r-2", "*", "tasks/r-2.md");
 
         var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => client.DefineTaskAsync(definition));
-        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within {Short} to DefineTask", unreachable.Message);
+        Assert.Equal($"no answer from the orchestrator at 127.0.0.1:9 within 200ms to DefineTask", unreachable.Message);
 
         // The first attempt and then exactly `retries` more, each the same definition.
         for (var attempt = 0; attempt <= retries; attempt++) probe.ExpectMsg(definition);

@@ -70,7 +70,7 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
             Receive<TaskTransitioned>(_feed.Publish);
             Receive<CommandRejected>(rejected => Fail(new OrchestratorRejectedException(rejected)));
             Receive<SubscribeTimedOut>(_ => Fail(new OrchestratorUnreachableException(
-                $"no answer from the orchestrator at {_client.Address} within {timeout} to SubscribeToTasks")));
+                $"no answer from the orchestrator at {_client.Address} within {Actors.Client.Durations.Format(timeout)} to SubscribeToTasks")));
             Receive<Terminated>(_ =>
             {
                 if (CoordinatedShutdown.Get(Context.System).ShutdownReason is not null) return;
