@@ -239,6 +239,12 @@ public sealed class OrchestratorClient
     /// </summary>
     public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => _stateManager.Tell(InNamespace(filter), subscriber);
 
+    /// <summary>
+    /// Subscribes <paramref name="subscriber"/> to saved documents: it receives
+    /// <see cref="SubscribedToDocuments"/>, then a <see cref="StateChanged"/> for each matching save.
+    /// </summary>
+    public void Subscribe(IActorRef subscriber, SubscribeToDocuments filter) => _stateManager.Tell(InNamespace(filter), subscriber);
+
     /// <summary>Ends subscriptions of <paramref name="subscriber"/> (all of them by default).</summary>
     public void Unsubscribe(IActorRef subscriber, UnsubscribeFromTasks? filter = null) =>
         _stateManager.Tell(InNamespace(filter ?? UnsubscribeFromTasks.All), subscriber);

@@ -222,6 +222,26 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
     }
 
     [Fact]
+    public async Task A_subscriber_to_a_document_is_told_of_each_save()
+    {
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var uri = $"orchestrator://{_ns}/state/planner/notes";
+        await _client.SubscribeToResourceAsync(uri, (notice, _) => { updates.Writer.TryWrite(notice.Uri); return ValueTask.CompletedTask; });
+
+        await Call("save_state", new() { ["ownerId"] = "other", ["key"] = "notes", ["json"] = new { step = 0 } });
+        await Call("save_state", new() { ["ownerId"] = "planner", ["key"] = "notes", ["json"] = new { step = 1 } });
+        await Call("save_state", new() { ["ownerId"] = "planner", ["key"] = "notes", ["json"] = new { step = 2 } });
+
+        using var patience = new CancellationTokenSource(HttpServer.Patience);
+        Assert.Equal(uri, await updates.Reader.ReadAsync(patience.Token));
+        Assert.Equal(uri, await updates.Reader.ReadAsync(patience.Token));
+        var read = await _client.ReadResourceAsync(uri);
+        Assert.Contains("\"version\":2", Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text);
+        await Call("stats", []);
+        Assert.False(updates.Reader.TryRead(out var extra), $"an update for {extra}");
+    }
+
+    [Fact]
     public async Task The_work_loop_prompt_tells_a_model_how_to_work_as_the_agent_it_names()
     {
         var prompts = await _client.ListPromptsAsync();

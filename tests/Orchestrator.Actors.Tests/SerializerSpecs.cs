@@ -101,6 +101,9 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new SubscribedToTasks("agent-a", "t-1"),
         new UnsubscribedFromTasks(2),
         new TaskTransitioned("t-1", "*", TaskPriority.High, Entry, ClaimAgent: "agent-a"),
+        new SubscribeToDocuments("agent-a"),
+        new SubscribedToDocuments("agent-a"),
+        new StateChanged("agent-a", "progress", 3, At),
         // replies
         new TaskDefinitionAccepted(View, AlreadyDefined: true),
         new TaskDefinitionConflict("t-1", View),
@@ -310,6 +313,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             new RegisterAgent("a"),
             new SubscribeToTasks(),
             new SubscribedToTasks(null, null),
+            new SubscribeToDocuments(),
+            new SubscribedToDocuments(null),
             new TaskFound(new TaskView("t", "*", "f", TaskPriority.Medium, TaskState.Pending, At)),
             new TaskAssigned(OtherView with { Claim = null }, "c-1", At, null),
             new StaleClaim("t", "a", null, TaskState.Ready, "r"),

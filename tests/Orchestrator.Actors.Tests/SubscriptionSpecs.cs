@@ -76,6 +76,40 @@ public sealed class SubscriptionSpecs(ITestOutputHelper output) : LifecycleSpec(
     }
 
     [Fact]
+    public async Task A_document_subscription_hears_each_save_after_it_is_journaled_and_an_owner_filter_only_that_owners()
+    {
+        var all = CreateTestProbe();
+        StateManager.Tell(new SubscribeToDocuments(), all.Ref);
+        all.ExpectMsg<SubscribedToDocuments>();
+        var notes = CreateTestProbe();
+        StateManager.Tell(new SubscribeToDocuments("agent-a"), notes.Ref);
+        Assert.Equal("agent-a", notes.ExpectMsg<SubscribedToDocuments>().OwnerId);
+        var tasks = Subscriber();
+
+        var saved = await StateManager.Expect<StateSaved>(new SaveState("agent-a", "notes", """{"step":1}"""));
+        await StateManager.Expect<StateSaved>(new SaveState("agent-b", "notes", """{"step":9}"""));
+        await StateManager.Define("t-1");
+
+        var heard = all.ExpectMsg<StateChanged>();
+        Assert.Equal(("agent-a", "notes", saved.Version), (heard.OwnerId, heard.Key, heard.Version));
+        Assert.Equal("agent-b", all.ExpectMsg<StateChanged>().OwnerId);
+        Assert.Equal("agent-a", notes.ExpectMsg<StateChanged>().OwnerId);
+        notes.ExpectNoMsg(Absent);
+        // A task filter hears no saves, a document filter no transitions.
+        Assert.Equal("t-1", tasks.ExpectMsg<TaskTransitioned>().TaskId);
+        all.ExpectNoMsg(Absent);
+
+        StateManager.Tell(UnsubscribeFromTasks.All, all.Ref);
+        Assert.Equal(0, all.ExpectMsg<UnsubscribedFromTasks>().Remaining);
+        await StateManager.Expect<StateSaved>(new SaveState("agent-a", "notes", """{"step":2}"""));
+        Assert.Equal(2, notes.ExpectMsg<StateChanged>().Version);
+        all.ExpectNoMsg(Absent);
+
+        StateManager.Tell(new SubscribeToDocuments("bad owner!"), all.Ref);
+        Assert.Equal("ownerId", all.ExpectMsg<CommandRejected>().Field);
+    }
+
+    [Fact]
     public void A_subscriber_holds_at_most_the_configured_filters_and_an_identical_one_counts_once()
     {
         var probe = CreateTestProbe();

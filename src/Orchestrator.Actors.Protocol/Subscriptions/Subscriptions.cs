@@ -8,6 +8,13 @@ public interface ISubscriptionRequest : INamespaced;
 /// <summary>A notification pushed to a subscriber.</summary>
 public interface IOrchestratorNotification : IOrchestratorMessage;
 
+/// <summary>A subscription's filter: which notifications reach the subscriber that holds it.</summary>
+public interface INotificationFilter
+{
+    /// <summary>True when <paramref name="notification"/> reaches the subscriber.</summary>
+    bool Lets(IOrchestratorNotification notification);
+}
+
 /// <summary>
 /// Subscribes the sender to task transitions: all of them (no filter), those of one agent's tasks
 /// (tasks defined for <paramref name="Agent"/>, transitions it caused, and its claims ending), or one task's. Each
@@ -17,8 +24,11 @@ public interface IOrchestratorNotification : IOrchestratorMessage;
 /// sends <see cref="UnsubscribeFromTasks"/>. Replies <see cref="SubscribedToTasks"/>, or
 /// <see cref="Replies.CommandRejected"/> for a bad filter or one too many.
 /// </summary>
-public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest
+public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = null) : NamespacedRequest, ISubscriptionRequest, INotificationFilter
 {
+    /// <inheritdoc />
+    public bool Lets(IOrchestratorNotification notification) => notification is TaskTransitioned notice && Matches(notice);
+
     /// <summary>
     /// True when this filter lets <paramref name="notice"/> through. No filter: everything. Agent:
     /// transitions of tasks defined for it, caused by it, or of its claims (so it hears that its
@@ -28,6 +38,30 @@ public sealed record SubscribeToTasks(string? Agent = null, string? TaskId = nul
         (TaskId is null || TaskId == notice.TaskId)
         && (Agent is null || Agent == notice.Agent || Agent == notice.Entry.By || Agent == notice.ClaimAgent);
 }
+
+/// <summary>
+/// Subscribes the sender to saved documents: every one of the namespace (no owner), or one
+/// owner's. Each save arrives as a <see cref="StateChanged"/> after its event is journaled, in
+/// journal order. Counts against the same <c>orchestrator.subscriptions.max-filters</c> as task
+/// filters; ends as they do (<see cref="UnsubscribeFromTasks.All"/>, or the subscriber stopping).
+/// Replies <see cref="SubscribedToDocuments"/>, or <see cref="Replies.CommandRejected"/>.
+/// </summary>
+public sealed record SubscribeToDocuments(string? OwnerId = null) : NamespacedRequest, ISubscriptionRequest, INotificationFilter
+{
+    /// <inheritdoc />
+    public bool Lets(IOrchestratorNotification notification) =>
+        notification is StateChanged changed && (OwnerId is null || OwnerId == changed.OwnerId);
+}
+
+/// <summary>The document subscription is active: every later save that matches is delivered.</summary>
+public sealed record SubscribedToDocuments(string? OwnerId) : IOrchestratorReply;
+
+/// <summary>A document was saved at a new version (journaled). Read it with GetState.</summary>
+/// <param name="OwnerId">Whose document.</param>
+/// <param name="Key">Which document of the owner.</param>
+/// <param name="Version">Its version now.</param>
+/// <param name="SavedAt">When it was saved.</param>
+public sealed record StateChanged(string OwnerId, string Key, long Version, DateTimeOffset SavedAt) : IOrchestratorNotification;
 
 /// <summary>
 /// Removes the sender's filter with these fields (as it subscribed with them); with neither field,

@@ -52,7 +52,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly SortedSet<long> _snapshots = [];
     private long? _recoveredFromSnapshot;
     private IActorRef? _shutdownRequester;
-    private List<TaskTransitioned> _notices = [];
+    private List<IOrchestratorNotification> _notices = [];
     private readonly Func<double> _random = Random.Shared.NextDouble;
 
     /// <summary>Creates the actor. Use <see cref="Props"/>.</summary>
@@ -317,6 +317,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             for (var i = 0; i < decided.Count; i++)
             {
                 if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) _notices.Add(notice);
+                else if (decided[i] is StateSavedEvent saved) _notices.Add(new StateChanged(saved.OwnerId, saved.Key, saved.Version, saved.SavedAt));
                 if (i < applyBefore) state = OrchestratorDomain.Apply(state, decided[i]);
             }
         }

@@ -33,7 +33,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private IActorRef? _current;
     private IActorRef? _shutdownRequester;
     private bool _shutdownSent;
-    private readonly Dictionary<IActorRef, HashSet<SubscribeToTasks>> _subscribers = new();
+    private readonly Dictionary<IActorRef, HashSet<INotificationFilter>> _subscribers = new();
     private readonly TimeSpan? _passivateIdleAfter;
     private TimeSpan _lastRequest;
 
@@ -77,7 +77,16 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<Shutdown>(_ => BeginShutdown());
         Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
-        Receive<SubscribeToTasks>(Subscribe);
+        Receive<SubscribeToTasks>(subscription =>
+        {
+            if (Validation.SubscriptionFilter(subscription.Agent, subscription.TaskId) is { } invalid) Sender.Tell(invalid);
+            else if (Subscribe(subscription, subscription.TaskId ?? subscription.Agent)) Sender.Tell(new SubscribedToTasks(subscription.Agent, subscription.TaskId));
+        });
+        Receive<SubscribeToDocuments>(subscription =>
+        {
+            if (subscription.OwnerId is { } owner && Validation.Id("ownerId", owner) is { } invalid) Sender.Tell(invalid);
+            else if (Subscribe(subscription, subscription.OwnerId)) Sender.Tell(new SubscribedToDocuments(subscription.OwnerId));
+        });
         Receive<UnsubscribeFromTasks>(Unsubscribe);
         Receive<TaskNotices>(notices => notices.Token == token, Publish);
         Receive<ShutdownComplete>(_ => { });
@@ -204,13 +213,9 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    private void Subscribe(SubscribeToTasks subscription)
+    // Adds a valid filter to the sender's; false (and the refusal sent) when it holds too many already.
+    private bool Subscribe(INotificationFilter subscription, string? named)
     {
-        if (Validation.SubscriptionFilter(subscription.Agent, subscription.TaskId) is { } invalid)
-        {
-            Sender.Tell(invalid);
-            return;
-        }
         if (!_subscribers.TryGetValue(Sender, out var filters))
         {
             _subscribers[Sender] = filters = [];
@@ -218,12 +223,12 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         }
         if (!filters.Contains(subscription) && filters.Count >= _settings.MaxSubscriptionFilters)
         {
-            Sender.Tell(Validation.Reject("subscription", subscription.TaskId ?? subscription.Agent,
+            Sender.Tell(Validation.Reject("subscription", named,
                 $"the subscriber already holds {filters.Count} filters (orchestrator.subscriptions.max-filters); unsubscribe from some first"));
-            return;
+            return false;
         }
         filters.Add(subscription);
-        Sender.Tell(new SubscribedToTasks(subscription.Agent, subscription.TaskId));
+        return true;
     }
 
     private void Unsubscribe(UnsubscribeFromTasks request)
@@ -249,7 +254,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         {
             foreach (var (subscriber, filters) in _subscribers)
             {
-                if (filters.Any(f => f.Matches(notice))) subscriber.Tell(notice, Self);
+                if (filters.Any(f => f.Lets(notice))) subscriber.Tell(notice, Self);
             }
         }
     }

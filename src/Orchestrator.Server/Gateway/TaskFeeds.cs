@@ -44,15 +44,17 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
         return subscribed.Task;
     }
 
-    // Subscribes, confirms, and hands each notice to the feed. When the gateway it subscribed at
-    // stops (the namespace moved to another node, or was passivated), it subscribes again through
-    // the router and tells the feed that notices may have been lost meanwhile.
+    // Subscribes to the namespace's transitions and document saves, confirms once both are, and
+    // hands each notice to the feed. When the gateway it subscribed at stops (the namespace moved
+    // to another node, or was passivated), it subscribes again through the router and tells the
+    // feed that notices may have been lost meanwhile.
     private sealed class FeedActor : ReceiveActor, IWithTimers
     {
         private readonly TaskFeed _feed;
         private readonly OrchestratorClient _client;
         private readonly TaskCompletionSource<TaskFeed> _subscribed;
         private bool _confirmed;
+        private bool _documentsConfirmed;
 
         public FeedActor(TaskFeed feed, OrchestratorClient client, TimeSpan timeout, TaskCompletionSource<TaskFeed> subscribed)
         {
@@ -62,29 +64,47 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
             Receive<SubscribedToTasks>(_ =>
             {
                 Context.Watch(Sender);
-                Timers.Cancel("subscribe");
                 if (_confirmed) _feed.Interrupted();
                 _confirmed = true;
-                _subscribed.TrySetResult(_feed);
+                Confirm();
+            });
+            Receive<SubscribedToDocuments>(_ =>
+            {
+                _documentsConfirmed = true;
+                Confirm();
             });
             Receive<TaskTransitioned>(_feed.Publish);
+            Receive<StateChanged>(_feed.PublishDocument);
             Receive<CommandRejected>(rejected => Fail(new OrchestratorRejectedException(rejected)));
             Receive<SubscribeTimedOut>(_ => Fail(new OrchestratorUnreachableException(
                 $"no answer from the orchestrator at {_client.Address} within {Actors.Client.Durations.Format(timeout)} to SubscribeToTasks")));
             Receive<Terminated>(_ =>
             {
                 if (CoordinatedShutdown.Get(Context.System).ShutdownReason is not null) return;
-                _client.Subscribe(Self, new SubscribeToTasks());
+                SubscribeBoth();
             });
-            _client.Subscribe(Self, new SubscribeToTasks());
+            SubscribeBoth();
             Timers.StartSingleTimer("subscribe", SubscribeTimedOut.Instance, timeout);
+        }
+
+        private void SubscribeBoth()
+        {
+            _client.Subscribe(Self, new SubscribeToTasks());
+            _client.Subscribe(Self, new SubscribeToDocuments());
+        }
+
+        private void Confirm()
+        {
+            if (!_confirmed || !_documentsConfirmed) return;
+            Timers.Cancel("subscribe");
+            _subscribed.TrySetResult(_feed);
         }
 
         public ITimerScheduler Timers { get; set; } = null!;
 
         private void Fail(Exception reason)
         {
-            if (_confirmed) return;
+            if (_subscribed.Task.IsCompleted) return;
             _subscribed.TrySetException(reason);
             Context.Stop(Self);
         }
@@ -160,6 +180,11 @@ public sealed class TaskFeed
             return new FeedListener(this, channel, replay, reset, Position: _latest);
         }
     }
+
+    /// <summary>Each document saved in the namespace, journaled, as the feed hears of it (on the feed's actor).</summary>
+    public event Action<StateChanged>? DocumentSaved;
+
+    internal void PublishDocument(StateChanged changed) => DocumentSaved?.Invoke(changed);
 
     internal void Publish(TaskTransitioned notice)
     {

@@ -10,11 +10,11 @@ using Orchestrator.Server.Http;
 namespace Orchestrator.Server.Mcp;
 
 /// <summary>
-/// Which MCP session follows which task (<c>resources/subscribe</c>), and the
+/// Which MCP session follows which task or document (<c>resources/subscribe</c>), and the
 /// <c>notifications/resources/updated</c> each gets when the node journals a transition of that
-/// task. Transitions come from the namespace's one shared feed (<see cref="TaskFeeds"/>), the same
-/// the event streams and waiting claims follow; the feed's subscription is confirmed before the
-/// subscribe is answered, so no transition after it is missed. Where the feed may have lost
+/// task or a save of that document. Both come from the namespace's one shared feed
+/// (<see cref="TaskFeeds"/>), the same the event streams and waiting claims follow; the feed's
+/// subscription is confirmed before the subscribe is answered, so no change after it is missed. Where the feed may have lost
 /// notices (the namespace moved, a slow listener), every resource followed in that namespace is
 /// told it may have changed. A session that cannot be sent to any more is forgotten.
 /// </summary>
@@ -29,10 +29,6 @@ public sealed class ResourceSubscriptions(TaskFeeds feeds, IHostApplicationLifet
     {
         var uri = request.Params?.Uri;
         var address = ResourceUris.Parse(uri) ?? throw new McpProtocolException($"'{uri}' is not a resource of this server: {ResourceUris.Expected}", McpErrorCode.InvalidParams);
-        if (address.TaskId is null)
-            throw new McpProtocolException(
-                $"'{uri}' is a saved document: documents can be read but not followed yet (the node reports task transitions only); follow a task ({ResourceUris.TaskTemplate})",
-                McpErrorCode.InvalidParams);
         TaskFeed feed;
         try
         {
@@ -43,13 +39,18 @@ public sealed class ResourceSubscriptions(TaskFeeds feeds, IHostApplicationLifet
             var problem = ReplyResults.Problem(ex);
             throw new McpProtocolException($"{problem.Title}: {problem.Detail}", problem.Status == 400 ? McpErrorCode.InvalidParams : McpErrorCode.InternalError);
         }
-        var canonical = ResourceUris.Task(address.Namespace, address.TaskId);
+        var canonical = Canonical(address);
         lock (_gate)
         {
             if (!_sessions.TryGetValue(canonical, out var sessions)) _sessions[canonical] = sessions = [];
             sessions.Add(request.Server);
             // Listening starts here, inside the subscribe: a transition right after the answer is heard.
-            if (_watched.Add(address.Namespace)) _ = WatchAsync(address.Namespace, feed, feed.Listen(null));
+            if (_watched.Add(address.Namespace))
+            {
+                var ns = address.Namespace;
+                feed.DocumentSaved += saved => _ = NotifyAsync(ResourceUris.State(ns, saved.OwnerId, saved.Key));
+                _ = WatchAsync(ns, feed, feed.Listen(null));
+            }
         }
         return new EmptyResult();
     }
@@ -57,12 +58,18 @@ public sealed class ResourceSubscriptions(TaskFeeds feeds, IHostApplicationLifet
     /// <summary>The handler of <c>resources/unsubscribe</c>.</summary>
     public ValueTask<EmptyResult> UnsubscribeAsync(RequestContext<UnsubscribeRequestParams> request, CancellationToken cancellation)
     {
-        if (ResourceUris.Parse(request.Params?.Uri) is { TaskId: { } taskId } address)
+        if (ResourceUris.Parse(request.Params?.Uri) is { } address)
             lock (_gate)
-                if (_sessions.TryGetValue(ResourceUris.Task(address.Namespace, taskId), out var sessions))
+                if (_sessions.TryGetValue(Canonical(address), out var sessions))
                     sessions.Remove(request.Server);
         return ValueTask.FromResult(new EmptyResult());
     }
+
+    // One spelling per resource, however the client escaped it.
+    private static string Canonical(ResourceAddress address) =>
+        address.TaskId is { } taskId
+            ? ResourceUris.Task(address.Namespace, taskId)
+            : ResourceUris.State(address.Namespace, address.OwnerId!, address.Key!);
 
     private async Task WatchAsync(string @namespace, TaskFeed feed, FeedListener listener)
     {
