@@ -7,6 +7,7 @@ internal enum RowKind
     Remote,
     Http,
     HttpBatch,
+    Mcp,
     Ceiling,
     OldDesign,
 }

@@ -59,6 +59,12 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             yield return $"             MaxConnectionsPerServer = agents, HTTP/1.1 keep-alive: one connection each), POST /v1/namespaces/default/tasks, each answer 201 with its task;";
             yield return $"             tasks:batch: agents = concurrent requests of {HttpRow.BatchSize:N0} definitions (POST .../tasks:batch), every item created; its latency is per request.";
         }
+        if (rows.Any(r => r.Kind == RowKind.Mcp))
+        {
+            yield return "over MCP (Streamable HTTP at /mcp of the same serve child): agents = concurrent stateful sessions of the SDK's own client (ModelContextProtocol,";
+            yield return $"             McpClient over HttpClientTransport, each session its own HttpClient and standalone GET stream), opened before the clock; one {McpRow.Tool} call";
+            yield return "             at a time per session, each result no error, created true, its own task; definitions/s = tool calls/s, latency per tool call.";
+        }
         yield return "acks: every task acknowledged exactly once, no errors, and the store's count = preexisting + definitions (GetStats / orchestrator stats / COUNT(*) / the file).";
     }
 
@@ -75,6 +81,9 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             if (selected.Contains(TableRows.Http))
                 foreach (var agents in new[] { 25, 200 })
                     targets.Add(HttpVsRemote(agents, p));
+            if (selected.Contains(TableRows.Mcp))
+                foreach (var agents in new[] { 25, 200 }.Where(a => a == 25 || rows.Any(r => r.Kind is RowKind.Mcp or RowKind.Http && r.Agents == a && r.Preexisting == p)))
+                    targets.Add(McpVsHttp(agents, p));
             if (selected.Contains(TableRows.HttpBatch))
             {
                 var batch = rows.FirstOrDefault(r => r.Kind == RowKind.HttpBatch && r.Preexisting == p && r.HasFigure);
@@ -136,6 +145,18 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             http is null ? "HTTP not run" : remote is null ? "Akka.Remote not run" : null);
     }
 
+    /// <summary>MCP at N sessions against HTTP at N connections, at the same preexisting: reported, no target.</summary>
+    private Measurement McpVsHttp(int agents, long p)
+    {
+        var mcp = Find(RowKind.Mcp, agents, p);
+        var http = Find(RowKind.Http, agents, p);
+        var ratio = mcp is null || http is null ? double.NaN : mcp.PerSecond / http.PerSecond;
+        return new Measurement($"over MCP, {agents} sessions, at {p:N0}: tool calls/s vs over HTTP, {agents} connections",
+            double.IsFinite(ratio) ? $"{Number(ratio, "0.00")}x ({Number(mcp!.PerSecond, "N0")} vs {Number(http!.PerSecond, "N0")}/s)" : "—",
+            "reported", null,
+            mcp is null ? "MCP not run" : http is null ? "HTTP not run" : null);
+    }
+
     private Measurement RatioTarget(RowResult? row, string what, double target)
     {
         var ratio = row is null ? double.NaN : CeilingRatio(row);
@@ -183,6 +204,7 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         RowKind.Remote => "Akka.Remote",
         RowKind.Http => "HTTP",
         RowKind.HttpBatch => "tasks:batch",
+        RowKind.Mcp => "MCP",
         _ => row.Row,
     };
 
