@@ -85,6 +85,7 @@ internal static partial class ServeRow
             ClientRun? run = null;
             string? stopped = null;
             var cpuBefore = ProcessMemory.CpuTime(serve.Id);
+            var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             using (var stop = new CancellationTokenSource(limit))
             {
                 _ = serverError.ContinueWith(_ =>
@@ -112,6 +113,7 @@ internal static partial class ServeRow
                     stopped = serverError.IsCompleted ? $"when the server logged an error: {await serverError}" : $"at the row's limit of {limit.TotalSeconds:0} s";
             }
             var serverCpu = ProcessMemory.CpuTime(serve.Id) - cpuBefore;
+            var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore;
             progress(run is null
                 ? $"  the clients were stopped after {step.Elapsed.TotalSeconds:0.0} s {stopped}"
                 : $"  the clients took {run.Elapsed.TotalSeconds:0.0} s {clients.Connections}");
@@ -153,7 +155,8 @@ internal static partial class ServeRow
                 run is null ? null : LatencySummary.Of(run.LatenciesMs),
                 peak is { } bytes ? new PeakMemory(bytes, "server RSS peak") : null,
                 checks.Failures,
-                ServerCpu: serverCpu);
+                ServerCpu: serverCpu,
+                ClientCpu: clientCpu);
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or OperationCanceledException or HttpRequestException
                                        or JsonException or KeyNotFoundException)

@@ -51,6 +51,10 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         if (cpu.Count > 0)
             yield return "server CPU per definition (utime + stime of orchestrator serve while the definitions ran, /proc, 10 ms ticks): " +
                          string.Join("; ", cpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ServerCpuMicrosecondsPerDefinition:N0} µs"));
+        var clientCpu = rows.Where(r => r.ClientCpuMicrosecondsPerDefinition is not null).ToList();
+        if (clientCpu.Count > 0)
+            yield return "client CPU per definition (this process: the clients of the HTTP and MCP rows, while the definitions ran): " +
+                         string.Join("; ", clientCpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ClientCpuMicrosecondsPerDefinition:N0} µs"));
         foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
             yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
         if (rows.Any(r => r.Kind is RowKind.Http or RowKind.HttpBatch))
