@@ -108,6 +108,9 @@ public static class OrchestratorServer
             console.UseUtcTimestamp = true;
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // The MCP SDK logs every request at Information (three lines a tool call over /mcp): as ASP.NET Core's
+        // per-request lines, only its warnings and errors (orchestrator mcp on stdio logs at Warning too).
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
         // The ActorSystem's coordinated shutdown (up to its service-stop timeout) runs inside the host's stop.
         var shutdownTimeout = plan.Config.GetTimeSpan("akka.coordinated-shutdown.phases.service-stop.timeout", TimeSpan.FromSeconds(35)) +
                               plan.Http.RequestTimeout + TimeSpan.FromSeconds(10);

@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace Orchestrator.Actors.Benchmarks.Load;
 
@@ -19,11 +17,11 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <item><see cref="BatchName"/>: a few concurrent requests (<see cref="BatchRequests"/> by default) of <see cref="BatchSize"/>
 /// definitions each (POST .../tasks:batch), every item checked to be created in order.</item>
 /// </list>
-/// Then GET .../stats must count preexisting + defined, the server's VmHWM is its peak memory, and
-/// SIGTERM must stop it with exit code 0. The timing starts after one GET .../stats has opened the
+/// Then, as for every <see cref="ServeRow"/>, GET .../stats must count preexisting + defined, the server's VmHWM is its
+/// peak memory, and SIGTERM must stop it with exit code 0. The timing starts after one GET .../stats has opened the
 /// first connection (as <c>orchestrator load</c> connects before its clock starts) and includes the other connections' set-up.
 /// </summary>
-internal static partial class HttpRow
+internal static class HttpRow
 {
     public const string Name = "orchestrator over HTTP";
     public const string BatchName = "orchestrator over HTTP, tasks:batch";
@@ -41,16 +39,8 @@ internal static partial class HttpRow
     /// <summary>The concurrent tasks:batch requests for <paramref name="tasks"/> definitions: <paramref name="requests"/>, or fewer if there are fewer batches.</summary>
     public static int BatchConcurrency(int tasks, int requests) => Math.Min(requests, (tasks + BatchSize - 1) / BatchSize);
 
-    private const string Namespace = "default";
     private const string TaskPrefix = "http-";
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
-
-    // As the Akka.Remote row's --timeout 60s: a server busy with a snapshot of P tasks must not turn a slow answer into an error.
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
-
-    /// <summary>What the clients did: acknowledged definitions, errors, and the latency of every request.</summary>
-    private sealed record ClientRun(long Acknowledged, long Errors, string? FirstError, TimeSpan Elapsed, double[] LatenciesMs);
 
     /// <summary><paramref name="clients"/> concurrent clients, each on its own connection, define <paramref name="tasks"/> tasks one request each.</summary>
     public static Task<RowResult> RunAsync(string dataDirectory, int clients, int tasks, int preexisting, TimeSpan limit, Action<string> progress) =>
@@ -65,147 +55,47 @@ internal static partial class HttpRow
             (http, stop) => DefineBatchesAsync(http, concurrency, tasks, stop));
     }
 
-    private static async Task<RowResult> RunRowAsync(
+    private static Task<RowResult> RunRowAsync(
         RowKind kind, string name, string dataDirectory, int connections, int tasks, int preexisting, TimeSpan limit, Action<string> progress,
-        Func<HttpClient, CancellationToken, Task<ClientRun>> load)
+        Func<HttpClient, CancellationToken, Task<ClientRun>> load) =>
+        ServeRow.RunAsync(kind, name, dataDirectory, connections, tasks, preexisting, limit, progress,
+            url => new Clients(url, connections, load));
+
+    /// <summary>One <see cref="HttpClient"/> for the row, GET .../stats included, whose connections are counted.</summary>
+    private sealed class Clients : ServeClients
     {
-        var checks = new Checks();
-        var step = Stopwatch.StartNew();
-        var overlay = Path.Combine(dataDirectory, "http-row.conf");
-        await File.WriteAllTextAsync(overlay, $"orchestrator.http.request-timeout = {RequestTimeout.TotalSeconds:0}s\n");
-        // Both ports free ones: a serve child never takes 4053 or 8080 from anything else on the machine.
-        using var serve = HostProcess.Start("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDirectory, "--config", overlay);
-        try
+        private readonly ConnectionCount _opened = new();
+        private readonly int _connections;
+        private readonly Func<HttpClient, CancellationToken, Task<ClientRun>> _load;
+
+        public Clients(Uri url, int connections, Func<HttpClient, CancellationToken, Task<ClientRun>> load)
         {
-            var line = await serve.WaitForLineAsync("orchestrator: HTTP at ", Patience);
-            await serve.WaitForLineAsync("Recovered state-manager-", Patience);
-            var url = HttpAt().Match(line) is { Success: true } match ? match.Groups[1].Value
-                : throw new InvalidOperationException($"no URL in the server's line '{line}'");
-            progress($"  server recovered after {step.Elapsed.TotalSeconds:0.0} s, HTTP at {url}");
-
-            // An error of the server's own (Akka's [ERROR], ASP.NET Core's fail/crit) stops the row.
-            var serverError = serve.LineMatching(l => (l.Contains("[ERROR]") || l.Contains(" fail: ") || l.Contains(" crit: ")) && !l.Contains("Disassociated"));
-            var opened = 0;
-            using var handler = new SocketsHttpHandler
-            {
-                MaxConnectionsPerServer = connections,
-                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
-                UseProxy = false,
-                UseCookies = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                // Counts the connections: with keep-alive there are at most `connections` of them.
-                ConnectCallback = async (context, cancellation) =>
-                {
-                    Interlocked.Increment(ref opened);
-                    var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                    try
-                    {
-                        await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                        return new NetworkStream(socket, ownsSocket: true);
-                    }
-                    catch
-                    {
-                        socket.Dispose();
-                        throw;
-                    }
-                },
-            };
-            using var http = new HttpClient(handler)
-            {
-                BaseAddress = new Uri(url),
-                Timeout = RequestTimeout,
-                DefaultRequestVersion = HttpVersion.Version11,
-                DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            };
-
-            var before = await CountTasksAsync(http);
-            checks.That(before == preexisting, $"GET .../stats counted {before} tasks before the row, not {preexisting}");
-            step.Restart();
-
-            ClientRun? run = null;
-            string? stopped = null;
-            var cpuBefore = ProcessMemory.CpuTime(serve.Id);
-            using (var stop = new CancellationTokenSource(limit))
-            {
-                _ = serverError.ContinueWith(_ =>
-                {
-                    try
-                    {
-                        stop.Cancel();
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // The row had ended.
-                    }
-                }, TaskScheduler.Default);
-                try
-                {
-                    run = await load(http, stop.Token);
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    stopped = serverError.IsCompleted
-                        ? $"when the server logged an error: {await serverError}"
-                        : $"at the row's limit of {limit.TotalSeconds:0} s";
-                }
-                if (run is not null && stop.IsCancellationRequested)
-                    stopped = serverError.IsCompleted ? $"when the server logged an error: {await serverError}" : $"at the row's limit of {limit.TotalSeconds:0} s";
-            }
-            var serverCpu = ProcessMemory.CpuTime(serve.Id) - cpuBefore;
-            progress(run is null
-                ? $"  the clients were stopped after {step.Elapsed.TotalSeconds:0.0} s {stopped}"
-                : $"  the clients took {run.Elapsed.TotalSeconds:0.0} s over {opened} connection(s) (at most {connections})");
-            step.Restart();
-
-            var defined = run?.Acknowledged ?? 0;
-            if (stopped is not null) checks.That(false, $"the clients were stopped {stopped}");
-            if (run is not null)
-            {
-                checks.That(run.Acknowledged == tasks, $"{run.Acknowledged} of {tasks} tasks acknowledged as created");
-                checks.That(run.Errors == 0, $"{run.Errors} errors; first: {run.FirstError}");
-            }
-            checks.That(opened <= connections, $"{opened} connections opened for {connections} concurrent clients: keep-alive was not kept");
-
-            long? after = null;
-            try
-            {
-                after = await CountTasksAsync(http);
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
-            {
-                checks.That(false, $"GET .../stats failed after the row: {ex.Message}");
-            }
-            progress($"  GET .../stats: {after?.ToString("N0") ?? "no answer"} tasks");
-            if (after is not null)
-                checks.That(after == preexisting + defined, $"GET .../stats counts {after} tasks, not {preexisting} + {defined}");
-
-            var peak = ProcessMemory.PeakResidentBytes(serve.Id);
-            serve.Send(Signal.Terminate);
-            var exit = await serve.WaitForExitAsync(Patience);
-            progress($"  the server stopped {step.Elapsed.TotalSeconds:0.0} s after SIGTERM");
-            checks.That(exit == 0, $"orchestrator serve exited {exit} after SIGTERM");
-
-            return new RowResult(kind, name, connections, preexisting, defined,
-                run?.Elapsed ?? TimeSpan.Zero,
-                run is null ? null : LatencySummary.Of(run.LatenciesMs),
-                peak is { } bytes ? new PeakMemory(bytes, "server RSS peak") : null,
-                checks.Failures,
-                ServerCpu: serverCpu);
+            _connections = connections;
+            _load = load;
+            Http = ServeRow.Client(url, ServeRow.CountingHandler(connections, _opened));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or OperationCanceledException or HttpRequestException
-                                       or JsonException or KeyNotFoundException)
+
+        public override HttpClient Http { get; }
+
+        public override Task<ClientRun> RunAsync(CancellationToken stop) => _load(Http, stop);
+
+        public override string Connections => $"over {_opened.Value} connection(s) (at most {_connections})";
+
+        // With keep-alive there are at most `connections` of them.
+        public override void Check(Checks checks) =>
+            checks.That(_opened.Value <= _connections, $"{_opened.Value} connections opened for {_connections} concurrent clients: keep-alive was not kept");
+
+        public override ValueTask DisposeAsync()
         {
-            checks.That(false, $"{ex.GetType().Name}: {ex.Message}");
-            return new RowResult(kind, name, connections, preexisting, 0, TimeSpan.Zero, null, null, checks.Failures);
+            Http.Dispose();
+            return ValueTask.CompletedTask;
         }
     }
 
     /// <summary>Each client defines every Nth task, one POST .../tasks at a time; each answer must be 201 with its task.</summary>
     private static async Task<ClientRun> DefineEachAsync(HttpClient http, int clients, int tasks, CancellationToken stop)
     {
-        var path = $"/v1/namespaces/{Namespace}/tasks";
+        var path = $"/v1/namespaces/{ServeRow.Namespace}/tasks";
         long acknowledged = 0, errors = 0;
         string? firstError = null;
         var stopwatch = Stopwatch.StartNew();
@@ -227,7 +117,7 @@ internal static partial class HttpRow
                     var reply = await response.Content.ReadAsByteArrayAsync(stop);
                     mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     if (response.StatusCode == HttpStatusCode.Created && TaskIdOf(reply) == taskId) Interlocked.Increment(ref acknowledged);
-                    else Error($"{taskId}: {(int)response.StatusCode} {Snippet(reply)}");
+                    else Error($"{taskId}: {(int)response.StatusCode} {ServeRow.Snippet(reply)}");
                 }
                 catch (Exception ex) when (!stop.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or JsonException)
                 {
@@ -254,7 +144,7 @@ internal static partial class HttpRow
     /// </summary>
     private static async Task<ClientRun> DefineBatchesAsync(HttpClient http, int concurrency, int tasks, CancellationToken stop)
     {
-        var path = $"/v1/namespaces/{Namespace}/tasks:batch";
+        var path = $"/v1/namespaces/{ServeRow.Namespace}/tasks:batch";
         var batches = (tasks + BatchSize - 1) / BatchSize;
         long acknowledged = 0, errors = 0;
         string? firstError = null;
@@ -280,7 +170,7 @@ internal static partial class HttpRow
                     mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
-                        Error($"batch {batch}: {(int)response.StatusCode} {Snippet(reply)}", count);
+                        Error($"batch {batch}: {(int)response.StatusCode} {ServeRow.Snippet(reply)}", count);
                         continue;
                     }
                     var (created, problem) = CheckBatch(reply, first, count);
@@ -334,7 +224,7 @@ internal static partial class HttpRow
             var taskId = DefiningAgents.TaskId(TaskPrefix, first + index);
             var outcome = item.GetProperty("outcome").GetString();
             if (item.GetProperty("index").GetInt32() == index && item.GetProperty("taskId").GetString() == taskId && outcome == "created") created++;
-            else problem ??= $"item {index} ({taskId}): {outcome} {Snippet(Encoding.UTF8.GetBytes(item.GetRawText()))}";
+            else problem ??= $"item {index} ({taskId}): {outcome} {ServeRow.Snippet(Encoding.UTF8.GetBytes(item.GetRawText()))}";
             index++;
         }
         if (index != count) problem ??= $"{index} results for {count} definitions";
@@ -350,16 +240,6 @@ internal static partial class HttpRow
         return content;
     }
 
-    private static async Task<long> CountTasksAsync(HttpClient http)
-    {
-        using var response = await http.GetAsync($"/v1/namespaces/{Namespace}/stats");
-        var reply = await response.Content.ReadAsByteArrayAsync();
-        if (response.StatusCode != HttpStatusCode.OK)
-            throw new InvalidOperationException($"GET .../stats answered {(int)response.StatusCode} {Snippet(reply)}");
-        using var document = JsonDocument.Parse(reply);
-        return document.RootElement.GetProperty("tasks").GetInt64();
-    }
-
     /// <summary>The top-level "taskId" of a task's JSON, read without building a document.</summary>
     private static string? TaskIdOf(byte[] reply)
     {
@@ -372,13 +252,4 @@ internal static partial class HttpRow
         }
         return null;
     }
-
-    private static string Snippet(byte[] reply)
-    {
-        var text = Encoding.UTF8.GetString(reply, 0, Math.Min(reply.Length, 300));
-        return reply.Length > 300 ? text + "…" : text;
-    }
-
-    [GeneratedRegex(@"HTTP at (\S+)")]
-    private static partial Regex HttpAt();
 }

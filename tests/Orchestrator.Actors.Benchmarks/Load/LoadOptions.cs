@@ -88,6 +88,9 @@ internal sealed record LoadOptions(
     /// <summary>The HTTP rows at N clients define as many tasks as the Akka.Remote rows at N agents, so that they compare.</summary>
     public int HttpTasksFor(int agents) => TasksFor(RemoteTasks, agents);
 
+    /// <summary>The MCP rows at N sessions define as many tasks as the HTTP rows at N clients, so that they compare.</summary>
+    public int McpTasksFor(int agents) => HttpTasksFor(agents);
+
     private static int TasksFor(IReadOnlyDictionary<int, int> byAgents, int agents) =>
         byAgents.TryGetValue(agents, out var tasks) ? tasks : byAgents.Values.Max();
 
@@ -108,6 +111,8 @@ internal enum TableRows
     Remote,
     Http,
     HttpBatch,
+    /// <summary>define_task over MCP (Streamable HTTP), beside the HTTP row.</summary>
+    Mcp,
     Ceiling,
     OldDesign,
     /// <summary>Recovery, memory per task, snapshot size and write, reply delays during a snapshot (at P only).</summary>
@@ -123,6 +128,7 @@ internal static class TableRowNames
         ["remote"] = TableRows.Remote,
         ["http"] = TableRows.Http,
         ["http-batch"] = TableRows.HttpBatch,
+        ["mcp"] = TableRows.Mcp,
         ["ceiling"] = TableRows.Ceiling,
         ["old-design"] = TableRows.OldDesign,
         ["measurements"] = TableRows.Measurements,

@@ -109,7 +109,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         {
             StateTemplate? template = null;
             // The template of P tasks serves the orchestrator's rows at P and the measurements; the ceiling and the old design fill their own.
-            var needsTemplate = options.Selected.Overlaps([TableRows.InProcess, TableRows.Remote, TableRows.Http, TableRows.HttpBatch, TableRows.Measurements]);
+            var needsTemplate = options.Selected.Overlaps([TableRows.InProcess, TableRows.Remote, TableRows.Http, TableRows.HttpBatch, TableRows.Mcp, TableRows.Measurements]);
             if (P > 0 && needsTemplate)
             {
                 template = await SeedAsync();
@@ -127,7 +127,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                     foreach (var agents in options.Agents)
                         await RowAsync(RowKind.InProcess, InProcessRow.Name, agents, level, dir =>
                             InProcessRow.RunAsync(dir, agents, options.InProcessTasksFor(agents), level, options.RowLimit, Progress), template);
-            // Akka.Remote and HTTP at the same agent count run one after the other, so that they compare on the same machine load.
+            // Akka.Remote, HTTP and MCP at the same agent count run one after the other, so that they compare on the same machine load.
             foreach (var level in levels)
                 foreach (var agents in options.Agents)
                 {
@@ -137,6 +137,9 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                     if (options.Runs(TableRows.Http))
                         await RowAsync(RowKind.Http, HttpRow.Name, agents, level, dir =>
                             HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress), template);
+                    if (options.Runs(TableRows.Mcp))
+                        await RowAsync(RowKind.Mcp, McpRow.Name, agents, level, dir =>
+                            McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress), template);
                 }
             if (options.Runs(TableRows.HttpBatch))
                 foreach (var level in levels)
@@ -315,7 +318,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         if (options.Template is not null) output.WriteLine($"template: {options.Template} (seeded earlier, not by this run)");
         output.WriteLine($"rows: {(options.Rows is null ? "all" : string.Join(", ", options.Selected.Order().Select(TableRowNames.NameOf)))}; " +
                          $"agents {string.Join(", ", options.Agents)}; preexisting {(P > 0 ? $"0 and {P:N0}" : "0")}; definitions per row: in-process " +
-                         string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote and HTTP " +
+                         string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote, HTTP and MCP " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.RemoteTasksFor(a):N0}")) +
                          $", HTTP tasks:batch {options.HttpBatchTasks:N0} ({HttpRow.BatchSize:N0} a request, {HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests)} concurrent requests)" +
                          $", ceiling {options.CeilingTasks:N0}; old design {options.OldDesignSeconds.TotalSeconds:0} s per row at 0 and {options.OldDesignPreexisting:N0}");

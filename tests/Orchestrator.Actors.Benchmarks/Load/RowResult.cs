@@ -7,6 +7,7 @@ internal enum RowKind
     Remote,
     Http,
     HttpBatch,
+    Mcp,
     Ceiling,
     OldDesign,
 }
@@ -45,11 +46,16 @@ internal sealed record RowResult(
     PeakMemory? Peak,
     IReadOnlyList<string> Failures,
     string? NotRun = null,
-    TimeSpan? ServerCpu = null)
+    TimeSpan? ServerCpu = null,
+    TimeSpan? ClientCpu = null)
 {
     /// <summary>The server process's CPU time per acknowledged definition while the definitions ran (the rows with a server child), in microseconds.</summary>
     public double? ServerCpuMicrosecondsPerDefinition =>
         ServerCpu is { } cpu && Definitions > 0 ? cpu.TotalMilliseconds * 1000 / Definitions : null;
+
+    /// <summary>This process's CPU time (the clients, and whatever else it runs) per acknowledged definition while they ran, in microseconds.</summary>
+    public double? ClientCpuMicrosecondsPerDefinition =>
+        ClientCpu is { } cpu && Definitions > 0 ? cpu.TotalMilliseconds * 1000 / Definitions : null;
 
     /// <summary>Acknowledged definitions per second of the whole row.</summary>
     public double PerSecond => Elapsed > TimeSpan.Zero ? Definitions / Elapsed.TotalSeconds : double.NaN;

@@ -51,6 +51,10 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         if (cpu.Count > 0)
             yield return "server CPU per definition (utime + stime of orchestrator serve while the definitions ran, /proc, 10 ms ticks): " +
                          string.Join("; ", cpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ServerCpuMicrosecondsPerDefinition:N0} µs"));
+        var clientCpu = rows.Where(r => r.ClientCpuMicrosecondsPerDefinition is not null).ToList();
+        if (clientCpu.Count > 0)
+            yield return "client CPU per definition (this process: the clients of the HTTP and MCP rows, while the definitions ran): " +
+                         string.Join("; ", clientCpu.Select(r => $"{Short(r)} {r.Agents}{(r.Preexisting > 0 ? $" at {r.Preexisting:N0}" : "")}: {r.ClientCpuMicrosecondsPerDefinition:N0} µs"));
         foreach (var skipped in rows.Where(r => r.NotRun is not null).DistinctBy(r => (r.Kind, r.Preexisting)))
             yield return $"{skipped.Row} at {skipped.Preexisting:N0}: not run, {skipped.NotRun}";
         if (rows.Any(r => r.Kind is RowKind.Http or RowKind.HttpBatch))
@@ -58,6 +62,12 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             yield return "over HTTP: this process is the client, orchestrator serve a child process; agents = concurrent clients over one HttpClient (SocketsHttpHandler,";
             yield return $"             MaxConnectionsPerServer = agents, HTTP/1.1 keep-alive: one connection each), POST /v1/namespaces/default/tasks, each answer 201 with its task;";
             yield return $"             tasks:batch: agents = concurrent requests of {HttpRow.BatchSize:N0} definitions (POST .../tasks:batch), every item created; its latency is per request.";
+        }
+        if (rows.Any(r => r.Kind == RowKind.Mcp))
+        {
+            yield return "over MCP (Streamable HTTP at /mcp of the same serve child): agents = concurrent stateful sessions of the SDK's own client (ModelContextProtocol,";
+            yield return $"             McpClient over HttpClientTransport, each session its own HttpClient and standalone GET stream), opened before the clock; one {McpRow.Tool} call";
+            yield return "             at a time per session, each result no error, created true, its own task; definitions/s = tool calls/s, latency per tool call.";
         }
         yield return "acks: every task acknowledged exactly once, no errors, and the store's count = preexisting + definitions (GetStats / orchestrator stats / COUNT(*) / the file).";
     }
@@ -75,6 +85,9 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             if (selected.Contains(TableRows.Http))
                 foreach (var agents in new[] { 25, 200 })
                     targets.Add(HttpVsRemote(agents, p));
+            if (selected.Contains(TableRows.Mcp))
+                foreach (var agents in new[] { 25, 200 }.Where(a => a == 25 || rows.Any(r => r.Kind is RowKind.Mcp or RowKind.Http && r.Agents == a && r.Preexisting == p)))
+                    targets.Add(McpVsHttp(agents, p));
             if (selected.Contains(TableRows.HttpBatch))
             {
                 var batch = rows.FirstOrDefault(r => r.Kind == RowKind.HttpBatch && r.Preexisting == p && r.HasFigure);
@@ -136,6 +149,18 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             http is null ? "HTTP not run" : remote is null ? "Akka.Remote not run" : null);
     }
 
+    /// <summary>MCP at N sessions against HTTP at N connections, at the same preexisting: reported, no target.</summary>
+    private Measurement McpVsHttp(int agents, long p)
+    {
+        var mcp = Find(RowKind.Mcp, agents, p);
+        var http = Find(RowKind.Http, agents, p);
+        var ratio = mcp is null || http is null ? double.NaN : mcp.PerSecond / http.PerSecond;
+        return new Measurement($"over MCP, {agents} sessions, at {p:N0}: tool calls/s vs over HTTP, {agents} connections",
+            double.IsFinite(ratio) ? $"{Number(ratio, "0.00")}x ({Number(mcp!.PerSecond, "N0")} vs {Number(http!.PerSecond, "N0")}/s)" : "—",
+            "reported", null,
+            mcp is null ? "MCP not run" : http is null ? "HTTP not run" : null);
+    }
+
     private Measurement RatioTarget(RowResult? row, string what, double target)
     {
         var ratio = row is null ? double.NaN : CeilingRatio(row);
@@ -183,6 +208,7 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
         RowKind.Remote => "Akka.Remote",
         RowKind.Http => "HTTP",
         RowKind.HttpBatch => "tasks:batch",
+        RowKind.Mcp => "MCP",
         _ => row.Row,
     };
 
