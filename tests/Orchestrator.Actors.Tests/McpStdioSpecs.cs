@@ -59,6 +59,61 @@ public sealed class McpStdioSpecs : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Stdout_carries_MCP_frames_only_even_while_akka_logs_errors()
+    {
+        // Something that is not an Akka node answers on this port with bytes remoting cannot frame:
+        // remoting logs errors ("Adjusted frame length exceeds ..."), which must go to stderr.
+        using var impostor = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        impostor.Start();
+        var impostorPort = ((System.Net.IPEndPoint)impostor.LocalEndpoint).Port;
+        using var stopImpostor = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            while (!stopImpostor.IsCancellationRequested)
+            {
+                using var socket = await impostor.AcceptSocketAsync(stopImpostor.Token);
+                await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(new string('X', 4096)), System.Net.Sockets.SocketFlags.None, stopImpostor.Token);
+            }
+        });
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "orchestrator.dll"), "mcp", "--server", $"127.0.0.1:{impostorPort}", "--timeout", "1s" })
+            info.ArgumentList.Add(arg);
+        using var mcp = System.Diagnostics.Process.Start(info)!;
+        var stderr = mcp.StandardError.ReadToEndAsync();
+        foreach (var line in new[]
+                 {
+                     """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"spec","version":"1"}}}""",
+                     """{"jsonrpc":"2.0","method":"notifications/initialized"}""",
+                     """{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"stats","arguments":{}}}""",
+                 })
+            await mcp.StandardInput.WriteLineAsync(line);
+        await mcp.StandardInput.FlushAsync();
+        // Every line up to the call's answer (a tool error: nothing answers there), then stdin closes.
+        using var patience = new CancellationTokenSource(Patience);
+        var lines = new List<string>();
+        while (lines.LastOrDefault()?.Contains("\"id\":2") != true)
+            lines.Add(await mcp.StandardOutput.ReadLineAsync(patience.Token) ?? throw new InvalidOperationException($"stdout ended after {string.Join(" | ", lines)}"));
+        mcp.StandardInput.Close();
+        lines.AddRange((await mcp.StandardOutput.ReadToEndAsync(patience.Token)).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        await mcp.WaitForExitAsync(patience.Token);
+
+        Assert.Equal(0, mcp.ExitCode);
+        Assert.Equal(2, lines.Count);
+        Assert.All(lines, line => Assert.Equal("2.0", JsonDocument.Parse(line).RootElement.GetProperty("jsonrpc").GetString()));
+        var answer = JsonDocument.Parse(lines.Single(l => l.Contains("\"id\":2"))).RootElement.GetProperty("result");
+        Assert.True(answer.GetProperty("isError").GetBoolean());
+        Assert.Contains("no answer from the orchestrator", answer.GetProperty("content")[0].GetProperty("text").GetString());
+        stopImpostor.Cancel();
+        Assert.Contains("ERROR", await stderr);
+    }
+
     private static async Task<CallToolResult> Call(McpClient client, string tool, Dictionary<string, object?> arguments) =>
         await client.CallToolAsync(tool, arguments).AsTask().WaitAsync(Patience);
 

@@ -26,12 +26,12 @@ public sealed record McpStdioOptions(IReadOnlyList<string> Servers, string Names
 /// </summary>
 public static class McpStdioServer
 {
-    // Akka's own logging must stay off stdout, where only MCP frames may go.
+    // Akka's own logging must stay off stdout, where only MCP frames may go: stderr instead.
     private const string ClientSystemConfig = """
         akka {
           loglevel = WARNING
           stdout-loglevel = OFF
-          loggers = ["Akka.Event.StandardOutLogger, Akka"]
+          loggers = ["Orchestrator.Server.Mcp.StandardErrorLogger, Orchestrator.Server"]
           log-dead-letters = off
           log-dead-letters-during-shutdown = off
           remote.log-remote-lifecycle-events = off
