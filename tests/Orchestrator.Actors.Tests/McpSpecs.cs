@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
@@ -5,12 +6,49 @@ using Orchestrator.Actors.Tests.Support;
 
 namespace Orchestrator.Actors.Tests;
 
+/// <summary>The tools, resources and prompt over Streamable HTTP at /mcp of a real Kestrel.</summary>
+public sealed class McpSpecs(HttpServerFixture fixture) : McpToolSpecs, IClassFixture<HttpServerFixture>
+{
+    protected override Task<McpClient> ConnectAsync() => McpTestClients.OverHttp(fixture.Server);
+}
+
 /// <summary>
-/// The MCP tools through the SDK's own client over Streamable HTTP at /mcp of a real Kestrel: every
-/// tool's success and its refusals, which are tool results with isError and the problem naming the
-/// field and the value, never protocol errors.
+/// The same over stdio: one <c>orchestrator mcp</c> child process for the class, talking over
+/// Akka.Remote to a served node in this process.
 /// </summary>
-public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServerFixture>, IAsyncLifetime
+public sealed class McpOverStdioSpecs(McpOverStdioSpecs.Fixture fixture) : McpToolSpecs, IClassFixture<McpOverStdioSpecs.Fixture>
+{
+    protected override bool OwnsClient => false;
+
+    protected override Task<McpClient> ConnectAsync() => Task.FromResult(fixture.Client);
+
+    public sealed class Fixture : IAsyncLifetime
+    {
+        private HttpServer? _server;
+
+        public McpClient Client { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            _server = await HttpServer.StartAsync();
+            var node = _server.App.Services.GetRequiredService<Orchestrator.Server.Gateway.OrchestratorGateway>().Node.Address;
+            Client = await McpTestClients.OverStdio($"{node.Host}:{node.Port}");
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Client is not null) await Client.DisposeAsync();
+            if (_server is not null) await _server.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>
+/// The MCP tools through the SDK's own client, on each transport: every tool's success and its
+/// refusals, which are tool results with isError and the problem naming the field and the value,
+/// never protocol errors; the resources, their subscriptions and the prompt.
+/// </summary>
+public abstract class McpToolSpecs : IAsyncLifetime
 {
     public static readonly string[] ToolNames =
     [
@@ -21,9 +59,16 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
     private readonly string _ns = HttpServer.NewNamespace();
     private McpClient _client = null!;
 
-    public async Task InitializeAsync() => _client = await McpTestClients.OverHttp(fixture.Server);
+    protected abstract Task<McpClient> ConnectAsync();
 
-    public async Task DisposeAsync() => await _client.DisposeAsync();
+    protected virtual bool OwnsClient => true;
+
+    public async Task InitializeAsync() => _client = await ConnectAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (OwnsClient) await _client.DisposeAsync();
+    }
 
     [Fact]
     public async Task Every_tool_is_listed_with_a_description_an_input_schema_and_an_output_schema()
@@ -200,9 +245,9 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
     {
         await Call("define_task", new() { ["taskId"] = "watched", ["agent"] = "a", ["taskFile"] = "tasks/w.md" });
         await Call("define_task", new() { ["taskId"] = "other", ["agent"] = "b", ["taskFile"] = "tasks/o.md" });
-        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
         var uri = $"orchestrator://{_ns}/tasks/watched";
-        await _client.SubscribeToResourceAsync(uri, (notice, _) => { updates.Writer.TryWrite(notice.Uri); return ValueTask.CompletedTask; });
+        await using var following = await Follow(uri);
+        var updates = following.Updates;
 
         await Call("claim_task", new() { ["agent"] = "b" });
         var claim = await Call("claim_task", new() { ["agent"] = "a" });
@@ -217,16 +262,16 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
         await Call("stats", []);
         Assert.False(updates.Reader.TryRead(out var extra), $"an update for {extra}");
 
-        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(() => _client.SubscribeToResourceAsync("tasks://elsewhere/x"));
+        var refused = await Assert.ThrowsAsync<ModelContextProtocol.McpProtocolException>(async () => await Follow("tasks://elsewhere/x"));
         Assert.Contains("orchestrator://{namespace}/tasks/{taskId}", refused.Message);
     }
 
     [Fact]
     public async Task A_subscriber_to_a_document_is_told_of_each_save()
     {
-        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
         var uri = $"orchestrator://{_ns}/state/planner/notes";
-        await _client.SubscribeToResourceAsync(uri, (notice, _) => { updates.Writer.TryWrite(notice.Uri); return ValueTask.CompletedTask; });
+        await using var following = await Follow(uri);
+        var updates = following.Updates;
 
         await Call("save_state", new() { ["ownerId"] = "other", ["key"] = "notes", ["json"] = new { step = 0 } });
         await Call("save_state", new() { ["ownerId"] = "planner", ["key"] = "notes", ["json"] = new { step = 1 } });
@@ -252,6 +297,62 @@ public sealed class McpSpecs(HttpServerFixture fixture) : IClassFixture<HttpServ
         var text = string.Join("\n", prompt.Messages.Select(m => Assert.IsType<TextContentBlock>(m.Content).Text));
         Assert.Contains("\"builder-7\"", text);
         foreach (var tool in new[] { "claim_task", "heartbeat", "save_state", "complete_task", "fail_task" }) Assert.Contains(tool, text);
+    }
+
+    /// <summary>
+    /// Follows <paramref name="uri"/> as the negotiated protocol revision has it: resources/subscribe
+    /// up to 2025-11-25, subscriptions/listen with resourceSubscriptions from 2026-07-28 (held open
+    /// until disposed). The SDK's client has the former only.
+    /// </summary>
+    private async Task<Following> Follow(string uri)
+    {
+        var updates = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        var notices = _client.RegisterNotificationHandler(NotificationMethods.ResourceUpdatedNotification, (notice, _) =>
+        {
+            if (notice.Params?["uri"]?.GetValue<string>() is { } updated && updated == uri) updates.Writer.TryWrite(updated);
+            return ValueTask.CompletedTask;
+        });
+        if (string.CompareOrdinal(_client.NegotiatedProtocolVersion, "2026-07-28") < 0)
+        {
+            try
+            {
+                await _client.SubscribeToResourceAsync(uri);
+            }
+            catch
+            {
+                await notices.DisposeAsync();
+                throw;
+            }
+            return new Following(updates, notices, null);
+        }
+        var acknowledged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var acknowledgements = _client.RegisterNotificationHandler(NotificationMethods.SubscriptionsAcknowledgedNotification, (_, _) =>
+        {
+            acknowledged.TrySetResult();
+            return ValueTask.CompletedTask;
+        });
+        var listening = new CancellationTokenSource();
+        var listen = _client.SendRequestAsync(new JsonRpcRequest
+        {
+            Method = RequestMethods.SubscriptionsListen,
+            Params = JsonSerializer.SerializeToNode(new SubscriptionsListenRequestParams { Notifications = new() { ResourceSubscriptions = [uri] } },
+                ModelContextProtocol.McpJsonUtilities.DefaultOptions),
+        }, listening.Token);
+        if (await Task.WhenAny(acknowledged.Task, listen).WaitAsync(HttpServer.Patience) == listen)
+        {
+            await notices.DisposeAsync();
+            await listen; // throws the refusal
+        }
+        return new Following(updates, notices, listening);
+    }
+
+    private sealed record Following(System.Threading.Channels.Channel<string> Updates, IAsyncDisposable Notices, CancellationTokenSource? Listening) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            Listening?.Cancel();
+            await Notices.DisposeAsync();
+        }
     }
 
     private async Task<JsonElement> Call(string tool, Dictionary<string, object?> arguments)

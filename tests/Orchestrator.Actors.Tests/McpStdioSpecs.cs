@@ -25,14 +25,14 @@ public sealed class McpStdioSpecs : IDisposable
         try
         {
             var tools = await client.ListToolsAsync();
-            Assert.Equal(McpSpecs.ToolNames.Order(), tools.Select(t => t.Name).Order());
+            Assert.Equal(McpToolSpecs.ToolNames.Order(), tools.Select(t => t.Name).Order());
             var defined = await Call(client, "define_task", new() { ["taskId"] = "t-1", ["agent"] = "w", ["taskFile"] = "tasks/t.md" });
             Assert.True(defined.StructuredContent!.Value.GetProperty("created").GetBoolean());
             var stats = await Call(client, "stats", []);
             Assert.Equal("agents", stats.StructuredContent!.Value.GetProperty("namespace").GetString());
             var bad = await Call(client, "define_task", new() { ["taskId"] = "t-2", ["agent"] = "w", ["taskFile"] = "f", ["priority"] = "urgent" });
             Assert.True(bad.IsError);
-            Assert.Equal("priority", McpSpecs.Problem(bad).GetProperty("field").GetString());
+            Assert.Equal("priority", McpToolSpecs.Problem(bad).GetProperty("field").GetString());
 
             // The node stops: a call is a tool error saying so, and the MCP server goes on
             serve.Send(Signal.Terminate);
@@ -40,7 +40,7 @@ public sealed class McpStdioSpecs : IDisposable
             serve.Dispose();
             var down = await Call(client, "get_task", new() { ["taskId"] = "t-1" });
             Assert.True(down.IsError);
-            Assert.Equal(503, McpSpecs.Problem(down).GetProperty("status").GetInt32());
+            Assert.Equal(503, McpToolSpecs.Problem(down).GetProperty("status").GetInt32());
             Assert.Contains(server, string.Join(" ", down.Content.OfType<TextContentBlock>().Select(c => c.Text)));
 
             // The node is back on the same port and data: the next call is answered, with what it kept
@@ -49,7 +49,7 @@ public sealed class McpStdioSpecs : IDisposable
             var deadline = DateTime.UtcNow + Patience;
             CallToolResult again;
             do again = await Call(client, "get_task", new() { ["taskId"] = "t-1" });
-            while (again.IsError is true && McpSpecs.Problem(again).GetProperty("status").GetInt32() == 503 && DateTime.UtcNow < deadline);
+            while (again.IsError is true && McpToolSpecs.Problem(again).GetProperty("status").GetInt32() == 503 && DateTime.UtcNow < deadline);
             Assert.NotEqual(true, again.IsError);
             Assert.Equal("READY", again.StructuredContent!.Value.GetProperty("status").GetString());
         }

@@ -44,6 +44,8 @@ public static class OrchestratorMcp
                 request.Services!.GetRequiredService<ResourceSubscriptions>().SubscribeAsync(request, cancellation))
             .WithUnsubscribeFromResourcesHandler((request, cancellation) =>
                 request.Services!.GetRequiredService<ResourceSubscriptions>().UnsubscribeAsync(request, cancellation))
+            .WithSubscriptionsListenHandler((request, cancellation) =>
+                request.Services!.GetRequiredService<ResourceSubscriptions>().ListenAsync(request, cancellation))
             .WithRequestFilters(filters => filters.AddCallToolFilter(next => (context, cancellation) =>
                 ToolResults.BindingFailures(() => next(context, cancellation), context.Params?.Name)));
         // Output schemas as every client reads them (see OutputSchemas).
