@@ -93,49 +93,20 @@ internal static class HttpRow
     }
 
     /// <summary>Each client defines every Nth task, one POST .../tasks at a time; each answer must be 201 with its task.</summary>
-    private static async Task<ClientRun> DefineEachAsync(HttpClient http, int clients, int tasks, CancellationToken stop)
+    private static Task<ClientRun> DefineEachAsync(HttpClient http, int clients, int tasks, CancellationToken stop)
     {
         var path = $"/v1/namespaces/{ServeRow.Namespace}/tasks";
-        long acknowledged = 0, errors = 0;
-        string? firstError = null;
-        var stopwatch = Stopwatch.StartNew();
-        var latencies = await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
-        {
-            // Each client starts on the thread pool, so that all of them send concurrently from the start.
-            await Task.Yield();
-            var agent = $"load-agent-{client:D4}";
-            var mine = new List<double>(tasks / clients + 1);
-            for (var i = client; i < tasks && !stop.IsCancellationRequested; i += clients)
+        return ServeRow.DefineEachAsync(clients, tasks, TaskPrefix, async (_, agent, taskId, cancel) =>
             {
-                var taskId = DefiningAgents.TaskId(TaskPrefix, i);
                 var body = Encoding.UTF8.GetBytes($$"""{"taskId":"{{taskId}}","agent":"{{agent}}","taskFile":"tasks/{{taskId}}.md","by":"{{agent}}"}""");
-                var started = Stopwatch.GetTimestamp();
-                try
-                {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Content(body) };
-                    using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, stop);
-                    var reply = await response.Content.ReadAsByteArrayAsync(stop);
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    if (response.StatusCode == HttpStatusCode.Created && TaskIdOf(reply) == taskId) Interlocked.Increment(ref acknowledged);
-                    else Error($"{taskId}: {(int)response.StatusCode} {ServeRow.Snippet(reply)}");
-                }
-                catch (Exception ex) when (!stop.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException or JsonException)
-                {
-                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                    Error($"{taskId}: {ex.GetType().Name}: {ex.Message}");
-                }
-            }
-            stop.ThrowIfCancellationRequested();
-            return mine;
-        }));
-        stopwatch.Stop();
-        return new ClientRun(acknowledged, errors, firstError, stopwatch.Elapsed, [.. latencies.SelectMany(l => l)]);
-
-        void Error(string message)
-        {
-            Interlocked.Increment(ref errors);
-            Interlocked.CompareExchange(ref firstError, message, null);
-        }
+                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = Content(body) };
+                using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancel);
+                var reply = await response.Content.ReadAsByteArrayAsync(cancel);
+                return response.StatusCode == HttpStatusCode.Created && TaskIdOf(reply) == taskId
+                    ? null
+                    : $"{(int)response.StatusCode} {ServeRow.Snippet(reply)}";
+            },
+            ex => ex is HttpRequestException or TaskCanceledException or JsonException, stop);
     }
 
     /// <summary>

@@ -70,21 +70,10 @@ internal static class McpRow
             }
         }
 
-        public override async Task<ClientRun> RunAsync(CancellationToken stop)
-        {
-            long acknowledged = 0, errors = 0;
-            string? firstError = null;
-            var stopwatch = Stopwatch.StartNew();
-            var latencies = await Task.WhenAll(Enumerable.Range(0, count).Select(async session =>
-            {
-                // Each session starts on the thread pool, so that all of them call concurrently from the start.
-                await Task.Yield();
-                var client = _clients[session] ?? throw new InvalidOperationException($"MCP session {session} was not opened");
-                var agent = $"load-agent-{session:D4}";
-                var mine = new List<double>(tasks / count + 1);
-                for (var i = session; i < tasks && !stop.IsCancellationRequested; i += count)
+        public override Task<ClientRun> RunAsync(CancellationToken stop) =>
+            ServeRow.DefineEachAsync(count, tasks, TaskPrefix, async (session, agent, taskId, cancel) =>
                 {
-                    var taskId = DefiningAgents.TaskId(TaskPrefix, i);
+                    var client = _clients[session] ?? throw new InvalidOperationException($"MCP session {session} was not opened");
                     var arguments = new Dictionary<string, object?>
                     {
                         ["taskId"] = taskId,
@@ -92,35 +81,11 @@ internal static class McpRow
                         ["taskFile"] = $"tasks/{taskId}.md",
                         ["by"] = agent,
                     };
-                    var started = Stopwatch.GetTimestamp();
-                    try
-                    {
-                        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                        timeout.CancelAfter(ServeRow.RequestTimeout);
-                        var result = await client.CallToolAsync(Tool, arguments, cancellationToken: timeout.Token);
-                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        if (Problem(result, taskId) is { } problem) Error($"{taskId}: {problem}");
-                        else Interlocked.Increment(ref acknowledged);
-                    }
-                    catch (Exception ex) when (!stop.IsCancellationRequested && ex is McpException or HttpRequestException or IOException
-                                                   or OperationCanceledException or JsonException)
-                    {
-                        mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                        Error($"{taskId}: {ex.GetType().Name}: {ex.Message}");
-                    }
-                }
-                stop.ThrowIfCancellationRequested();
-                return mine;
-            }));
-            stopwatch.Stop();
-            return new ClientRun(acknowledged, errors, firstError, stopwatch.Elapsed, [.. latencies.SelectMany(l => l)]);
-
-            void Error(string message)
-            {
-                Interlocked.Increment(ref errors);
-                Interlocked.CompareExchange(ref firstError, message, null);
-            }
-        }
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                    timeout.CancelAfter(ServeRow.RequestTimeout);
+                    return Problem(await client.CallToolAsync(Tool, arguments, cancellationToken: timeout.Token), taskId);
+                },
+                ex => ex is McpException or HttpRequestException or IOException or OperationCanceledException or JsonException, stop);
 
         public override async ValueTask DisposeAsync()
         {

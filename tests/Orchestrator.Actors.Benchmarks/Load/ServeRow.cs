@@ -220,6 +220,54 @@ internal static partial class ServeRow
     }
 
     /// <summary>The start of an answer, for an error message.</summary>
+    /// <summary>
+    /// <paramref name="clients"/> clients, each defining every Nth of <paramref name="tasks"/> distinct
+    /// tasks one at a time through <paramref name="define"/>, which answers null when the task was
+    /// acknowledged and what was wrong otherwise; every call's latency is kept, and a failure that
+    /// <paramref name="isFailure"/> names (the transport's) counts as an error, not the end of the run.
+    /// </summary>
+    public static async Task<ClientRun> DefineEachAsync(int clients, int tasks, string prefix,
+        Func<int, string, string, CancellationToken, Task<string?>> define, Func<Exception, bool> isFailure, CancellationToken stop)
+    {
+        long acknowledged = 0, errors = 0;
+        string? firstError = null;
+        var stopwatch = Stopwatch.StartNew();
+        var latencies = await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+        {
+            // Each client starts on the thread pool, so that all of them send concurrently from the start.
+            await Task.Yield();
+            var agent = $"load-agent-{client:D4}";
+            var mine = new List<double>(tasks / clients + 1);
+            for (var i = client; i < tasks && !stop.IsCancellationRequested; i += clients)
+            {
+                var taskId = DefiningAgents.TaskId(prefix, i);
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var wrong = await define(client, agent, taskId, stop);
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    if (wrong is null) Interlocked.Increment(ref acknowledged);
+                    else Error($"{taskId}: {wrong}");
+                }
+                catch (Exception ex) when (!stop.IsCancellationRequested && isFailure(ex))
+                {
+                    mine.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    Error($"{taskId}: {ex.GetType().Name}: {ex.Message}");
+                }
+            }
+            stop.ThrowIfCancellationRequested();
+            return mine;
+        }));
+        stopwatch.Stop();
+        return new ClientRun(acknowledged, errors, firstError, stopwatch.Elapsed, [.. latencies.SelectMany(l => l)]);
+
+        void Error(string message)
+        {
+            Interlocked.Increment(ref errors);
+            Interlocked.CompareExchange(ref firstError, message, null);
+        }
+    }
+
     public static string Snippet(byte[] reply) => Snippet(Encoding.UTF8.GetString(reply, 0, Math.Min(reply.Length, 301)));
 
     public static string Snippet(string text) => text.Length > 300 ? text[..300] + "…" : text;
