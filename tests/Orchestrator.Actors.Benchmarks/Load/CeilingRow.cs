@@ -27,19 +27,7 @@ internal static class CeilingRow
         // One writer on a thread of its own, as the journal's writes are.
         var (elapsed, commits, peak) = await Task.Run(async () =>
         {
-            using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
-            connection.Open();
-            Execute(connection, "PRAGMA journal_mode=WAL");
-            Execute(connection, "PRAGMA synchronous=FULL");
-            Execute(connection, "CREATE TABLE tasks (id TEXT PRIMARY KEY, agent TEXT NOT NULL, file TEXT NOT NULL, defined_at INTEGER NOT NULL, payload TEXT NOT NULL)");
-
-            // The preexisting rows, in large transactions: not timed.
-            for (var start = 0; start < preexisting; start += FillTransactionSize)
-                Insert(connection, "pre-", start, Math.Min(FillTransactionSize, preexisting - start));
-            // A warm-up transaction (JIT, the file's first pages), so that a row at 0 is not timed cold.
-            Insert(connection, "warm-up-", 0, TransactionSize);
-            Execute(connection, "DELETE FROM tasks WHERE id LIKE 'warm-up-%'");
-
+            using var connection = Prepare(database, preexisting);
             await using var heap = new HeapSampler();
             var commitMs = new List<double>(tasks / TransactionSize + 1);
             var stopwatch = Stopwatch.StartNew();
@@ -54,8 +42,34 @@ internal static class CeilingRow
         return new RowResult(RowKind.Ceiling, Name, 1, preexisting, count - preexisting, elapsed, LatencySummary.Of(commits), peak, checks.Failures);
     }
 
+    /// <summary>
+    /// The ceiling's database at <paramref name="database"/>: WAL, synchronous=FULL, the table, the
+    /// preexisting rows (in large transactions, not timed) and a warm-up transaction (JIT, the
+    /// file's first pages) deleted again, so that a row at 0 is not timed cold.
+    /// </summary>
+    public static SqliteConnection Prepare(string database, int preexisting)
+    {
+        var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        Execute(connection, "PRAGMA journal_mode=WAL");
+        Execute(connection, "PRAGMA synchronous=FULL");
+        Execute(connection, "CREATE TABLE tasks (id TEXT PRIMARY KEY, agent TEXT NOT NULL, file TEXT NOT NULL, defined_at INTEGER NOT NULL, payload TEXT NOT NULL)");
+        for (var start = 0; start < preexisting; start += FillTransactionSize)
+            Insert(connection, "pre-", start, Math.Min(FillTransactionSize, preexisting - start));
+        Insert(connection, "warm-up-", 0, TransactionSize);
+        Execute(connection, "DELETE FROM tasks WHERE id LIKE 'warm-up-%'");
+        return connection;
+    }
+
     /// <summary>One transaction of <paramref name="count"/> rows; returns how long its commit took, in milliseconds.</summary>
-    private static double Insert(SqliteConnection connection, string prefix, int start, int count)
+    private static double Insert(SqliteConnection connection, string prefix, int start, int count) =>
+        Commit(connection, Enumerable.Range(start, count).Select(i => (DefiningAgents.TaskId(prefix, i), i)));
+
+    /// <summary>
+    /// One transaction holding a row per task (its id, and the index that picks its agent), as the
+    /// journal stores a definition; returns how long its commit took, in milliseconds.
+    /// </summary>
+    public static double Commit(SqliteConnection connection, IEnumerable<(string TaskId, int Index)> rows)
     {
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
@@ -67,9 +81,8 @@ internal static class CeilingRow
         var at = command.Parameters.Add("$at", SqliteType.Integer);
         var payload = command.Parameters.Add("$payload", SqliteType.Text);
         command.Prepare();
-        for (var i = start; i < start + count; i++)
+        foreach (var (taskId, i) in rows)
         {
-            var taskId = DefiningAgents.TaskId(prefix, i);
             var agentName = $"load-agent-{i % 200:D4}";
             var now = DateTimeOffset.UtcNow;
             id.Value = taskId;
@@ -86,7 +99,7 @@ internal static class CeilingRow
         return Stopwatch.GetElapsedTime(commit).TotalMilliseconds;
     }
 
-    private static long CountRows(string database)
+    public static long CountRows(string database)
     {
         using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
         connection.Open();

@@ -114,6 +114,8 @@ internal enum TableRows
     /// <summary>define_task over MCP (Streamable HTTP), beside the HTTP row.</summary>
     Mcp,
     Ceiling,
+    /// <summary>The ceiling with as many writers as agents, committed in groups.</summary>
+    GroupCeiling,
     OldDesign,
     /// <summary>Recovery, memory per task, snapshot size and write, reply delays during a snapshot (at P only).</summary>
     Measurements,
@@ -130,6 +132,7 @@ internal static class TableRowNames
         ["http-batch"] = TableRows.HttpBatch,
         ["mcp"] = TableRows.Mcp,
         ["ceiling"] = TableRows.Ceiling,
+        ["group-ceiling"] = TableRows.GroupCeiling,
         ["old-design"] = TableRows.OldDesign,
         ["measurements"] = TableRows.Measurements,
     };

@@ -149,6 +149,11 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                 foreach (var level in needsTemplate ? levels : ceilingLevels)
                     await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>
                         CeilingRow.RunAsync(dir, options.CeilingTasks, level), template: null);
+            if (options.Runs(TableRows.GroupCeiling))
+                foreach (var level in needsTemplate ? levels : ceilingLevels)
+                    foreach (var agents in options.Agents)
+                        await RowAsync(RowKind.GroupCeiling, GroupCeilingRow.Name, agents, level, dir =>
+                            GroupCeilingRow.RunAsync(dir, agents, options.CeilingTasks, level, Progress), template: null);
             if (options.Runs(TableRows.OldDesign))
             {
                 foreach (var level in new[] { 0, options.OldDesignPreexisting }.Distinct())

@@ -9,6 +9,8 @@ internal enum RowKind
     HttpBatch,
     Mcp,
     Ceiling,
+    /// <summary>The ceiling with N writers and group commit: the orchestrator rows' own concurrency.</summary>
+    GroupCeiling,
     OldDesign,
 }
 

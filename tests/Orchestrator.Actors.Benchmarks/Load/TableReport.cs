@@ -13,6 +13,7 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
 
     /// <summary>The target of the tasks:batch route, against the raw SQLite ceiling.</summary>
     public const double BatchVsCeilingTarget = 0.5;
+    public const double GroupCeilingInProcessTarget = 0.8, GroupCeilingRemoteTarget = 0.5;
 
     private const string CeilingMark = "¹";
     private const string OldVsCeilingMark = "²";
@@ -41,6 +42,8 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
     {
         yield return "definitions = acknowledged definitions of distinct tasks; definitions/s over the whole row. Latency: send to reply, every request.";
         yield return $"{CeilingMark} ceiling latency = commit time of each {CeilingRow.TransactionSize:N0}-row transaction; its peak memory is this process's managed heap.";
+        if (rows.Any(r => r.Kind == RowKind.GroupCeiling))
+            yield return "group-commit ceiling: agents = writers, each submitting one row and waiting for its commit; one committer writes all that queued meanwhile as one transaction; latency = submit to commit heard.";
         yield return "vs ceiling = definitions/s / the ceiling's at the same preexisting; vs empty = definitions/s / the same row's at 0 preexisting.";
         if (rows.Any(r => r.Kind == RowKind.OldDesign && r.NotRun is null && r.Preexisting != 0 && Ceiling(r.Preexisting) is null))
             yield return $"{OldVsCeilingMark} the old design at a preexisting count the ceiling did not run is compared with the ceiling at 0.";
@@ -82,6 +85,11 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
                 targets.Add(RatioTarget(Find(RowKind.InProcess, 200, p), $"in-process, 200 agents, at {p:N0}", 1.0));
             if (selected.Contains(TableRows.Remote))
                 targets.Add(RatioTarget(Find(RowKind.Remote, 200, p), $"over Akka.Remote, 200 agents, at {p:N0}", 0.5));
+            if (selected.Contains(TableRows.GroupCeiling))
+            {
+                if (selected.Contains(TableRows.InProcess)) targets.Add(GroupCeilingTarget(RowKind.InProcess, 200, p, GroupCeilingInProcessTarget));
+                if (selected.Contains(TableRows.Remote)) targets.Add(GroupCeilingTarget(RowKind.Remote, 200, p, GroupCeilingRemoteTarget));
+            }
             if (selected.Contains(TableRows.Http))
                 foreach (var agents in new[] { 25, 200 })
                     targets.Add(HttpVsRemote(agents, p));
@@ -159,6 +167,18 @@ internal sealed class TableReport(IReadOnlyList<RowResult> rows, IReadOnlyList<M
             double.IsFinite(ratio) ? $"{Number(ratio, "0.00")}x ({Number(mcp!.PerSecond, "N0")} vs {Number(http!.PerSecond, "N0")}/s)" : "—",
             "reported", null,
             mcp is null ? "MCP not run" : http is null ? "HTTP not run" : null);
+    }
+
+    // The orchestrator against SQLite at its own concurrency (issue 14's targets).
+    private Measurement GroupCeilingTarget(RowKind kind, int agents, long p, double target)
+    {
+        var row = Find(kind, agents, p);
+        var ceiling = Find(RowKind.GroupCeiling, agents, p);
+        var ratio = row is null || ceiling is null ? double.NaN : row.PerSecond / ceiling.PerSecond;
+        return new Measurement($"{Label(kind)}, {agents} agents, at {p:N0}: vs the {agents}-writer group-commit ceiling",
+            double.IsFinite(ratio) ? $"{Number(ratio, "0.00")} ({Number(row!.PerSecond, "N0")} vs {Number(ceiling!.PerSecond, "N0")}/s)" : "—",
+            $"≥ {target:0.0}", double.IsFinite(ratio) ? ratio >= target : null,
+            row is null ? "not run" : ceiling is null ? "group-commit ceiling not run" : null);
     }
 
     private Measurement RatioTarget(RowResult? row, string what, double target)
