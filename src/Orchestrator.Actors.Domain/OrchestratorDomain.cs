@@ -258,10 +258,7 @@ public static partial class OrchestratorDomain
 
     private static AgentList Agents(OrchestratorState state)
     {
-        var held = state.Tasks.Values
-            .Where(t => t is { Status: TaskState.Claimed, Claim: not null })
-            .GroupBy(t => t.Claim!.Agent, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var held = state.Counts.ClaimsByAgent;
         return new AgentList(state.Agents.Values
             .OrderBy(a => a.Agent, StringComparer.Ordinal)
             .Select(a => new AgentView(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen, held.GetValueOrDefault(a.Agent)))
@@ -270,16 +267,10 @@ public static partial class OrchestratorDomain
 
     private static StatsReport Stats(OrchestratorState state, DateTimeOffset now)
     {
-        var byStatus = Enum.GetValues<TaskState>().ToDictionary(ProtocolNames.Of, _ => 0);
-        var byPriority = Enum.GetValues<TaskPriority>().ToDictionary(ProtocolNames.Of, _ => 0);
-        DateTimeOffset? oldestReady = null;
-        foreach (var task in state.Tasks.Values)
-        {
-            byStatus[ProtocolNames.Of(task.Status)]++;
-            byPriority[ProtocolNames.Of(task.Priority)]++;
-            if (task.Status == TaskState.Ready && (oldestReady is null || task.UpdatedAt < oldestReady))
-                oldestReady = task.UpdatedAt;
-        }
+        // Kept by every change, not counted here: the same cost at a million tasks as at none.
+        var byStatus = Enum.GetValues<TaskState>().ToDictionary(ProtocolNames.Of, s => state.Counts[s]);
+        var byPriority = Enum.GetValues<TaskPriority>().ToDictionary(ProtocolNames.Of, p => state.Counts[p]);
+        var oldestReady = state.LongestReady()?.UpdatedAt;
         return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0,
             state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null);
     }

@@ -187,6 +187,9 @@ public sealed record OrchestratorState(
     public ImmutableDictionary<string, ImmutableList<string>> Dependants { get; private init; } =
         ImmutableDictionary.Create<string, ImmutableList<string>>(StringComparer.Ordinal);
 
+    /// <summary>The tasks by status and priority and the claims by agent, kept by <see cref="Put"/>.</summary>
+    public TaskCounts Counts { get; private init; } = TaskCounts.Empty;
+
     /// <summary>No tasks, no documents.</summary>
     public static OrchestratorState Empty { get; } = new(
         ImmutableDictionary.Create<string, TaskRecord>(StringComparer.Ordinal),
@@ -208,6 +211,28 @@ public sealed record OrchestratorState(
         if (own is null) return any;
         if (any is null) return own;
         return own.Value.CompareTo(any.Value) <= 0 ? own : any;
+    }
+
+    /// <summary>
+    /// The READY task that became READY first (the smallest place in the READY queues): the head of
+    /// each priority's run in each agent's queue, found by binary search, so its cost grows with the
+    /// number of queues, not of tasks.
+    /// </summary>
+    public TaskRecord? LongestReady()
+    {
+        ReadyEntry? first = null;
+        foreach (var queue in Ready.Values)
+        {
+            foreach (var priority in Enum.GetValues<TaskPriority>())
+            {
+                // Not in the set (no task id is empty): the complement is where the priority's run starts.
+                var at = ~queue.IndexOf(new ReadyEntry(priority, long.MinValue, ""));
+                if (at < 0 || at >= queue.Count) continue;
+                var head = queue[at];
+                if (head.Priority == priority && (first is null || head.Seq < first.Value.Seq)) first = head;
+            }
+        }
+        return first is { } entry ? Tasks[entry.TaskId] : null;
     }
 
     /// <summary>
@@ -244,9 +269,11 @@ public sealed record OrchestratorState(
         foreach (var (agent, entries) in ready) readyQueues[agent] = ImmutableSortedSet.CreateRange(entries);
         var dependantLists = ImmutableDictionary.CreateBuilder<string, ImmutableList<string>>(StringComparer.Ordinal);
         foreach (var (dependency, list) in dependants) dependantLists[dependency] = ImmutableList.CreateRange(list);
+        var stored = tasks.ToImmutable();
         return this with
         {
-            Tasks = tasks.ToImmutable(),
+            Tasks = stored,
+            Counts = TaskCounts.Of(stored.Values),
             Ready = readyQueues.ToImmutable(),
             Deadlines = ImmutableSortedSet.CreateRange(deadlines),
             Dependants = dependantLists.ToImmutable(),
@@ -277,6 +304,13 @@ public sealed record OrchestratorState(
                 dependants = dependants.SetItem(dependency, (dependants.TryGetValue(dependency, out var list) ? list : []).Add(task.TaskId));
         }
 
-        return this with { Tasks = Tasks.SetItem(task.TaskId, task), Ready = ready, Deadlines = deadlines, Dependants = dependants };
+        return this with
+        {
+            Tasks = Tasks.SetItem(task.TaskId, task),
+            Counts = Counts.Replacing(before, task),
+            Ready = ready,
+            Deadlines = deadlines,
+            Dependants = dependants,
+        };
     }
 }

@@ -118,7 +118,29 @@ internal static class DomainSpecKit
         Assert.Equal(expected.Deadlines.ToList(), actual.Deadlines.ToList());
         Assert.Equal(expected.NextDeadline, actual.NextDeadline);
         Assert.Equal(Dependants(expected), Dependants(actual));
+        Assert.Equal(Counted(expected), Counted(actual));
+        AssertCountsMatchTheTasks(actual);
     }
+
+    /// <summary>Then: the counts the state keeps are those of its tasks, counted again.</summary>
+    public static void AssertCountsMatchTheTasks(OrchestratorState state) =>
+        Assert.Equal(Counted(state), Recounted(state));
+
+    // The kept counts, as text: by status, by priority, claims by agent.
+    private static List<string> Counted(OrchestratorState state) =>
+    [
+        .. Enum.GetValues<TaskState>().Select(s => $"{s}: {state.Counts[s]}"),
+        .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Counts[p]}"),
+        .. state.Counts.ClaimsByAgent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} holds {c.Value}"),
+    ];
+
+    private static List<string> Recounted(OrchestratorState state) =>
+    [
+        .. Enum.GetValues<TaskState>().Select(s => $"{s}: {state.Tasks.Values.Count(t => t.Status == s)}"),
+        .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Tasks.Values.Count(t => t.Priority == p)}"),
+        .. state.Tasks.Values.Where(t => t is { Status: TaskState.Claimed, Claim: not null })
+            .GroupBy(t => t.Claim!.Agent, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} holds {g.Count()}"),
+    ];
 
     // Queues that emptied may linger as empty sets; they hold nothing, so they do not count.
     private static List<string> ReadyQueues(OrchestratorState state) =>

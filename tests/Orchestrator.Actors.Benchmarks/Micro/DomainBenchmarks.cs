@@ -68,6 +68,14 @@ public class DomainBenchmarks
     }
 
     /// <summary>A definition of a new id: validation, the event, and the state after it (for the reply).</summary>
+    /// <summary>GetStats: tasks by status and priority, the age of the task READY the longest.</summary>
+    [Benchmark]
+    public IOrchestratorReply Answer_stats() => OrchestratorDomain.Answer(_state, Protocol.Queries.GetStats.Instance, DomainLimits.Default, _context.Now);
+
+    /// <summary>ListAgents, with the claims each holds.</summary>
+    [Benchmark]
+    public IOrchestratorReply Answer_list_agents() => OrchestratorDomain.Answer(_state, Protocol.Queries.ListAgents.Instance, DomainLimits.Default, _context.Now);
+
     [Benchmark]
     public Decision Decide_define_new() => OrchestratorDomain.Decide(_state, _defineNew, _context);
 
