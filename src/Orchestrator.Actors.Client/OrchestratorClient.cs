@@ -100,7 +100,7 @@ public sealed class OrchestratorClient
     {
         var (host, port) = ParseServer(server);
         options ??= new OrchestratorClientOptions();
-        var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        var path = StateManagerAddress(systemName, host, port);
         // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
         // would wait out the whole timeout; the failed association says so at once.
         using var associationFailed = AssociationFailureWatch.Start(system, new Address("akka.tcp", systemName, host, port));
@@ -117,6 +117,9 @@ public sealed class OrchestratorClient
         }
     }
 
+    // Where a node's state manager is, for remoting.
+    private static string StateManagerAddress(string systemName, string host, int port) => $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+
     /// <summary>
     /// A client of the orchestrator at <paramref name="server"/> (HOST:PORT) that asks nothing up
     /// front: each request looks the state manager up by its path, so the client may be made before
@@ -130,7 +133,7 @@ public sealed class OrchestratorClient
         string systemName = DefaultSystemName)
     {
         var (host, port) = ParseServer(server);
-        var path = $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+        var path = StateManagerAddress(systemName, host, port);
         var connection = system.ActorOf(Props.Create(() => new SelectionConnection(path)), "orchestrator-selection-" + Guid.NewGuid().ToString("N")[..8]);
         return new OrchestratorClient(connection, options, $"{host}:{port}");
     }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Hosting;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Server.Hosting;
+using Orchestrator.Server.Http;
 
 namespace Orchestrator.Server.Gateway;
 
@@ -11,8 +13,21 @@ namespace Orchestrator.Server.Gateway;
 /// protocol decides who gets what) until a try succeeds or the wait ends. The wait also ends, with
 /// nothing claimed, when the host stops; the caller's token ends it when the client goes away.
 /// </summary>
-public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IHostApplicationLifetime lifetime)
+public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IHostApplicationLifetime lifetime, HttpSettings settings)
 {
+    /// <summary>
+    /// A claim's wait as a door received it (<c>30s</c>, <c>00:00:30</c>): zero when absent, refused
+    /// naming it when it is not a duration or longer than <c>orchestrator.http.max-claim-wait</c>.
+    /// </summary>
+    /// <exception cref="ProblemException">The wait is refused.</exception>
+    public TimeSpan Wait(string? text)
+    {
+        var wait = HttpInput.OptionalDuration("wait", text);
+        if (wait > settings.MaxClaimWait)
+            throw HttpInput.Invalid("wait", text, $"is longer than orchestrator.http.max-claim-wait ({Actors.Client.Durations.Format(settings.MaxClaimWait)})");
+        return wait ?? TimeSpan.Zero;
+    }
+
     /// <summary>The task claimed, or null when none was READY for the agent within <paramref name="wait"/>.</summary>
     public async Task<TaskAssigned?> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
     {

@@ -33,17 +33,12 @@ internal static class ClaimRoutes
     }
 
     private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(
-        string ns, HttpRequest request, OrchestratorGateway gateway, ClaimWaiter waiter, HttpSettings settings, CancellationToken cancellation,
+        string ns, HttpRequest request, ClaimWaiter waiter, HttpSettings settings, CancellationToken cancellation,
         [FromQuery] string? wait = null)
     {
-        var waitFor = HttpInput.OptionalDuration("wait", wait);
-        if (waitFor > settings.MaxClaimWait)
-            throw HttpInput.Invalid("wait", wait, $"is longer than orchestrator.http.max-claim-wait ({Actors.Client.Durations.Format(settings.MaxClaimWait)})");
+        var waitFor = waiter.Wait(wait);
         var body = await HttpInput.Body(request, ServerJson.Default.ClaimBody, settings, cancellation);
-        var command = body.ToCommand();
-        var assigned = waitFor is { } w
-            ? await waiter.ClaimAsync(ns, command, w, cancellation)
-            : await gateway.For(ns).ClaimTaskAsync(command, cancellation);
+        var assigned = await waiter.ClaimAsync(ns, body.ToCommand(), waitFor, cancellation);
         return assigned is null ? TypedResults.NoContent() : TypedResults.Ok(Shapes.Claimed(assigned));
     }
 

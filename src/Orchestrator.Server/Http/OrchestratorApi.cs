@@ -22,7 +22,7 @@ public static class OrchestratorApi
         services.AddSingleton<ClaimWaiter>();
         ApiDocs.AddServices(services);
         // The MCP tools over Streamable HTTP at /mcp, behind the same API keys as /v1.
-        Mcp.OrchestratorMcp.AddServer(services, new Mcp.McpDoor(Actors.Protocol.Namespaces.Default, settings.MaxClaimWait)).WithHttpTransport(http =>
+        Mcp.OrchestratorMcp.AddServer(services, new Mcp.McpDoor(Actors.Protocol.Namespaces.Default)).WithHttpTransport(http =>
             {
                 // Sessions: a client's resource subscriptions live in its session.
                 http.SessionMode = ModelContextProtocol.AspNetCore.HttpServerSessionMode.Stateful;

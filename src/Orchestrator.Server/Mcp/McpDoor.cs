@@ -2,5 +2,4 @@ namespace Orchestrator.Server.Mcp;
 
 /// <summary>What the MCP tools of one server take when a call leaves it out.</summary>
 /// <param name="Namespace">The namespace of calls that name none (<c>orchestrator mcp --namespace</c>; <c>default</c> over HTTP).</param>
-/// <param name="MaxClaimWait">The longest wait claim_task takes (orchestrator.http.max-claim-wait).</param>
-public sealed record McpDoor(string Namespace, TimeSpan MaxClaimWait);
+public sealed record McpDoor(string Namespace);

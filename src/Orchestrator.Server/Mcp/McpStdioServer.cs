@@ -64,7 +64,7 @@ public static class McpStdioServer
             builder.Services.AddSingleton(http);
             builder.Services.AddSingleton<TaskFeeds>();
             builder.Services.AddSingleton<ClaimWaiter>();
-            OrchestratorMcp.AddServer(builder.Services, new McpDoor(options.Namespace, http.MaxClaimWait)).WithStdioServerTransport();
+            OrchestratorMcp.AddServer(builder.Services, new McpDoor(options.Namespace)).WithStdioServerTransport();
             using var host = builder.Build();
             await host.RunAsync(cancellation);
             return 0;

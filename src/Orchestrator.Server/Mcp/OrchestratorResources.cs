@@ -48,14 +48,7 @@ public sealed class OrchestratorResources(OrchestratorGateway gateway)
         }
         catch (OrchestratorException ex)
         {
-            var problem = ReplyResults.Problem(ex);
-            var code = problem.Status switch
-            {
-                404 => McpErrorCode.ResourceNotFound,
-                400 => McpErrorCode.InvalidParams,
-                _ => McpErrorCode.InternalError,
-            };
-            throw new McpProtocolException($"{problem.Title}: {problem.Detail}", code);
+            throw ToolResults.ProtocolError(ex);
         }
     }
 }

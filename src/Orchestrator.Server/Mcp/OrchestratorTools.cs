@@ -8,6 +8,7 @@ using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Server.Gateway;
 using Orchestrator.Server.Http;
 using Orchestrator.Server.Json;
+using static Orchestrator.Server.Mcp.ToolResults;
 
 namespace Orchestrator.Server.Mcp;
 
@@ -79,9 +80,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var waitFor = HttpInput.OptionalDuration("wait", wait) ?? TimeSpan.Zero;
-            if (waitFor > door.MaxClaimWait)
-                throw HttpInput.Invalid("wait", wait, $"is longer than orchestrator.http.max-claim-wait ({Actors.Client.Durations.Format(door.MaxClaimWait)})");
+            var waitFor = waiter.Wait(wait);
             var command = new ClaimBody(agent, lease).ToCommand();
             var assigned = await waiter.ClaimAsync(Namespace(@namespace), command, waitFor, cancellation);
             return assigned is null
@@ -264,9 +263,4 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         Ok(Shapes.Task(updated.Task), ServerJson.Default.TaskShape, $"task '{updated.Task.TaskId}' is {Name(updated.Task.Status)}");
 
     private static string Name(Actors.Protocol.TaskState status) => Actors.Protocol.ProtocolNames.Of(status);
-
-    private static CallToolResult Ok<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string text) =>
-        ToolResults.Ok(value, type, text);
-
-    private static Task<CallToolResult> Run(Func<Task<CallToolResult>> call) => ToolResults.Run(call);
 }

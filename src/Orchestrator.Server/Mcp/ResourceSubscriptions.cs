@@ -90,8 +90,7 @@ public sealed class ResourceSubscriptions(TaskFeeds feeds, IHostApplicationLifet
             }
             catch (OrchestratorException ex)
             {
-                var problem = ReplyResults.Problem(ex);
-                throw new McpProtocolException($"{problem.Title}: {problem.Detail}", problem.Status == 400 ? McpErrorCode.InvalidParams : McpErrorCode.InternalError);
+                throw ToolResults.ProtocolError(ex);
             }
         }
         lock (_gate)

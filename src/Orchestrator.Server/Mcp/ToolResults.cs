@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Mvc;
+using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Orchestrator.Actors.Client;
 using Orchestrator.Server.Http;
@@ -53,6 +54,23 @@ public static partial class ToolResults
             },
         ],
     };
+
+    /// <summary>
+    /// A refusal where MCP has no tool result to carry it (reading or following a resource): a
+    /// protocol error, not found <c>-32002</c>, bad input <c>-32602</c>, anything else internal, with
+    /// the problem's title and detail.
+    /// </summary>
+    public static McpProtocolException ProtocolError(OrchestratorException failure)
+    {
+        var problem = ReplyResults.Problem(failure);
+        var code = problem.Status switch
+        {
+            404 => McpErrorCode.ResourceNotFound,
+            400 => McpErrorCode.InvalidParams,
+            _ => McpErrorCode.InternalError,
+        };
+        return new McpProtocolException($"{problem.Title}: {problem.Detail}", code);
+    }
 
     /// <summary>
     /// The call-tool filter: arguments the SDK could not bind to a tool's parameters (a required one
