@@ -187,6 +187,8 @@ public sealed record OrchestratorState(
     public ImmutableDictionary<string, ImmutableList<string>> Dependants { get; private init; } =
         ImmutableDictionary.Create<string, ImmutableList<string>>(StringComparer.Ordinal);
 
+    private static readonly TaskPriority[] Priorities = Enum.GetValues<TaskPriority>();
+
     /// <summary>The tasks by status and priority and the claims by agent, kept by <see cref="Put"/>.</summary>
     public TaskCounts Counts { get; private init; } = TaskCounts.Empty;
 
@@ -223,7 +225,7 @@ public sealed record OrchestratorState(
         ReadyEntry? first = null;
         foreach (var queue in Ready.Values)
         {
-            foreach (var priority in Enum.GetValues<TaskPriority>())
+            foreach (var priority in Priorities)
             {
                 // Not in the set (no task id is empty): the complement is where the priority's run starts.
                 var at = ~queue.IndexOf(new ReadyEntry(priority, long.MinValue, ""));
