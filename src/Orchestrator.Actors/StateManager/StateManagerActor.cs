@@ -27,33 +27,20 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly RecoveryHints _hints;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Func<double> _random = Random.Shared.NextDouble;
+    private readonly SnapshotSchedule _snapshots;
 
-    // Confirmed by the journal: queries read this.
-    private OrchestratorState _state = OrchestratorState.Empty;
-    // Confirmed plus decided-but-not-yet-confirmed: commands are decided against this.
-    private OrchestratorState _projected = OrchestratorState.Empty;
-
-    private List<PendingRequest> _pending = [];
-    private List<PendingRequest> _inFlight = [];
+    // Recovery folds into this; afterwards the group commit holds the state.
+    private OrchestratorState _recovered = OrchestratorState.Empty;
+    private GroupCommit<IActorRef> _commit = null!;
     private bool _flushScheduled;
-    private bool _batchRejected;
-
-    private long _eventsSinceSnapshot;
-    // The task count of the newest snapshot: the next one waits for a share of it in new events.
-    private long _tasksAtSnapshot;
-    // Events the journal holds (a batch entry counts as its events), for the stats.
+    private bool _writeRejected;
+    // Events the journal holds (a batch entry counts as its events), and the sequence number of the
+    // last entry it holds (a rejected write advances Akka's LastSequenceNr without writing), for the stats.
     private long _eventsJournaled;
-    // The sequence number of the last event the journal holds (a rejected write advances Akka's
-    // LastSequenceNr without writing anything).
     private long _lastJournaled;
-    private long _lastSnapshotSequenceNr;
-    private bool _snapshotInProgress;
-    private long _eventsDeletedUpTo;
-    private readonly SortedSet<long> _snapshots = [];
     private long? _recoveredFromSnapshot;
     private IActorRef? _shutdownRequester;
-    private List<IOrchestratorNotification> _notices = [];
-    private readonly Func<double> _random = Random.Shared.NextDouble;
 
     /// <summary>Creates the actor. Use <see cref="Props"/>.</summary>
     public StateManagerActor(OrchestratorSettings settings, IActorRef gateway, RecoveryHints hints, TimeProvider clock)
@@ -62,6 +49,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         _gateway = gateway;
         _hints = hints;
         _clock = clock;
+        _snapshots = new SnapshotSchedule(settings.SnapshotEvery, settings.SnapshotEveryFractionOfTasks, settings.SnapshotsKept, settings.DeleteEventsOnSnapshot);
         PersistenceId = settings.PersistenceId;
     }
 
@@ -78,10 +66,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             ? Recovery.Default
             : new Recovery(new SnapshotSelectionCriteria(_hints.MaxSnapshotSequenceNr));
 
-    private bool IsWriting => _inFlight.Count > 0;
-
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private DecisionContext DecidingNow() => new(_clock.GetUtcNow(), _settings.Limits, _settings.Lifecycle, _random);
 
     /// <inheritdoc />
     protected override void OnRecover(object message)
@@ -89,7 +77,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         switch (message)
         {
             case SnapshotOffer { Snapshot: OrchestratorSnapshotV2 or OrchestratorSnapshotV1 or ISnapshotSource } offer:
-                _state = LoadSnapshot(offer);
+                _recovered = LoadSnapshot(offer);
                 _eventsJournaled = offer.Snapshot switch
                 {
                     StateSnapshot live => live.EventsJournaled,
@@ -98,10 +86,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                     _ => offer.Metadata.SequenceNr,
                 };
                 _lastJournaled = offer.Metadata.SequenceNr;
-                _lastSnapshotSequenceNr = offer.Metadata.SequenceNr;
-                _tasksAtSnapshot = _state.Tasks.Count;
                 _recoveredFromSnapshot = offer.Metadata.SequenceNr;
-                _snapshots.Add(offer.Metadata.SequenceNr);
+                _snapshots.RecoveredFrom(offer.Metadata.SequenceNr, _recovered.Tasks.Count);
                 break;
             case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
                 throw Unreadable(offer.Metadata.SequenceNr, unreadable);
@@ -114,13 +100,11 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 _lastJournaled = LastSequenceNr;
                 break;
             case RecoveryCompleted:
-                _projected = _state;
-                if (_recoveredFromSnapshot is { } from)
-                    _log.Info("Recovered {0} from the snapshot at {1} plus {2} events: {3} tasks",
-                        PersistenceId, from, _eventsSinceSnapshot, _state.Tasks.Count);
-                else
-                    _log.Info("Recovered {0} by replaying {1} events (no snapshot used): {2} tasks",
-                        PersistenceId, _eventsSinceSnapshot, _state.Tasks.Count);
+                _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents);
+                _recovered = OrchestratorState.Empty;
+                _log.Info(_recoveredFromSnapshot is { } from
+                        ? $"Recovered {PersistenceId} from the snapshot at {from} plus {_snapshots.EventsSinceSnapshot} events: {_commit.Confirmed.Tasks.Count} tasks"
+                        : $"Recovered {PersistenceId} by replaying {_snapshots.EventsSinceSnapshot} events (no snapshot used): {_commit.Confirmed.Tasks.Count} tasks");
                 if (_hints.UnreadableSnapshots.Count > 0)
                 {
                     // Replace what could not be read, so the next start is fast again.
@@ -146,9 +130,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // that started below it (an older snapshot, or none) is missing them.
         if (e is EventsDeleted deleted && (_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
             throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
-        _state = OrchestratorDomain.Apply(_state, e);
+        _recovered = OrchestratorDomain.Apply(_recovered, e);
         _eventsJournaled++;
-        _eventsSinceSnapshot++;
+        _snapshots.Journaled(1);
     }
 
     private OrchestratorState LoadSnapshot(SnapshotOffer offer)
@@ -192,7 +176,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 break;
             case Flush:
                 _flushScheduled = false;
-                WriteNextBatch();
+                WriteNext();
                 break;
             case DeadlineDue:
                 if (_shutdownRequester is null)
@@ -209,7 +193,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 OnSnapshotSaved(success.Metadata);
                 break;
             case SaveSnapshotFailure failure:
-                _snapshotInProgress = false;
+                _snapshots.Failed();
                 _log.Warning("Snapshot of {0} at {1} failed; events are kept, the next snapshot will be tried later: {2}",
                     PersistenceId, failure.Metadata.SequenceNr, failure.Cause.Message);
                 break;
@@ -233,9 +217,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private IOrchestratorReply Answer(IStateManagerQuery query)
     {
-        var reply = OrchestratorDomain.Answer(_state, query, _settings.Limits, _clock.GetUtcNow());
+        var reply = OrchestratorDomain.Answer(_commit.Confirmed, query, _settings.Limits, _clock.GetUtcNow());
         return reply is StatsReport stats
-            ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _lastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled, Namespace = _settings.Namespace }
+            ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _snapshots.LastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled, Namespace = _settings.Namespace }
             : reply;
     }
 
@@ -247,141 +231,75 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             return;
         }
 
-        Decision decision;
+        IOrchestratorReply? now;
         try
         {
-            decision = OrchestratorDomain.Decide(_projected, command,
-                new DecisionContext(_clock.GetUtcNow(), _settings.Limits, _settings.Lifecycle, _random));
+            now = _commit.Submit(command, sender, DecidingNow());
         }
         catch (Exception ex)
         {
             // A bug, not bad input: answer the asker now, then let supervision restart the actor.
-            sender.Tell(new OrchestratorUnavailable($"internal error while handling {command.GetType().Name}: {ex.Message}"));
+            sender.Tell(GroupCommit<IActorRef>.InternalError(command, ex));
             throw;
         }
 
-        // A reply that depends on writes still pending must not overtake them.
-        if (decision.IsReadOnly && _pending.Count == 0 && !IsWriting)
+        if (now is not null) sender.Tell(now);
+        else if (!_commit.IsWriting && !_flushScheduled)
         {
-            sender.Tell(decision.Reply);
-            return;
-        }
-
-        var before = _projected;
-        _projected = decision.StateAfter(before);
-        _pending.Add(new PendingRequest(command, sender, decision, before, _projected));
-        if (!IsWriting && !_flushScheduled)
-        {
-            // Let what is already in the mailbox join this batch: one hop, no timer.
+            // Let what is already in the mailbox join this write: one hop, no timer.
             _flushScheduled = true;
             Self.Tell(Flush.Instance);
         }
     }
 
-    private void WriteNextBatch()
+    private void WriteNext()
     {
-        if (IsWriting || _pending.Count == 0) return;
-
-        var batch = TakeBatch();
-        var events = new List<IOrchestratorEvent>();
-        foreach (var p in batch) events.AddRange(p.Decision.Events);
-        if (events.Count == 0)
+        if (_commit.TakeWrite() is not { } write) return;
+        if (write.Events.Count == 0)
         {
-            Reply(batch);
+            Tell(write.Answered);
             StopIfIdle();
             return;
         }
 
         // One journal entry per write: a lone event as itself, several as one batch entry, so the
         // journal's cost per write does not grow with the number of requests it answers.
-        IOrchestratorEvent entry = events.Count == 1 ? events[0] : new EventBatch(events);
-        _inFlight = batch;
-        _batchRejected = false;
-        PersistAllAsync([entry], _ => OnBatchJournaled(batch, events.Count), () => OnBatchDone(batch));
+        IOrchestratorEvent entry = write.Events.Count == 1 ? write.Events[0] : new EventBatch(write.Events);
+        _writeRejected = false;
+        PersistAllAsync([entry], _ => OnJournaled(write.Events.Count), OnWriteDone);
     }
 
-    // The journal confirmed the batch: the confirmed state is what deciding its last request left,
-    // so nothing is applied a second time. Notices are described against the state each event met.
-    private void OnBatchJournaled(List<PendingRequest> batch, int events)
+    private void OnJournaled(int events)
     {
-        foreach (var p in batch)
-        {
-            var state = p.Before;
-            var decided = p.Decision.Events;
-            // A definition's notice reads only whether its dependencies are COMPLETED, which no
-            // definition changes: the definitions that end a decision (all of a DefineTasks) are
-            // described against the state before them, without folding each in a second time.
-            var definitionsFrom = decided.Count;
-            while (definitionsFrom > 0 && decided[definitionsFrom - 1] is TaskDefined) definitionsFrom--;
-            var applyBefore = Math.Min(definitionsFrom, decided.Count - 1);
-            for (var i = 0; i < decided.Count; i++)
-            {
-                if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) _notices.Add(notice);
-                else if (decided[i] is StateSavedEvent saved) _notices.Add(new StateChanged(saved.OwnerId, saved.Key, saved.Version, saved.SavedAt));
-                if (i < applyBefore) state = OrchestratorDomain.Apply(state, decided[i]);
-            }
-        }
-        _state = batch[^1].After;
         _lastJournaled = LastSequenceNr;
         _eventsJournaled += events;
-        _eventsSinceSnapshot += events;
+        _snapshots.Journaled(events);
     }
 
-    private List<PendingRequest> TakeBatch()
+    private void OnWriteDone()
     {
-        var count = 0;
-        var events = 0;
-        while (count < _pending.Count && (count == 0 || events + _pending[count].Decision.Events.Count <= _settings.MaxBatchEvents))
+        if (_writeRejected)
         {
-            events += _pending[count].Decision.Events.Count;
-            count++;
-        }
-        var batch = _pending.GetRange(0, count);
-        _pending.RemoveRange(0, count);
-        return batch;
-    }
-
-    private void OnBatchDone(List<PendingRequest> batch)
-    {
-        _inFlight = [];
-        var rejected = _batchRejected;
-        if (rejected)
-        {
-            // The journal refused the batch (nothing was written): answer it, then decide what
-            // was pending again against the confirmed state, which no longer includes the batch.
-            foreach (var p in batch)
-                p.ReplyTo.Tell(new OrchestratorUnavailable($"the journal rejected the write of {p.Request.GetType().Name}"));
-            var redo = new Queue<PendingRequest>(_pending);
-            _pending = [];
-            _projected = _state;
-            try
-            {
-                while (redo.TryDequeue(out var p)) Handle(p.Request, p.ReplyTo);
-            }
-            finally
-            {
-                // If deciding one of them threw, the rest go back to the gateway from PostStop.
-                _pending.AddRange(redo);
-            }
+            var (answers, failure) = _commit.Reject(DecidingNow());
+            Tell(answers);
+            // If deciding one again threw, the rest go back to the gateway from PostStop.
+            if (failure is not null) throw failure;
         }
         else
         {
+            var confirmed = _commit.Confirm();
             // The timer is set before the replies go out: whoever moves the clock on hearing one
             // (a test's scheduler) finds the deadline already armed.
             ArmDeadline();
-            Reply(batch);
-            if (_notices.Count > 0)
-            {
-                // Subscribers hear of transitions only once they are journaled.
-                _gateway.Tell(new TaskNotices(_notices, _hints.Token));
-                _notices = [];
-            }
-            MaybeSnapshot();
+            Tell(confirmed.Replies);
+            // Subscribers hear of transitions only once they are journaled.
+            if (confirmed.Notices.Count > 0) _gateway.Tell(new TaskNotices(confirmed.Notices, _hints.Token));
+            if (_snapshots.IsDue) TakeSnapshot();
         }
 
-        WriteNextBatch();
+        WriteNext();
         // Requests decided again after a refused write may have moved the earliest deadline.
-        if (rejected) ArmDeadline();
+        if (_writeRejected) ArmDeadline();
         StopIfIdle();
     }
 
@@ -389,7 +307,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     // deadline already being acted on is not in it, so the timer does not fire again for it.
     private void ArmDeadline()
     {
-        if (_projected.NextDeadline is { } next)
+        if (_commit.Projected.NextDeadline is { } next)
         {
             var delay = next - _clock.GetUtcNow();
             Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
@@ -400,18 +318,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private void Reply(List<PendingRequest> batch)
+    private static void Tell(IEnumerable<GroupCommit<IActorRef>.Answer> answers)
     {
-        foreach (var p in batch) p.ReplyTo.Tell(p.Decision.Reply);
-    }
-
-    private void MaybeSnapshot()
-    {
-        // A snapshot costs as much as the state is large: waiting for a share of the last snapshot's
-        // task count in new events keeps that cost per event flat as the state grows.
-        var due = Math.Max(_settings.SnapshotEvery, (long)(_tasksAtSnapshot * _settings.SnapshotEveryFractionOfTasks));
-        if (_eventsSinceSnapshot >= due && !_snapshotInProgress)
-            TakeSnapshot();
+        foreach (var answer in answers) answer.Asker.Tell(answer.Reply);
     }
 
     private void TakeSnapshot()
@@ -420,50 +329,32 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // while commands go on here. SaveSnapshot labels it with LastSequenceNr, the last entry the
         // journal confirmed (not one still in flight), which is the entry this state ends with
         // (SnapshotLabelSpecs holds a write in flight across a snapshot to keep it so).
-        _snapshotInProgress = true;
-        _eventsSinceSnapshot = 0;
-        _tasksAtSnapshot = _state.Tasks.Count;
-        SaveSnapshot(new StateSnapshot(_state, _eventsJournaled));
+        _snapshots.Started(_commit.Confirmed.Tasks.Count);
+        SaveSnapshot(new StateSnapshot(_commit.Confirmed, _eventsJournaled));
     }
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
     {
-        _snapshotInProgress = false;
-        _lastSnapshotSequenceNr = metadata.SequenceNr;
         _hints.Clear();
-        _snapshots.Add(metadata.SequenceNr);
         _log.Debug("Snapshot of {0} saved at {1}", PersistenceId, metadata.SequenceNr);
-
-        // Keep the newest N; the older of those is the fallback if the newest cannot be read.
-        // The store may hold snapshots this incarnation never saw (from before a restart), so the
-        // deletion goes by criteria, not by the ones remembered here.
-        var kept = _snapshots.Reverse().Take(_settings.SnapshotsKept).ToList();
-        var oldestKept = kept.Min();
-        // Criteria up to 0 would read as "any" to some stores (the in-memory one deletes them all).
-        if (oldestKept > 1) DeleteSnapshots(new SnapshotSelectionCriteria(oldestKept - 1));
-        _snapshots.RemoveWhere(s => s < oldestKept);
-
-        // Only events behind the older of two kept snapshots go, so that the newest can fail to load
-        // and recovery still has a complete path. A marker goes into the journal first, so a
-        // recovery that would start below the deleted range knows it and refuses partial state.
-        if (_settings.DeleteEventsOnSnapshot && kept.Count >= 2 && oldestKept > _eventsDeletedUpTo)
-        {
-            _eventsDeletedUpTo = oldestKept;
-            PersistAsync(new EventsDeleted(oldestKept, _clock.GetUtcNow()), marker =>
+        var retention = _snapshots.Saved(metadata.SequenceNr);
+        if (retention.SnapshotsUpTo is { } snapshotsUpTo) DeleteSnapshots(new SnapshotSelectionCriteria(snapshotsUpTo));
+        // A marker goes into the journal first, so a recovery that would start below the deleted
+        // range knows it and refuses partial state.
+        if (retention.EventsUpTo is { } eventsUpTo)
+            PersistAsync(new EventsDeleted(eventsUpTo, _clock.GetUtcNow()), marker =>
             {
                 _lastJournaled = LastSequenceNr;
                 _eventsJournaled++;
                 DeleteMessages(marker.UpToSequenceNr);
             });
-        }
-
         // Events that arrived while this snapshot was being written may already call for the next.
-        MaybeSnapshot();
+        if (_snapshots.IsDue) TakeSnapshot();
     }
 
     private void StopIfIdle()
     {
-        if (_shutdownRequester is null || IsWriting || _pending.Count > 0) return;
+        if (_shutdownRequester is null || !_commit.IsIdle) return;
         _shutdownRequester.Tell(ShutdownComplete.Instance);
         Context.Stop(Self);
     }
@@ -471,7 +362,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        _batchRejected = true;
+        _writeRejected = true;
         _log.Error(cause, "The journal rejected event {0} ({1}) of {2}; the batch is answered as not written",
             sequenceNr, @event.GetType().Name, PersistenceId);
     }
@@ -492,14 +383,15 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // in flight is answered as not acknowledged, and what was only decided goes back to the
         // gateway, which holds it for the next incarnation.
         _gateway.Tell(new StateManagerStopped(Self, _hints.Token));
-        foreach (var p in _inFlight)
-            p.ReplyTo.Tell(new OrchestratorUnavailable(
-                $"the state manager stopped while writing {p.Request.GetType().Name}; it was not acknowledged"));
-        // The next incarnation re-arms its deadlines itself.
-        foreach (var p in _pending.Where(p => p.Request is not ProcessDeadlines))
-            _gateway.Tell(new Requeue(p.Request, p.ReplyTo, _hints.Token));
-        _inFlight = [];
-        _pending = [];
+        if (_commit is not null)
+        {
+            var (inFlight, decided) = _commit.Abandon();
+            foreach (var (command, asker) in inFlight)
+                asker.Tell(new OrchestratorUnavailable($"the state manager stopped while writing {command.GetType().Name}; it was not acknowledged"));
+            // The next incarnation re-arms its deadlines itself.
+            foreach (var (command, asker) in decided.Where(d => d.Command is not ProcessDeadlines))
+                _gateway.Tell(new Requeue(command, asker, _hints.Token));
+        }
         base.PostStop();
     }
 
@@ -507,10 +399,6 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     {
         public OrchestratorSnapshotV2 ToSnapshot() => Snapshots.ToSnapshot(State) with { EventsJournaled = EventsJournaled };
     }
-
-    // Before and After: the projected state this request was decided on, and what it left.
-    private sealed record PendingRequest(
-        IStateManagerCommand Request, IActorRef ReplyTo, Decision Decision, OrchestratorState Before, OrchestratorState After);
 
     private sealed record Flush : INoSerializationVerificationNeeded
     {

@@ -25,7 +25,7 @@ public static class LoadTable
         var markdown = new Option<bool>("--markdown") { Description = "Also print the table and the targets as Markdown." };
         var template = new Option<string?>("--template")
         {
-            Description = "Start the rows at P from this data directory of P tasks and their snapshot (copied, never changed) instead of seeding one.",
+            Description = "Start the rows at P from this data directory of P tasks and their snapshot (copied, never changed) instead of seeding one; when it does not exist yet, seed it there and keep it for the next run.",
             HelpName = "DIR",
         };
         var batchRequests = new Option<int?>("--batch-requests")
@@ -113,7 +113,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             if (P > 0 && needsTemplate)
             {
                 template = await SeedAsync();
-                if (template is not null && options.Template is null)
+                if (template is { SeedTime.Ticks: > 0 })
                     Console.Out.WriteLine($"seeding: {P:N0} tasks through the in-process orchestrator ({Math.Min(options.SeedAgents, P)} agents) " +
                                       $"and its snapshot took {template.SeedTime.TotalSeconds:0.0} s; snapshot {Measurements.Mib(template.SnapshotBytes)} at sequence {template.SnapshotSequenceNr:N0}");
             }
@@ -218,13 +218,14 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
     {
         try
         {
-            if (options.Template is { } existing)
+            if (options.Template is { } existing && Directory.Exists(existing))
             {
                 Progress($"template: {existing}, taken to hold {P:N0} tasks (the rows check it)");
                 return StateTemplate.Open(existing, P);
             }
+            // A --template that does not exist yet is seeded there and kept; otherwise the run's own directory holds it.
             return await TimedAsync($"seed the template with {P:N0} tasks", () =>
-                StateTemplate.SeedAsync(Path.Combine(_work, "template"), P, options.SeedAgents, Progress));
+                StateTemplate.SeedAsync(options.Template ?? Path.Combine(_work, "template"), P, options.SeedAgents, Progress));
         }
         catch (Exception ex)
         {
@@ -320,7 +321,8 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         output.WriteLine($"load average at the start: {LoadAverage()} (other processes share these cores)");
         output.WriteLine($"command: dotnet run -c {configuration} --project tests/Orchestrator.Actors.Benchmarks -- table {string.Join(' ', args)}".TrimEnd());
         output.WriteLine($"process: {Environment.CommandLine}");
-        if (options.Template is not null) output.WriteLine($"template: {options.Template} (seeded earlier, not by this run)");
+        if (options.Template is not null)
+            output.WriteLine($"template: {options.Template} ({(Directory.Exists(options.Template) ? "seeded earlier, not by this run" : "seeded by this run and kept")})");
         output.WriteLine($"rows: {(options.Rows is null ? "all" : string.Join(", ", options.Selected.Order().Select(TableRowNames.NameOf)))}; " +
                          $"agents {string.Join(", ", options.Agents)}; preexisting {(P > 0 ? $"0 and {P:N0}" : "0")}; definitions per row: in-process " +
                          string.Join(" / ", options.Agents.Select(a => $"{options.InProcessTasksFor(a):N0}")) + ", remote, HTTP and MCP " +
