@@ -59,7 +59,7 @@ public static partial class OrchestratorDomain
         var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId)
                       ?? (command.Result is null ? null : Validation.JsonDocumentText("result", command.Result, context.Limits.MaxDocumentBytes));
         if (invalid is not null) return Decision.Answer(invalid);
-        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "COMPLETED") is { } done && done.Result == command.Result)
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, ClaimOutcome.Completed) is { } done && done.Result == command.Result)
             return Decision.Answer(new TaskUpdated(done.ToView()));
         if (ClaimedTask(state, "complete", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
             return Decision.Answer(refused);
@@ -80,7 +80,7 @@ public static partial class OrchestratorDomain
     {
         var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId) ?? Validation.Text("reason", command.Reason);
         if (invalid is not null) return Decision.Answer(invalid);
-        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, "FAILED") is { } failed)
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, ClaimOutcome.Failed) is { } failed)
             return Decision.Answer(new TaskUpdated(failed.ToView()));
         if (ClaimedTask(state, "fail", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
             return Decision.Answer(refused);
@@ -258,9 +258,9 @@ public static partial class OrchestratorDomain
         if (task.LastClaim is { } last && (claimId == last.ClaimId || (claimId is null && last.Agent == agent)))
             reason = $"claim '{last.ClaimId}' ended: " + task.LastClaimOutcome switch
             {
-                "EXPIRED" => "its lease expired before a heartbeat",
-                "CANCELLED" => "the task was cancelled",
-                "COMPLETED" => "the task was completed under it",
+                ClaimOutcome.Expired => "its lease expired before a heartbeat",
+                ClaimOutcome.Cancelled => "the task was cancelled",
+                ClaimOutcome.Completed => "the task was completed under it",
                 _ => "a failure was reported under it",
             };
         else if (task.Claim is { } current)
@@ -276,7 +276,7 @@ public static partial class OrchestratorDomain
 
     // An identical repeat of the completion or failure that ended the task's last claim: answered
     // again, nothing journaled (a client that lost the reply may retry safely).
-    private static TaskRecord? IsRepeat(OrchestratorState state, string taskId, string agent, string? claimId, string outcome) =>
+    private static TaskRecord? IsRepeat(OrchestratorState state, string taskId, string agent, string? claimId, ClaimOutcome outcome) =>
         state.Tasks.TryGetValue(taskId, out var task)
         && task.LastClaimOutcome == outcome
         && task.LastClaim is { } last

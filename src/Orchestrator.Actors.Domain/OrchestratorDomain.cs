@@ -81,15 +81,39 @@ public static partial class OrchestratorDomain
                     e.Agent, e.At);
             }
             case TaskDefined e:
-                return ApplyDefined(state, e);
+            {
+                var builder = state.ToBuilder();
+                ApplyDefined(builder, e);
+                return builder.ToState();
+            }
             default:
                 return ApplyTransition(state, @event);
         }
     }
 
-    /// <summary>Applies events in order.</summary>
-    public static OrchestratorState ApplyAll(OrchestratorState state, IEnumerable<IOrchestratorEvent> events) =>
-        events.Aggregate(state, Apply);
+    /// <summary>
+    /// Applies events in order. A run of definitions (a replayed batch, a DefineTasks) is applied on
+    /// one <see cref="OrchestratorState.Builder"/>, so that it copies no tree path per definition.
+    /// </summary>
+    public static OrchestratorState ApplyAll(OrchestratorState state, IEnumerable<IOrchestratorEvent> events)
+    {
+        OrchestratorState.Builder? definitions = null;
+        foreach (var @event in events)
+        {
+            if (@event is TaskDefined defined)
+            {
+                ApplyDefined(definitions ??= state.ToBuilder(), defined);
+                continue;
+            }
+            if (definitions is not null)
+            {
+                state = definitions.ToState();
+                definitions = null;
+            }
+            state = Apply(state, @event);
+        }
+        return definitions?.ToState() ?? state;
+    }
 
     /// <summary>
     /// Answers a query at <paramref name="now"/>. Journal figures in <see cref="StatsReport"/> are zero
@@ -172,26 +196,28 @@ public static partial class OrchestratorDomain
         return dependsOn.Select(d => Validation.Id("dependsOn", d)).FirstOrDefault(r => r is not null);
     }
 
-    private static OrchestratorState ApplyDefined(OrchestratorState state, TaskDefined e)
+    private static void ApplyDefined(OrchestratorState.Builder state, TaskDefined e)
     {
         var dependsOn = e.DependsOn is not { Count: > 0 } ? [] : e.DependsOn.ToImmutableArray();
-        var status = dependsOn.IsEmpty || AllComplete(state, dependsOn) ? TaskState.Ready : TaskState.Pending;
-        var task = new TaskRecord(e.TaskId, e.Agent, e.TaskFile, e.Priority, status, e.DefinedAt, state.NextOrdinal)
+        var status = dependsOn.IsEmpty || dependsOn.All(d => state.TryGetTask(d, out var t) && t.Status == TaskState.Completed)
+            ? TaskState.Ready
+            : TaskState.Pending;
+        var agent = state.SharedName(e.Agent);
+        var by = e.By is null ? null : state.SharedName(e.By);
+        var task = new TaskRecord(e.TaskId, agent, e.TaskFile, e.Priority, status, e.DefinedAt, state.NextOrdinal)
         {
             DependsOn = dependsOn,
             MaxAttempts = e.MaxAttempts ?? TaskDefined.DefaultMaxAttempts,
             Payload = e.Payload,
-            DefinedBy = e.By,
+            DefinedBy = by,
             UpdatedAt = e.DefinedAt,
             ReadySeq = status == TaskState.Ready ? state.NextReadySeq : 0,
         };
-        task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, e.By, null,
+        task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, by, null,
             dependsOn.IsEmpty ? null : $"waits for {string.Join(", ", dependsOn)}"));
-        return state.Put(task) with
-        {
-            NextOrdinal = state.NextOrdinal + 1,
-            NextReadySeq = status == TaskState.Ready ? state.NextReadySeq + 1 : state.NextReadySeq,
-        };
+        state.Put(task);
+        state.NextOrdinal++;
+        if (status == TaskState.Ready) state.NextReadySeq++;
     }
 
     private static bool AllComplete(OrchestratorState state, IEnumerable<string> dependsOn) =>
@@ -246,14 +272,36 @@ public static partial class OrchestratorDomain
             priority = p;
         }
 
-        var matching = state.Tasks.Values
-            .Where(t => (string.IsNullOrEmpty(query.Agent) || t.Agent == query.Agent)
-                        && (status is null || t.Status == status)
-                        && (priority is null || t.Priority == priority))
-            .OrderBy(t => t.Ordinal)
-            .ToList();
-        var page = matching.Skip(query.Offset).Take(query.Limit).Select(t => t.ToView()).ToList();
-        return new TaskPage(page, matching.Count, query.Offset, query.Limit);
+        // Tasks are read in definition order from the kept order, never sorted.
+        var agent = string.IsNullOrEmpty(query.Agent) ? null : query.Agent;
+        var page = new List<TaskView>();
+        if (agent is null && status is null && priority is null)
+        {
+            for (var i = query.Offset; i < state.Order.Count && page.Count < query.Limit; i++)
+                page.Add(state.Tasks[state.Order[i]].ToView());
+            return new TaskPage(page, state.Order.Count, query.Offset, query.Limit);
+        }
+
+        // With one status or priority filter the total is a kept count and the reading stops at the
+        // page's end; an agent filter, or two filters, read every task to count the matches.
+        int? total = (agent, status, priority) switch
+        {
+            (null, { } only, null) => state.Counts[only],
+            (null, null, { } only) => state.Counts[only],
+            _ => null,
+        };
+        var matched = 0;
+        foreach (var taskId in state.Order)
+        {
+            var task = state.Tasks[taskId];
+            if ((agent is not null && task.Agent != agent) || (status is not null && task.Status != status)
+                || (priority is not null && task.Priority != priority))
+                continue;
+            if (matched >= query.Offset && page.Count < query.Limit) page.Add(task.ToView());
+            matched++;
+            if (total is not null && page.Count == query.Limit) break;
+        }
+        return new TaskPage(page, total ?? matched, query.Offset, query.Limit);
     }
 
     private static AgentList Agents(OrchestratorState state)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Events;
@@ -16,8 +17,8 @@ public static class Snapshots
     /// </summary>
     public static OrchestratorSnapshotV2 ToSnapshot(OrchestratorState state)
     {
-        var tasks = state.Tasks.Values.ToArray();
-        Array.Sort(tasks, static (a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        var tasks = new TaskRecord[state.Order.Count];
+        for (var i = 0; i < tasks.Length; i++) tasks[i] = state.Tasks[state.Order[i]];
         return new OrchestratorSnapshotV2(
             OrchestratorSnapshotV2.Version,
             state.NextOrdinal,
@@ -65,46 +66,33 @@ public static class Snapshots
             NextClaim = snapshot.NextClaim,
             NextReadySeq = snapshot.NextReadySeq,
         };
-        // In definition order, so that each task's dependants are listed in definition order too.
-        var tasks = new List<TaskRecord>(snapshot.Tasks.Count);
-        foreach (var t in snapshot.Tasks.OrderBy(t => t.Ordinal))
-        {
-            if (t.Status == TaskState.Claimed && t.Claim is null)
-                throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' CLAIMED without a claim", nameof(snapshot));
-            if (t.Status == TaskState.Failed && t.RetryAt is null)
-                throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' FAILED without a retry time", nameof(snapshot));
-            tasks.Add(new TaskRecord(t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
-            {
-                DependsOn = [.. t.DependsOn],
-                MaxAttempts = t.MaxAttempts,
-                Payload = t.Payload,
-                DefinedBy = t.DefinedBy,
-                Attempts = t.Attempts,
-                Claim = t.Claim,
-                RetryAt = t.RetryAt,
-                Result = t.Result,
-                Reason = t.Reason,
-                KilledBy = t.KilledBy,
-                UpdatedAt = t.UpdatedAt,
-                ReadySeq = t.ReadySeq,
-                LastClaim = t.LastClaim,
-                LastClaimOutcome = t.LastClaimOutcome,
-                History = [.. t.History],
-                HistoryDropped = t.HistoryDropped,
-            });
-        }
+        // In definition order, so that each task's dependants are listed in definition order too. The
+        // records are made a range at a time on every core; each range holds its agent and history
+        // event names once (they repeat across a million tasks).
+        var source = InDefinitionOrder(snapshot.Tasks);
+        var tasks = new TaskRecord[source.Count];
         try
         {
+            if (source.Count > 0)
+                Parallel.ForEach(Partitioner.Create(0, source.Count, 32_768), range =>
+                {
+                    var names = new Dictionary<string, string>(StringComparer.Ordinal);
+                    for (var i = range.Item1; i < range.Item2; i++) tasks[i] = ToRecord(source[i], names);
+                });
             state = state.WithTasks(tasks);
         }
-        catch (ArgumentException ex)
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+        catch (ArgumentException ex) when (!ex.Message.StartsWith("snapshot.v2", StringComparison.Ordinal))
         {
             throw new ArgumentException($"snapshot.v2 {ex.Message}", nameof(snapshot), ex);
         }
 
         // A dependency the snapshot does not hold would fail the first completion of its dependant's
         // other dependencies; such a snapshot is unreadable, not loadable.
-        foreach (var task in state.Tasks.Values)
+        foreach (var task in tasks)
         {
             if (task.DependsOn.FirstOrDefault(d => !state.Tasks.ContainsKey(d)) is { } missing)
                 throw new ArgumentException($"snapshot.v2 has task '{task.TaskId}' depending on '{missing}', which it does not hold", nameof(snapshot));
@@ -118,6 +106,56 @@ public static class Snapshots
             agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen);
 
         return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable() };
+    }
+
+    // Snapshots list their tasks in definition order; one written otherwise is sorted first.
+    private static IReadOnlyList<TaskSnapshotV2> InDefinitionOrder(IReadOnlyList<TaskSnapshotV2> tasks)
+    {
+        for (var i = 1; i < tasks.Count; i++)
+            if (tasks[i - 1] is { } before && tasks[i] is { } after && before.Ordinal > after.Ordinal)
+                return [.. tasks.OrderBy(t => t.Ordinal)];
+        return tasks;
+    }
+
+    private static TaskRecord ToRecord(TaskSnapshotV2 t, Dictionary<string, string> names)
+    {
+        if (t.Status == TaskState.Claimed && t.Claim is null)
+            throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' CLAIMED without a claim");
+        if (t.Status == TaskState.Failed && t.RetryAt is null)
+            throw new ArgumentException($"snapshot.v2 has task '{t.TaskId}' FAILED without a retry time");
+        return new TaskRecord(t.TaskId, Shared(names, t.Agent), t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal)
+        {
+            DependsOn = [.. t.DependsOn],
+            MaxAttempts = t.MaxAttempts,
+            Payload = t.Payload,
+            DefinedBy = t.DefinedBy is null ? null : Shared(names, t.DefinedBy),
+            Attempts = t.Attempts,
+            Claim = t.Claim,
+            RetryAt = t.RetryAt,
+            Result = t.Result,
+            Reason = t.Reason,
+            KilledBy = t.KilledBy,
+            UpdatedAt = t.UpdatedAt,
+            ReadySeq = t.ReadySeq,
+            LastClaim = t.LastClaim,
+            LastClaimOutcome = t.LastClaimOutcome,
+            History = [.. t.History.Select(h => WithSharedNames(names, h))],
+            HistoryDropped = t.HistoryDropped,
+        };
+    }
+
+    private static string Shared(Dictionary<string, string> names, string name)
+    {
+        if (names.TryGetValue(name, out var held)) return held;
+        names[name] = name;
+        return name;
+    }
+
+    private static TaskHistoryEntry WithSharedNames(Dictionary<string, string> names, TaskHistoryEntry entry)
+    {
+        var name = Shared(names, entry.Event);
+        var by = entry.By is null ? null : Shared(names, entry.By);
+        return ReferenceEquals(name, entry.Event) && ReferenceEquals(by, entry.By) ? entry : entry with { Event = name, By = by };
     }
 
     /// <summary>The state a v1 snapshot (written before the task lifecycle) holds, through <see cref="Upcast"/>.</summary>

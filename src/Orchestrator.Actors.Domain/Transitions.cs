@@ -5,7 +5,7 @@ using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.Domain;
 
-// How each lifecycle event moves a task, and how it reads in the task's history.
+// How each lifecycle event moves a task (the table, StatusAfter), and how it reads in the task's history (HistoryEntry).
 public static partial class OrchestratorDomain
 {
     /// <summary>
@@ -31,27 +31,46 @@ public static partial class OrchestratorDomain
     }
 
     private static (string TaskId, TaskHistoryEntry Entry)? Entry(OrchestratorState state, IOrchestratorEvent @event) =>
+        StatusAfter(state, @event) is var (taskId, to) ? (taskId, HistoryEntry(state, @event, to)) : null;
+
+    /// <summary>
+    /// The lifecycle's table: the task each transition event moves and the status it moves it to;
+    /// null for events that move no task. How the move reads in the history is <see cref="HistoryEntry"/>'s.
+    /// </summary>
+    public static (string TaskId, TaskState To)? StatusAfter(OrchestratorState state, IOrchestratorEvent @event) =>
         @event switch
         {
-            TaskClaimed e => (e.TaskId, new("task-claimed", null, TaskState.Claimed, e.At, e.Agent, e.ClaimId,
-                $"attempt {e.Attempt} of {state.Tasks[e.TaskId].MaxAttempts}; lease until {e.LeaseUntil:O}")),
-            TaskCompleted e => (e.TaskId, new("task-completed", null, TaskState.Completed, e.At, e.Agent, e.ClaimId)),
-            TaskFailed e => (e.TaskId, new("task-failed", null, e.RetryAt is null ? TaskState.Dead : TaskState.Failed, e.At, e.Agent, e.ClaimId,
+            TaskClaimed e => (e.TaskId, TaskState.Claimed),
+            TaskCompleted e => (e.TaskId, TaskState.Completed),
+            TaskFailed e => (e.TaskId, e.RetryAt is null ? TaskState.Dead : TaskState.Failed),
+            LeaseExpired e => (e.TaskId, e.OutOfAttempts ? TaskState.Dead : TaskState.Ready),
+            RetryDue e => (e.TaskId, TaskState.Ready),
+            DependenciesMet e => (e.TaskId, TaskState.Ready),
+            TaskKilled e => (e.TaskId, TaskState.Dead),
+            TaskCancelled e => (e.TaskId, TaskState.Cancelled),
+            TaskRequeued e => (e.TaskId, AllComplete(state, state.Tasks[e.TaskId].DependsOn) ? TaskState.Ready : TaskState.Pending),
+            _ => null,
+        };
+
+    // How a transition reads in the task's history (and to subscribers): its name, who caused it, and the detail.
+    private static TaskHistoryEntry HistoryEntry(OrchestratorState state, IOrchestratorEvent @event, TaskState to) =>
+        @event switch
+        {
+            TaskClaimed e => new("task-claimed", null, to, e.At, e.Agent, e.ClaimId,
+                $"attempt {e.Attempt} of {state.Tasks[e.TaskId].MaxAttempts}; lease until {e.LeaseUntil:O}"),
+            TaskCompleted e => new("task-completed", null, to, e.At, e.Agent, e.ClaimId),
+            TaskFailed e => new("task-failed", null, to, e.At, e.Agent, e.ClaimId,
                 e.RetryAt is { } retryAt
                     ? $"{e.Reason} (attempt {e.Attempt}; retry at {retryAt:O})"
-                    : $"{e.Reason} (attempt {e.Attempt}, the last)")),
-            LeaseExpired e => (e.TaskId, new("lease-expired", null, e.OutOfAttempts ? TaskState.Dead : TaskState.Ready, e.At, Causes.Orchestrator, e.ClaimId,
-                $"agent '{e.Agent}' sent no heartbeat (attempt {e.Attempt}{(e.OutOfAttempts ? ", the last" : "")})")),
-            RetryDue e => (e.TaskId, new("retry-due", null, TaskState.Ready, e.At, Causes.Orchestrator)),
-            DependenciesMet e => (e.TaskId, new("dependencies-met", null, TaskState.Ready, e.At, e.By, null,
-                $"'{e.CompletedDependency}' completed")),
-            TaskKilled e => (e.TaskId, new("task-killed", null, TaskState.Dead, e.At, e.By, null, e.Reason)),
-            TaskCancelled e => (e.TaskId, new("task-cancelled", null, TaskState.Cancelled, e.At, e.By,
-                state.Tasks[e.TaskId].Claim?.ClaimId, e.Reason)),
-            TaskRequeued e => (e.TaskId, new("task-requeued", null,
-                AllComplete(state, state.Tasks[e.TaskId].DependsOn) ? TaskState.Ready : TaskState.Pending, e.At, e.By, null,
-                e.Because is null ? null : $"came back with '{e.Because}'")),
-            _ => null,
+                    : $"{e.Reason} (attempt {e.Attempt}, the last)"),
+            LeaseExpired e => new("lease-expired", null, to, e.At, Causes.Orchestrator, e.ClaimId,
+                $"agent '{e.Agent}' sent no heartbeat (attempt {e.Attempt}{(e.OutOfAttempts ? ", the last" : "")})"),
+            RetryDue e => new("retry-due", null, to, e.At, Causes.Orchestrator),
+            DependenciesMet e => new("dependencies-met", null, to, e.At, e.By, null, $"'{e.CompletedDependency}' completed"),
+            TaskKilled e => new("task-killed", null, to, e.At, e.By, null, e.Reason),
+            TaskCancelled e => new("task-cancelled", null, to, e.At, e.By, state.Tasks[e.TaskId].Claim?.ClaimId, e.Reason),
+            TaskRequeued e => new("task-requeued", null, to, e.At, e.By, null, e.Because is null ? null : $"came back with '{e.Because}'"),
+            _ => throw new ArgumentException($"{@event.GetType().Name} is not a transition", nameof(@event)),
         };
 
     private static OrchestratorState ApplyTransition(OrchestratorState state, IOrchestratorEvent @event)
@@ -67,13 +86,13 @@ public static partial class OrchestratorDomain
                 Claim = new ClaimInfo(e.ClaimId, e.Agent, e.Attempt, e.At, e.LeaseDuration, e.LeaseUntil),
                 RetryAt = null,
             },
-            TaskCompleted e => task with { Result = e.Result, Reason = null, LastClaim = task.Claim, LastClaimOutcome = "COMPLETED", Claim = null },
-            TaskFailed e => task with { Reason = e.Reason, RetryAt = e.RetryAt, LastClaim = task.Claim, LastClaimOutcome = "FAILED", Claim = null },
+            TaskCompleted e => task with { Result = e.Result, Reason = null, LastClaim = task.Claim, LastClaimOutcome = ClaimOutcome.Completed, Claim = null },
+            TaskFailed e => task with { Reason = e.Reason, RetryAt = e.RetryAt, LastClaim = task.Claim, LastClaimOutcome = ClaimOutcome.Failed, Claim = null },
             LeaseExpired e => task with
             {
                 Reason = $"lease expired: agent '{e.Agent}' sent no heartbeat",
                 LastClaim = task.Claim,
-                LastClaimOutcome = "EXPIRED",
+                LastClaimOutcome = ClaimOutcome.Expired,
                 Claim = null,
             },
             RetryDue => task with { RetryAt = null },
@@ -84,7 +103,7 @@ public static partial class OrchestratorDomain
                 Reason = e.Reason,
                 RetryAt = null,
                 LastClaim = task.Claim ?? task.LastClaim,
-                LastClaimOutcome = task.Claim is null ? task.LastClaimOutcome : "CANCELLED",
+                LastClaimOutcome = task.Claim is null ? task.LastClaimOutcome : ClaimOutcome.Cancelled,
                 Claim = null,
             },
             TaskRequeued => task with { Attempts = 0, Reason = null, KilledBy = null, RetryAt = null, Result = null },

@@ -36,6 +36,20 @@ public enum TaskState
     [JsonStringEnumMemberName("CANCELLED")] Cancelled = 6,
 }
 
+/// <summary>How a claim ended: kept on the task to tell an idempotent repeat from a stale message.</summary>
+[JsonConverter(typeof(StrictEnumConverter<ClaimOutcome>))]
+public enum ClaimOutcome
+{
+    /// <summary>Its holder completed the task.</summary>
+    [JsonStringEnumMemberName("COMPLETED")] Completed = 0,
+    /// <summary>Its holder reported a failure.</summary>
+    [JsonStringEnumMemberName("FAILED")] Failed = 1,
+    /// <summary>Its lease ran out without a heartbeat.</summary>
+    [JsonStringEnumMemberName("EXPIRED")] Expired = 2,
+    /// <summary>The task was cancelled while claimed.</summary>
+    [JsonStringEnumMemberName("CANCELLED")] Cancelled = 3,
+}
+
 /// <summary>What became of one definition of a batch (<see cref="Commands.DefineTasks"/>).</summary>
 [JsonConverter(typeof(StrictEnumConverter<DefinitionOutcome>))]
 public enum DefinitionOutcome

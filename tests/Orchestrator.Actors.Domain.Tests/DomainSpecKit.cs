@@ -111,6 +111,8 @@ internal static class DomainSpecKit
         Assert.Equal(
             expected.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList(),
             actual.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList());
+        Assert.Equal(expected.Order.ToList(), actual.Order.ToList());
+        Assert.Equal(actual.Tasks.Values.OrderBy(t => t.Ordinal).Select(t => t.TaskId).ToList(), actual.Order.ToList());
         Assert.Equal(expected.NextOrdinal, actual.NextOrdinal);
         Assert.Equal(expected.NextClaim, actual.NextClaim);
         Assert.Equal(expected.NextReadySeq, actual.NextReadySeq);

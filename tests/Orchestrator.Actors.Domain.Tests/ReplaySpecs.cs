@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Serialization;
 using static Orchestrator.Actors.Domain.Tests.DomainSpecKit;
 
@@ -33,6 +34,34 @@ public sealed class ReplaySpecs
             .ToList();
 
         AssertSameState(scenario.State, OrchestratorDomain.ApplyAll(OrchestratorState.Empty, fromJson));
+    }
+
+    [Fact]
+    public void A_run_of_definitions_applied_together_leaves_the_state_they_leave_one_by_one()
+    {
+        // Given a completed task, a READY one and a PENDING one
+        var scenario = new Scenario().Given(Task("done"), Task("ready"), Task("waiting", dependsOn: ["ready"]));
+        scenario.Complete((TaskAssigned)scenario.When(new ClaimTask("agent-a")).Reply);
+        var before = scenario.State;
+
+        // When a batch defines tasks that depend on each other, on the completed one and on the
+        // waiting one, for new and known agents, the same agent's name arriving as distinct strings
+        var events = scenario.When(new DefineTasks([
+            Task("b1", agent: new string("agent-b".AsSpan())),
+            Task("b2", agent: new string("agent-b".AsSpan()), dependsOn: ["b1"]),
+            Task("b3", agent: "*", dependsOn: ["done"], priority: "HIGH"),
+            Task("b4", dependsOn: ["waiting", "done"]),
+            Task("b5", agent: new string("agent-b".AsSpan()), priority: "LOW"),
+        ])).Events;
+
+        // Then folding the run at once gives what folding it event by event gives
+        var oneByOne = events.Aggregate(before, OrchestratorDomain.Apply);
+        var together = OrchestratorDomain.ApplyAll(before, events);
+        AssertSameState(oneByOne, together);
+        AssertSameState(scenario.State, together);
+        // And the agent's name is held once, however many definitions carried it
+        Assert.Same(together.Tasks["b1"].Agent, together.Tasks["b5"].Agent);
+        Assert.Same(oneByOne.Tasks["b1"].Agent, oneByOne.Tasks["b2"].Agent);
     }
 
     [Fact]

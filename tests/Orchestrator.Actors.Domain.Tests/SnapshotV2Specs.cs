@@ -26,7 +26,7 @@ public sealed class SnapshotV2Specs
         Assert.Contains(state.Tasks.Values, t => t is { Status: TaskState.Claimed, Claim: not null });
         Assert.Contains(state.Tasks.Values, t => t is { Status: TaskState.Failed, RetryAt: not null });
         Assert.Contains(state.Tasks.Values, t => t is { Status: TaskState.Dead, KilledBy: not null });
-        Assert.Contains(state.Tasks.Values, t => t.LastClaimOutcome == "EXPIRED");
+        Assert.Contains(state.Tasks.Values, t => t.LastClaimOutcome == ClaimOutcome.Expired);
         Assert.Contains(state.Tasks.Values, t => t.Result is not null && t.Payload is not null);
         Assert.Contains(state.Agents.Values, a => a.Registered);
         Assert.Contains(state.Agents.Values, a => !a.Registered);

@@ -225,10 +225,15 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
 
     private static void Damage(JournalDatabase db, string persistenceId, long sequenceNr, string damage)
     {
-        // Content damage is written the way the row is encoded (gzip for snapshot.v3), so it is the
-        // content, not the encoding, that the state manager meets.
-        var compressed = db.SnapshotManifest(persistenceId, sequenceNr) == "snapshot.v3";
-        byte[] Encoded(string json) => compressed ? JournalDatabase.Gzip(System.Text.Encoding.UTF8.GetBytes(json)) : System.Text.Encoding.UTF8.GetBytes(json);
+        // Content damage is written the way the row is encoded (gzip chunks for snapshot.v4, gzip for
+        // snapshot.v3), so it is the content, not the encoding, that the state manager meets.
+        var manifest = db.SnapshotManifest(persistenceId, sequenceNr);
+        byte[] Encoded(string json) => manifest switch
+        {
+            "snapshot.v4" => JournalDatabase.Chunked(json),
+            "snapshot.v3" => JournalDatabase.Gzip(System.Text.Encoding.UTF8.GetBytes(json)),
+            _ => System.Text.Encoding.UTF8.GetBytes(json),
+        };
         var changed = damage switch
         {
             "garbage" => db.Snapshots.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",

@@ -168,7 +168,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [
                 new TaskSnapshotV2("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Claimed, At, 7, ["t-0"], 5,
                     """{"n":1}""", "planner", 2, Claim, At.AddMinutes(10), """{"ok":true}""", "flaky", "t-0", At.AddMinutes(1),
-                    9, LastClaim, "FAILED", [Entry, OtherEntry], 2),
+                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2),
             ],
             [Saved],
             [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5))]) { EventsJournaled = 11 },
@@ -445,22 +445,70 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             .RootElement.GetProperty("task").GetProperty("priority").GetString());
     }
 
-    [Fact]
-    public void A_snapshot_source_is_written_as_the_snapshot_it_stands_for_compressed()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(ChunkedSnapshots.TasksPerChunk)]
+    [InlineData(ChunkedSnapshots.TasksPerChunk * 2 + 7)]
+    public void A_snapshot_source_is_written_in_chunks_that_read_back_as_the_snapshot_it_stands_for(int tasks)
     {
-        var snapshot = Domain.Snapshots.Upcast((OrchestratorSnapshotV1)Samples[typeof(OrchestratorSnapshotV1)]);
+        var sample = (OrchestratorSnapshotV2)Samples[typeof(OrchestratorSnapshotV2)];
+        var template = sample.Tasks[0];
+        var snapshot = sample with
+        {
+            Tasks = [.. Enumerable.Range(0, tasks).Select(i => template with { TaskId = $"t-{i}", Ordinal = i, ReadySeq = i })],
+            EventsJournaled = 42,
+        };
         var source = new Source(snapshot);
 
         var serializer = Sys.Serialization.FindSerializerFor(source);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, source);
         var bytes = serializer.ToBinary(source);
 
-        // snapshot.v3: the snapshot.v2 JSON, gzip-compressed.
+        // snapshot.v4: an index line, then the snapshot.v2 record and its tasks in gzip chunks.
         Assert.IsType<OrchestratorSerializer>(serializer);
-        Assert.Equal("snapshot.v3", manifest);
-        Assert.Equal(Serializer().ToBinary(snapshot), JournalDatabase.Gunzip(bytes));
+        Assert.Equal("snapshot.v4", manifest);
+        var index = JsonDocument.Parse(bytes.AsMemory(0, Array.IndexOf(bytes, (byte)'\n'))).RootElement.GetProperty("chunks");
+        Assert.Equal(1 + (tasks + ChunkedSnapshots.TasksPerChunk - 1) / ChunkedSnapshots.TasksPerChunk, index.GetArrayLength());
         var back = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
-        Assert.Equal(snapshot.Tasks.Select(t => t.TaskId), back.Tasks.Select(t => t.TaskId));
+        Assert.Equal(Encoding.UTF8.GetString(Serializer().ToBinary(snapshot)), Encoding.UTF8.GetString(Serializer().ToBinary(back)));
+        Assert.Equal(42, back.EventsJournaled);
+    }
+
+    [Fact]
+    public void A_snapshot_written_compressed_before_the_chunks_still_reads()
+    {
+        var snapshot = (OrchestratorSnapshotV2)Samples[typeof(OrchestratorSnapshotV2)];
+        var v3 = JournalDatabase.Gzip(Serializer().ToBinary(snapshot));
+
+        var back = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(v3, OrchestratorSerializer.SerializerId, "snapshot.v3"));
+
+        Assert.Equal(Encoding.UTF8.GetString(Serializer().ToBinary(snapshot)), Encoding.UTF8.GetString(Serializer().ToBinary(back)));
+    }
+
+    [Fact]
+    public void A_chunked_snapshot_that_cannot_be_read_becomes_an_unreadable_snapshot_saying_why()
+    {
+        var sample = (OrchestratorSnapshotV2)Samples[typeof(OrchestratorSnapshotV2)];
+        var good = Serializer().ToBinary(new Source(sample));
+        var newline = Array.IndexOf(good, (byte)'\n');
+        var cases = new (byte[] Bytes, string Why)[]
+        {
+            ("no newline at all"u8.ToArray(), "no index line"),
+            (good[..^5], "the index lists"),
+            ([.. "{\"chunks\":[]}\n"u8], "lists no chunks"),
+            ([.. good[..(newline + 1)], .. new byte[good.Length - newline - 1]], "chunk"),
+            (JournalDatabase.Chunked("[1,2,3]"), "could not be converted"),
+            (JournalDatabase.Chunked("null"), "chunk 0 is JSON null"),
+        };
+        foreach (var (bytes, why) in cases)
+        {
+            var read = Sys.Serialization.Deserialize(bytes, OrchestratorSerializer.SerializerId, "snapshot.v4");
+
+            var unreadable = Assert.IsType<UnreadableSnapshot>(read);
+            Assert.Equal("snapshot.v4", unreadable.Manifest);
+            Assert.Contains(why, unreadable.Reason, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]
@@ -488,8 +536,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, source);
         var bytes = serializer.ToBinary(source);
 
-        Assert.Equal("snapshot.v3", manifest);
-        using var json = JsonDocument.Parse(JournalDatabase.Gunzip(bytes));
+        Assert.Equal("snapshot.v4", manifest);
+        using var json = JsonDocument.Parse(Serializer().ToBinary(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest)));
         Assert.Equal(2, json.RootElement.GetProperty("formatVersion").GetInt32());
         var v2 = Assert.IsType<OrchestratorSnapshotV2>(Sys.Serialization.Deserialize(bytes, serializer.Identifier, manifest));
         Assert.Equal(("old-1", TaskState.Ready), (Assert.Single(v2.Tasks).TaskId, v2.Tasks[0].Status));
@@ -733,7 +781,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Theory]
-    [InlineData("snapshot.v4")]
+    [InlineData("snapshot.v5")]
     [InlineData("snapshot.v99")]
     public void A_snapshot_under_a_later_manifest_becomes_an_unreadable_snapshot_even_with_v2_bytes(string manifest)
     {

@@ -78,6 +78,8 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(AgentRegistered))]
 [JsonSerializable(typeof(AgentSeen))]
 [JsonSerializable(typeof(OrchestratorSnapshotV2))]
+[JsonSerializable(typeof(IReadOnlyList<TaskSnapshotV2>))]
+[JsonSerializable(typeof(SnapshotChunkIndex))]
 [JsonSerializable(typeof(GetClusterStatus))]
 [JsonSerializable(typeof(ClusterStatus))]
 [JsonSerializable(typeof(GetLocalShards))]

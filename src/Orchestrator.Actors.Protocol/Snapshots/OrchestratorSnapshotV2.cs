@@ -78,9 +78,16 @@ public sealed record TaskSnapshotV2(
     DateTimeOffset UpdatedAt,
     long ReadySeq,
     ClaimInfo? LastClaim,
-    string? LastClaimOutcome,
+    ClaimOutcome? LastClaimOutcome,
     IReadOnlyList<TaskHistoryEntry> History,
     int HistoryDropped);
 
 /// <summary>One agent in a <see cref="OrchestratorSnapshotV2"/>.</summary>
 public sealed record AgentSnapshotV2(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen);
+
+/// <summary>
+/// The first line of a <c>snapshot.v4</c> row: the compressed length of each chunk that follows
+/// (see <c>ChunkedSnapshots</c>).
+/// </summary>
+/// <param name="Chunks">Bytes of chunk 0 (the record without its tasks), then of each chunk of tasks.</param>
+public sealed record SnapshotChunkIndex(IReadOnlyList<int> Chunks);

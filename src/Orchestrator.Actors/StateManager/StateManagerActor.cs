@@ -30,8 +30,11 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly Func<double> _random = Random.Shared.NextDouble;
     private readonly SnapshotSchedule _snapshots;
 
-    // Recovery folds into this; afterwards the group commit holds the state.
+    // Recovery folds into this; afterwards the group commit holds the state. Replayed events wait in
+    // _replayed and are folded together (a run of definitions on one builder, see ApplyAll).
     private OrchestratorState _recovered = OrchestratorState.Empty;
+    private readonly List<IOrchestratorEvent> _replayed = [];
+    private const int ReplayedAtOnce = 65_536;
     private GroupCommit<IActorRef> _commit = null!;
     private bool _flushScheduled;
     private bool _writeRejected;
@@ -92,14 +95,13 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
                 throw Unreadable(offer.Metadata.SequenceNr, unreadable);
             case EventBatch batch:
-                foreach (var e in batch.Events) Recover(e);
-                _lastJournaled = LastSequenceNr;
+                Recover(batch.Events);
                 break;
             case IOrchestratorEvent e:
-                Recover(e);
-                _lastJournaled = LastSequenceNr;
+                Recover([e]);
                 break;
             case RecoveryCompleted:
+                FoldReplayed();
                 _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents);
                 _recovered = OrchestratorState.Empty;
                 _log.Info(_recoveredFromSnapshot is { } from
@@ -124,15 +126,24 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private void Recover(IOrchestratorEvent e)
+    private void Recover(IReadOnlyList<IOrchestratorEvent> events)
     {
         // Events up to this point were deleted after a snapshot at or beyond it was kept: a recovery
         // that started below it (an older snapshot, or none) is missing them.
-        if (e is EventsDeleted deleted && (_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
-            throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
-        _recovered = OrchestratorDomain.Apply(_recovered, e);
-        _eventsJournaled++;
-        _snapshots.Journaled(1);
+        foreach (var e in events)
+            if (e is EventsDeleted deleted && (_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
+                throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
+        _replayed.AddRange(events);
+        if (_replayed.Count >= ReplayedAtOnce) FoldReplayed();
+        _eventsJournaled += events.Count;
+        _snapshots.Journaled(events.Count);
+        _lastJournaled = LastSequenceNr;
+    }
+
+    private void FoldReplayed()
+    {
+        _recovered = OrchestratorDomain.ApplyAll(_recovered, _replayed);
+        _replayed.Clear();
     }
 
     private OrchestratorState LoadSnapshot(SnapshotOffer offer)

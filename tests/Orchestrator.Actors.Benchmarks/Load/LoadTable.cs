@@ -169,6 +169,8 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             {
                 await MeasureAsync("recovery from the snapshot, memory per task, snapshot write", () =>
                     Measurements.RecoveryFromSnapshotAsync(template, NewDirectory()));
+                await MeasureAsync("recovery after a kill", async () =>
+                    [await Measurements.RecoveryAfterKillAsync(template, NewDirectory(), Math.Max(1, P / 10))]);
                 await MeasureAsync("recovery from events alone", async () =>
                     [await Measurements.RecoveryFromEventsAsync(template, NewDirectory())]);
                 await MeasureAsync("reply delays during a snapshot", async () =>

@@ -76,6 +76,16 @@ public class DomainBenchmarks
     [Benchmark]
     public IOrchestratorReply Answer_list_agents() => OrchestratorDomain.Answer(_state, Protocol.Queries.ListAgents.Instance, DomainLimits.Default, _context.Now);
 
+    /// <summary>The first page of ListTasks, unfiltered (the CLI's and the dashboard's first view).</summary>
+    [Benchmark]
+    public IOrchestratorReply Answer_list_tasks_first_page() =>
+        OrchestratorDomain.Answer(_state, new Protocol.Queries.ListTasks(), DomainLimits.Default, _context.Now);
+
+    /// <summary>The first page of READY tasks (a status filter: the total is a kept count).</summary>
+    [Benchmark]
+    public IOrchestratorReply Answer_list_ready_first_page() =>
+        OrchestratorDomain.Answer(_state, new Protocol.Queries.ListTasks(Status: "READY"), DomainLimits.Default, _context.Now);
+
     [Benchmark]
     public Decision Decide_define_new() => OrchestratorDomain.Decide(_state, _defineNew, _context);
 

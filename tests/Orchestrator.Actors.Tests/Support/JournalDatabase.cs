@@ -84,7 +84,10 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         return result;
     }
 
-    /// <summary>A snapshot's JSON, decompressed when it was written compressed (snapshot.v3).</summary>
+    /// <summary>
+    /// A snapshot's JSON, decompressed when it was written compressed (snapshot.v3), and put together
+    /// again as one snapshot.v2 document when it was written in chunks (snapshot.v4).
+    /// </summary>
     public string SnapshotText(string persistenceId, long sequenceNr)
     {
         using var connection = Open(_snapshotDatabasePath);
@@ -95,7 +98,38 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
         using var reader = command.ExecuteReader();
         if (!reader.Read()) throw new InvalidOperationException($"no snapshot of {persistenceId} at {sequenceNr}");
         var bytes = (byte[])reader.GetValue(1);
-        return reader.GetString(0) == "snapshot.v3" ? System.Text.Encoding.UTF8.GetString(Gunzip(bytes)) : System.Text.Encoding.UTF8.GetString(bytes);
+        return reader.GetString(0) switch
+        {
+            "snapshot.v3" => System.Text.Encoding.UTF8.GetString(Gunzip(bytes)),
+            "snapshot.v4" => JoinChunks(bytes),
+            _ => System.Text.Encoding.UTF8.GetString(bytes),
+        };
+    }
+
+    // The record of chunk 0 with the tasks of the other chunks in its "tasks".
+    private static string JoinChunks(byte[] bytes)
+    {
+        var newline = Array.IndexOf(bytes, (byte)'\n');
+        var lengths = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(0, newline))!["chunks"]!.AsArray().Select(n => (int)n!).ToList();
+        var at = newline + 1;
+        System.Text.Json.Nodes.JsonNode? record = null;
+        var tasks = new System.Text.Json.Nodes.JsonArray();
+        foreach (var length in lengths)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(Gunzip(bytes[at..(at + length)]))!;
+            at += length;
+            if (record is null) record = node;
+            else foreach (var task in node.AsArray().ToList()) tasks.Add(task!.DeepClone());
+        }
+        record!["tasks"] = tasks;
+        return record.ToJsonString();
+    }
+
+    /// <summary>Snapshot JSON as a snapshot.v4 row holds it: the index line, then the record as its only chunk.</summary>
+    public static byte[] Chunked(string json)
+    {
+        var chunk = Gzip(System.Text.Encoding.UTF8.GetBytes(json + "\n"));
+        return [.. System.Text.Encoding.UTF8.GetBytes($"{{\"chunks\":[{chunk.Length}]}}\n"), .. chunk];
     }
 
     /// <summary>The manifest of a snapshot row.</summary>
