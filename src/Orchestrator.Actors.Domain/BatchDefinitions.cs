@@ -6,9 +6,10 @@ namespace Orchestrator.Actors.Domain;
 
 public static partial class OrchestratorDomain
 {
-    // Each definition is decided as a DefineTask would be, against the state the ones before it left,
-    // so a repeat within the batch is unchanged (or a conflict) and a dependency on an earlier one
-    // is met. The decision carries the state after the last one, so nothing is applied twice.
+    // Each definition is decided as a DefineTask would be, against the state the ones before it left
+    // (one builder for the batch), so a repeat within the batch is unchanged (or a conflict) and a
+    // dependency on an earlier one is met. The decision carries the state after the last one, so
+    // nothing is applied twice.
     private static Decision DecideDefineTasks(OrchestratorState state, DefineTasks command, DecisionContext context)
     {
         var max = context.Limits.MaxBatchDefinitions;
@@ -18,6 +19,7 @@ public static partial class OrchestratorDomain
 
         var events = new List<IOrchestratorEvent>();
         var results = new TaskDefinitionResult[definitions.Count];
+        var builder = state.ToBuilder();
         for (var i = 0; i < definitions.Count; i++)
         {
             if (definitions[i] is not { } definition)
@@ -34,10 +36,9 @@ public static partial class OrchestratorDomain
                 continue;
             }
 
-            var decision = DecideDefine(state, definition, context);
-            events.AddRange(decision.Events);
-            state = decision.StateAfter(state);
-            results[i] = decision.Reply switch
+            var (reply, defined) = DecideDefine(builder, definition, context);
+            if (defined is not null) events.Add(defined);
+            results[i] = reply switch
             {
                 TaskDefinitionAccepted { AlreadyDefined: false } a => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Created, Task: a.Task),
                 TaskDefinitionAccepted a => new TaskDefinitionResult(i, definition.TaskId, DefinitionOutcome.Unchanged, Task: a.Task),
@@ -46,6 +47,8 @@ public static partial class OrchestratorDomain
                 var other => throw new InvalidOperationException($"unexpected reply {other.GetType().Name} to a definition"),
             };
         }
-        return new Decision(events, new TasksDefined(results)) { After = state };
+        return events.Count == 0
+            ? Decision.Answer(new TasksDefined(results))
+            : new Decision(events, new TasksDefined(results)) { After = builder.ToState() };
     }
 }

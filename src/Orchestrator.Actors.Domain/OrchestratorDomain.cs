@@ -143,6 +143,16 @@ public static partial class OrchestratorDomain
 
     private static Decision DecideDefine(OrchestratorState state, DefineTask command, DecisionContext context)
     {
+        var builder = state.ToBuilder();
+        var (reply, defined) = DecideDefine(builder, command, context);
+        return defined is null ? Decision.Answer(reply) : new Decision([defined], reply) { After = builder.ToState() };
+    }
+
+    // Decides one definition against the tasks of the builder and, when it defines a new task, folds
+    // its event into the builder: a batch of definitions is decided on one builder, each seeing the
+    // ones before it, without an immutable state per definition.
+    private static (IOrchestratorReply Reply, TaskDefined? Defined) DecideDefine(OrchestratorState.Builder state, DefineTask command, DecisionContext context)
+    {
         var policy = context.Policy;
         var invalid = Validation.Id("taskId", command.TaskId)
                       ?? (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
@@ -154,37 +164,39 @@ public static partial class OrchestratorDomain
                       ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
                       ?? Validation.By("by", command.By)
                       ?? ValidateDependencyIds(command.DependsOn, policy);
-        if (invalid is not null) return Decision.Answer(invalid);
+        if (invalid is not null) return (invalid, null);
         Validation.Priority(command.Priority, out var priority);
         var dependsOn = command.DependsOn is not { Count: > 0 } ? [] : command.DependsOn.Distinct(StringComparer.Ordinal).ToImmutableArray();
 
-        if (state.Tasks.TryGetValue(command.TaskId, out var existing))
+        if (state.TryGetTask(command.TaskId, out var existing))
         {
             var same = existing.HasDefinition(command.Agent, command.TaskFile, priority)
                        && existing.DependsOn.ToHashSet(StringComparer.Ordinal).SetEquals(dependsOn)
                        && (command.MaxAttempts is null || command.MaxAttempts == existing.MaxAttempts)
                        && existing.Payload == command.Payload;
             return same
-                ? Decision.Answer(new TaskDefinitionAccepted(existing.ToView(), AlreadyDefined: true))
-                : Decision.Answer(new TaskDefinitionConflict(command.TaskId, existing.ToView()));
+                ? (new TaskDefinitionAccepted(existing.ToView(), AlreadyDefined: true), null)
+                : (new TaskDefinitionConflict(command.TaskId, existing.ToView()), null);
         }
 
         foreach (var dependency in dependsOn)
         {
             if (dependency == command.TaskId)
-                return Decision.Answer(Validation.Reject("dependsOn", dependency,
-                    $"would make a cycle ({command.TaskId} -> {command.TaskId}): a task cannot depend on itself"));
-            if (!state.Tasks.TryGetValue(dependency, out var required))
-                return Decision.Answer(Validation.Reject("dependsOn", dependency,
-                    "is not a defined task; define the tasks it depends on first (so that no cycle can form)"));
+                return (Validation.Reject("dependsOn", dependency,
+                    $"would make a cycle ({command.TaskId} -> {command.TaskId}): a task cannot depend on itself"), null);
+            if (!state.TryGetTask(dependency, out var required))
+                return (Validation.Reject("dependsOn", dependency,
+                    "is not a defined task; define the tasks it depends on first (so that no cycle can form)"), null);
             if (required.Status is TaskState.Dead or TaskState.Cancelled)
-                return Decision.Answer(Validation.Reject("dependsOn", dependency,
-                    $"is {ProtocolNames.Of(required.Status)}, so a task that depends on it could never run"));
+                return (Validation.Reject("dependsOn", dependency,
+                    $"is {ProtocolNames.Of(required.Status)}, so a task that depends on it could never run"), null);
         }
 
         var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, context.Now,
             dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By);
-        return Respond(state, [defined], after => new TaskDefinitionAccepted(after.Tasks[defined.TaskId].ToView(), AlreadyDefined: false));
+        ApplyDefined(state, defined);
+        state.TryGetTask(defined.TaskId, out var task);
+        return (new TaskDefinitionAccepted(task!.ToView(), AlreadyDefined: false), defined);
     }
 
     private static CommandRejected? ValidateDependencyIds(IReadOnlyList<string>? dependsOn, LifecyclePolicy policy)
