@@ -30,11 +30,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly Func<double> _random = Random.Shared.NextDouble;
     private readonly SnapshotSchedule _snapshots;
 
-    // Recovery folds into this; afterwards the group commit holds the state. Replayed events wait in
-    // _replayed and are folded together (a run of definitions on one builder, see ApplyAll).
+    // Recovery folds into this (a journal entry's run of definitions on one builder, see ApplyAll);
+    // afterwards the group commit holds the state. Folding 65,536 replayed events at a time instead
+    // of one entry at a time measured the same end to end: replay is bound by the collector.
     private OrchestratorState _recovered = OrchestratorState.Empty;
-    private readonly List<IOrchestratorEvent> _replayed = [];
-    private const int ReplayedAtOnce = 65_536;
     private GroupCommit<IActorRef> _commit = null!;
     private bool _flushScheduled;
     private bool _writeRejected;
@@ -101,7 +100,6 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 Recover([e]);
                 break;
             case RecoveryCompleted:
-                FoldReplayed();
                 _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents);
                 _recovered = OrchestratorState.Empty;
                 _log.Info(_recoveredFromSnapshot is { } from
@@ -133,18 +131,12 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         foreach (var e in events)
             if (e is EventsDeleted deleted && (_recoveredFromSnapshot ?? 0) < deleted.UpToSequenceNr)
                 throw new IncompleteJournalException(PersistenceId, deleted.UpToSequenceNr, _recoveredFromSnapshot);
-        _replayed.AddRange(events);
-        if (_replayed.Count >= ReplayedAtOnce) FoldReplayed();
+        _recovered = OrchestratorDomain.ApplyAll(_recovered, events);
         _eventsJournaled += events.Count;
         _snapshots.Journaled(events.Count);
         _lastJournaled = LastSequenceNr;
     }
 
-    private void FoldReplayed()
-    {
-        _recovered = OrchestratorDomain.ApplyAll(_recovered, _replayed);
-        _replayed.Clear();
-    }
 
     private OrchestratorState LoadSnapshot(SnapshotOffer offer)
     {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Orchestrator.Actors.Benchmarks.Load;
 
 /// <summary>
@@ -12,14 +10,10 @@ internal static class InProcessRow
 
     public static async Task<RowResult> RunAsync(string dataDirectory, int agents, int tasks, int preexisting, TimeSpan limit, Action<string> progress)
     {
-        var started = Stopwatch.StartNew();
-        var node = OrchestratorNode.Start(Nodes.Config(dataDirectory));
         var checks = new Checks();
+        var node = await Nodes.StartRecoveredAsync(dataDirectory, preexisting, checks, progress);
         try
         {
-            var before = await Nodes.StatsAsync(node);
-            progress($"  node recovered {before.Tasks:N0} tasks in {started.Elapsed.TotalSeconds:0.0} s");
-            checks.That(before.Tasks == preexisting, $"the node recovered {before.Tasks} tasks, not {preexisting}");
 
             AgentRunResult run;
             PeakMemory peak;

@@ -108,6 +108,8 @@ internal sealed record LoadOptions(
 internal enum TableRows
 {
     InProcess,
+    /// <summary>DefineTasks of 1,000 in this process, a few requests at once.</summary>
+    InProcessBatch,
     Remote,
     Http,
     HttpBatch,
@@ -127,6 +129,7 @@ internal static class TableRowNames
     public static readonly IReadOnlyDictionary<string, TableRows> ByName = new Dictionary<string, TableRows>(StringComparer.OrdinalIgnoreCase)
     {
         ["in-process"] = TableRows.InProcess,
+        ["in-process-batch"] = TableRows.InProcessBatch,
         ["remote"] = TableRows.Remote,
         ["http"] = TableRows.Http,
         ["http-batch"] = TableRows.HttpBatch,

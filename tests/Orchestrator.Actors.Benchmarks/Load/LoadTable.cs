@@ -109,7 +109,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
         {
             StateTemplate? template = null;
             // The template of P tasks serves the orchestrator's rows at P and the measurements; the ceiling and the old design fill their own.
-            var needsTemplate = options.Selected.Overlaps([TableRows.InProcess, TableRows.Remote, TableRows.Http, TableRows.HttpBatch, TableRows.Mcp, TableRows.Measurements]);
+            var needsTemplate = options.Selected.Overlaps([TableRows.InProcess, TableRows.InProcessBatch, TableRows.Remote, TableRows.Http, TableRows.HttpBatch, TableRows.Mcp, TableRows.Measurements]);
             if (P > 0 && needsTemplate)
             {
                 template = await SeedAsync();
@@ -141,6 +141,10 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                         await RowAsync(RowKind.Mcp, McpRow.Name, agents, level, dir =>
                             McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress), template);
                 }
+            if (options.Runs(TableRows.InProcessBatch))
+                foreach (var level in levels)
+                    await RowAsync(RowKind.InProcessBatch, InProcessBatchRow.Name, options.BatchRequests, level, dir =>
+                        InProcessBatchRow.RunAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
             if (options.Runs(TableRows.HttpBatch))
                 foreach (var level in levels)
                     await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests), level, dir =>

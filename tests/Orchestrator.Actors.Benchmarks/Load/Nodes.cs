@@ -49,6 +49,28 @@ internal static class Nodes
         }
     }
 
+    /// <summary>
+    /// A node started on <paramref name="dataDirectory"/> once it has recovered, checked to hold
+    /// <paramref name="preexisting"/> tasks (a failed check goes to <paramref name="checks"/>).
+    /// </summary>
+    public static async Task<OrchestratorNode> StartRecoveredAsync(string dataDirectory, int preexisting, Checks checks, Action<string> progress)
+    {
+        var started = Stopwatch.StartNew();
+        var node = OrchestratorNode.Start(Config(dataDirectory));
+        try
+        {
+            var before = await StatsAsync(node);
+            progress($"  node recovered {before.Tasks:N0} tasks in {started.Elapsed.TotalSeconds:0.0} s");
+            checks.That(before.Tasks == preexisting, $"the node recovered {before.Tasks} tasks, not {preexisting}");
+            return node;
+        }
+        catch
+        {
+            await StopAsync(node);
+            throw;
+        }
+    }
+
     /// <summary>Stops the node after its writes and lets go of its SQLite files.</summary>
     public static async Task StopAsync(OrchestratorNode node)
     {

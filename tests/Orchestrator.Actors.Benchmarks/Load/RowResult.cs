@@ -4,6 +4,8 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 internal enum RowKind
 {
     InProcess,
+    /// <summary>DefineTasks of 1,000 in this process.</summary>
+    InProcessBatch,
     Remote,
     Http,
     HttpBatch,
