@@ -28,6 +28,20 @@ public sealed class SettingsSpecs
     }
 
     [Fact]
+    public void Recovery_waits_minutes_not_akkas_30_seconds_for_a_large_snapshot_to_load()
+    {
+        // Akka.Persistence gives up on a snapshot that has not loaded within the journal's
+        // recovery-event-timeout and starts recovery again: at 30 s a namespace of 10,000,000 tasks
+        // (about 100 s to read its snapshot here) never recovered.
+        var config = OrchestratorConfig.Load();
+
+        Assert.Equal(TimeSpan.FromMinutes(5), config.GetTimeSpan("akka.persistence.journal.sql.recovery-event-timeout"));
+        // The default it replaces, from Akka.Persistence's own reference configuration.
+        Assert.Equal(TimeSpan.FromSeconds(30),
+            Akka.Persistence.Persistence.DefaultConfig().GetTimeSpan("akka.persistence.journal-plugin-fallback.recovery-event-timeout"));
+    }
+
+    [Fact]
     public void The_lifecycle_settings_are_the_values_of_the_shipped_hocon_conf()
     {
         // Read from the file itself, so that changing a default there needs no change here.
@@ -101,6 +115,7 @@ public sealed class SettingsSpecs
         }
         // Kept from hocon.conf.
         Assert.Equal("Csv", config.GetString("akka.persistence.journal.sql.tag-write-mode"));
+        Assert.Equal(TimeSpan.FromMinutes(5), config.GetTimeSpan("akka.persistence.journal.sql.recovery-event-timeout"));
         Assert.True(config.GetBoolean("akka.persistence.snapshot-store.sql.snapshot-is-optional"));
         Assert.False(OrchestratorConfig.UsesSqlite(config));
     }

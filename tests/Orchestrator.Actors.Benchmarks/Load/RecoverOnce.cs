@@ -53,11 +53,14 @@ internal static class RecoverOnce
         }
         try
         {
+            var heapBefore = ProcessMemory.SettledHeap();
             var stopwatch = Stopwatch.StartNew();
             var node = OrchestratorNode.Start(Nodes.Config(copy));
             var stats = await Nodes.StatsAsync(node);
             stopwatch.Stop();
-            Console.WriteLine($"recovered {stats.Tasks:N0} tasks ({stats.EventsJournaled:N0} events; snapshot at {stats.LastSnapshotSequenceNr:N0}) in {stopwatch.Elapsed.TotalSeconds:0.00} s");
+            var heap = ProcessMemory.SettledHeap() - heapBefore;
+            Console.WriteLine($"recovered {stats.Tasks:N0} tasks ({stats.EventsJournaled:N0} events; snapshot at {stats.LastSnapshotSequenceNr:N0}) in {stopwatch.Elapsed.TotalSeconds:0.00} s; " +
+                              $"settled managed heap {Measurements.Mib(heap)} with the node up, {heap / (double)Math.Max(1, stats.Tasks):N0} B/task");
             await Nodes.StopAsync(node);
             return 0;
         }
