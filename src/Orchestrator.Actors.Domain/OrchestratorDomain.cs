@@ -211,7 +211,7 @@ public static partial class OrchestratorDomain
     private static void ApplyDefined(OrchestratorState.Builder state, TaskDefined e)
     {
         var dependsOn = e.DependsOn is not { Count: > 0 } ? [] : e.DependsOn.ToImmutableArray();
-        var status = dependsOn.IsEmpty || dependsOn.All(d => state.TryGetTask(d, out var t) && t.Status == TaskState.Completed)
+        var status = dependsOn.IsEmpty || AllComplete(dependsOn, id => state.TryGetTask(id, out var t) ? t : null)
             ? TaskState.Ready
             : TaskState.Pending;
         var agent = state.SharedName(e.Agent);
@@ -233,7 +233,11 @@ public static partial class OrchestratorDomain
     }
 
     private static bool AllComplete(OrchestratorState state, IEnumerable<string> dependsOn) =>
-        dependsOn.All(d => state.Tasks.TryGetValue(d, out var t) && t.Status == TaskState.Completed);
+        AllComplete(dependsOn, id => state.Tasks.TryGetValue(id, out var t) ? t : null);
+
+    // A task waits (PENDING) until every task it depends on is COMPLETED; one not found is not.
+    private static bool AllComplete(IEnumerable<string> dependsOn, Func<string, TaskRecord?> task) =>
+        dependsOn.All(id => task(id)?.Status == TaskState.Completed);
 
     private static Decision DecideSave(OrchestratorState state, SaveState command, DateTimeOffset now, DomainLimits limits)
     {

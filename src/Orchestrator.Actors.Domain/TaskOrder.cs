@@ -7,7 +7,7 @@ namespace Orchestrator.Actors.Domain;
 /// full nodes every later version shares, plus a tail of the newest ids), so that appending allocates
 /// a few small arrays however long the list is, every earlier version stays as it was, and the id at a
 /// place is a few array hops away. Pages of tasks are read from it in order without sorting a million
-/// of them, and a snapshot lists its tasks by it. About 9 bytes per id.
+/// of them. About 9 bytes per id.
 /// </summary>
 public sealed class TaskOrder : IReadOnlyList<string>
 {

@@ -102,7 +102,8 @@ public static class ChunkedSnapshots
         }
     }
 
-    private static bool IsDamage(Exception ex) => ex is JsonException or InvalidDataException or EndOfStreamException;
+    /// <summary>What damaged compressed JSON throws: the snapshot is unreadable, not the serializer broken.</summary>
+    internal static bool IsDamage(Exception ex) => ex is JsonException or InvalidDataException or EndOfStreamException;
 
     private static byte[] Compress<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> info)
     {

@@ -106,9 +106,8 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     private const string SnapshotManifest = "snapshot.v2";
 
     /// <summary>
-    /// The manifest snapshots are written under: the <c>snapshot.v2</c> JSON, gzip-compressed on its
-    /// way out (a state of a million tasks is hundreds of megabytes of JSON, a tenth of that
-    /// compressed, and writing less keeps the disk free for the journal's commits).
+    /// Read only: the <c>snapshot.v2</c> JSON as one gzip stream, the manifest snapshots were written
+    /// under before <see cref="ChunkedSnapshotManifest"/>.
     /// </summary>
     public const string CompressedSnapshotManifest = "snapshot.v3";
 
@@ -195,7 +194,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
             return JsonSerializer.Deserialize(gzip, Json.OrchestratorSnapshotV2)
                    ?? (object)new UnreadableSnapshot(CompressedSnapshotManifest, "the payload is JSON null");
         }
-        catch (Exception ex) when (ex is JsonException or InvalidDataException or EndOfStreamException)
+        catch (Exception ex) when (ChunkedSnapshots.IsDamage(ex))
         {
             return new UnreadableSnapshot(CompressedSnapshotManifest, ex.Message);
         }

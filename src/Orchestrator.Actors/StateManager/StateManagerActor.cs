@@ -137,7 +137,6 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         _lastJournaled = LastSequenceNr;
     }
 
-
     private OrchestratorState LoadSnapshot(SnapshotOffer offer)
     {
         // A store that serializes hands back the JSON record; an in-memory one the state itself.
@@ -281,7 +280,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private void OnWriteDone()
     {
-        if (_writeRejected)
+        // WriteNext below starts the next write and clears the flag for it.
+        var rejected = _writeRejected;
+        if (rejected)
         {
             var (answers, failure) = _commit.Reject(DecidingNow());
             Tell(answers);
@@ -302,7 +303,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
         WriteNext();
         // Requests decided again after a refused write may have moved the earliest deadline.
-        if (_writeRejected) ArmDeadline();
+        if (rejected) ArmDeadline();
         StopIfIdle();
     }
 

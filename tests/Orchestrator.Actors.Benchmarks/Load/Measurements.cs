@@ -153,8 +153,7 @@ internal static class Measurements
                 if (reply is OrchestratorUnavailable or CommandRejected) failure ??= $"{name} answered {reply}";
                 if (i > 0) times.Add(stopwatch.Elapsed.TotalMilliseconds);
             }
-            times.Sort();
-            medians.Add((name, times[times.Count / 2]));
+            medians.Add((name, LatencySummary.Of(times).P50));
         }
         var worst = medians.Max(m => m.Ms);
         return new Measurement($"queries at {tasks:N0} tasks (median round trip in-process)",

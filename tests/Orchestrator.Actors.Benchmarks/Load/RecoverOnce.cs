@@ -23,7 +23,8 @@ internal static class RecoverOnce
         using var reader = command.ExecuteReader();
         reader.Read();
         var (manifest, bytes) = (reader.GetString(0), (byte[])reader.GetValue(1));
-        var serializer = new Protocol.Serialization.OrchestratorSerializer((Akka.Actor.ExtendedActorSystem)Akka.Actor.ActorSystem.Create("read-snapshot"));
+        using var system = Akka.Actor.ActorSystem.Create("read-snapshot");
+        var serializer = new Protocol.Serialization.OrchestratorSerializer((Akka.Actor.ExtendedActorSystem)system);
         for (var i = 0; i < 3; i++)
         {
             var stopwatch = Stopwatch.StartNew();
@@ -43,14 +44,8 @@ internal static class RecoverOnce
             Console.Error.WriteLine("recover: expected the data directory of a template (seeded by table --template DIR)");
             return 2;
         }
-        // Copied file by file (a template without snapshot rows too: a recovery from the events alone).
-        var copy = Path.Combine(Path.GetTempPath(), $"recover-{Guid.NewGuid():N}");
-        foreach (var file in Directory.EnumerateFiles(args[0], "*", SearchOption.AllDirectories))
-        {
-            var to = Path.Combine(copy, Path.GetRelativePath(args[0], file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to);
-        }
+        // Copied whole (a template without snapshot rows too: a recovery from the events alone).
+        var copy = StateTemplate.CopyDirectory(args[0], Path.Combine(Path.GetTempPath(), $"recover-{Guid.NewGuid():N}"));
         try
         {
             var heapBefore = ProcessMemory.SettledHeap();

@@ -97,11 +97,14 @@ internal sealed class StateTemplate
     }
 
     /// <summary>A copy of every file of the template in <paramref name="target"/>.</summary>
-    public string CopyTo(string target)
+    public string CopyTo(string target) => CopyDirectory(Directory, target);
+
+    /// <summary>A copy of every file of <paramref name="source"/> in <paramref name="target"/> (a template or not).</summary>
+    public static string CopyDirectory(string source, string target)
     {
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*", SearchOption.AllDirectories))
+        foreach (var file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
         {
-            var to = Path.Combine(target, Path.GetRelativePath(Directory, file));
+            var to = Path.Combine(target, Path.GetRelativePath(source, file));
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(to)!);
             File.Copy(file, to);
         }
