@@ -69,13 +69,14 @@ public static class Snapshots
         };
         // In definition order, so that each task's dependants are listed in definition order too. The
         // records are made a range at a time on every core; each range holds its agent and history
-        // event names once (they repeat across a million tasks).
+        // event names once (they repeat across a million tasks). One worker per core, not as many as
+        // the thread pool would give: the host's other work needs threads meanwhile.
         var source = InDefinitionOrder(snapshot.Tasks);
         var tasks = new TaskRecord[source.Count];
         try
         {
             if (source.Count > 0)
-                Parallel.ForEach(Partitioner.Create(0, source.Count, 32_768), range =>
+                Parallel.ForEach(Partitioner.Create(0, source.Count, 32_768), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, range =>
                 {
                     var names = new Dictionary<string, string>(StringComparer.Ordinal);
                     for (var i = range.Item1; i < range.Item2; i++) tasks[i] = ToRecord(source[i], names);

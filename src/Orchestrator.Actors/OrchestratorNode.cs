@@ -63,17 +63,31 @@ public sealed class OrchestratorNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// What must happen before the ActorSystem exists: the settings are read and checked, the SQLite
-    /// files prepared (WAL is set before Akka opens them), the configured seed nodes checked.
+    /// What must happen before the ActorSystem exists: the settings are read and checked, the thread
+    /// pool's floor raised, the SQLite files prepared (WAL is set before Akka opens them), the
+    /// configured seed nodes checked.
     /// </summary>
     /// <exception cref="ConfigurationException">A setting is invalid; the message names it.</exception>
     public static OrchestratorSettings Prepare(Config config, string systemName = DefaultSystemName)
     {
         var settings = OrchestratorSettings.FromConfig(config);
+        RaiseThreadPoolFloor(settings.MinWorkerThreads);
         if (OrchestratorConfig.UsesSqlite(config))
             SqliteDatabase.Prepare(settings);
         if (IsClustered(config)) CheckSeedNodes(config, systemName);
         return settings;
+    }
+
+    /// <summary>
+    /// Raises the thread pool's floor of worker threads to <paramref name="minimum"/>, never lowers it
+    /// (a host that set a higher one keeps it): the pool adds no thread while the CPU is saturated, as
+    /// it is during the recovery of a large namespace, and the node's timers and other actors would
+    /// wait for the recovery's threads (orchestrator.min-worker-threads in hocon.conf).
+    /// </summary>
+    public static void RaiseThreadPoolFloor(int minimum)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (minimum > workers) ThreadPool.SetMinThreads(minimum, completionPorts);
     }
 
     /// <summary>True when <c>akka.actor.provider</c> makes the node a cluster member.</summary>

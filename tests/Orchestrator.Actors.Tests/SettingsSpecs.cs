@@ -42,6 +42,40 @@ public sealed class SettingsSpecs
     }
 
     [Fact]
+    public void Preparing_a_node_raises_the_thread_pools_floor_of_workers_to_the_setting_and_never_lowers_it()
+    {
+        // A recovery of a large namespace saturates the CPU, and the pool adds no thread then: the
+        // node's timers and other actors waited seconds at .NET's floor of one worker per core.
+        Assert.Equal(16, OrchestratorSettings.FromConfig(OrchestratorConfig.Load()).MinWorkerThreads);
+        ThreadPool.GetMinThreads(out var before, out var completionPorts);
+        // Above the shipped 16, which specs starting nodes meanwhile raise it to.
+        var raised = Math.Max(before, 16) + 3;
+        var dataDir = Path.Combine(Path.GetTempPath(), $"floor-{Guid.NewGuid():N}");
+        try
+        {
+            var settings = OrchestratorNode.Prepare(OrchestratorConfig.Load(overrides: ConfigurationFactory.ParseString($"""
+                orchestrator.data-dir = {OrchestratorConfig.Quote(dataDir)}
+                orchestrator.min-worker-threads = {raised}
+                """)));
+
+            Assert.Equal(raised, settings.MinWorkerThreads);
+            ThreadPool.GetMinThreads(out var after, out var portsAfter);
+            Assert.Equal(raised, after);
+            Assert.Equal(completionPorts, portsAfter);
+
+            OrchestratorNode.RaiseThreadPoolFloor(before);
+            OrchestratorNode.RaiseThreadPoolFloor(0);
+            ThreadPool.GetMinThreads(out var notLowered, out _);
+            Assert.Equal(raised, notLowered);
+        }
+        finally
+        {
+            ThreadPool.SetMinThreads(before, completionPorts);
+            if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_lifecycle_settings_are_the_values_of_the_shipped_hocon_conf()
     {
         // Read from the file itself, so that changing a default there needs no change here.
@@ -128,13 +162,14 @@ public sealed class SettingsSpecs
         var postgres = WithPostgresVariable(connection, () => OrchestratorConfig.Load(PostgresDatabase.OverlayPath));
         var sqlite = WithPostgresVariable(connection, () => OrchestratorConfig.Load());
 
-        foreach (var plugin in new[] { "akka.persistence.journal.sql", "akka.persistence.snapshot-store.sql" })
-        {
-            var used = new NpgsqlConnectionStringBuilder(postgres.GetString($"{plugin}.connection-string"));
+        var journal = new NpgsqlConnectionStringBuilder(postgres.GetString("akka.persistence.journal.sql.connection-string"));
+        var snapshots = new NpgsqlConnectionStringBuilder(postgres.GetString("akka.persistence.snapshot-store.sql.connection-string"));
+        foreach (var used in new[] { journal, snapshots })
             Assert.Equal(("db.example", "other", "u", "p", 5), (used.Host, used.Database, used.Username, used.Password, used.Timeout));
-            // With the idle-in-transaction limit added (5 s by default).
-            Assert.Equal("-c idle_in_transaction_session_timeout=5000", used.Options);
-        }
+        // The journal's with the idle-in-transaction limit added (5 s by default); not the snapshot
+        // store's, which deserializes a snapshot inside its read transaction (seconds for a large one).
+        Assert.Equal("-c idle_in_transaction_session_timeout=5000", journal.Options);
+        Assert.Null(snapshots.Options);
         Assert.StartsWith("Data Source=", sqlite.GetString("akka.persistence.journal.sql.connection-string"));
     }
 
@@ -246,6 +281,8 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.snapshots.every = 0", "orchestrator.snapshots.every = '0'")]
     [InlineData("orchestrator.snapshots.every = lots", "orchestrator.snapshots.every = 'lots'")]
     [InlineData("orchestrator.max-batch-events = -5", "orchestrator.max-batch-events = '-5'")]
+    [InlineData("orchestrator.min-worker-threads = -1", "orchestrator.min-worker-threads = '-1' is invalid: it must be between 0 and 32767")]
+    [InlineData("orchestrator.min-worker-threads = plenty", "orchestrator.min-worker-threads = 'plenty'")]
     [InlineData("orchestrator.sqlite.journal-mode = FAST", "orchestrator.sqlite.journal-mode = 'FAST'")]
     [InlineData("orchestrator.sqlite.synchronous = NORMAL", "orchestrator.sqlite.synchronous = 'NORMAL'")]
     [InlineData("orchestrator.supervision.min-backoff = soon", "orchestrator.supervision.min-backoff = 'soon'")]

@@ -67,7 +67,9 @@ public static class ChunkedSnapshots
             offsets[0] = newline + 1;
             for (var i = 1; i < offsets.Length; i++) offsets[i] = offsets[i - 1] + lengths[i - 1];
             var parts = new object?[lengths.Count];
-            Parallel.For(0, lengths.Count, i =>
+            // One worker per core: unbounded, the loop takes every thread the pool has, and the node's
+            // timers and actors wait for the read to end (orchestrator.min-worker-threads).
+            Parallel.For(0, lengths.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
                 try
                 {

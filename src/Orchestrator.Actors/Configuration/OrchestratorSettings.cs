@@ -36,6 +36,9 @@ public sealed record OrchestratorSettings(
     /// <summary>A snapshot is also not due before this share of the last snapshot's task count in events since it.</summary>
     public double SnapshotEveryFractionOfTasks { get; init; }
 
+    /// <summary>The thread pool's floor of worker threads the node raises at start (<c>orchestrator.min-worker-threads</c>); 0 leaves it alone.</summary>
+    public int MinWorkerThreads { get; init; }
+
     /// <summary>The <c>orchestrator.cluster</c> section, checked on every node (used by cluster members).</summary>
     public Cluster.ClusterSettings Cluster { get; init; } = new(50, null, "");
 
@@ -104,6 +107,7 @@ public sealed record OrchestratorSettings(
             SnapshotDatabaseFile = snapshotFile,
             Cluster = Actors.Cluster.ClusterSettings.FromConfig(config),
             SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 100),
+            MinWorkerThreads = reader.Int("min-worker-threads", 0, 32_767),
         };
     }
 

@@ -4,11 +4,46 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 
 /// <summary>
 /// One recovery and nothing else, for a profiler: a copy of a template's data directory, a node
-/// started on it, timed to the first answered GetStats, stopped, the copy deleted.
+/// started on it, timed to the first answered GetStats, stopped, the copy deleted. Meanwhile another
+/// actor ticks every 50 ms: the longest gap between its ticks is how long the node's other work waited.
 /// <c>dotnet-trace collect -- tests/Orchestrator.Actors.Benchmarks/bin/Release/net10.0/Orchestrator.Actors.Benchmarks recover DIR</c>
 /// </summary>
 internal static class RecoverOnce
 {
+    private static readonly TimeSpan TickEvery = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// An actor on the default dispatcher, as the cluster's heartbeats are, ticked by the scheduler:
+    /// the longest gap between its ticks is the longest the node's other actors waited during recovery.
+    /// </summary>
+    private sealed class Ticker : Akka.Actor.ReceiveActor, Akka.Actor.IWithTimers
+    {
+        public Akka.Actor.ITimerScheduler Timers { get; set; } = null!;
+
+        public sealed class LongestGap
+        {
+            public static readonly LongestGap Instance = new();
+        }
+
+        private sealed class Tick
+        {
+            public static readonly Tick Instance = new();
+        }
+
+        public Ticker(TimeSpan every)
+        {
+            var last = Stopwatch.StartNew();
+            var longest = TimeSpan.Zero;
+            Timers.StartPeriodicTimer("tick", Tick.Instance, every);
+            Receive<Tick>(_ =>
+            {
+                if (last.Elapsed > longest) longest = last.Elapsed;
+                last.Restart();
+            });
+            Receive<LongestGap>(_ => Sender.Tell(last.Elapsed > longest ? last.Elapsed : longest, Self));
+        }
+    }
+
     /// <summary>
     /// The halves of loading the template's newest snapshot, each timed three times in this process:
     /// the serializer's read of the row's bytes (inflate and parse), then the domain's FromSnapshot.
@@ -39,23 +74,39 @@ internal static class RecoverOnce
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is ["--read-snapshot", var dir]) return ReadSnapshot(dir);
+        // The node's thread-pool floor as shipped (hocon.conf), or as given, to compare side by side.
+        var extra = "";
+        if (args is [var d, "--min-worker-threads", var n])
+        {
+            if (!int.TryParse(n, out var floor) || floor < 0)
+            {
+                Console.Error.WriteLine($"recover: --min-worker-threads takes a whole number of threads, 0 or more (got '{n}')");
+                return 2;
+            }
+            extra = $"orchestrator.min-worker-threads = {floor}";
+            args = [d];
+        }
         if (args.Length != 1 || !Directory.Exists(args[0]))
         {
-            Console.Error.WriteLine("recover: expected the data directory of a template (seeded by table --template DIR)");
+            Console.Error.WriteLine("recover: expected the data directory of a template (seeded by table --template DIR) [--min-worker-threads N]");
             return 2;
         }
-        // Copied whole (a template without snapshot rows too: a recovery from the events alone).
         var copy = StateTemplate.CopyDirectory(args[0], Path.Combine(Path.GetTempPath(), $"recover-{Guid.NewGuid():N}"));
         try
         {
             var heapBefore = ProcessMemory.SettledHeap();
+            var pausedBefore = GC.GetTotalPauseDuration();
             var stopwatch = Stopwatch.StartNew();
-            var node = OrchestratorNode.Start(Nodes.Config(copy));
+            var node = OrchestratorNode.Start(Nodes.Config(copy, extra));
+            var ticker = node.System.ActorOf(Akka.Actor.Props.Create(() => new Ticker(TickEvery)), "recovery-ticker");
             var stats = await Nodes.StatsAsync(node);
             stopwatch.Stop();
+            var paused = GC.GetTotalPauseDuration() - pausedBefore;
+            var longestGap = await Akka.Actor.Futures.Ask<TimeSpan>(ticker, Ticker.LongestGap.Instance, TimeSpan.FromSeconds(10));
             var heap = ProcessMemory.SettledHeap() - heapBefore;
             Console.WriteLine($"recovered {stats.Tasks:N0} tasks ({stats.EventsJournaled:N0} events; snapshot at {stats.LastSnapshotSequenceNr:N0}) in {stopwatch.Elapsed.TotalSeconds:0.00} s; " +
-                              $"settled managed heap {Measurements.Mib(heap)} with the node up, {heap / (double)Math.Max(1, stats.Tasks):N0} B/task");
+                              $"settled managed heap {Measurements.Mib(heap)} with the node up, {heap / (double)Math.Max(1, stats.Tasks):N0} B/task; " +
+                              $"another actor's {TickEvery.TotalMilliseconds:0} ms tick came at most {longestGap.TotalMilliseconds:N0} ms apart; GC paused {paused.TotalMilliseconds:N0} ms in all");
             await Nodes.StopAsync(node);
             return 0;
         }
