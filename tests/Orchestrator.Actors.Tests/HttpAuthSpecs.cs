@@ -94,6 +94,20 @@ public sealed class HttpAuthSpecs(HttpAuthSpecs.Fixture fixture) : IClassFixture
         await HttpServer.Problem(cluster, 403);
     }
 
+    [Fact]
+    public async Task Metrics_need_a_key_and_one_limited_to_namespaces_may_not_read_them()
+    {
+        // /metrics holds every namespace's figures.
+        using var missing = await Send(HttpMethod.Get, "/metrics", null);
+        using var team = await Send(HttpMethod.Get, "/metrics", TeamKey);
+        using var readOnly = await Send(HttpMethod.Get, "/metrics", ReadOnlyKey);
+
+        await HttpServer.Problem(missing, 401);
+        Assert.Contains("limited to namespaces", (await HttpServer.Problem(team, 403)).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.OK, readOnly.StatusCode);
+        Assert.Contains("# TYPE", await readOnly.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("/healthz")]
     [InlineData("/readyz")]

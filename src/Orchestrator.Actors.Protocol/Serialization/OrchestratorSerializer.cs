@@ -150,10 +150,16 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
     /// <inheritdoc />
     public override byte[] ToBinary(object obj) => obj switch
     {
-        ISnapshotSource source => ChunkedSnapshots.Write(source.ToSnapshot()),
+        ISnapshotSource source => Measured(ChunkedSnapshots.Write(source.ToSnapshot())),
         EventBatch batch => WriteBatch(batch),
         _ => JsonSerializer.SerializeToUtf8Bytes(obj, Lookup(obj).Info),
     };
+
+    private static byte[] Measured(byte[] snapshot)
+    {
+        Telemetry.OrchestratorMeter.SnapshotSize.Record(snapshot.LongLength, new KeyValuePair<string, object?>("orchestrator.snapshot.format", ChunkedSnapshotManifest));
+        return snapshot;
+    }
 
     /// <inheritdoc />
     public override object FromBinary(byte[] bytes, string manifest)

@@ -117,7 +117,7 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
     public (IReadOnlyList<Answer> Answers, Exception? Failure) Reject(DecisionContext context)
     {
         var answers = TakeInFlight()
-            .Select(r => new Answer(r.Asker, new OrchestratorUnavailable($"the journal rejected the write of {r.Command.GetType().Name}")))
+            .Select(r => new Answer(r.Asker, new OrchestratorUnavailable($"the journal rejected the write of {r.Command.GetType().Name}"), r.Command))
             .ToList();
         var redo = new Queue<Request>(_pending);
         _pending = [];
@@ -126,11 +126,11 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
         {
             try
             {
-                if (Submit(request.Command, request.Asker, context) is { } reply) answers.Add(new Answer(request.Asker, reply));
+                if (Submit(request.Command, request.Asker, context) is { } reply) answers.Add(new Answer(request.Asker, reply, request.Command));
             }
             catch (Exception ex)
             {
-                answers.Add(new Answer(request.Asker, InternalError(request.Command, ex)));
+                answers.Add(new Answer(request.Asker, InternalError(request.Command, ex), request.Command));
                 _pending.AddRange(redo);
                 return (answers, ex);
             }
@@ -163,7 +163,7 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
         return batch;
     }
 
-    private static List<Answer> Replies(List<Request> batch) => batch.Select(r => new Answer(r.Asker, r.Decision.Reply)).ToList();
+    private static List<Answer> Replies(List<Request> batch) => batch.Select(r => new Answer(r.Asker, r.Decision.Reply, r.Command)).ToList();
 
     /// <summary>One write: its events (one journal entry), or none and the answers of the read-only requests it held.</summary>
     public sealed record Write(IReadOnlyList<IOrchestratorEvent> Events, IReadOnlyList<Answer> Answered);
@@ -172,7 +172,7 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
     public sealed record Confirmation(IReadOnlyList<Answer> Replies, IReadOnlyList<IOrchestratorNotification> Notices);
 
     /// <summary>A reply and whom it goes to.</summary>
-    public readonly record struct Answer(TAsker Asker, IOrchestratorReply Reply);
+    public readonly record struct Answer(TAsker Asker, IOrchestratorReply Reply, IStateManagerCommand Command);
 
     // Before and After: the projected state this request was decided on, and what it left.
     private sealed record Request(IStateManagerCommand Command, TAsker Asker, Decision Decision, OrchestratorState Before, OrchestratorState After);

@@ -9,6 +9,7 @@ using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
 using Orchestrator.Actors.Protocol.Subscriptions;
+using Orchestrator.Actors.Telemetry;
 
 namespace Orchestrator.Actors.StateManager;
 
@@ -29,6 +30,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<double> _random = Random.Shared.NextDouble;
     private readonly SnapshotSchedule _snapshots;
+    private readonly StateManagerMetrics _metrics;
 
     // Recovery folds into this (a journal entry's run of definitions on one builder, see ApplyAll);
     // afterwards the group commit holds the state. Folding 65,536 replayed events at a time instead
@@ -53,6 +55,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         _clock = clock;
         _snapshots = new SnapshotSchedule(settings.SnapshotEvery, settings.SnapshotEveryFractionOfTasks, settings.SnapshotsKept, settings.DeleteEventsOnSnapshot);
         PersistenceId = settings.PersistenceId;
+        var cell = (ActorCell)Context;
+        _metrics = new StateManagerMetrics(settings.Namespace, () => cell.NumberOfMessages);
     }
 
     /// <summary>The Props of a state manager that reports to <paramref name="gateway"/>.</summary>
@@ -102,6 +106,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             case RecoveryCompleted:
                 _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents);
                 _recovered = OrchestratorState.Empty;
+                _metrics.Recovered(_commit.Confirmed);
                 _log.Info(_recoveredFromSnapshot is { } from
                         ? $"Recovered {PersistenceId} from the snapshot at {from} plus {_snapshots.EventsSinceSnapshot} events: {_commit.Confirmed.Tasks.Count} tasks"
                         : $"Recovered {PersistenceId} by replaying {_snapshots.EventsSinceSnapshot} events (no snapshot used): {_commit.Confirmed.Tasks.Count} tasks");
@@ -241,11 +246,12 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         catch (Exception ex)
         {
             // A bug, not bad input: answer the asker now, then let supervision restart the actor.
-            sender.Tell(GroupCommit<IActorRef>.InternalError(command, ex));
+            Tell([new GroupCommit<IActorRef>.Answer(sender, GroupCommit<IActorRef>.InternalError(command, ex), command)]);
             throw;
         }
 
-        if (now is not null) sender.Tell(now);
+        _metrics.Publish(_commit.Confirmed, _commit.Pending);
+        if (now is not null) Tell([new GroupCommit<IActorRef>.Answer(sender, now, command)]);
         else if (!_commit.IsWriting && !_flushScheduled)
         {
             // Let what is already in the mailbox join this write: one hop, no timer.
@@ -268,6 +274,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // journal's cost per write does not grow with the number of requests it answers.
         IOrchestratorEvent entry = write.Events.Count == 1 ? write.Events[0] : new EventBatch(write.Events);
         _writeRejected = false;
+        _metrics.WriteStarted(write.Events.Count);
         PersistAllAsync([entry], _ => OnJournaled(write.Events.Count), OnWriteDone);
     }
 
@@ -282,6 +289,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     {
         // WriteNext below starts the next write and clears the flag for it.
         var rejected = _writeRejected;
+        _metrics.WriteDone(written: !rejected);
         if (rejected)
         {
             var (answers, failure) = _commit.Reject(DecidingNow());
@@ -302,6 +310,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
 
         WriteNext();
+        _metrics.Publish(_commit.Confirmed, _commit.Pending);
         // Requests decided again after a refused write may have moved the earliest deadline.
         if (rejected) ArmDeadline();
         StopIfIdle();
@@ -322,9 +331,13 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    private static void Tell(IEnumerable<GroupCommit<IActorRef>.Answer> answers)
+    private void Tell(IEnumerable<GroupCommit<IActorRef>.Answer> answers)
     {
-        foreach (var answer in answers) answer.Asker.Tell(answer.Reply);
+        foreach (var answer in answers)
+        {
+            _metrics.Answered(answer.Command, answer.Reply);
+            answer.Asker.Tell(answer.Reply);
+        }
     }
 
     private void TakeSnapshot()
@@ -334,12 +347,14 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // journal confirmed (not one still in flight), which is the entry this state ends with
         // (SnapshotLabelSpecs holds a write in flight across a snapshot to keep it so).
         _snapshots.Started(_commit.Confirmed.Tasks.Count);
+        _metrics.SnapshotStarted();
         SaveSnapshot(new StateSnapshot(_commit.Confirmed, _eventsJournaled));
     }
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
     {
         _hints.Clear();
+        _metrics.SnapshotSaved();
         _log.Debug("Snapshot of {0} saved at {1}", PersistenceId, metadata.SequenceNr);
         var retention = _snapshots.Saved(metadata.SequenceNr);
         if (retention.SnapshotsUpTo is { } snapshotsUpTo) DeleteSnapshots(new SnapshotSelectionCriteria(snapshotsUpTo));
@@ -386,6 +401,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // Nothing acknowledged is lost (replies go out only after the journal confirmed); what was
         // in flight is answered as not acknowledged, and what was only decided goes back to the
         // gateway, which holds it for the next incarnation.
+        _metrics.Dispose();
         _gateway.Tell(new StateManagerStopped(Self, _hints.Token));
         if (_commit is not null)
         {

@@ -181,9 +181,14 @@ public static class OrchestratorServer
             builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, "");
         }
         OrchestratorApi.AddServices(builder.Services, plan.Http);
+        Telemetry.AddServices(builder.Services, plan);
 
         var app = builder.Build();
-        if (plan.Http.Enabled) OrchestratorApi.Map(app, plan.Http);
+        if (plan.Http.Enabled)
+        {
+            OrchestratorApi.Map(app, plan.Http);
+            Telemetry.Map(app);
+        }
         return app;
     }
 

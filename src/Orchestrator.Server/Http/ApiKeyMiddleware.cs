@@ -6,7 +6,7 @@ using Orchestrator.Server.Hosting;
 namespace Orchestrator.Server.Http;
 
 /// <summary>
-/// With API keys configured, every request under <c>/v1</c> (and the MCP endpoint) carries
+/// With API keys configured, every request under <c>/v1</c> (and the MCP endpoint and /metrics) carries
 /// <c>Authorization: Bearer KEY</c>. A missing key and a wrong one get the same 401; keys are
 /// compared as SHA-256 digests in constant time, so neither the time nor the length of an answer
 /// says how close a guess was. A key limited to namespaces gets 403 elsewhere, and a read-only key
@@ -46,7 +46,8 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, HttpSettings settings
     }
 
     private static bool IsProtected(PathString path) =>
-        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase);
+        path.StartsWithSegments("/v1", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/mcp", StringComparison.OrdinalIgnoreCase) ||
+        path.StartsWithSegments(Hosting.Telemetry.MetricsPath, StringComparison.OrdinalIgnoreCase);
 
     private ApiKey? Find(string authorization)
     {
