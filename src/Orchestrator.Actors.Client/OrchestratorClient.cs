@@ -259,6 +259,16 @@ public sealed class OrchestratorClient
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellation = default) =>
         AskAsync<ClusterStatus>(GetClusterStatus.Instance, cancellation);
 
+    // The request in the client's namespace, carrying the trace context it is sent under.
+    private IOrchestratorMessage Addressed(IOrchestratorMessage request, System.Diagnostics.Activity? span)
+    {
+        if (request is not NamespacedRequest namespaced) return request;
+        var ns = _options.Namespace ?? namespaced.Namespace;
+        var sentUnder = span ?? System.Diagnostics.Activity.Current;
+        var trace = namespaced.TraceParent ?? (sentUnder is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } ? sentUnder.Id : null);
+        return ns == namespaced.Namespace && trace == namespaced.TraceParent ? request : namespaced with { Namespace = ns, TraceParent = trace };
+    }
+
     private IOrchestratorMessage InNamespace(IOrchestratorMessage request) =>
         _options.Namespace is { } ns && request is NamespacedRequest namespaced && namespaced.Namespace != ns
             ? namespaced with { Namespace = ns }
@@ -283,16 +293,20 @@ public sealed class OrchestratorClient
     private async Task<T> AskAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
     {
         object reply;
+        // A span for the request where this process traces; the state manager's spans continue it.
+        using var span = Protocol.Telemetry.OrchestratorActivities.Source.StartActivity($"orchestrator.request {Name(request)}", System.Diagnostics.ActivityKind.Client);
         try
         {
-            reply = await _stateManager.Ask<object>(InNamespace(request), _options.RequestTimeout, cancellation);
+            reply = await _stateManager.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
         }
         catch (AskTimeoutException ex)
         {
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "no answer");
             throw new OrchestratorUnreachableException(
                 $"no answer from the orchestrator at {Address} within {Durations.Format(_options.RequestTimeout)} to {Name(request)}", ex);
         }
 
+        span?.SetTag("orchestrator.reply", reply.GetType().Name);
         return reply as T ?? throw Failure(request, reply);
     }
 

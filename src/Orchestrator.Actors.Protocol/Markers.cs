@@ -53,6 +53,23 @@ public abstract record NamespacedRequest : INamespaced
         get => _namespace;
         init => _namespace = value ?? Namespaces.Default;
     }
+
+    /// <summary>
+    /// The sender's W3C trace context (<c>traceparent</c>, <c>00-TRACEID-SPANID-FLAGS</c>), which the
+    /// state manager's spans continue; null when the sender traces nothing. On the wire the optional
+    /// field <c>traceParent</c>, left out when null. It is not part of the request's identity: two
+    /// requests that differ only in it are equal.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("traceParent")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? TraceParent { get; init; }
+
+    /// <summary>Equal when of the same type, in the same namespace, with equal fields; <see cref="TraceParent"/> aside.</summary>
+    public virtual bool Equals(NamespacedRequest? other) =>
+        ReferenceEquals(this, other) || (other is not null && EqualityContract == other.EqualityContract && _namespace == other._namespace);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(EqualityContract, _namespace);
 }
 
 /// <summary>Namespace names.</summary>

@@ -78,7 +78,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         // commands and queries
         new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
-        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a" }])
+        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a", TraceParent = SampleTraceParent }])
             { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
@@ -172,7 +172,13 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             ],
             [Saved],
             [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5))]) { EventsJournaled = 11 },
-    }.ToDictionary(m => m.GetType());
+    }.Select(Traced).ToDictionary(m => m.GetType());
+
+    // Every request carries the optional trace context too (NamespacedRequest.TraceParent).
+    private const string SampleTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    private static IOrchestratorMessage Traced(IOrchestratorMessage message) =>
+        message is NamespacedRequest request ? request with { TraceParent = SampleTraceParent } : message;
 
     public static TheoryData<string> RegisteredManifests => new(OrchestratorSerializer.Manifests.Keys.Order());
 
@@ -362,6 +368,27 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new ListTasks(), list);
         // Written before namespaces existed: the default namespace.
         Assert.Equal(Namespaces.Default, ((DefineTask)define).Namespace);
+    }
+
+    [Fact]
+    public void A_request_s_trace_context_crosses_the_wire_when_set_is_left_out_when_not_and_is_not_part_of_its_identity()
+    {
+        var serializer = Serializer();
+        const string traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        var traced = new DefineTask("t-1", "a", "f") { TraceParent = traceParent };
+
+        var json = Encoding.UTF8.GetString(serializer.ToBinary(traced));
+        var plain = Encoding.UTF8.GetString(serializer.ToBinary(new DefineTask("t-1", "a", "f")));
+        var back = (DefineTask)serializer.FromBinary(Encoding.UTF8.GetBytes(json), serializer.Manifest(traced));
+
+        Assert.Contains($"\"traceParent\":\"{traceParent}\"", json);
+        Assert.DoesNotContain("traceParent", plain);
+        Assert.Equal(traceParent, back.TraceParent);
+        // The same definition, traced or not: idempotency and conflicts do not see the trace.
+        Assert.Equal(new DefineTask("t-1", "a", "f"), back);
+        Assert.Equal(new DefineTask("t-1", "a", "f").GetHashCode(), back.GetHashCode());
+        Assert.NotEqual(new DefineTask("t-1", "a", "g") { TraceParent = traceParent }, back);
+        Assert.NotEqual(new DefineTask("t-1", "a", "f") { Namespace = "other" }, back);
     }
 
     [Fact]

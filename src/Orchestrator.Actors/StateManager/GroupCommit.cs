@@ -71,9 +71,9 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
         _pending.RemoveRange(0, count);
         var events = new List<IOrchestratorEvent>(eventCount);
         foreach (var request in batch) events.AddRange(request.Decision.Events);
-        if (events.Count == 0) return new Write([], Replies(batch));
+        if (events.Count == 0) return new Write([], Replies(batch), []);
         _inFlight = batch;
-        return new Write(events, []);
+        return new Write(events, [], batch.Select(r => r.Command).ToList());
     }
 
     /// <summary>
@@ -165,8 +165,8 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
 
     private static List<Answer> Replies(List<Request> batch) => batch.Select(r => new Answer(r.Asker, r.Decision.Reply, r.Command)).ToList();
 
-    /// <summary>One write: its events (one journal entry), or none and the answers of the read-only requests it held.</summary>
-    public sealed record Write(IReadOnlyList<IOrchestratorEvent> Events, IReadOnlyList<Answer> Answered);
+    /// <summary>One write: its events (one journal entry) and the commands they answer, or none and the answers of the read-only requests it held.</summary>
+    public sealed record Write(IReadOnlyList<IOrchestratorEvent> Events, IReadOnlyList<Answer> Answered, IReadOnlyList<IStateManagerCommand> Commands);
 
     /// <summary>What a confirmed write gives: the replies and the notices for subscribers, in order.</summary>
     public sealed record Confirmation(IReadOnlyList<Answer> Replies, IReadOnlyList<IOrchestratorNotification> Notices);

@@ -31,6 +31,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly Func<double> _random = Random.Shared.NextDouble;
     private readonly SnapshotSchedule _snapshots;
     private readonly StateManagerMetrics _metrics;
+    private readonly CommandTracing _tracing;
 
     // Recovery folds into this (a journal entry's run of definitions on one builder, see ApplyAll);
     // afterwards the group commit holds the state. Folding 65,536 replayed events at a time instead
@@ -57,6 +58,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         PersistenceId = settings.PersistenceId;
         var cell = (ActorCell)Context;
         _metrics = new StateManagerMetrics(settings.Namespace, () => cell.NumberOfMessages);
+        _tracing = new CommandTracing(settings.Namespace);
     }
 
     /// <summary>The Props of a state manager that reports to <paramref name="gateway"/>.</summary>
@@ -238,6 +240,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             return;
         }
 
+        _tracing.Received(command);
         IOrchestratorReply? now;
         try
         {
@@ -275,6 +278,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         IOrchestratorEvent entry = write.Events.Count == 1 ? write.Events[0] : new EventBatch(write.Events);
         _writeRejected = false;
         _metrics.WriteStarted(write.Events.Count);
+        _tracing.WriteStarted(write.Commands, write.Events.Count);
         PersistAllAsync([entry], _ => OnJournaled(write.Events.Count), OnWriteDone);
     }
 
@@ -290,6 +294,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // WriteNext below starts the next write and clears the flag for it.
         var rejected = _writeRejected;
         _metrics.WriteDone(written: !rejected);
+        _tracing.WriteDone(written: !rejected, LastSequenceNr);
         if (rejected)
         {
             var (answers, failure) = _commit.Reject(DecidingNow());
@@ -336,6 +341,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         foreach (var answer in answers)
         {
             _metrics.Answered(answer.Command, answer.Reply);
+            _tracing.Answered(answer.Command, answer.Reply);
             answer.Asker.Tell(answer.Reply);
         }
     }
@@ -402,6 +408,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         // in flight is answered as not acknowledged, and what was only decided goes back to the
         // gateway, which holds it for the next incarnation.
         _metrics.Dispose();
+        _tracing.Abandoned();
         _gateway.Tell(new StateManagerStopped(Self, _hints.Token));
         if (_commit is not null)
         {

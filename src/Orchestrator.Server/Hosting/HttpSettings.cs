@@ -33,6 +33,9 @@ public sealed record HttpSettings(
     int EventBuffer,
     TimeSpan EventKeepAlive)
 {
+    /// <summary>Whether the door serves /metrics (<c>orchestrator.http.metrics</c>).</summary>
+    public bool Metrics { get; init; } = true;
+
     /// <summary>The environment variable whose comma-separated keys are added to <c>orchestrator.http.api-keys</c>.</summary>
     public const string ApiKeysVariable = "ORCHESTRATOR_API_KEYS";
 
@@ -78,7 +81,10 @@ public sealed record HttpSettings(
             reader.Duration("http.request-timeout", TimeSpan.FromMilliseconds(100)),
             reader.Duration("http.max-claim-wait", TimeSpan.Zero),
             reader.Int("http.events.buffer", 0, 10_000_000),
-            reader.Duration("http.events.keep-alive", TimeSpan.FromMilliseconds(10)));
+            reader.Duration("http.events.keep-alive", TimeSpan.FromMilliseconds(10)))
+        {
+            Metrics = reader.Bool("http.metrics"),
+        };
     }
 
     /// <summary>

@@ -187,7 +187,7 @@ public static class OrchestratorServer
         if (plan.Http.Enabled)
         {
             OrchestratorApi.Map(app, plan.Http);
-            Telemetry.Map(app);
+            Telemetry.Map(app, plan.Http);
         }
         return app;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orchestrator.Actors.Protocol.Telemetry;
 
 namespace Orchestrator.Server.Hosting;
@@ -11,7 +12,9 @@ namespace Orchestrator.Server.Hosting;
 /// MCP requests, <c>http.server.request.duration</c>) through OpenTelemetry: scraped in Prometheus
 /// text at <c>/metrics</c> on the HTTP door (behind its API keys when it has some), and pushed over
 /// OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads its other
-/// <c>OTEL_EXPORTER_OTLP_*</c> variables itself).
+/// <c>OTEL_EXPORTER_OTLP_*</c> variables itself). With OTLP, traces too: a span per HTTP request
+/// (continuing an incoming W3C <c>traceparent</c>), under it the state manager's span of the command
+/// and, under that, its journal write (<see cref="OrchestratorActivities"/>).
 /// </summary>
 public static class Telemetry
 {
@@ -25,20 +28,29 @@ public static class Telemetry
     public static void AddServices(IServiceCollection services, ServerPlan plan)
     {
         var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        if (!plan.Http.Enabled && !otlp) return;
-        services.AddOpenTelemetry()
+        var scraped = plan.Http.Enabled && plan.Http.Metrics;
+        if (!scraped && !otlp) return;
+        var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("orchestrator", serviceInstanceId: plan.SystemName + "@" + Environment.MachineName))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(Meters);
-                if (plan.Http.Enabled)
+                if (scraped)
                     // Each scrape sees the figures of that moment (the exporter would otherwise answer
                     // from a copy up to 300 ms old).
                     metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (otlp) metrics.AddOtlpExporter();
             });
+        if (otlp)
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(OrchestratorActivities.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter());
     }
 
-    /// <summary>Maps <see cref="MetricsPath"/> onto the HTTP door.</summary>
-    public static void Map(WebApplication app) => app.MapPrometheusScrapingEndpoint(MetricsPath);
+    /// <summary>Maps <see cref="MetricsPath"/> onto the HTTP door, unless <c>orchestrator.http.metrics</c> is off.</summary>
+    public static void Map(WebApplication app, HttpSettings settings)
+    {
+        if (settings.Metrics) app.MapPrometheusScrapingEndpoint(MetricsPath);
+    }
 }
