@@ -40,6 +40,7 @@ public static class OrchestratorApi
         app.UseMiddleware<ApiKeyMiddleware>();
         MapHealth(app);
         ApiDocs.Map(app);
+        Dashboard.DashboardRoutes.Map(app);
 
         var v1 = app.MapGroup("/v1").AddEndpointFilter(ReplyResults.Filter);
         var ns = v1.MapGroup("/namespaces/{ns}");

@@ -1,0 +1,171 @@
+using System.Net;
+using Microsoft.Playwright;
+using Orchestrator.Actors.Tests.Support;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// The dashboard in a real browser: headless Chromium (Debian's <c>chromium</c>, which .ci/run
+/// installs) driven by Playwright. Each view's figures are checked against the API, a definition
+/// made through the API shows up without a reload, and a screenshot of each view goes to artifacts/.
+/// Without Chromium the specs are skipped, or fail under CI.
+/// </summary>
+public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixture<DashboardSpecs.Browser>
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>One server with API keys (the page must ask for one) and one browser for the class.</summary>
+    public sealed class Browser : IAsyncLifetime
+    {
+        public const string ReadOnlyKey = "dashboard-read-only-key-0123456789", FullKey = "dashboard-full-key-0123456789";
+
+        private IPlaywright? _playwright;
+
+        public HttpServer Server { get; private set; } = null!;
+        public IBrowser? Chromium { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            Server = await HttpServer.StartAsync($$"""
+                orchestrator.http.api-keys = ["{{FullKey}}", { key = "{{ReadOnlyKey}}", read-only = on }]
+                """);
+            if (!File.Exists(DashboardSpecs.Chromium)) return;
+            _playwright = await Playwright.CreateAsync();
+            Chromium = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = DashboardSpecs.Chromium,
+                Headless = true,
+                // No network beyond this machine: keep Chromium from trying (and failing) to reach Google.
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (Chromium is not null) await Chromium.DisposeAsync();
+            _playwright?.Dispose();
+            await Server.DisposeAsync();
+        }
+    }
+
+    private HttpServer Server => browser.Server;
+
+    [SkippableFact]
+    public async Task The_overview_asks_for_a_key_shows_the_api_s_figures_and_follows_a_definition_live()
+    {
+        var ns = HttpServer.NewNamespace();
+        foreach (var (id, priority) in new[] { ("d1", "HIGH"), ("d2", "LOW"), ("d3", "HIGH") })
+            await DefineAsync(ns, id, priority);
+        await using var page = await OpenAsync($"/?namespace={ns}");
+
+        // A read-only key is enough to look.
+        await page.Page.Locator("#api-key").FillAsync(Browser.ReadOnlyKey);
+        await page.Page.Locator("#key-form button").ClickAsync();
+
+        var stats = await StatsAsync(ns);
+        await Assertions.Expect(page.Page.Locator("#count-READY")).ToHaveTextAsync(stats.GetProperty("byStatus").GetProperty("READY").GetInt32().ToString());
+        await Assertions.Expect(page.Page.Locator("#count-HIGH")).ToHaveTextAsync("2");
+        await Assertions.Expect(page.Page.Locator("#total")).ToHaveTextAsync("3");
+        await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
+        await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
+
+        // A definition through the API arrives on the page through the event stream, no reload.
+        await DefineAsync(ns, "d4", "CRITICAL");
+        await Assertions.Expect(page.Page.Locator("#count-READY")).ToHaveTextAsync("4");
+        await Assertions.Expect(page.Page.Locator("#count-CRITICAL")).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Page.Locator("#tasks tbody tr[data-task-id='d4'] td.status")).ToHaveTextAsync("READY");
+        Assert.Equal(4, (await StatsAsync(ns)).GetProperty("byStatus").GetProperty("READY").GetInt32());
+        await ScreenshotAsync(page.Page, "dashboard-overview.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
+    [SkippableFact]
+    public async Task The_tasks_table_filters_by_status_as_the_api_lists()
+    {
+        var ns = HttpServer.NewNamespace();
+        for (var i = 0; i < 3; i++) await DefineAsync(ns, $"t{i}", "MEDIUM");
+        using (var claim = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", """{"agent":"worker"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+        await using var page = await OpenAsync($"/?namespace={ns}", Browser.FullKey);
+
+        await page.Page.Locator("#status-filter").SelectOptionAsync("CLAIMED");
+
+        var claimed = Assert.Single((await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks?status=CLAIMED", null, Auth)))
+            .GetProperty("tasks").EnumerateArray());
+        var row = page.Page.Locator("#tasks tbody tr");
+        await Assertions.Expect(row).ToHaveCountAsync(1);
+        await Assertions.Expect(row.First).ToHaveAttributeAsync("data-task-id", claimed.GetProperty("taskId").GetString()!);
+        await Assertions.Expect(row.First.Locator("td").Nth(5)).ToHaveTextAsync("worker");
+        await Assertions.Expect(page.Page.Locator("#page-info")).ToHaveTextAsync("1–1 of 1");
+        await ScreenshotAsync(page.Page, "dashboard-tasks.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
+    [Fact]
+    public async Task The_page_is_served_without_a_key_with_a_strict_content_security_policy_and_holds_no_data()
+    {
+        using var response = await Server.Get("/");
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("script-src 'self'", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("/dashboard/dashboard.js", html);
+        Assert.DoesNotContain("<script>", html);
+        using var script = await Server.Get("/dashboard/dashboard.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        // Its data come from /v1, which still needs the key.
+        using var stats = await Server.Get("/v1/namespaces/default/stats");
+        Assert.Equal(HttpStatusCode.Unauthorized, stats.StatusCode);
+    }
+
+    private static readonly (string, string)[] Auth = [("Authorization", $"Bearer {Browser.FullKey}")];
+
+    private async Task DefineAsync(string ns, string id, string priority)
+    {
+        using var response = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks",
+            $$"""{"taskId":"{{id}}","agent":"*","taskFile":"tasks/{{id}}.md","priority":"{{priority}}"}""", Auth);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    private async Task<System.Text.Json.JsonElement> StatsAsync(string ns) =>
+        await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/stats", null, Auth));
+
+    // A page of the dashboard; with a key, the key is in the tab's session storage before it loads.
+    private async Task<OpenPage> OpenAsync(string path, string? key = null)
+    {
+        if (browser.Chromium is null)
+        {
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
+                Assert.Fail($"{Chromium} is missing although CI is set: .ci/run should have installed Debian's chromium");
+            Skip.If(true, $"browser specs skipped: no {Chromium} (apt-get install chromium)");
+        }
+        var context = await browser.Chromium!.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.Client.BaseAddress!.ToString() });
+        if (key is not null)
+            await context.AddInitScriptAsync($"sessionStorage.setItem('orchestrator.api-key', '{key}')");
+        var page = await context.NewPageAsync();
+        var open = new OpenPage(context, page);
+        page.PageError += (_, error) => open.Errors.Add(error);
+        // Chromium reports every refused request on the console; the 401s before a key is given are the page's way to ask for one.
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error" && !message.Text.Contains("status of 401")) open.Errors.Add(message.Text);
+        };
+        await page.GotoAsync(path);
+        return open;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var directory = Path.Combine(TestConfigs.RepositoryRoot(), "artifacts");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name), FullPage = true });
+    }
+
+    private sealed record OpenPage(IBrowserContext Context, IPage Page) : IAsyncDisposable
+    {
+        public List<string> Errors { get; } = [];
+
+        public ValueTask DisposeAsync() => new(Context.CloseAsync());
+    }
+}
