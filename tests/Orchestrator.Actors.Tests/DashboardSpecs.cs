@@ -101,6 +101,99 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
     }
 
+    [SkippableFact]
+    public async Task A_dead_task_is_requeued_through_its_button_once_confirmed_and_a_read_only_key_is_refused()
+    {
+        var ns = HttpServer.NewNamespace();
+        await KillAsync(ns, "dead-1");
+        await KillAsync(ns, "dead-2");
+
+        // A read-only key sees the button; the server refuses the act, and the page says so.
+        await using (var reader = await OpenAsync($"/?namespace={ns}", Browser.ReadOnlyKey))
+        {
+            reader.Page.Dialog += (_, dialog) => dialog.AcceptAsync();
+            await reader.Page.Locator("#attention tr[data-task-id='dead-2'] button.action-requeue").ClickAsync();
+            await Assertions.Expect(reader.Page.Locator("#action-result")).ToContainTextAsync("Requeue of dead-2 refused");
+            await Assertions.Expect(reader.Page.Locator("#action-result")).ToContainTextAsync("may only read");
+            Assert.True(reader.Errors.Count == 0 || reader.Errors.All(e => e.Contains("status of 403")), string.Join(" | ", reader.Errors));
+        }
+        Assert.Equal("DEAD", await StatusAsync(ns, "dead-2"));
+
+        await using var page = await OpenAsync($"/?namespace={ns}", Browser.FullKey);
+        await Assertions.Expect(page.Page.Locator("#attention tbody tr")).ToHaveCountAsync(2);
+        // Dismissed: nothing is sent.
+        page.Page.Dialog += DismissOnce;
+        await page.Page.Locator("#attention tr[data-task-id='dead-1'] button.action-requeue").ClickAsync();
+        Assert.Equal("DEAD", await StatusAsync(ns, "dead-1"));
+        // Confirmed: requeued, and the result is shown.
+        page.Page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        await page.Page.Locator("#attention tr[data-task-id='dead-1'] button.action-requeue").ClickAsync();
+
+        await Assertions.Expect(page.Page.Locator("#action-result")).ToHaveTextAsync("Requeue: dead-1 is now READY");
+        Assert.Equal("READY", await StatusAsync(ns, "dead-1"));
+        await Assertions.Expect(page.Page.Locator("#attention tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Page.Locator("#count-DEAD")).ToHaveTextAsync("1");
+        await ScreenshotAsync(page.Page, "dashboard-dead.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+
+        void DismissOnce(object? sender, IDialog dialog)
+        {
+            page.Page.Dialog -= DismissOnce;
+            dialog.DismissAsync();
+        }
+    }
+
+    [SkippableFact]
+    public async Task One_task_shows_its_payload_its_lease_counting_down_and_its_history_as_the_api_gives_them()
+    {
+        var ns = HttpServer.NewNamespace();
+        using (var defined = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks",
+                   """{"taskId":"job","agent":"worker","taskFile":"tasks/job.md","payload":{"input":"é"}}""", Auth))
+            Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+        using (var claim = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", """{"agent":"worker","lease":"5m"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+        await using var page = await OpenAsync($"/?namespace={ns}", Browser.FullKey);
+
+        await page.Page.Locator("#tasks tbody tr[data-task-id='job']").ClickAsync();
+
+        var history = (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks/job/history", null, Auth))).GetProperty("entries");
+        await Assertions.Expect(page.Page.Locator("#task-id")).ToHaveTextAsync("job");
+        await Assertions.Expect(page.Page.Locator("#task-fields dd[data-field='Status']")).ToHaveTextAsync("CLAIMED");
+        await Assertions.Expect(page.Page.Locator("#task-fields dd[data-field='Claimed by']")).ToHaveTextAsync("worker");
+        await Assertions.Expect(page.Page.Locator("#task-payload")).ToContainTextAsync("\"input\": \"é\"");
+        await Assertions.Expect(page.Page.Locator("#task-history li")).ToHaveCountAsync(history.GetArrayLength());
+        await Assertions.Expect(page.Page.Locator("#task-history li").Last).ToContainTextAsync("READY → CLAIMED by worker");
+        // The lease counts down from about five minutes.
+        await Assertions.Expect(page.Page.Locator("#lease-left")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(2[0-9]{2}|300) s$"));
+        await ScreenshotAsync(page.Page, "dashboard-task.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
+    [SkippableFact]
+    public async Task Agents_and_nodes_are_shown_as_the_api_lists_them()
+    {
+        var ns = HttpServer.NewNamespace();
+        await DefineAsync(ns, "a1", "MEDIUM");
+        using (var claim = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", """{"agent":"builder"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+        using (var register = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/agents", """{"agent":"reviewer","capabilities":["review"]}""", Auth))
+            Assert.True(register.IsSuccessStatusCode, $"register: {(int)register.StatusCode}");
+        await using var page = await OpenAsync($"/?namespace={ns}", Browser.FullKey);
+
+        var agents = (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/agents", null, Auth))).GetProperty("agents");
+        await Assertions.Expect(page.Page.Locator("#agents-table tbody tr")).ToHaveCountAsync(agents.GetArrayLength());
+        await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='builder'] td").Nth(2)).ToHaveTextAsync("1");
+        await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='reviewer'] td").Nth(4)).ToHaveTextAsync("review");
+
+        var cluster = await HttpServer.Json(await Server.Send(HttpMethod.Get, "/v1/cluster", null, Auth));
+        var members = page.Page.Locator("#members tbody tr");
+        await Assertions.Expect(members).ToHaveCountAsync(cluster.GetProperty("members").GetArrayLength());
+        await Assertions.Expect(members.First.Locator("td").Nth(1)).ToHaveTextAsync(cluster.GetProperty("members")[0].GetProperty("status").GetString()!);
+        await Assertions.Expect(members.First.Locator("td").Nth(4)).ToContainTextAsync(ns);
+        await ScreenshotAsync(page.Page, "dashboard-agents-nodes.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
     [Fact]
     public async Task The_page_is_served_without_a_key_with_a_strict_content_security_policy_and_holds_no_data()
     {
@@ -127,6 +220,22 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
             $$"""{"taskId":"{{id}}","agent":"*","taskFile":"tasks/{{id}}.md","priority":"{{priority}}"}""", Auth);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
+
+    // A task of one attempt, claimed and failed: DEAD.
+    private async Task KillAsync(string ns, string id)
+    {
+        using (var defined = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks",
+                   $$"""{"taskId":"{{id}}","agent":"{{id}}-agent","taskFile":"f","maxAttempts":1}""", Auth))
+            Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+        var claim = await HttpServer.Json(await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", $$"""{"agent":"{{id}}-agent"}""", Auth));
+        using var failed = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks/{id}/fail",
+            $$"""{"agent":"{{id}}-agent","claimId":"{{claim.GetProperty("claimId").GetString()}}","reason":"broke"}""", Auth);
+        Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        Assert.Equal("DEAD", await StatusAsync(ns, id));
+    }
+
+    private async Task<string> StatusAsync(string ns, string id) =>
+        (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks/{id}", null, Auth))).GetProperty("status").GetString()!;
 
     private async Task<System.Text.Json.JsonElement> StatsAsync(string ns) =>
         await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/stats", null, Auth));

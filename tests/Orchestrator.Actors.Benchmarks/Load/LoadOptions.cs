@@ -16,6 +16,7 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <param name="SeedAgents">Concurrent askers that seed the template.</param>
 /// <param name="Template">A data directory of <paramref name="Preexisting"/> tasks seeded earlier, used instead of seeding one.</param>
 /// <param name="RowLimit">The longest one row's definitions may take; a row that reaches it stops and fails its checks.</param>
+/// <param name="ServeConfig">--serve-config: HOCON laid over the configuration of the rows' <c>orchestrator serve</c>.</param>
 internal sealed record LoadOptions(
     bool Smoke,
     IReadOnlyList<int> Agents,
@@ -33,7 +34,8 @@ internal sealed record LoadOptions(
     bool Markdown,
     string? Template = null,
     IReadOnlySet<TableRows>? Rows = null,
-    int BatchRequests = HttpRow.BatchRequests)
+    int BatchRequests = HttpRow.BatchRequests,
+    string ServeConfig = "")
 {
     /// <summary>Which rows and measurements run (--rows); all of them by default.</summary>
     public IReadOnlySet<TableRows> Selected => Rows ?? TableRowNames.All;

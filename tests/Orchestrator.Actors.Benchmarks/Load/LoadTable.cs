@@ -38,13 +38,19 @@ public static class LoadTable
             Description = $"The rows to run, comma-separated, of {string.Join(", ", TableRowNames.ByName.Keys)} (default: all; measurements = recovery, memory and snapshot figures at P).",
             HelpName = "ROW,ROW",
         };
-        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests };
+        var serveConfig = new Option<string?>("--serve-config")
+        {
+            Description = "HOCON laid over the configuration of orchestrator serve in the HTTP, HTTP batch and MCP rows (for a side-by-side run: \"orchestrator.http.metrics = off\").",
+            HelpName = "HOCON",
+        };
+        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests, serveConfig };
         root.SetAction(async (parse, _) =>
         {
             var options = LoadOptions.Defaults(parse.GetValue(smoke), parse.GetValue(workDir)) with
             {
                 Markdown = parse.GetValue(markdown),
                 Template = parse.GetValue(template),
+                ServeConfig = parse.GetValue(serveConfig) ?? "",
             };
             if (parse.GetValue(agents) is { } list)
             {
@@ -136,10 +142,10 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                             RemoteRow.RunAsync(dir, agents, options.RemoteTasksFor(agents), level, options.RowLimit, Progress), template);
                     if (options.Runs(TableRows.Http))
                         await RowAsync(RowKind.Http, HttpRow.Name, agents, level, dir =>
-                            HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress), template);
+                            HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress, options.ServeConfig), template);
                     if (options.Runs(TableRows.Mcp))
                         await RowAsync(RowKind.Mcp, McpRow.Name, agents, level, dir =>
-                            McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress), template);
+                            McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress, options.ServeConfig), template);
                 }
             if (options.Runs(TableRows.InProcessBatch))
                 foreach (var level in levels)
@@ -148,7 +154,7 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             if (options.Runs(TableRows.HttpBatch))
                 foreach (var level in levels)
                     await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests), level, dir =>
-                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
+                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress, options.ServeConfig), template);
             if (options.Runs(TableRows.Ceiling))
                 foreach (var level in needsTemplate ? levels : ceilingLevels)
                     await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>

@@ -53,12 +53,13 @@ internal static partial class ServeRow
 
     public static async Task<RowResult> RunAsync(
         RowKind kind, string name, string dataDirectory, int agents, int tasks, int preexisting, TimeSpan limit, Action<string> progress,
-        Func<Uri, ServeClients> clientsAt)
+        Func<Uri, ServeClients> clientsAt, string serveConfig = "")
     {
         var checks = new Checks();
         var step = Stopwatch.StartNew();
         var overlay = Path.Combine(dataDirectory, "serve-row.conf");
-        await File.WriteAllTextAsync(overlay, $"orchestrator.http.request-timeout = {RequestTimeout.TotalSeconds:0}s\n");
+        // --serve-config last, so that it may change anything of the server's (metrics off, say).
+        await File.WriteAllTextAsync(overlay, $"orchestrator.http.request-timeout = {RequestTimeout.TotalSeconds:0}s\n{serveConfig}\n");
         // Both ports free ones: a serve child never takes 4053 or 8080 from anything else on the machine.
         using var serve = HostProcess.Start("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDirectory, "--config", overlay);
         ServeClients? clients = null;

@@ -13,6 +13,8 @@ const state = {
   offset: 0,
   stream: null,
   refresh: null,
+  task: null,
+  leaseUntil: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -21,12 +23,15 @@ function headers() {
   return state.key ? { Authorization: `Bearer ${state.key}` } : {};
 }
 
-// GET a /v1 route as JSON; a 401 asks for a key and tries again with it.
-async function api(path) {
-  const response = await fetch(path, { headers: headers() });
+// A /v1 route as JSON (GET, or POST with a body); a 401 asks for a key and tries again with it.
+async function api(path, body) {
+  const init = body === undefined
+    ? { headers: headers() }
+    : { method: "POST", headers: { ...headers(), "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(path, init);
   if (response.status === 401) {
     await askForKey();
-    return api(path);
+    return api(path, body);
   }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
@@ -97,12 +102,7 @@ async function loadTasks() {
   body.replaceChildren(...page.tasks.map((task) => {
     const row = document.createElement("tr");
     row.dataset.taskId = task.taskId;
-    for (const [value, cls] of [[task.taskId], [task.status, "status"], [task.priority], [task.agent], [task.attempts ?? 0], [task.claim?.agent ?? ""]]) {
-      const cell = document.createElement("td");
-      cell.textContent = String(value);
-      if (cls) cell.className = cls;
-      row.append(cell);
-    }
+    cells(row, [[task.taskId], [task.status, "status"], [task.priority], [task.agent], [task.attempts ?? 0], [task.claim?.agent]]);
     return row;
   }));
   const last = Math.min(page.offset + page.tasks.length, page.total);
@@ -111,13 +111,141 @@ async function loadTasks() {
   $("next").disabled = last >= page.total;
 }
 
+function cells(row, values) {
+  for (const [value, cls] of values) {
+    const cell = document.createElement("td");
+    cell.textContent = value === null || value === undefined ? "" : String(value);
+    if (cls) cell.className = cls;
+    row.append(cell);
+  }
+}
+
+function when(text) {
+  return text ? new Date(text).toLocaleString() : "";
+}
+
+// DEAD and FAILED tasks, each with what may be done to it; the server decides whether the key may.
+async function loadAttention() {
+  const [dead, failed] = await Promise.all(["DEAD", "FAILED"].map((status) => api(`${ns()}/tasks?status=${status}&limit=50`)));
+  const body = $("attention").tBodies[0];
+  body.replaceChildren(...[...dead.tasks, ...failed.tasks].map((task) => {
+    const row = document.createElement("tr");
+    row.dataset.taskId = task.taskId;
+    cells(row, [[task.taskId], [task.status, "status"], [`${task.attempts}/${task.maxAttempts}`], [task.reason], [when(task.retryAt)]]);
+    const actions = document.createElement("td");
+    if (task.status === "DEAD") actions.append(actionButton("Requeue", task.taskId, "requeue", {}));
+    actions.append(actionButton("Cancel", task.taskId, "cancel", { reason: "cancelled from the dashboard" }));
+    row.append(actions);
+    return row;
+  }));
+  $("attention-empty").hidden = body.rows.length > 0;
+}
+
+function actionButton(label, taskId, action, body) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.textContent = label;
+  button.className = `action-${action}`;
+  button.addEventListener("click", async () => {
+    if (!confirm(`${label} task ${taskId}?`)) return;
+    const result = $("action-result");
+    try {
+      const task = await api(`${ns()}/tasks/${encodeURIComponent(taskId)}/${action}`, body);
+      result.textContent = `${label}: ${task.taskId} is now ${task.status}`;
+      result.dataset.ok = "true";
+    } catch (error) {
+      result.textContent = `${label} of ${taskId} refused: ${error.message}`;
+      result.dataset.ok = "false";
+    }
+    result.hidden = false;
+    scheduleRefresh();
+  });
+  return button;
+}
+
+async function loadAgents() {
+  const list = await api(`${ns()}/agents`);
+  $("agents-table").tBodies[0].replaceChildren(...list.agents.map((agent) => {
+    const row = document.createElement("tr");
+    row.dataset.agent = agent.agent;
+    cells(row, [[agent.agent], [when(agent.lastSeen)], [agent.claimsHeld], [agent.registered ? "yes" : "no"], [agent.capabilities.join(", ")]]);
+    return row;
+  }));
+}
+
+// The nodes and what runs where; a key limited to namespaces may not read it, which is said.
+async function loadCluster() {
+  try {
+    const cluster = await api("/v1/cluster");
+    const namespacesOf = (address) => cluster.shards.filter((s) => s.node === address).flatMap((s) => s.namespaces);
+    $("members").tBodies[0].replaceChildren(...cluster.members.map((member) => {
+      const row = document.createElement("tr");
+      row.dataset.address = member.address;
+      // On one node there are no shards: the node runs every namespace the status reports.
+      const running = cluster.clustered ? namespacesOf(member.address) : cluster.namespaces.map((n) => n.namespace);
+      cells(row, [[member.address + (member.leader ? " (leader)" : "")], [member.status], [member.roles.join(", ")], [member.reachable ? "yes" : "no"], [running.join(", ")]]);
+      return row;
+    }));
+    $("cluster-error").hidden = true;
+  } catch (error) {
+    $("cluster-error").textContent = error.message;
+    $("cluster-error").hidden = false;
+  }
+}
+
+// One task: its fields, payload and result, its claim's lease counting down, its history.
+async function loadTask(taskId) {
+  const path = `${ns()}/tasks/${encodeURIComponent(taskId)}`;
+  const [task, history] = await Promise.all([api(path), api(`${path}/history`)]);
+  state.task = taskId;
+  $("task").hidden = false;
+  $("task-id").textContent = task.taskId;
+  const fields = $("task-fields");
+  fields.replaceChildren();
+  for (const [name, value] of [["Status", task.status], ["Priority", task.priority], ["Agent", task.agent], ["File", task.taskFile],
+    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Defined", when(task.definedAt)],
+    ["Claimed by", task.claim?.agent], ["Retry at", when(task.retryAt)], ["Reason", task.reason]]) {
+    if (!value) continue;
+    const dt = document.createElement("dt");
+    dt.textContent = name;
+    const dd = document.createElement("dd");
+    dd.textContent = String(value);
+    dd.dataset.field = name;
+    fields.append(dt, dd);
+  }
+  $("task-payload").textContent = task.payload === null || task.payload === undefined ? "none" : JSON.stringify(task.payload, null, 2);
+  $("task-result").textContent = task.result === null || task.result === undefined ? "none" : JSON.stringify(task.result, null, 2);
+  state.leaseUntil = task.claim ? new Date(task.claim.leaseUntil) : null;
+  tickLease();
+  $("task-history").replaceChildren(...history.entries.map((entry) => {
+    const item = document.createElement("li");
+    const time = document.createElement("time");
+    time.dateTime = entry.at;
+    time.textContent = when(entry.at);
+    item.append(time, `${entry.event}: ${entry.from ?? "–"} → ${entry.to}${entry.by ? ` by ${entry.by}` : ""}${entry.detail ? ` (${entry.detail})` : ""}`);
+    return item;
+  }));
+}
+
+function tickLease() {
+  const lease = $("lease");
+  if (!state.leaseUntil) {
+    lease.hidden = true;
+    return;
+  }
+  const left = Math.max(0, Math.round((state.leaseUntil - Date.now()) / 1000));
+  $("lease-left").textContent = `${left} s`;
+  lease.hidden = false;
+}
+
 async function refresh() {
   try {
-    await Promise.all([loadStats(), loadTasks()]);
+    await Promise.all([loadStats(), loadTasks(), loadAttention(), loadAgents(), state.task ? loadTask(state.task) : null]);
     showError(null);
   } catch (error) {
     showError(error);
   }
+  await loadCluster();
 }
 
 function scheduleRefresh() {
@@ -166,6 +294,8 @@ async function follow() {
 function show(namespace) {
   state.namespace = namespace || "default";
   state.offset = 0;
+  state.task = null;
+  $("task").hidden = true;
   $("namespace").value = state.namespace;
   $("overview-namespace").textContent = state.namespace;
   history.replaceState(null, "", `?namespace=${encodeURIComponent(state.namespace)}`);
@@ -184,5 +314,10 @@ document.addEventListener("DOMContentLoaded", () => {
   $("task-filters").addEventListener("submit", (event) => event.preventDefault());
   $("previous").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE); loadTasks().catch(showError); });
   $("next").addEventListener("click", () => { state.offset += PAGE; loadTasks().catch(showError); });
+  $("tasks").tBodies[0].addEventListener("click", (event) => {
+    const row = event.target.closest("tr");
+    if (row?.dataset.taskId) loadTask(row.dataset.taskId).catch(showError);
+  });
+  setInterval(tickLease, 1000);
   show(state.namespace);
 });
