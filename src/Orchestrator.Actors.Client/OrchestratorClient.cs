@@ -259,14 +259,14 @@ public sealed class OrchestratorClient
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellation = default) =>
         AskAsync<ClusterStatus>(GetClusterStatus.Instance, cancellation);
 
-    // The request in the client's namespace, carrying the trace context it is sent under.
+    // The request in the client's namespace, carrying the trace context it is sent under (unless it has one).
     private IOrchestratorMessage Addressed(IOrchestratorMessage request, System.Diagnostics.Activity? span)
     {
-        if (request is not NamespacedRequest namespaced) return request;
-        var ns = _options.Namespace ?? namespaced.Namespace;
-        var sentUnder = span ?? System.Diagnostics.Activity.Current;
-        var trace = namespaced.TraceParent ?? (sentUnder is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } ? sentUnder.Id : null);
-        return ns == namespaced.Namespace && trace == namespaced.TraceParent ? request : namespaced with { Namespace = ns, TraceParent = trace };
+        var addressed = InNamespace(request);
+        return addressed is NamespacedRequest { TraceParent: null } namespaced &&
+               (span ?? System.Diagnostics.Activity.Current) is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } sentUnder
+            ? namespaced with { TraceParent = sentUnder.Id }
+            : addressed;
     }
 
     private IOrchestratorMessage InNamespace(IOrchestratorMessage request) =>

@@ -243,12 +243,9 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
     // A page of the dashboard; with a key, the key is in the tab's session storage before it loads.
     private async Task<OpenPage> OpenAsync(string path, string? key = null)
     {
-        if (browser.Chromium is null)
-        {
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-                Assert.Fail($"{Chromium} is missing although CI is set: .ci/run should have installed Debian's chromium");
-            Skip.If(true, $"browser specs skipped: no {Chromium} (apt-get install chromium)");
-        }
+        MachineRequirement.Require(browser.Chromium is not null,
+            $"{Chromium} is missing although CI is set: .ci/run should have installed Debian's chromium",
+            $"browser specs skipped: no {Chromium} (apt-get install chromium)");
         var context = await browser.Chromium!.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.Client.BaseAddress!.ToString() });
         if (key is not null)
             await context.AddInitScriptAsync($"sessionStorage.setItem('orchestrator.api-key', '{key}')");

@@ -122,7 +122,7 @@ public static class OrchestratorConfig
 
     /// <summary>True when the journal is the SQLite file of <see cref="OrchestratorSettings.DatabasePath"/>.</summary>
     public static bool UsesSqlite(Config config) =>
-        config.GetString("akka.persistence.journal.plugin", "") == SqlPlugins[0] && OnProvider(config, SqlPlugins[0], "SQLite");
+        config.GetString("akka.persistence.journal.plugin", "") == JournalPlugin && OnProvider(config, JournalPlugin, "SQLite");
 
     /// <summary>An overlay shipped in the config folder beside the binaries (config/NAME.conf).</summary>
     public static string Shipped(string name) => Path.Combine(AppContext.BaseDirectory, "config", name);

@@ -249,12 +249,12 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         catch (Exception ex)
         {
             // A bug, not bad input: answer the asker now, then let supervision restart the actor.
-            Tell([new GroupCommit<IActorRef>.Answer(sender, GroupCommit<IActorRef>.InternalError(command, ex), command)]);
+            Reply(sender, GroupCommit<IActorRef>.InternalError(command, ex), command);
             throw;
         }
 
         _metrics.Publish(_commit.Confirmed, _commit.Pending);
-        if (now is not null) Tell([new GroupCommit<IActorRef>.Answer(sender, now, command)]);
+        if (now is not null) Reply(sender, now, command);
         else if (!_commit.IsWriting && !_flushScheduled)
         {
             // Let what is already in the mailbox join this write: one hop, no timer.
@@ -338,12 +338,15 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private void Tell(IEnumerable<GroupCommit<IActorRef>.Answer> answers)
     {
-        foreach (var answer in answers)
-        {
-            _metrics.Answered(answer.Command, answer.Reply);
-            _tracing.Answered(answer.Command, answer.Reply);
-            answer.Asker.Tell(answer.Reply);
-        }
+        foreach (var answer in answers) Reply(answer.Asker, answer.Reply, answer.Command);
+    }
+
+    // Every answer to a command goes out here, counted and its span ended.
+    private void Reply(IActorRef asker, IOrchestratorReply reply, IStateManagerCommand command)
+    {
+        _metrics.Answered(command, reply);
+        _tracing.Answered(command, reply);
+        asker.Tell(reply);
     }
 
     private void TakeSnapshot()

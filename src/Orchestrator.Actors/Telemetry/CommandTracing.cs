@@ -30,6 +30,7 @@ public sealed class CommandTracing(string @namespace)
     /// <summary>A write of <paramref name="events"/> events for <paramref name="commands"/> went to the journal.</summary>
     public void WriteStarted(IEnumerable<IStateManagerCommand> commands, int events)
     {
+        if (_commands.Count == 0) return;
         foreach (var command in commands)
         {
             if (!_commands.TryGetValue(command, out var span)) continue;

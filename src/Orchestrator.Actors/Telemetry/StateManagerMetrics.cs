@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
-using Orchestrator.Actors.Protocol.Commands;
-using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Telemetry;
 
 namespace Orchestrator.Actors.Telemetry;

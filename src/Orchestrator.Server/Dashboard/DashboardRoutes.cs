@@ -18,11 +18,18 @@ internal static class DashboardRoutes
     // Scripts and styles from this origin only; no inline script, no frames.
     private const string Policy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+    // Route, embedded file, content type.
+    private static readonly (string Path, string Name, string ContentType)[] Assets =
+    [
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/dashboard/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"),
+        ("/dashboard/dashboard.css", "dashboard.css", "text/css; charset=utf-8"),
+    ];
+
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (HttpContext context) => Asset(context, "index.html", "text/html; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/dashboard/dashboard.js", (HttpContext context) => Asset(context, "dashboard.js", "text/javascript; charset=utf-8")).ExcludeFromDescription();
-        app.MapGet("/dashboard/dashboard.css", (HttpContext context) => Asset(context, "dashboard.css", "text/css; charset=utf-8")).ExcludeFromDescription();
+        foreach (var (path, name, contentType) in Assets)
+            app.MapGet(path, (HttpContext context) => Asset(context, name, contentType)).ExcludeFromDescription();
     }
 
     private static IResult Asset(HttpContext context, string name, string contentType)

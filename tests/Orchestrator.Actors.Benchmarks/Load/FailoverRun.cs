@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 using Orchestrator.Actors.Client;
-using Orchestrator.Actors.Protocol.Cluster;
+using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Protocol.Commands;
 
 namespace Orchestrator.Actors.Benchmarks.Load;
@@ -54,7 +54,7 @@ internal static class FailoverRun
         // config/postgres.conf as shipped plus the snapshot once, at the end of the seeding. The
         // connection string (ORCHESTRATOR_POSTGRES) keeps the shipped Timeout=5 and gives a command
         // 120 s, not 30: a snapshot of a million tasks is tens of MiB of bytea.
-        File.WriteAllText(overlay, File.ReadAllText(Path.Combine(RepositoryRoot(), "config", "postgres.conf")) +
+        File.WriteAllText(overlay, File.ReadAllText(OrchestratorConfig.Shipped("postgres.conf")) +
                                    $"\norchestrator.snapshots.every = {tasks}\n");
         var nodes = new List<(int Port, HostProcess Process)>();
         using var client = OrchestratorClient.CreateSystem("failover-bench");
@@ -182,13 +182,6 @@ internal static class FailoverRun
         var end = thread < 0 ? -1 : line.IndexOf("] ", line.IndexOf("][", thread + 2, StringComparison.Ordinal) + 2, StringComparison.Ordinal);
         var message = end < 0 ? line : line[(end + 2)..];
         return message.Length > 300 ? message[..300] + " ..." : message;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Orchestrator.Actors.sln"))) return dir.FullName;
-        throw new InvalidOperationException("the repository root (Orchestrator.Actors.sln) is not above " + AppContext.BaseDirectory);
     }
 
     private static long Scalar(string connection, string sql)

@@ -39,12 +39,9 @@ public sealed class PostgresDatabase : IDisposable
     public static PostgresDatabase Create()
     {
         var server = Environment.GetEnvironmentVariable(ServerVariable);
-        if (string.IsNullOrWhiteSpace(server))
-        {
-            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
-                Assert.Fail($"{ServerVariable} is not set although CI is: .ci/run should have started PostgreSQL and set it");
-            Skip.If(true, $"PostgreSQL tests skipped: set {ServerVariable} or run bash .ci/run");
-        }
+        MachineRequirement.Require(!string.IsNullOrWhiteSpace(server),
+            $"{ServerVariable} is not set although CI is: .ci/run should have started PostgreSQL and set it",
+            $"PostgreSQL tests skipped: set {ServerVariable} or run bash .ci/run");
         var database = new PostgresDatabase(server!, "orch_test_" + Guid.NewGuid().ToString("N")[..12]);
         database.OnServer($"CREATE DATABASE {database.Name}");
         return database;

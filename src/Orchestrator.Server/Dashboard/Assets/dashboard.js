@@ -63,7 +63,7 @@ function showError(error) {
 }
 
 function duration(text) {
-  // "hh:mm:ss(.fffffff)" or "d.hh:mm:ss" as the API writes a TimeSpan: shown as it is, seconds rounded.
+  // "hh:mm:ss(.fffffff)" or "d.hh:mm:ss" as the API writes a TimeSpan: shown without the fraction.
   return text ? text.replace(/\.\d+$/, "") : "none";
 }
 
@@ -118,6 +118,10 @@ function cells(row, values) {
     if (cls) cell.className = cls;
     row.append(cell);
   }
+}
+
+function pretty(json) {
+  return json === null || json === undefined ? "none" : JSON.stringify(json, null, 2);
 }
 
 function when(text) {
@@ -213,8 +217,8 @@ async function loadTask(taskId) {
     dd.dataset.field = name;
     fields.append(dt, dd);
   }
-  $("task-payload").textContent = task.payload === null || task.payload === undefined ? "none" : JSON.stringify(task.payload, null, 2);
-  $("task-result").textContent = task.result === null || task.result === undefined ? "none" : JSON.stringify(task.result, null, 2);
+  $("task-payload").textContent = pretty(task.payload);
+  $("task-result").textContent = pretty(task.result);
   state.leaseUntil = task.claim ? new Date(task.claim.leaseUntil) : null;
   tickLease();
   $("task-history").replaceChildren(...history.entries.map((entry) => {
