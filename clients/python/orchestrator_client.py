@@ -37,7 +37,7 @@ __all__ = [
     "OrchestratorClient", "EventStream",
     "Task", "ClaimInfo", "Assignment", "TaskDefinition", "DefineResult", "BatchItem", "BatchResult",
     "FieldError", "TaskPage", "HistoryEntry", "TaskHistory", "LeaseRenewal", "StateSaved", "StateDocument",
-    "Stats", "Agent", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
+    "Stats", "Activity", "ActivityPoint", "Agent", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
     "OrchestratorError", "Rejected", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Unavailable",
     "format_duration", "duration_seconds",
 ]
@@ -516,14 +516,55 @@ class Stats:
 
 
 @dataclass
+class ActivityPoint:
+    """One step of ``activity()``: what the journal confirmed from ``at`` on. ``failed`` counts the
+    failures reported and the leases expired; ``writes`` the journal writes, ``write_mean_ms`` and
+    ``write_max_ms`` their latency (0 without writes)."""
+    at: Optional[datetime.datetime] = None
+    defined: int = 0
+    claimed: int = 0
+    completed: int = 0
+    failed: int = 0
+    writes: int = 0
+    write_mean_ms: float = 0.0
+    write_max_ms: float = 0.0
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> ActivityPoint:
+        return _build(cls, data, {"at": _time, "write_mean_ms": float, "write_max_ms": float})
+
+
+@dataclass
+class Activity:
+    """A namespace's last hour, one point per ``step_seconds``, oldest first (the last one still
+    running). It is kept in memory since ``since``, when the namespace's state manager started on
+    its node: the steps before read zero."""
+    namespace: Optional[str] = None
+    since: Optional[datetime.datetime] = None
+    step_seconds: int = 0
+    points: List[ActivityPoint] = _field(default_factory=list)
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> Activity:
+        return _build(cls, data, {"since": _time, "points": lambda items: [ActivityPoint.from_json(p) for p in items]})
+
+
+@dataclass
 class Agent:
-    """An agent the namespace knows: registered, or seen claiming."""
+    """An agent the namespace knows: registered, or seen claiming. ``completed`` and ``failed``
+    count the claims it completed and reported failed, ``leases_expired`` those whose lease ran
+    out while it held them."""
     agent: str = ""
     capabilities: List[str] = _field(default_factory=list)
     registered: bool = False
     registered_at: Optional[datetime.datetime] = None
     last_seen: Optional[datetime.datetime] = None
     claims_held: int = 0
+    completed: int = 0
+    failed: int = 0
+    leases_expired: int = 0
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
@@ -698,17 +739,19 @@ class OrchestratorClient:
         return BatchResult.from_json(self._call("POST", self._ns("/tasks:batch"), {"tasks": items}).json())
 
     def list_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
-                   offset: int = 0, limit: int = 100) -> TaskPage:
-        """One page of the tasks matching every filter given, in definition order."""
-        query = _compact({"status": status, "agent": agent, "priority": priority, "offset": offset, "limit": limit})
+                   offset: int = 0, limit: int = 100, *, id_prefix: Optional[str] = None) -> TaskPage:
+        """One page of the tasks matching every filter given, in definition order. ``id_prefix``
+        keeps the tasks whose id starts with it (case-sensitive)."""
+        query = _compact({"status": status, "agent": agent, "priority": priority, "idPrefix": id_prefix,
+                          "offset": offset, "limit": limit})
         return TaskPage.from_json(self._call("GET", self._ns("/tasks"), query=query).json())
 
     def iter_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
-                   page_size: int = 100) -> Iterator[Task]:
+                   page_size: int = 100, *, id_prefix: Optional[str] = None) -> Iterator[Task]:
         """Every matching task, page after page."""
         offset = 0
         while True:
-            page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size)
+            page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix)
             for task in page.tasks:
                 yield task
             offset += len(page.tasks)
@@ -799,6 +842,11 @@ class OrchestratorClient:
 
     def stats(self) -> Stats:
         return Stats.from_json(self._call("GET", self._ns("/stats")).json())
+
+    def activity(self, step_seconds: int = 60) -> Activity:
+        """What the namespace's journal confirmed over the last hour, one point per ``step_seconds``
+        (a multiple of 5 from 5 to 3600; ``Rejected`` otherwise), oldest first."""
+        return Activity.from_json(self._call("GET", self._ns("/activity"), query={"stepSeconds": step_seconds}).json())
 
     def agents(self) -> List[Agent]:
         return [Agent.from_json(a) for a in (self._call("GET", self._ns("/agents")).json() or {}).get("agents", [])]

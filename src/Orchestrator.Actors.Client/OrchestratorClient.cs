@@ -205,6 +205,10 @@ public sealed class OrchestratorClient
     /// <summary>Counts and journal figures.</summary>
     public Task<StatsReport> GetStatsAsync(CancellationToken cancellation = default) => AskAsync<StatsReport>(GetStats.Instance, cancellation);
 
+    /// <summary>What the namespace journaled over the last hour, in steps of <paramref name="stepSeconds"/>.</summary>
+    public Task<ActivityReport> GetActivityAsync(int stepSeconds = 60, CancellationToken cancellation = default) =>
+        AskAsync<ActivityReport>(new GetActivity(stepSeconds), cancellation);
+
     /// <summary>Known agents.</summary>
     public Task<AgentList> ListAgentsAsync(CancellationToken cancellation = default) => AskAsync<AgentList>(ListAgents.Instance, cancellation);
 

@@ -146,7 +146,7 @@ public static partial class OrchestratorDomain
         {
             var agent = after.Agents[command.Agent];
             var held = after.Tasks.Values.Count(t => t.Status == TaskState.Claimed && t.Claim?.Agent == command.Agent);
-            return new AgentRegistrationAccepted(new AgentView(agent.Agent, agent.Capabilities, agent.Registered, agent.RegisteredAt, agent.LastSeen, held));
+            return new AgentRegistrationAccepted(agent.ToView(held));
         });
     }
 
@@ -287,11 +287,12 @@ public static partial class OrchestratorDomain
             ? task
             : null;
 
-    private static OrchestratorState Seen(OrchestratorState state, string agent, DateTimeOffset at) =>
-        state with
-        {
-            Agents = state.Agents.SetItem(agent, state.Agents.TryGetValue(agent, out var known)
-                ? known with { LastSeen = at > known.LastSeen ? at : known.LastSeen }
-                : new AgentRecord(agent, [], false, null, at)),
-        };
+    // The agent seen at `at`, with its tally of outcomes counted by `count` if given.
+    private static OrchestratorState Seen(OrchestratorState state, string agent, DateTimeOffset at, Func<AgentRecord, AgentRecord>? count = null)
+    {
+        var seen = state.Agents.TryGetValue(agent, out var known)
+            ? known with { LastSeen = at > known.LastSeen ? at : known.LastSeen }
+            : new AgentRecord(agent, [], false, null, at);
+        return state with { Agents = state.Agents.SetItem(agent, count is null ? seen : count(seen)) };
+    }
 }

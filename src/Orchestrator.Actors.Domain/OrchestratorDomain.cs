@@ -66,11 +66,13 @@ public static partial class OrchestratorDomain
                 // Bookkeeping of the journal itself: the state does not change.
                 return state;
             case AgentRegistered e:
-                // A re-registration updates the capabilities; the agent keeps its first registration time.
+                // A re-registration updates the capabilities; the agent keeps its first registration time and its tally.
+                var known = state.Agents.GetValueOrDefault(e.Agent);
+                var registered = new AgentRecord(e.Agent, [.. e.Capabilities], true, known?.RegisteredAt ?? e.At, e.At);
                 return state with
                 {
-                    Agents = state.Agents.SetItem(e.Agent, new AgentRecord(e.Agent, [.. e.Capabilities], true,
-                        state.Agents.TryGetValue(e.Agent, out var known) && known.RegisteredAt is { } first ? first : e.At, e.At)),
+                    Agents = state.Agents.SetItem(e.Agent, known is null ? registered
+                        : registered with { Completed = known.Completed, Failed = known.Failed, LeasesExpired = known.LeasesExpired }),
                 };
             case AgentSeen e:
                 return Seen(state, e.Agent, e.At);
@@ -288,10 +290,14 @@ public static partial class OrchestratorDomain
             priority = p;
         }
 
+        var prefix = string.IsNullOrEmpty(query.IdPrefix) ? null : query.IdPrefix;
+        if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix)
+            return badPrefix;
+
         // Tasks are read in definition order from the kept order, never sorted.
         var agent = string.IsNullOrEmpty(query.Agent) ? null : query.Agent;
         var page = new List<TaskView>();
-        if (agent is null && status is null && priority is null)
+        if (agent is null && status is null && priority is null && prefix is null)
         {
             for (var i = query.Offset; i < state.Order.Count && page.Count < query.Limit; i++)
                 page.Add(state.Tasks[state.Order[i]].ToView());
@@ -299,16 +305,19 @@ public static partial class OrchestratorDomain
         }
 
         // With one status or priority filter the total is a kept count and the reading stops at the
-        // page's end; an agent filter, or two filters, read every task to count the matches.
-        int? total = (agent, status, priority) switch
+        // page's end; an agent or id-prefix filter, or two filters, read every task to count the
+        // matches (an id prefix reads only the ids, not the tasks, to rule one out).
+        int? total = (agent, status, priority, prefix) switch
         {
-            (null, { } only, null) => state.Counts[only],
-            (null, null, { } only) => state.Counts[only],
+            (null, { } only, null, null) => state.Counts[only],
+            (null, null, { } only, null) => state.Counts[only],
             _ => null,
         };
         var matched = 0;
         foreach (var taskId in state.Order)
         {
+            if (prefix is not null && !taskId.StartsWith(prefix, StringComparison.Ordinal))
+                continue;
             var task = state.Tasks[taskId];
             if ((agent is not null && task.Agent != agent) || (status is not null && task.Status != status)
                 || (priority is not null && task.Priority != priority))
@@ -325,7 +334,7 @@ public static partial class OrchestratorDomain
         var held = state.Counts.ClaimsByAgent;
         return new AgentList(state.Agents.Values
             .OrderBy(a => a.Agent, StringComparer.Ordinal)
-            .Select(a => new AgentView(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen, held.GetValueOrDefault(a.Agent)))
+            .Select(a => a.ToView(held.GetValueOrDefault(a.Agent)))
             .ToList());
     }
 

@@ -123,10 +123,24 @@ public sealed record DocumentRecord(string OwnerId, string Key, string Json, lon
 /// <summary>An agent: registered with capabilities, or only seen claiming.</summary>
 public sealed record AgentRecord(string Agent, ImmutableArray<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen)
 {
+    /// <summary>Claims it completed.</summary>
+    public int Completed { get; init; }
+
+    /// <summary>Claims it reported failed.</summary>
+    public int Failed { get; init; }
+
+    /// <summary>Claims whose lease ran out while it held them.</summary>
+    public int LeasesExpired { get; init; }
+
+    /// <summary>What the protocol shows of it, with the claims it holds now.</summary>
+    public AgentView ToView(int claimsHeld) =>
+        new(Agent, Capabilities, Registered, RegisteredAt, LastSeen, claimsHeld, Completed, Failed, LeasesExpired);
+
     /// <inheritdoc />
     public bool Equals(AgentRecord? other) =>
         other is not null && Agent == other.Agent && Capabilities.SequenceEqual(other.Capabilities)
-        && Registered == other.Registered && RegisteredAt == other.RegisteredAt && LastSeen == other.LastSeen;
+        && Registered == other.Registered && RegisteredAt == other.RegisteredAt && LastSeen == other.LastSeen
+        && Completed == other.Completed && Failed == other.Failed && LeasesExpired == other.LeasesExpired;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Agent, Registered, LastSeen);

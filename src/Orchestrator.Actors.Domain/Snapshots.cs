@@ -30,7 +30,7 @@ public static class Snapshots
                 .Select(d => new StateSavedEvent(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt))
                 .ToList(),
             state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal)
-                .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen))
+                .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen, a.Completed, a.Failed, a.LeasesExpired))
                 .ToList());
     }
 
@@ -105,7 +105,8 @@ public static class Snapshots
             documents[new DocumentKey(d.OwnerId, d.Key)] = new DocumentRecord(d.OwnerId, d.Key, d.Json, d.Version, d.SavedAt);
         var agents = ImmutableDictionary.CreateBuilder<string, AgentRecord>(StringComparer.Ordinal);
         foreach (var a in snapshot.Agents)
-            agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen);
+            agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen)
+                { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
         return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable() };
     }

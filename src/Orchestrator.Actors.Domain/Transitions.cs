@@ -122,8 +122,10 @@ public static partial class OrchestratorDomain
         return @event switch
         {
             TaskClaimed e => Seen(after, e.Agent, e.At) with { NextClaim = after.NextClaim + 1 },
-            TaskCompleted e => Seen(after, e.Agent, e.At),
-            TaskFailed e => Seen(after, e.Agent, e.At),
+            TaskCompleted e => Seen(after, e.Agent, e.At, a => a with { Completed = a.Completed + 1 }),
+            TaskFailed e => Seen(after, e.Agent, e.At, a => a with { Failed = a.Failed + 1 }),
+            LeaseExpired e when after.Agents.TryGetValue(e.Agent, out var holder) =>
+                after with { Agents = after.Agents.SetItem(e.Agent, holder with { LeasesExpired = holder.LeasesExpired + 1 }) },
             _ => after,
         };
     }

@@ -56,6 +56,25 @@ public sealed class AgentSpecs
     }
 
     [Fact]
+    public void An_agent_keeps_a_tally_of_its_claims_completed_failed_and_expired_that_registering_again_keeps()
+    {
+        var scenario = new Scenario().Given(new RegisterAgent("agent-a", ["python"]),
+            Task("t-1"), Task("t-2"), Task("t-3", maxAttempts: 1), Task("t-4", "*"));
+        scenario.Complete(scenario.Claim("agent-a"));
+        scenario.Complete(scenario.Claim("agent-a"));
+        scenario.Fail(scenario.Claim("agent-a"), "fatal");
+        scenario.Claim("agent-b");
+        scenario.Advance(LifecyclePolicy.Default.Lease + TimeSpan.FromSeconds(1)).ProcessDeadlines();
+
+        var agents = Agents(scenario.Given(new RegisterAgent("agent-a", ["rust"])));
+
+        Assert.Equal((2, 1, 0), agents.Single(a => a.Agent == "agent-a") is var a ? (a.Completed, a.Failed, a.LeasesExpired) : default);
+        Assert.Equal((0, 0, 1), agents.Single(a => a.Agent == "agent-b") is var b ? (b.Completed, b.Failed, b.LeasesExpired) : default);
+        // The journal alone gives the same tally.
+        AssertSameState(scenario.State, scenario.Replayed());
+    }
+
+    [Fact]
     public void An_agent_first_seen_claiming_becomes_registered_when_it_registers()
     {
         var scenario = new Scenario().Given(new ClaimTask("agent-a"));
@@ -107,7 +126,7 @@ public sealed class AgentSpecs
         var at = T0.AddSeconds(1);
         Assert.Equal(
             [
-                new AgentView("amy", [], false, null, at, 0),
+                new AgentView("amy", [], false, null, at, 0, Completed: 1),
                 new AgentView("bob", [], false, null, at, 2),
                 new AgentView("zed", ["a"], true, T0, T0, 0),
             ],

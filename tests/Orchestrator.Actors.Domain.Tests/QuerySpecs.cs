@@ -165,6 +165,45 @@ public sealed class QuerySpecs
     }
 
     [Fact]
+    public void List_filters_by_id_prefix_in_definition_order_case_sensitively()
+    {
+        var state = Given(
+            Define("build-2", "agent-a", "tasks/b2.md", "HIGH"),
+            Define("test-1", "agent-a", "tasks/t1.md", "HIGH"),
+            Define("build-10", "agent-b", "tasks/b10.md", "LOW"),
+            Define("build-1", "agent-a", "tasks/b1.md", "LOW"));
+
+        var page = Assert.IsType<TaskPage>(Ask(state, new ListTasks(IdPrefix: "build-1")));
+        Assert.Equal(["build-10", "build-1"], Ids(page));
+        Assert.Equal(2, page.Total);
+
+        Assert.Equal(["build-2", "build-10", "build-1"], Ids(Ask(state, new ListTasks(IdPrefix: "build"))));
+        Assert.Empty(Ids(Ask(state, new ListTasks(IdPrefix: "BUILD"))));
+        Assert.Equal(["build-2", "test-1", "build-10", "build-1"], Ids(Ask(state, new ListTasks(IdPrefix: ""))));
+    }
+
+    [Fact]
+    public void An_id_prefix_combines_with_the_other_filters_and_pages_with_the_total_of_every_match()
+    {
+        var state = Given(Enumerable.Range(0, 10).Select(i => Define($"job-{i}", i % 2 == 0 ? "even" : "odd", $"tasks/{i}.md", "HIGH"))
+            .Append(Define("other-0", "even", "tasks/o.md", "HIGH")).ToArray());
+
+        var page = Assert.IsType<TaskPage>(Ask(state, new ListTasks(Agent: "even", Status: "READY", IdPrefix: "job-", Offset: 1, Limit: 2)));
+
+        Assert.Equal(["job-2", "job-4"], Ids(page));
+        Assert.Equal(5, page.Total);
+    }
+
+    [Theory]
+    [InlineData("a b")]
+    [InlineData("a#")]
+    public void An_id_prefix_that_no_id_could_start_with_is_rejected_naming_it(string prefix)
+    {
+        var rejected = AssertRejected(Ask(FiveTasks, new ListTasks(IdPrefix: prefix)), "idPrefix");
+        Assert.Contains(prefix, rejected.Message);
+    }
+
+    [Fact]
     public void List_pages_with_offset_and_limit_and_counts_every_match_in_total()
     {
         var page = Assert.IsType<TaskPage>(Ask(FiveTasks, new ListTasks(Offset: 1, Limit: 2)));

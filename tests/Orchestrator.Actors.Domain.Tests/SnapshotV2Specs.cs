@@ -30,6 +30,8 @@ public sealed class SnapshotV2Specs
         Assert.Contains(state.Tasks.Values, t => t.Result is not null && t.Payload is not null);
         Assert.Contains(state.Agents.Values, a => a.Registered);
         Assert.Contains(state.Agents.Values, a => !a.Registered);
+        Assert.Contains(state.Agents.Values, a => a is { Completed: > 0, Failed: > 0 });
+        Assert.Contains(state.Agents.Values, a => a.LeasesExpired > 0);
         Assert.NotEmpty(state.Documents);
         Assert.NotNull(state.NextDeadline);
     }
@@ -58,6 +60,24 @@ public sealed class SnapshotV2Specs
         var json = ToJson(Scenarios.Rich().State);
 
         Assert.Equal(json, ToJson(FromJson(json)));
+    }
+
+    [Fact]
+    public void An_agent_in_a_snapshot_written_before_agents_had_a_tally_reads_with_a_tally_of_zero()
+    {
+        var state = Scenarios.Rich().State;
+        var json = System.Text.Json.Nodes.JsonNode.Parse(ToJson(state))!;
+        foreach (var agent in json["agents"]!.AsArray())
+        {
+            var fields = agent!.AsObject();
+            Assert.True(fields.Remove("completed") & fields.Remove("failed") & fields.Remove("leasesExpired"), fields.ToJsonString());
+        }
+
+        var restored = FromJson(json.ToJsonString());
+
+        Assert.Equal(state.Agents.Keys.Order(), restored.Agents.Keys.Order());
+        Assert.All(restored.Agents.Values, a => Assert.Equal((0, 0, 0), (a.Completed, a.Failed, a.LeasesExpired)));
+        Assert.Equal(state.Agents["agent-a"].LastSeen, restored.Agents["agent-a"].LastSeen);
     }
 
     [Fact]

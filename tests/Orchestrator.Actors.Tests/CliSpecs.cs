@@ -60,6 +60,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var gotHuman = server.RunAsync("get", "flow-1");
         var history = server.RunAsync("history", "flow-1", "--json");
         var ready = server.RunAsync("list", "--agent", agent, "--status", "ready", "--json");
+        var byPrefix = server.RunAsync("list", "--agent", agent, "--id-prefix", "flow-", "--status", "ready", "--json");
+        var badPrefix = server.RunAsync("list", "--id-prefix", "flow #");
         var got = Json(await gotJson);
         Assert.Equal("COMPLETED", got.GetProperty("status").GetString());
         Assert.True(got.GetProperty("result").GetProperty("ok").GetBoolean());
@@ -70,6 +72,9 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal([null, "READY", "CLAIMED"], entries.Select(e => e.GetProperty("from").GetString()));
         // flow-2 still waits for flow-0.
         Assert.Equal(["flow-0"], Json(await ready).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal(["flow-0"], Json(await byPrefix).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        var refused = await badPrefix;
+        Assert.True(refused.ExitCode == 2 && refused.Errors.Any(l => l.Contains("idPrefix") && l.Contains("flow #")), refused.ToString());
     }
 
     [Fact]

@@ -68,6 +68,10 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#total")).ToHaveTextAsync("3");
         await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
+        // The last hour's charts hold what the API's activity holds.
+        await Assertions.Expect(page.Page.Locator("#chart-defined")).ToHaveAttributeAsync("data-total", (await ActivityTotalAsync(ns, "defined")).ToString());
+        await Assertions.Expect(page.Page.Locator("#chart-defined polyline")).Not.ToHaveCountAsync(0);
+        await Assertions.Expect(page.Page.Locator("#chart-latency")).ToHaveAttributeAsync("data-total", (await ActivityTotalAsync(ns, "writes")).ToString());
 
         // A definition through the API arrives on the page through the event stream, no reload.
         await DefineAsync(ns, "d4", "CRITICAL");
@@ -75,12 +79,15 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#count-CRITICAL")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr[data-task-id='d4'] td.status")).ToHaveTextAsync("READY");
         Assert.Equal(4, (await StatsAsync(ns)).GetProperty("byStatus").GetProperty("READY").GetInt32());
+        // The charts are read again at most every five seconds, so the new definition may take that long.
+        Assert.Equal(4, await ActivityTotalAsync(ns, "defined"));
+        await Assertions.Expect(page.Page.Locator("#chart-defined")).ToHaveAttributeAsync("data-total", "4", new() { Timeout = 15_000 });
         await ScreenshotAsync(page.Page, "dashboard-overview.png");
         Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
     }
 
     [SkippableFact]
-    public async Task The_tasks_table_filters_by_status_as_the_api_lists()
+    public async Task The_tasks_table_filters_by_status_and_id_prefix_as_the_api_lists()
     {
         var ns = HttpServer.NewNamespace();
         for (var i = 0; i < 3; i++) await DefineAsync(ns, $"t{i}", "MEDIUM");
@@ -98,6 +105,20 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(row.First.Locator("td").Nth(5)).ToHaveTextAsync("worker");
         await Assertions.Expect(page.Page.Locator("#page-info")).ToHaveTextAsync("1–1 of 1");
         await ScreenshotAsync(page.Page, "dashboard-tasks.png");
+
+        // By id prefix, with any status: t1 and t10, as the API lists them.
+        await DefineAsync(ns, "t10", "MEDIUM");
+        await DefineAsync(ns, "x1", "MEDIUM");
+        await page.Page.Locator("#status-filter").SelectOptionAsync("");
+        await page.Page.Locator("#prefix-filter").FillAsync("t1");
+        await page.Page.Locator("#prefix-filter").PressAsync("Tab");
+        var listed = (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks?idPrefix=t1", null, Auth)))
+            .GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()).ToList();
+        Assert.Equal(["t1", "t10"], listed);
+        await Assertions.Expect(row).ToHaveCountAsync(2);
+        await Assertions.Expect(row.First).ToHaveAttributeAsync("data-task-id", "t1");
+        await Assertions.Expect(row.Last).ToHaveAttributeAsync("data-task-id", "t10");
+        await Assertions.Expect(page.Page.Locator("#page-info")).ToHaveTextAsync("1–2 of 2");
         Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
     }
 
@@ -174,6 +195,13 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
     {
         var ns = HttpServer.NewNamespace();
         await DefineAsync(ns, "a1", "MEDIUM");
+        await DefineAsync(ns, "a2", "MEDIUM");
+        // The builder completes one claim and holds another.
+        string claimId;
+        using (var claim = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", """{"agent":"builder"}""", Auth))
+            claimId = (await HttpServer.Json(claim)).GetProperty("claimId").GetString()!;
+        using (var complete = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks/a1/complete", $$"""{"agent":"builder","claimId":"{{claimId}}"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, complete.StatusCode);
         using (var claim = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/claims", """{"agent":"builder"}""", Auth))
             Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
         using (var register = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/agents", """{"agent":"reviewer","capabilities":["review"]}""", Auth))
@@ -182,8 +210,14 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
 
         var agents = (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/agents", null, Auth))).GetProperty("agents");
         await Assertions.Expect(page.Page.Locator("#agents-table tbody tr")).ToHaveCountAsync(agents.GetArrayLength());
-        await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='builder'] td").Nth(2)).ToHaveTextAsync("1");
-        await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='reviewer'] td").Nth(4)).ToHaveTextAsync("review");
+        var builder = agents.EnumerateArray().Single(a => a.GetProperty("agent").GetString() == "builder");
+        Assert.Equal((1, 1, 0), (builder.GetProperty("claimsHeld").GetInt32(), builder.GetProperty("completed").GetInt32(), builder.GetProperty("failed").GetInt32()));
+        var builderCells = page.Page.Locator("#agents-table tr[data-agent='builder'] td");
+        await Assertions.Expect(builderCells.Nth(2)).ToHaveTextAsync("1");
+        await Assertions.Expect(builderCells.Nth(3)).ToHaveTextAsync("1");
+        await Assertions.Expect(builderCells.Nth(4)).ToHaveTextAsync("0");
+        await Assertions.Expect(builderCells.Nth(5)).ToHaveTextAsync("0");
+        await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='reviewer'] td").Nth(7)).ToHaveTextAsync("review");
 
         var cluster = await HttpServer.Json(await Server.Send(HttpMethod.Get, "/v1/cluster", null, Auth));
         var members = page.Page.Locator("#members tbody tr");
@@ -236,6 +270,11 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
 
     private async Task<string> StatusAsync(string ns, string id) =>
         (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks/{id}", null, Auth))).GetProperty("status").GetString()!;
+
+    // The sum of one figure over the hour the activity route reports.
+    private async Task<long> ActivityTotalAsync(string ns, string figure) =>
+        (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/activity?stepSeconds=10", null, Auth)))
+            .GetProperty("points").EnumerateArray().Sum(p => p.GetProperty(figure).GetInt64());
 
     private async Task<System.Text.Json.JsonElement> StatsAsync(string ns) =>
         await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/stats", null, Auth));

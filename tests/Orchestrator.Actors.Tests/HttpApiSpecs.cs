@@ -163,6 +163,9 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.Equal(("l1,l4", 2, 0, 100), Normalize(await List("agent=a&priority=high")));
         Assert.Equal(("l4", 1, 0, 100), Normalize(await List("status=PENDING")));
         Assert.Equal(("l2,l3", 4, 1, 2), Normalize(await List("offset=1&limit=2")));
+        Assert.Equal(("l3", 1, 0, 100), Normalize(await List("idPrefix=l3")));
+        Assert.Equal(("l3,l4", 3, 1, 100), Normalize(await List("idPrefix=l&agent=a&offset=1")));
+        Assert.Equal(("", 0, 0, 100), Normalize(await List("idPrefix=L")));
     }
 
     private static (string, int, int, int) Normalize((string[] Ids, int Total, int Offset, int Limit) page) =>
@@ -174,6 +177,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     [InlineData("limit=abc", "limit", "abc")]
     [InlineData("limit=0", "limit", "0")]
     [InlineData("offset=-1", "offset", "-1")]
+    [InlineData("idPrefix=a%20b", "idPrefix", "a b")]
     public async Task A_bad_filter_is_400_naming_it(string query, string field, string value)
     {
         using var response = await _server.Get($"{Tasks}?{query}");
@@ -499,6 +503,21 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
 
         using var badAgent = await _server.Post($"/v1/namespaces/{_ns}/agents", """{"agent":"*"}""");
         Assert.Equal("agent", (await HttpServer.Problem(badAgent, 400)).GetProperty("field").GetString());
+
+        // The last hour in steps of 10 s: the definition above counted once, in the newest steps.
+        using var activityResponse = await _server.Get($"/v1/namespaces/{_ns}/activity?stepSeconds=10");
+        var activity = await HttpServer.Json(activityResponse);
+        Assert.Equal(HttpStatusCode.OK, activityResponse.StatusCode);
+        Assert.Equal((_ns, 10), (activity.GetProperty("namespace").GetString(), activity.GetProperty("stepSeconds").GetInt32()));
+        var points = activity.GetProperty("points").EnumerateArray().ToList();
+        Assert.InRange(points.Count, 360, 361);
+        Assert.Equal(1, points.Sum(p => p.GetProperty("defined").GetInt64()));
+        Assert.True(points.Sum(p => p.GetProperty("writes").GetInt64()) >= 2, activity.ToString());
+        Assert.Contains(points, p => p.GetProperty("writeMaxMs").GetDouble() > 0);
+
+        using var badStep = await _server.Get($"/v1/namespaces/{_ns}/activity?stepSeconds=7");
+        var refused = await HttpServer.Problem(badStep, 400);
+        Assert.Equal(("stepSeconds", "7"), (refused.GetProperty("field").GetString(), refused.GetProperty("value").GetString()));
     }
 
     [Fact]
@@ -529,7 +548,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         string[] expected =
         [
             "GET /healthz", "GET /readyz", "GET /v1/cluster",
-            "GET /v1/namespaces/{ns}/agents", "POST /v1/namespaces/{ns}/agents",
+            "GET /v1/namespaces/{ns}/activity", "GET /v1/namespaces/{ns}/agents", "POST /v1/namespaces/{ns}/agents",
             "POST /v1/namespaces/{ns}/claims", "GET /v1/namespaces/{ns}/events",
             "GET /v1/namespaces/{ns}/state/{ownerId}/{key}", "PUT /v1/namespaces/{ns}/state/{ownerId}/{key}",
             "GET /v1/namespaces/{ns}/stats",

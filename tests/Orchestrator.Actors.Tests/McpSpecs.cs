@@ -157,6 +157,9 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("CANCELLED", (await Call("cancel_task", new() { ["taskId"] = "a", ["reason"] = "not needed" })).GetProperty("status").GetString());
         var page = await Call("list_tasks", new() { ["status"] = "DEAD", ["limit"] = 10 });
         Assert.Equal(["b"], page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        var byPrefix = await Call("list_tasks", new() { ["idPrefix"] = "b" });
+        Assert.Equal(["b"], byPrefix.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal(1, byPrefix.GetProperty("total").GetInt32());
 
         var saved = await Call("save_state", new() { ["ownerId"] = "w", ["key"] = "notes", ["json"] = new { step = 1 } });
         Assert.Equal(1, saved.GetProperty("version").GetInt64());
@@ -178,6 +181,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [InlineData("claim_task", """{"agent":"a","lease":"30"}""", 400, "lease", "30")]
     [InlineData("claim_task", """{"agent":"a","wait":"6m"}""", 400, "wait", "6m")]
     [InlineData("list_tasks", """{"status":"SLEEPING"}""", 400, "status", "SLEEPING")]
+    [InlineData("list_tasks", """{"idPrefix":"b c"}""", 400, "idPrefix", "b c")]
     [InlineData("define_tasks", """{"tasks":[{"taskId":"x","agent":"a","taskFile":"f","colour":"red"}]}""", 400, "tasks[0].colour", null)]
     [InlineData("stats", """{"namespace":"-bad"}""", 400, "namespace", "-bad")]
     [InlineData("save_state", """{"ownerId":"o","key":"k"}""", 400, "json", null)]

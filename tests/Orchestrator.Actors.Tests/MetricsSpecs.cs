@@ -63,6 +63,12 @@ public sealed partial class MetricsSpecs(HttpServerFixture fixture) : IClassFixt
         using (var defined = await http.PostAsync("/v1/namespaces/default/tasks",
                    new StringContent("""{"taskId":"p1","agent":"worker","taskFile":"f"}""", System.Text.Encoding.UTF8, "application/json")))
             Assert.Equal(HttpStatusCode.Created, defined.StatusCode);
+        // Two tool calls over MCP, one refused: the SDK's operation duration counts them by tool and outcome.
+        await using (var mcp = await McpTestClients.OverHttp(http.BaseAddress!))
+        {
+            Assert.NotEqual(true, (await mcp.CallToolAsync("stats")).IsError);
+            Assert.True((await mcp.CallToolAsync("get_task", new Dictionary<string, object?> { ["taskId"] = "no such task" })).IsError);
+        }
         // A second request: the first one's duration is recorded once its response has gone out.
         using (var stats = await http.GetAsync("/v1/namespaces/default/stats"))
             Assert.Equal(HttpStatusCode.OK, stats.StatusCode);
@@ -75,6 +81,10 @@ public sealed partial class MetricsSpecs(HttpServerFixture fixture) : IClassFixt
         Assert.Equal(1, scrape.Value("orchestrator_commands_total", Labels(("orchestrator_namespace", "default"), ("orchestrator_command", "DefineTask"))));
         Assert.Equal(1, scrape.Value("http_server_request_duration_seconds_count",
             Labels(("http_route", "/v1/namespaces/{ns}/tasks"), ("http_request_method", "POST"), ("http_response_status_code", "201"))));
+        // The SDK's request duration counts both calls; the orchestrator's counter tells the tools and outcomes apart.
+        Assert.Equal(2, scrape.Total("mcp_server_operation_duration_seconds_count", Labels(("mcp_method_name", "tools/call"))));
+        Assert.Equal(1, scrape.Value("orchestrator_mcp_tool_calls_total", Labels(("gen_ai_tool_name", "stats"))));
+        Assert.Equal(1, scrape.Value("orchestrator_mcp_tool_calls_total", Labels(("gen_ai_tool_name", "get_task"), ("error_type", "tool_error"))));
 
         using var check = Process.Start(new ProcessStartInfo(promtool, "check metrics")
         {
@@ -149,6 +159,10 @@ public sealed partial class MetricsSpecs(HttpServerFixture fixture) : IClassFixt
             Assert.True(matching.Count <= 1, $"{matching.Count} samples of {name} match {string.Join(",", labels)}");
             return matching.Count == 0 ? 0 : matching[0].Value;
         }
+
+        /// <summary>The sum of every sample of <paramref name="name"/> that has <paramref name="labels"/>, whatever its other labels.</summary>
+        public double Total(string name, string[] labels) =>
+            Samples.Where(s => s.Name == name && labels.All(s.Labels.Contains)).Sum(s => s.Value);
 
         [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>.*)\})?\s+(?<value>\S+)(\s+\d+)?$")]
         private static partial Regex SampleLine();

@@ -64,7 +64,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     };
 
     private static readonly AgentView Agent =
-        new("agent-a", ["build", "test"], Registered: true, RegisteredAt: At, LastSeen: At.AddMinutes(5), ClaimsHeld: 2);
+        new("agent-a", ["build", "test"], Registered: true, RegisteredAt: At, LastSeen: At.AddMinutes(5), ClaimsHeld: 2, Completed: 7, Failed: 3, LeasesExpired: 1);
 
     private static readonly TaskDefined Defined =
         new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, At, ["t-0"], 4, """{"input":"é€😀"}""", "planner");
@@ -83,7 +83,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
         new GetTask("t-1"),
-        new ListTasks("agent-a", "READY", "HIGH", 10, 20),
+        new ListTasks("agent-a", "READY", "HIGH", 10, 20, "build-"),
+        new GetActivity(10) { Namespace = "team-a" },
         new GetStats { Namespace = "team-a" },
         new GetState("agent-a", "progress"),
         new ClaimTask("agent-a", Lease),
@@ -122,6 +123,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             new Dictionary<string, int> { ["PENDING"] = 0, ["READY"] = 2, ["CLAIMED"] = 1 },
             new Dictionary<string, int> { ["CRITICAL"] = 1, ["HIGH"] = 2, ["LOW"] = 0 },
             4, 42, 40, 2, TimeSpan.FromSeconds(93.25), 41) { Namespace = "team-a" },
+        new ActivityReport("team-a", At, 10,
+            [new ActivityPoint(At, 5, 4, 3, 2, 6, 1.25, 4.5), new ActivityPoint(At.AddSeconds(10), 1, 2, 3, 4, 5, 0.5, 0.75)]),
         GetClusterStatus.Instance,
         GetLocalShards.Instance,
         new LocalShards("akka.tcp://orchestrator@127.0.0.1:4053", [new ShardPlacement("7", "akka.tcp://orchestrator@127.0.0.1:4053", ["default", "team-a"])]),
@@ -171,7 +174,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
                     9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2),
             ],
             [Saved],
-            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5))]) { EventsJournaled = 11 },
+            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)]) { EventsJournaled = 11 },
     }.Select(Traced).ToDictionary(m => m.GetType());
 
     // Every request carries the optional trace context too (NamespacedRequest.TraceParent).

@@ -257,6 +257,36 @@ class ClientTests(ServerTestCase):
             self.client.list_tasks(status="SLEEPING")
         self.assertEqual(("status", "SLEEPING"), (caught.exception.field, caught.exception.value))
 
+    def test_an_id_prefix_narrows_the_list_case_sensitively_and_combines_with_the_other_filters(self) -> None:
+        for task_id, agent in (("build-1", "a"), ("build-2", "b"), ("build-3", "a"), ("Build-4", "a"),
+                               ("test-build-5", "a"), ("build-6", "a")):
+            self.define(task_id, agent=agent)
+        self.assertEqual(["build-1", "build-2", "build-3", "build-6"],
+                         [t.task_id for t in self.client.list_tasks(id_prefix="build-").tasks])
+        self.assertEqual(["Build-4"], [t.task_id for t in self.client.list_tasks(id_prefix="Build").tasks])
+        self.assertEqual(0, self.client.list_tasks(id_prefix="BUILD").total)
+
+        page = self.client.list_tasks(agent="a", id_prefix="build-", limit=2)
+        self.assertEqual(["build-1", "build-3"], [t.task_id for t in page.tasks])
+        self.assertEqual(3, page.total, "the total counts every match of the prefix and the agent, not the page")
+        self.assertEqual(["build-1", "build-3", "build-6"],
+                         [t.task_id for t in self.client.iter_tasks(agent="a", page_size=1, id_prefix="build-")])
+        self.client.cancel("build-3", reason="not needed")
+        self.assertEqual(["build-1", "build-2", "build-6"],
+                         [t.task_id for t in self.client.iter_tasks("READY", id_prefix="build-")])
+        self.assertEqual(["build-3"], [t.task_id for t in self.client.list_tasks(status="CANCELLED", id_prefix="build").tasks])
+        # The filters before it keep their positions.
+        positional = self.client.list_tasks(None, "a", None, 1, 2)
+        self.assertEqual((["build-3", "Build-4"], 5), ([t.task_id for t in positional.tasks], positional.total))
+
+        for bad in ("build #", "build 1"):
+            with self.assertRaises(Rejected) as caught:
+                self.client.list_tasks(id_prefix=bad)
+            self.assertEqual((400, "idPrefix", bad), (caught.exception.status, caught.exception.field, caught.exception.value))
+        with self.assertRaises(Rejected) as caught:
+            list(self.client.iter_tasks(agent="a", id_prefix="#"))
+        self.assertEqual("idPrefix", caught.exception.field)
+
     def test_unknown_tasks_are_not_found(self) -> None:
         for call in (lambda: self.client.get_task("nope"), lambda: self.client.get_history("nope"),
                      lambda: self.client.heartbeat("nope", agent="a"), lambda: self.client.complete("nope", agent="a"),
@@ -456,6 +486,64 @@ class ClientTests(ServerTestCase):
         with self.assertRaises(Rejected) as caught:
             self.client.register_agent("")
         self.assertEqual("agent", caught.exception.field)
+
+    def test_an_agent_counts_the_claims_it_completed_failed_and_let_expire(self) -> None:
+        agent = unique("counted")
+        registered = self.client.register_agent(agent)
+        self.assertEqual((0, 0, 0), (registered.completed, registered.failed, registered.leases_expired))
+        self.define("done", agent=agent)
+        self.define("broken", agent=agent)
+        self.client.complete(self.client.claim(agent))
+        self.client.fail(self.client.claim(agent), reason="flaky")
+
+        counted = {a.agent: a for a in self.client.agents()}[agent]
+        self.assertEqual((1, 1, 0, 0), (counted.completed, counted.failed, counted.leases_expired, counted.claims_held))
+        again = self.client.register_agent(agent, capabilities=["python"])
+        self.assertEqual((1, 1, 0), (again.completed, again.failed, again.leases_expired), "registering again keeps the counts")
+
+        self.define("abandoned", agent=agent)
+        self.assertEqual("abandoned", self.client.claim(agent, lease="1s").task_id)
+        wait_until(lambda: {a.agent: a for a in self.client.agents()}[agent].leases_expired == 1, what="the lease to expire")
+        counted = {a.agent: a for a in self.client.agents()}[agent]
+        self.assertEqual((1, 1, 1, 0), (counted.completed, counted.failed, counted.leases_expired, counted.claims_held))
+
+    def test_activity_sums_what_the_journal_confirmed_over_the_last_hour(self) -> None:
+        before = datetime.datetime.now(datetime.timezone.utc)
+        defined = 4
+        for i in range(defined):
+            self.define("a%d" % i, agent="w")
+        self.client.complete(self.client.claim("w"))
+
+        activity = self.client.activity(step_seconds=10)
+        self.assertIsInstance(activity, oc.Activity)
+        self.assertEqual((self.ns, 10), (activity.namespace, activity.step_seconds))
+        self.assertIsInstance(activity.since, datetime.datetime)
+        self.assertIsNotNone(activity.since.tzinfo)
+        self.assertLessEqual(activity.since, datetime.datetime.now(datetime.timezone.utc))
+        self.assertGreaterEqual(activity.since, before - datetime.timedelta(seconds=5), "a fresh namespace started just now")
+        self.assertIn(len(activity.points), (360, 361))
+        points = activity.points
+        self.assertTrue(all(isinstance(p, oc.ActivityPoint) and isinstance(p.at, datetime.datetime) for p in points))
+        self.assertTrue(all(a.at < b.at for a, b in zip(points, points[1:])), "oldest first")
+        self.assertTrue(all((b.at - a.at) == datetime.timedelta(seconds=10) for a, b in zip(points, points[1:])))
+        self.assertEqual((defined, 1, 1, 0), (sum(p.defined for p in points), sum(p.claimed for p in points),
+                                              sum(p.completed for p in points), sum(p.failed for p in points)))
+        self.assertGreaterEqual(sum(p.writes for p in points), defined + 2)
+        busy = [p for p in points if p.writes]
+        self.assertTrue(busy)
+        for p in busy:
+            self.assertIsInstance(p.write_mean_ms, float)
+            self.assertGreaterEqual(p.write_max_ms, p.write_mean_ms)
+        self.assertTrue(all((p.write_mean_ms, p.write_max_ms) == (0.0, 0.0) for p in points if not p.writes))
+
+        hourly = self.client.activity()
+        self.assertEqual(60, hourly.step_seconds)
+        self.assertIn(len(hourly.points), (60, 61))
+        self.assertEqual(defined, sum(p.defined for p in hourly.points))
+        for bad in (7, 0, 3605):
+            with self.assertRaises(Rejected) as caught:
+                self.client.activity(step_seconds=bad)
+            self.assertEqual((400, "stepSeconds", str(bad)), (caught.exception.status, caught.exception.field, caught.exception.value))
 
     # -- events --------------------------------------------------------------------------------
 
@@ -797,6 +885,29 @@ class OfflineTests(unittest.TestCase):
         self.assertEqual({"shinyNewField": {"x": 1}}, task.extra)
         self.assertEqual(datetime.datetime(2026, 12, 6, 7, 38, 3, 646674, tzinfo=datetime.timezone.utc), task.defined_at)
         self.assertEqual("/v1/namespaces/default/tasks/t", self.stub_server.requests[-1][1])
+
+    def test_activity_and_id_prefix_travel_as_query_parameters(self) -> None:
+        body = {"namespace": "team-a", "since": "2026-12-06T14:54:14.123+00:00", "stepSeconds": 10, "points": [
+            {"at": "2026-12-06T13:55:00+00:00", "defined": 2, "claimed": 1, "completed": 1, "failed": 0, "writes": 4,
+             "writeMeanMs": 1, "writeMaxMs": 2.5, "later": True}], "alsoLater": 1}
+        client = self.stub(200, body, content_type="application/json")
+        activity = client.for_namespace("team-a").activity(step_seconds=10)
+        self.assertEqual("/v1/namespaces/team-a/activity?stepSeconds=10", self.stub_server.requests[-1][1])
+        self.assertEqual(("team-a", 10, {"alsoLater": 1}), (activity.namespace, activity.step_seconds, activity.extra))
+        self.assertEqual(datetime.datetime(2026, 12, 6, 14, 54, 14, 123000, tzinfo=datetime.timezone.utc), activity.since)
+        point = activity.points[0]
+        self.assertEqual(datetime.datetime(2026, 12, 6, 13, 55, tzinfo=datetime.timezone.utc), point.at)
+        self.assertEqual((2, 1, 1, 0, 4, 1.0, 2.5, {"later": True}),
+                         (point.defined, point.claimed, point.completed, point.failed, point.writes,
+                          point.write_mean_ms, point.write_max_ms, point.extra))
+        self.assertIsInstance(point.write_mean_ms, float)
+        client.activity()
+        self.assertEqual("/v1/namespaces/default/activity?stepSeconds=60", self.stub_server.requests[-1][1])
+
+        client = self.stub(200, {"tasks": [], "total": 0, "offset": 0, "limit": 5}, content_type="application/json")
+        client.list_tasks("READY", None, None, 0, 5, id_prefix="a/b")
+        self.assertEqual("/v1/namespaces/default/tasks?status=READY&idPrefix=a%2Fb&offset=0&limit=5",
+                         self.stub_server.requests[-1][1])
 
     def test_an_unreachable_server_is_unavailable(self) -> None:
         url = "http://127.0.0.1:%d" % free_port()

@@ -12,7 +12,17 @@ public sealed record GetTask(string TaskId) : NamespacedRequest, IStateManagerQu
 /// <param name="Priority">Only tasks of this priority (case-insensitive).</param>
 /// <param name="Offset">How many matching tasks to skip (at least 0).</param>
 /// <param name="Limit">How many to return at most (1 to 1,000).</param>
-public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100) : NamespacedRequest, IStateManagerQuery;
+/// <param name="IdPrefix">Only tasks whose id starts with this (case-sensitive, the characters of an id).</param>
+public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100, string? IdPrefix = null)
+    : NamespacedRequest, IStateManagerQuery;
+
+/// <summary>
+/// What the namespace's state manager journaled over the last hour, in steps of
+/// <paramref name="StepSeconds"/> (a multiple of 5 from 5 to 3,600): definitions, claims,
+/// completions and failures, and its journal writes' latency. Kept in memory by the state manager
+/// since it last started (not journaled). Replies <see cref="Replies.ActivityReport"/>.
+/// </summary>
+public sealed record GetActivity(int StepSeconds = 60) : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>Counts by status and priority plus journal figures. Replies <see cref="Replies.StatsReport"/>.</summary>
 public sealed record GetStats : NamespacedRequest, IStateManagerQuery

@@ -117,6 +117,35 @@ public sealed record StatsReport(
 }
 
 /// <summary>
+/// The answer to <see cref="Queries.GetActivity"/>: one point per step over the last hour, oldest
+/// first, the last one the step still running.
+/// </summary>
+/// <param name="Namespace">The namespace these figures are of.</param>
+/// <param name="Since">When its state manager started on this node: nothing before it is known (the steps before read zero).</param>
+/// <param name="StepSeconds">The length of each step.</param>
+/// <param name="Points">The steps, oldest first.</param>
+public sealed record ActivityReport(string Namespace, DateTimeOffset Since, int StepSeconds, IReadOnlyList<ActivityPoint> Points) : IOrchestratorReply
+{
+    /// <inheritdoc />
+    public bool Equals(ActivityReport? other) =>
+        other is not null && Namespace == other.Namespace && Since == other.Since && StepSeconds == other.StepSeconds && Points.SequenceEqual(other.Points);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Namespace, Since, StepSeconds, Points.Count);
+}
+
+/// <summary>What one step of an <see cref="ActivityReport"/> journaled.</summary>
+/// <param name="At">The step's start.</param>
+/// <param name="Defined">Tasks defined.</param>
+/// <param name="Claimed">Claims handed out.</param>
+/// <param name="Completed">Claims completed.</param>
+/// <param name="Failed">Claims that failed: reported by their agent or their lease ran out.</param>
+/// <param name="Writes">Journal writes confirmed.</param>
+/// <param name="WriteMeanMs">Their mean latency, from handing a write to the journal to its confirmation (0 without writes).</param>
+/// <param name="WriteMaxMs">The longest of them (0 without writes).</param>
+public sealed record ActivityPoint(DateTimeOffset At, long Defined, long Claimed, long Completed, long Failed, long Writes, double WriteMeanMs, double WriteMaxMs);
+
+/// <summary>
 /// The state manager could not take the request now (restarting, shutting down, or a journal write
 /// failed). Nothing was acknowledged. Retrying is safe: DefineTask is idempotent, and SaveState
 /// with an expected version tells a lost write from a done one.

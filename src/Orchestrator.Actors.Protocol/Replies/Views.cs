@@ -68,13 +68,17 @@ public sealed record TaskHistoryEntry(string Event, TaskState? From, TaskState T
 /// <param name="Agent">The agent.</param>
 /// <param name="Capabilities">What the agent can do.</param>
 /// <param name="RegisteredAt">When it registered.</param>
-public sealed record AgentView(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen, int ClaimsHeld)
+/// <param name="Completed">Claims it completed.</param>
+/// <param name="Failed">Claims it reported failed.</param>
+/// <param name="LeasesExpired">Claims whose lease ran out while it held them.</param>
+public sealed record AgentView(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen, int ClaimsHeld,
+    int Completed = 0, int Failed = 0, int LeasesExpired = 0)
 {
     /// <inheritdoc />
     public bool Equals(AgentView? other) =>
         other is not null && Agent == other.Agent && Capabilities.SequenceEqual(other.Capabilities)
         && Registered == other.Registered && RegisteredAt == other.RegisteredAt && LastSeen == other.LastSeen
-        && ClaimsHeld == other.ClaimsHeld;
+        && ClaimsHeld == other.ClaimsHeld && Completed == other.Completed && Failed == other.Failed && LeasesExpired == other.LeasesExpired;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Agent, Registered, LastSeen, ClaimsHeld);

@@ -33,6 +33,8 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(TaskNotFound))]
 [JsonSerializable(typeof(TaskPage))]
 [JsonSerializable(typeof(StatsReport))]
+[JsonSerializable(typeof(GetActivity))]
+[JsonSerializable(typeof(ActivityReport))]
 [JsonSerializable(typeof(OrchestratorUnavailable))]
 [JsonSerializable(typeof(ShutdownComplete))]
 [JsonSerializable(typeof(TaskDefined))]

@@ -98,6 +98,8 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("local-shards.v1", typeof(LocalShards), Json.LocalShards),
         ("define-tasks.v1", typeof(DefineTasks), Json.DefineTasks),
         ("tasks-defined.v1", typeof(TasksDefined), Json.TasksDefined),
+        ("get-activity.v1", typeof(GetActivity), Json.GetActivity),
+        ("activity-report.v1", typeof(ActivityReport), Json.ActivityReport),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -82,8 +82,13 @@ public sealed record TaskSnapshotV2(
     IReadOnlyList<TaskHistoryEntry> History,
     int HistoryDropped);
 
-/// <summary>One agent in a <see cref="OrchestratorSnapshotV2"/>.</summary>
-public sealed record AgentSnapshotV2(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen);
+/// <summary>
+/// One agent in a <see cref="OrchestratorSnapshotV2"/>. The tally (<paramref name="Completed"/>,
+/// <paramref name="Failed"/>, <paramref name="LeasesExpired"/>) is absent from snapshots written
+/// before it was kept, and reads as 0 from them.
+/// </summary>
+public sealed record AgentSnapshotV2(string Agent, IReadOnlyList<string> Capabilities, bool Registered, DateTimeOffset? RegisteredAt, DateTimeOffset LastSeen,
+    int Completed = 0, int Failed = 0, int LeasesExpired = 0);
 
 /// <summary>
 /// The first line of a <c>snapshot.v4</c> row: the compressed length of each chunk that follows

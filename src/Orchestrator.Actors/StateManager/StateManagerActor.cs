@@ -6,6 +6,7 @@ using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Actors.Protocol.Snapshots;
 using Orchestrator.Actors.Protocol.Subscriptions;
@@ -32,6 +33,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private readonly SnapshotSchedule _snapshots;
     private readonly StateManagerMetrics _metrics;
     private readonly CommandTracing _tracing;
+    private readonly ActivityWindow _activity;
 
     // Recovery folds into this (a journal entry's run of definitions on one builder, see ApplyAll);
     // afterwards the group commit holds the state. Folding 65,536 replayed events at a time instead
@@ -59,6 +61,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         var cell = (ActorCell)Context;
         _metrics = new StateManagerMetrics(settings.Namespace, () => cell.NumberOfMessages);
         _tracing = new CommandTracing(settings.Namespace);
+        _activity = new ActivityWindow(clock.GetUtcNow());
     }
 
     /// <summary>The Props of a state manager that reports to <paramref name="gateway"/>.</summary>
@@ -226,6 +229,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private IOrchestratorReply Answer(IStateManagerQuery query)
     {
+        if (query is GetActivity activity) return _activity.Report(_settings.Namespace, _clock.GetUtcNow(), activity.StepSeconds);
         var reply = OrchestratorDomain.Answer(_commit.Confirmed, query, _settings.Limits, _clock.GetUtcNow());
         return reply is StatsReport stats
             ? stats with { EventsJournaled = _eventsJournaled, LastSnapshotSequenceNr = _snapshots.LastSnapshotSequenceNr, JournalSequenceNr = _lastJournaled, Namespace = _settings.Namespace }
@@ -279,7 +283,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         _writeRejected = false;
         _metrics.WriteStarted(write.Events.Count);
         _tracing.WriteStarted(write.Commands, write.Events.Count);
-        PersistAllAsync([entry], _ => OnJournaled(write.Events.Count), OnWriteDone);
+        PersistAllAsync([entry], _ => OnJournaled(write.Events.Count), () => OnWriteDone(write.Events));
     }
 
     private void OnJournaled(int events)
@@ -289,11 +293,12 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         _snapshots.Journaled(events);
     }
 
-    private void OnWriteDone()
+    private void OnWriteDone(IReadOnlyList<IOrchestratorEvent> events)
     {
         // WriteNext below starts the next write and clears the flag for it.
         var rejected = _writeRejected;
-        _metrics.WriteDone(written: !rejected);
+        var took = _metrics.WriteDone(written: !rejected);
+        if (!rejected) _activity.Journaled(_clock.GetUtcNow(), events, took);
         _tracing.WriteDone(written: !rejected, LastSequenceNr);
         if (rejected)
         {

@@ -86,9 +86,13 @@ public sealed class StateManagerMetrics : IDisposable
         WriteEvents.Record(events, _namespace);
     }
 
-    /// <summary>The journal answered the write in flight (confirmed or refused).</summary>
-    public void WriteDone(bool written) =>
-        WriteDuration.Record(Stopwatch.GetElapsedTime(_writeStarted).TotalSeconds, _namespace, new("orchestrator.written", written));
+    /// <summary>The journal answered the write in flight (confirmed or refused); how long it took.</summary>
+    public TimeSpan WriteDone(bool written)
+    {
+        var took = Stopwatch.GetElapsedTime(_writeStarted);
+        WriteDuration.Record(took.TotalSeconds, _namespace, new("orchestrator.written", written));
+        return took;
+    }
 
     /// <summary>A snapshot was asked for.</summary>
     public void SnapshotStarted() => _snapshotStarted = Stopwatch.GetTimestamp();

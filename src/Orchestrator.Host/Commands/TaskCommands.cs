@@ -193,10 +193,11 @@ internal static class TaskCommands
         var status = CliOptions.Status("Only tasks in this status.");
         var agent = CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent (* for those defined for any agent).", required: false);
         var priority = CliOptions.Priority("Only tasks of this priority.");
-        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority };
+        var idPrefix = CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this (case-sensitive).", required: false);
+        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority, idPrefix };
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority));
+            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority), IdPrefix: parse.GetValue(idPrefix));
             var tasks = new List<TaskView>();
             for (var offset = 0; ; )
             {

@@ -8,8 +8,9 @@ using Orchestrator.Actors.Protocol.Telemetry;
 namespace Orchestrator.Server.Hosting;
 
 /// <summary>
-/// The orchestrator's metrics (<see cref="OrchestratorMeter"/>) and ASP.NET Core's own (HTTP and
-/// MCP requests, <c>http.server.request.duration</c>) through OpenTelemetry: scraped in Prometheus
+/// The orchestrator's metrics (<see cref="OrchestratorMeter"/>), ASP.NET Core's own (HTTP requests,
+/// <c>http.server.request.duration</c>) and the MCP SDK's (MCP requests and tool calls,
+/// <c>mcp.server.operation.duration</c>) through OpenTelemetry: scraped in Prometheus
 /// text at <c>/metrics</c> on the HTTP door (behind its API keys when it has some), and pushed over
 /// OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads its other
 /// <c>OTEL_EXPORTER_OTLP_*</c> variables itself). With OTLP, traces too: a span per HTTP request
@@ -21,8 +22,14 @@ public static class Telemetry
     /// <summary>The path Prometheus scrapes.</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <summary>The meters exported: the orchestrator's, and ASP.NET Core's for the HTTP and MCP requests.</summary>
-    public static readonly string[] Meters = [OrchestratorMeter.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel"];
+    /// <summary>
+    /// The MCP C# SDK's meter and activity source (its name while OpenTelemetry's MCP conventions are
+    /// experimental): <c>mcp.server.operation.duration</c> by method and tool, and a span per MCP request.
+    /// </summary>
+    public const string McpSdk = "Experimental.ModelContextProtocol";
+
+    /// <summary>The meters exported: the orchestrator's, ASP.NET Core's for the HTTP requests, and the MCP SDK's for the MCP requests.</summary>
+    public static readonly string[] Meters = [OrchestratorMeter.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", McpSdk];
 
     /// <summary>Registers the meter provider and its exporters.</summary>
     public static void AddServices(IServiceCollection services, ServerPlan plan)
@@ -43,7 +50,7 @@ public static class Telemetry
             });
         if (otlp)
             telemetry.WithTracing(tracing => tracing
-                .AddSource(OrchestratorActivities.Name)
+                .AddSource(OrchestratorActivities.Name, McpSdk)
                 .AddAspNetCoreInstrumentation()
                 .AddOtlpExporter());
     }

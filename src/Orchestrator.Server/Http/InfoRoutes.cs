@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Orchestrator.Actors.Protocol.Cluster;
 using Orchestrator.Actors.Protocol.Replies;
@@ -18,6 +19,10 @@ internal static class InfoRoutes
         ns.MapGet("/stats", Stats).WithName("GetStats")
             .WithSummary("Tasks by status and priority, documents, agents and journal figures")
             .Problems(StatusCodes.Status400BadRequest);
+        ns.MapGet("/activity", Activity).WithName("GetActivity")
+            .WithSummary("Definitions, claims, completions, failures and journal write latency over the last hour")
+            .WithDescription("One point per step, oldest first; stepSeconds is a multiple of 5 from 5 to 3600 (60 by default). Kept in memory by the namespace's state manager since it last started on its node.")
+            .Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/agents", Agents).WithName("ListAgents")
             .WithSummary("The agents known, registered or seen claiming")
             .Problems(StatusCodes.Status400BadRequest);
@@ -31,6 +36,10 @@ internal static class InfoRoutes
 
     private static async Task<Ok<StatsReport>> Stats(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
         TypedResults.Ok(await gateway.For(ns).GetStatsAsync(cancellation));
+
+    private static async Task<Ok<ActivityReport>> Activity(
+        string ns, OrchestratorGateway gateway, CancellationToken cancellation, [FromQuery] string? stepSeconds = null) =>
+        TypedResults.Ok(await gateway.For(ns).GetActivityAsync(HttpInput.Number("stepSeconds", stepSeconds, 60), cancellation));
 
     private static async Task<Ok<AgentList>> Agents(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
         TypedResults.Ok(await gateway.For(ns).ListAgentsAsync(cancellation));

@@ -67,9 +67,9 @@ internal static class TaskRoutes
     private static async Task<Ok<TaskListShape>> List(
         string ns, OrchestratorGateway gateway, CancellationToken cancellation,
         [FromQuery] string? status = null, [FromQuery] string? agent = null, [FromQuery] string? priority = null,
-        [FromQuery] string? offset = null, [FromQuery] string? limit = null)
+        [FromQuery] string? offset = null, [FromQuery] string? limit = null, [FromQuery] string? idPrefix = null)
     {
-        var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100));
+        var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100), idPrefix);
         return TypedResults.Ok(Shapes.List(await gateway.For(ns).ListTasksAsync(query, cancellation)));
     }
 

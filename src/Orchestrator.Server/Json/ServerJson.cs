@@ -28,6 +28,7 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(LeaseRenewed))]
 [JsonSerializable(typeof(StateSaved))]
 [JsonSerializable(typeof(StatsReport))]
+[JsonSerializable(typeof(ActivityReport))]
 [JsonSerializable(typeof(AgentList))]
 [JsonSerializable(typeof(AgentView))]
 [JsonSerializable(typeof(ClusterStatus))]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol;
+using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Orchestrator.Server.Json;
 
@@ -46,8 +47,18 @@ public static class OrchestratorMcp
                 request.Services!.GetRequiredService<ResourceSubscriptions>().UnsubscribeAsync(request, cancellation))
             .WithSubscriptionsListenHandler((request, cancellation) =>
                 request.Services!.GetRequiredService<ResourceSubscriptions>().ListenAsync(request, cancellation))
-            .WithRequestFilters(filters => filters.AddCallToolFilter(next => (context, cancellation) =>
-                ToolResults.BindingFailures(() => next(context, cancellation), context.Params?.Name)));
+            .WithRequestFilters(filters => filters.AddCallToolFilter(next => async (context, cancellation) =>
+            {
+                CallToolResult? result = null;
+                try
+                {
+                    return result = await ToolResults.BindingFailures(() => next(context, cancellation), context.Params?.Name);
+                }
+                finally
+                {
+                    ToolMetrics.Called(context.Params?.Name, result);
+                }
+            }));
         // Output schemas as every client reads them (see OutputSchemas).
         services.PostConfigure<McpServerOptions>(options =>
         {

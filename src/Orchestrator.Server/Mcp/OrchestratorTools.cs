@@ -162,18 +162,19 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         });
 
     [McpServerTool(Name = "list_tasks", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskListShape))]
-    [Description("List tasks in the order they were defined, filtered by status, agent and priority (filters combine), a page at a time.")]
+    [Description("List tasks in the order they were defined, filtered by status, agent, priority and id prefix (filters combine), a page at a time.")]
     public Task<CallToolResult> ListTasks(
         [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
         [Description("Only tasks defined for this agent.")] string? agent = null,
         [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
         [Description("How many matching tasks to skip (0 when left out).")] int? offset = null,
         [Description("The page size, 1 to 1000 (100 when left out).")] int? limit = null,
+        [Description("Only tasks whose id starts with this (case-sensitive).")] string? idPrefix = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100), cancellation));
+            var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100, idPrefix), cancellation));
             return Ok(page, ServerJson.Default.TaskListShape, $"{page.Tasks.Count} of {page.Total} tasks (offset {page.Offset})");
         });
 

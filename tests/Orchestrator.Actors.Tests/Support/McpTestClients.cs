@@ -6,10 +6,13 @@ namespace Orchestrator.Actors.Tests.Support;
 public static class McpTestClients
 {
     /// <summary>A client of <paramref name="server"/>'s <c>/mcp</c>, with an API key when given.</summary>
-    public static async Task<McpClient> OverHttp(HttpServer server, string? apiKey = null) =>
+    public static Task<McpClient> OverHttp(HttpServer server, string? apiKey = null) => OverHttp(server.Client.BaseAddress!, apiKey);
+
+    /// <summary>A client of the <c>/mcp</c> of the HTTP door at <paramref name="door"/>, with an API key when given.</summary>
+    public static async Task<McpClient> OverHttp(Uri door, string? apiKey = null) =>
         await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {
-            Endpoint = new Uri(server.Client.BaseAddress!, "/mcp"),
+            Endpoint = new Uri(door, "/mcp"),
             AdditionalHeaders = apiKey is null ? null : new Dictionary<string, string> { ["Authorization"] = $"Bearer {apiKey}" },
         })).WaitAsync(HttpServer.Patience);
 

@@ -6,6 +6,8 @@
 const STATUSES = ["PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED"];
 const PRIORITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
 const PAGE = 50;
+const STEP = 10; // seconds per point of the charts: 360 points over the hour
+const SVG = "http://www.w3.org/2000/svg";
 
 const state = {
   namespace: new URLSearchParams(location.search).get("namespace") || "default",
@@ -15,6 +17,8 @@ const state = {
   refresh: null,
   task: null,
   leaseUntil: null,
+  activityRead: 0,
+  activityLater: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -97,6 +101,7 @@ async function loadTasks() {
   if ($("status-filter").value) query.set("status", $("status-filter").value);
   if ($("agent-filter").value.trim()) query.set("agent", $("agent-filter").value.trim());
   if ($("priority-filter").value) query.set("priority", $("priority-filter").value);
+  if ($("prefix-filter").value.trim()) query.set("idPrefix", $("prefix-filter").value.trim());
   const page = await api(`${ns()}/tasks?${query}`);
   const body = $("tasks").tBodies[0];
   body.replaceChildren(...page.tasks.map((task) => {
@@ -172,9 +177,78 @@ async function loadAgents() {
   $("agents-table").tBodies[0].replaceChildren(...list.agents.map((agent) => {
     const row = document.createElement("tr");
     row.dataset.agent = agent.agent;
-    cells(row, [[agent.agent], [when(agent.lastSeen)], [agent.claimsHeld], [agent.registered ? "yes" : "no"], [agent.capabilities.join(", ")]]);
+    cells(row, [[agent.agent], [when(agent.lastSeen)], [agent.claimsHeld], [agent.completed], [agent.failed], [agent.leasesExpired],
+      [agent.registered ? "yes" : "no"], [agent.capabilities.join(", ")]]);
     return row;
   }));
+}
+
+// The last hour in steps of STEP seconds: one chart per figure, the counts shown per second. Read at
+// most every five seconds (the event stream asks more often when busy) and every STEP seconds idle.
+async function loadActivity(force) {
+  const wait = 5000 - (Date.now() - state.activityRead);
+  if (!force && wait > 0) {
+    // Asked again too soon: once more when the five seconds are up.
+    state.activityLater ??= setTimeout(() => { state.activityLater = null; loadActivity(true).catch(showError); }, wait);
+    return;
+  }
+  state.activityRead = Date.now();
+  const activity = await api(`${ns()}/activity?stepSeconds=${STEP}`);
+  $("activity-note").textContent = `(since the namespace started on its node, ${when(activity.since)}; steps of ${activity.stepSeconds} s)`;
+  for (const figure of $("charts").querySelectorAll("figure")) {
+    const names = figure.dataset.series.split(" ");
+    const latency = names[0].endsWith("Ms");
+    // Counts become rates; the latency is shown as it is, and only for steps that had writes.
+    const series = names.map((name) => activity.points.map((p) => latency ? (p.writes > 0 ? p[name] : null) : p[name] / activity.stepSeconds));
+    figure.dataset.total = String(latency ? activity.points.reduce((sum, p) => sum + p.writes, 0)
+      : activity.points.reduce((sum, p) => sum + p[names[0]], 0));
+    chart(figure, series, latency ? "ms" : "/s");
+  }
+}
+
+// Lines of the series (null is a gap) over one shared scale from 0 to the largest value, the
+// newest value and the largest written beside them.
+function chart(figure, series, unit) {
+  const width = series[0].length;
+  const height = 100;
+  const top = Math.max(...series.flat().filter((v) => v !== null), 0);
+  const scale = top > 0 ? height / top : 0;
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  const axis = document.createElementNS(SVG, "line");
+  axis.setAttribute("class", "axis");
+  for (const [name, value] of [["x1", 0], ["y1", height], ["x2", width], ["y2", height]]) axis.setAttribute(name, String(value));
+  svg.append(axis);
+  series.forEach((values, index) => {
+    let points = [];
+    const flush = () => {
+      if (points.length === 0) return;
+      // A lone point (a step with writes between steps without) is drawn a few steps wide, so that it shows.
+      if (points.length === 1) points.push([points[0][0] + 3, points[0][1]]);
+      const line = document.createElementNS(SVG, "polyline");
+      line.setAttribute("class", `series-${index}`);
+      line.setAttribute("points", points.map(([x, y]) => `${x},${y.toFixed(2)}`).join(" "));
+      svg.append(line);
+      points = [];
+    };
+    values.forEach((value, x) => {
+      if (value === null) flush();
+      else points.push([x, height - value * scale]);
+    });
+    flush();
+  });
+  const newest = series.map((values) => values.findLast((v) => v !== null) ?? 0);
+  const now = document.createElement("div");
+  now.className = "now";
+  now.textContent = `${newest.map(round).join(" / ")} ${unit} now · max ${round(top)} ${unit}`;
+  figure.querySelector("svg")?.remove();
+  figure.querySelector(".now")?.remove();
+  figure.append(now, svg);
+}
+
+function round(value) {
+  return value >= 10 ? String(Math.round(value)) : String(Math.round(value * 100) / 100);
 }
 
 // The nodes and what runs where; a key limited to namespaces may not read it, which is said.
@@ -244,7 +318,7 @@ function tickLease() {
 
 async function refresh() {
   try {
-    await Promise.all([loadStats(), loadTasks(), loadAttention(), loadAgents(), state.task ? loadTask(state.task) : null]);
+    await Promise.all([loadStats(), loadTasks(), loadAttention(), loadAgents(), loadActivity(false), state.task ? loadTask(state.task) : null]);
     showError(null);
   } catch (error) {
     showError(error);
@@ -299,6 +373,7 @@ function show(namespace) {
   state.namespace = namespace || "default";
   state.offset = 0;
   state.task = null;
+  state.activityRead = 0;
   $("task").hidden = true;
   $("namespace").value = state.namespace;
   $("overview-namespace").textContent = state.namespace;
@@ -323,5 +398,6 @@ document.addEventListener("DOMContentLoaded", () => {
     if (row?.dataset.taskId) loadTask(row.dataset.taskId).catch(showError);
   });
   setInterval(tickLease, 1000);
+  setInterval(() => loadActivity(true).catch(showError), STEP * 1000);
   show(state.namespace);
 });
