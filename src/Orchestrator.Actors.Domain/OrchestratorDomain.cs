@@ -267,6 +267,17 @@ public static partial class OrchestratorDomain
         return new Decision(events, reply(after)) { After = after };
     }
 
+    /// <summary>
+    /// True when answering <paramref name="query"/> may read every task (a ListTasks by id prefix, or
+    /// by two filters at once, an agent's tasks being all of them at worst): its cost grows with the
+    /// state, so the state manager answers it away from its own thread. The others read a kept
+    /// figure and a page (an agent's tasks are kept in an order of their own).
+    /// </summary>
+    public static bool ReadsEveryTask(IStateManagerQuery query) =>
+        query is ListTasks q
+        && (!string.IsNullOrEmpty(q.IdPrefix)
+            || (!string.IsNullOrEmpty(q.Agent) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Status) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Priority) ? 1 : 0) > 1);
+
     private static IOrchestratorReply List(OrchestratorState state, ListTasks query, DomainLimits limits)
     {
         if (query.Offset < 0)
@@ -304,18 +315,26 @@ public static partial class OrchestratorDomain
             return new TaskPage(page, state.Order.Count, query.Offset, query.Limit);
         }
 
-        // With one status or priority filter the total is a kept count and the reading stops at the
-        // page's end; an agent or id-prefix filter, or two filters, read every task to count the
-        // matches (an id prefix reads only the ids, not the tasks, to rule one out).
+        // An agent filter reads that agent's tasks only (a kept order per agent). With one filter the
+        // total is a kept count and the reading stops at the page's end; an id-prefix filter, or two
+        // filters, read every task in reach to count the matches (an id prefix reads only the ids,
+        // not the tasks, to rule one out).
+        IReadOnlyList<string> candidates = state.Order;
+        if (agent is not null)
+            candidates = state.OrderByAgent.TryGetValue(agent, out var agentsOwn) ? agentsOwn : TaskOrder.Empty;
         int? total = (agent, status, priority, prefix) switch
         {
+            ({ }, null, null, null) => candidates.Count,
             (null, { } only, null, null) => state.Counts[only],
             (null, null, { } only, null) => state.Counts[only],
             _ => null,
         };
         var matched = 0;
-        foreach (var taskId in state.Order)
+        foreach (var taskId in candidates)
         {
+            // With the total known, the reading ends at the page's end or at the last match: a status
+            // no task has (DEAD, most of the time) reads nothing.
+            if (total is not null && (page.Count == query.Limit || matched >= total)) break;
             if (prefix is not null && !taskId.StartsWith(prefix, StringComparison.Ordinal))
                 continue;
             var task = state.Tasks[taskId];
@@ -324,7 +343,6 @@ public static partial class OrchestratorDomain
                 continue;
             if (matched >= query.Offset && page.Count < query.Limit) page.Add(task.ToView());
             matched++;
-            if (total is not null && page.Count == query.Limit) break;
         }
         return new TaskPage(page, total ?? matched, query.Offset, query.Limit);
     }

@@ -206,6 +206,13 @@ public sealed record OrchestratorState(
     /// <summary>The task ids in definition order, kept by <see cref="Put"/>.</summary>
     public TaskOrder Order { get; private init; } = TaskOrder.Empty;
 
+    /// <summary>
+    /// The task ids defined for each agent (<c>*</c> included), in definition order, kept by
+    /// <see cref="Put"/>: a list by agent reads that agent's tasks, not every task.
+    /// </summary>
+    public ImmutableDictionary<string, TaskOrder> OrderByAgent { get; private init; } =
+        ImmutableDictionary.Create<string, TaskOrder>(StringComparer.Ordinal);
+
     /// <summary>The tasks by status and priority and the claims by agent, kept by <see cref="Put"/>.</summary>
     public TaskCounts Counts { get; private init; } = TaskCounts.Empty;
 
@@ -303,10 +310,13 @@ public sealed record OrchestratorState(
         var deadlines = new List<Deadline>();
         var dependants = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var order = new string[tasks.Count];
+        var byAgent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < tasks.Count; i++)
         {
             var task = tasks[i];
             order[i] = task.TaskId;
+            if (!byAgent.TryGetValue(task.Agent, out var ids)) byAgent[task.Agent] = ids = [];
+            ids.Add(task.TaskId);
             if (task.Status == TaskState.Ready)
             {
                 if (!ready.TryGetValue(task.Agent, out var queue)) ready[task.Agent] = queue = [];
@@ -324,9 +334,12 @@ public sealed record OrchestratorState(
         foreach (var (agent, entries) in ready) readyQueues[agent] = ImmutableSortedSet.CreateRange(entries);
         var dependantLists = ImmutableDictionary.CreateBuilder<string, ImmutableList<string>>(StringComparer.Ordinal);
         foreach (var (dependency, list) in dependants) dependantLists[dependency] = ImmutableList.CreateRange(list);
+        var orderByAgent = ImmutableDictionary.CreateBuilder<string, TaskOrder>(StringComparer.Ordinal);
+        foreach (var (agent, ids) in byAgent) orderByAgent[agent] = TaskOrder.Of(ids);
         return this with
         {
             Order = TaskOrder.Of(order),
+            OrderByAgent = orderByAgent.ToImmutable(),
             Counts = TaskCounts.Of(tasks),
             Ready = readyQueues.ToImmutable(),
             Deadlines = ImmutableSortedSet.CreateRange(deadlines),
@@ -367,6 +380,9 @@ public sealed record OrchestratorState(
         {
             Tasks = Tasks.SetItem(task.TaskId, task),
             Order = before is null ? Order.Add(task.TaskId) : Order,
+            OrderByAgent = before is null
+                ? OrderByAgent.SetItem(task.Agent, (OrderByAgent.TryGetValue(task.Agent, out var mine) ? mine : TaskOrder.Empty).Add(task.TaskId))
+                : OrderByAgent,
             Counts = Counts.Replacing(before, task),
             Ready = ready,
             Deadlines = deadlines,
@@ -394,6 +410,8 @@ public sealed record OrchestratorState(
         private readonly ImmutableDictionary<string, ImmutableList<string>>.Builder _dependants;
         private TaskCounts _counts;
         private TaskOrder _order;
+        // The agents' orders changed so far (written back by ToState).
+        private Dictionary<string, TaskOrder>? _byAgent;
 
         internal Builder(OrchestratorState start)
         {
@@ -435,6 +453,9 @@ public sealed record OrchestratorState(
                 foreach (var dependency in task.DependsOn)
                     _dependants[dependency] = (_dependants.TryGetValue(dependency, out var list) ? list : []).Add(task.TaskId);
                 _order = _order.Add(task.TaskId);
+                _byAgent ??= new Dictionary<string, TaskOrder>(StringComparer.Ordinal);
+                if (!_byAgent.TryGetValue(task.Agent, out var mine) && !_start.OrderByAgent.TryGetValue(task.Agent, out mine)) mine = TaskOrder.Empty;
+                _byAgent[task.Agent] = mine.Add(task.TaskId);
             }
             _tasks[task.TaskId] = task;
             _counts = _counts.Replacing(before, task);
@@ -452,6 +473,7 @@ public sealed record OrchestratorState(
             {
                 Tasks = _tasks.ToImmutable(),
                 Order = _order,
+                OrderByAgent = _byAgent is null ? _start.OrderByAgent : _start.OrderByAgent.SetItems(_byAgent),
                 Counts = _counts,
                 Ready = _ready.ToImmutable(),
                 Deadlines = _deadlines.ToImmutable(),

@@ -112,6 +112,11 @@ internal static class DomainSpecKit
             expected.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList(),
             actual.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).ToList());
         Assert.Equal(expected.Order.ToList(), actual.Order.ToList());
+        Assert.Equal(
+            expected.OrderByAgent.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, string.Join(",", a.Value))),
+            actual.OrderByAgent.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, string.Join(",", a.Value))));
+        Assert.Equal(actual.Order.GroupBy(id => actual.Tasks[id].Agent).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(",", g))),
+            actual.OrderByAgent.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => (a.Key, string.Join(",", a.Value))));
         Assert.Equal(actual.Tasks.Values.OrderBy(t => t.Ordinal).Select(t => t.TaskId).ToList(), actual.Order.ToList());
         Assert.Equal(expected.NextOrdinal, actual.NextOrdinal);
         Assert.Equal(expected.NextClaim, actual.NextClaim);

@@ -203,6 +203,22 @@ public sealed class QuerySpecs
         Assert.Contains(prefix, rejected.Message);
     }
 
+    [Theory]
+    [InlineData(null, null, null, null, false)]
+    [InlineData(null, "READY", null, null, false)]
+    [InlineData(null, null, "HIGH", null, false)]
+    [InlineData("agent-a", null, null, null, false)]
+    [InlineData(null, null, null, "build-", true)]
+    [InlineData(null, "READY", "HIGH", null, true)]
+    [InlineData("agent-a", "READY", null, null, true)]
+    [InlineData("", " ", null, "", false)]
+    public void Only_a_list_by_id_prefix_or_by_two_filters_may_read_every_task(string? agent, string? status, string? priority, string? prefix, bool readsEveryTask)
+    {
+        Assert.Equal(readsEveryTask, OrchestratorDomain.ReadsEveryTask(new ListTasks(agent, status, priority, IdPrefix: prefix)));
+        Assert.False(OrchestratorDomain.ReadsEveryTask(GetStats.Instance));
+        Assert.False(OrchestratorDomain.ReadsEveryTask(ListAgents.Instance));
+    }
+
     [Fact]
     public void List_pages_with_offset_and_limit_and_counts_every_match_in_total()
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Orchestrator.Actors.Tests.Support;
 
@@ -228,6 +229,50 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
     }
 
+    [SkippableFact]
+    public async Task The_nodes_of_a_two_member_cluster_are_shown_with_the_namespaces_each_runs_as_the_api_places_them()
+    {
+        // Two members of one cluster in this process, on one PostgreSQL database, each with its HTTP door.
+        using var database = PostgresDatabase.Create();
+        var overlay = await File.ReadAllTextAsync(PostgresDatabase.OverlayPath)
+                      + $"\norchestrator.postgres.connection-string = {Orchestrator.Actors.Configuration.OrchestratorConfig.Quote(database.ConnectionString)}\n";
+        var seedPort = HostProcess.FreePort();
+        await using var first = await HttpServer.StartAsync(new Orchestrator.Server.Hosting.ServeOptions(Port: seedPort, HttpPort: 0, Cluster: true, Seeds: [$"127.0.0.1:{seedPort}"]), overlay);
+        await using var second = await HttpServer.StartAsync(new Orchestrator.Server.Hosting.ServeOptions(Port: 0, HttpPort: 0, Cluster: true, Seeds: [$"127.0.0.1:{seedPort}"]), overlay);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Akka.Cluster.Cluster.Get(second.App.Services.GetRequiredService<Akka.Actor.ActorSystem>()).RegisterOnMemberUp(() => up.TrySetResult());
+        await up.Task.WaitAsync(HttpServer.Patience);
+        // Namespaces defined through either door, so that both members are likely to run some.
+        var namespaces = Enumerable.Range(0, 6).Select(_ => HttpServer.NewNamespace()).ToList();
+        foreach (var (ns, i) in namespaces.Select((ns, i) => (ns, i)))
+            await (i % 2 == 0 ? first : second).Define(ns, """{"taskId":"c1","agent":"a","taskFile":"f"}""");
+
+        var cluster = await HttpServer.Json(await second.Get("/v1/cluster"));
+        Assert.True(cluster.GetProperty("clustered").GetBoolean());
+        Assert.Equal(["Up", "Up"], cluster.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("status").GetString()));
+        await using var page = await OpenOnAsync(second, $"/?namespace={namespaces[0]}");
+
+        var rows = page.Page.Locator("#members tbody tr");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        foreach (var member in cluster.GetProperty("members").EnumerateArray())
+        {
+            var address = member.GetProperty("address").GetString()!;
+            var row = page.Page.Locator($"#members tr[data-address='{address}']");
+            await Assertions.Expect(row.Locator("td").Nth(1)).ToHaveTextAsync("Up");
+            // Where the API places each namespace, the page shows it, and nowhere else.
+            var runs = cluster.GetProperty("shards").EnumerateArray()
+                .Where(s => s.GetProperty("node").GetString() == address)
+                .SelectMany(s => s.GetProperty("namespaces").EnumerateArray().Select(n => n.GetString()!)).ToHashSet();
+            foreach (var ns in namespaces)
+                if (runs.Contains(ns)) await Assertions.Expect(row.Locator("td").Nth(4)).ToContainTextAsync(ns);
+                else await Assertions.Expect(row.Locator("td").Nth(4)).Not.ToContainTextAsync(ns);
+        }
+        Assert.Equal(namespaces.Order(), cluster.GetProperty("shards").EnumerateArray()
+            .SelectMany(s => s.GetProperty("namespaces").EnumerateArray().Select(n => n.GetString()!)).Where(namespaces.Contains).Order());
+        await ScreenshotAsync(page.Page, "dashboard-cluster.png");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
     [Fact]
     public async Task The_page_is_served_without_a_key_with_a_strict_content_security_policy_and_holds_no_data()
     {
@@ -280,12 +325,15 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/stats", null, Auth));
 
     // A page of the dashboard; with a key, the key is in the tab's session storage before it loads.
-    private async Task<OpenPage> OpenAsync(string path, string? key = null)
+    private Task<OpenPage> OpenAsync(string path, string? key = null) => OpenOnAsync(Server, path, key);
+
+    // The page at `path` on `server`'s door, with `key` in the tab's session storage when given.
+    private async Task<OpenPage> OpenOnAsync(HttpServer server, string path, string? key = null)
     {
         MachineRequirement.Require(browser.Chromium is not null,
             $"{Chromium} is missing although CI is set: .ci/run should have installed Debian's chromium",
             $"browser specs skipped: no {Chromium} (apt-get install chromium)");
-        var context = await browser.Chromium!.NewContextAsync(new BrowserNewContextOptions { BaseURL = Server.Client.BaseAddress!.ToString() });
+        var context = await browser.Chromium!.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.Client.BaseAddress!.ToString() });
         if (key is not null)
             await context.AddInitScriptAsync($"sessionStorage.setItem('orchestrator.api-key', '{key}')");
         var page = await context.NewPageAsync();

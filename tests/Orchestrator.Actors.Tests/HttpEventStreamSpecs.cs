@@ -121,7 +121,41 @@ public sealed class HttpEventStreamSpecs(HttpEventStreamSpecs.Fixture fixture) :
         Assert.Equal(("t-2", "task-cancelled"), Describe(await byAgent.NextEventAsync()));
     }
 
+    [Fact]
+    public async Task A_digest_stream_counts_the_transitions_and_carries_the_last_one_s_id()
+    {
+        await using var full = await SseReader.OpenAsync(_server.Client, Events);
+        await using var digests = await SseReader.OpenAsync(_server.Client, $"{Events}?digest=1s");
+
+        // One write of 20 definitions: one burst, told at once as one digest.
+        var items = string.Join(",", Enumerable.Range(0, 20).Select(i => $$"""{"taskId":"b{{i}}","agent":"a","taskFile":"f"}"""));
+        using (var batch = await _server.Post($"/v1/namespaces/{_ns}/tasks:batch", $$"""{"tasks":[{{items}}]}"""))
+            Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        var notices = new List<SseBlock>();
+        for (var i = 0; i < 20; i++) notices.Add(await full.NextEventAsync());
+        var first = await digests.NextEventAsync();
+        Assert.Equal(("digest", 20), (first.Event, JsonDocument.Parse(first.Data!).RootElement.GetProperty("transitions").GetInt32()));
+        Assert.Equal(notices[^1].Id, first.Id);
+
+        // Ten definitions one after another, within the second the next digest waits for: fewer digests than transitions.
+        for (var i = 0; i < 10; i++) await _server.Define(_ns, $$"""{"taskId":"s{{i}}","agent":"a","taskFile":"f"}""");
+        var told = 0;
+        var later = new List<SseBlock>();
+        while (told < 10)
+        {
+            var next = await digests.NextEventAsync();
+            later.Add(next);
+            told += JsonDocument.Parse(next.Data!).RootElement.GetProperty("transitions").GetInt32();
+        }
+        Assert.Equal(10, told);
+        Assert.True(later.Count < 10, $"{later.Count} digests for 10 transitions");
+        for (var i = 0; i < 10; i++) notices.Add(await full.NextEventAsync());
+        Assert.Equal(notices[^1].Id, later[^1].Id);
+    }
+
     [Theory]
+    [InlineData("digest=10ms", "digest", "10ms")]
+    [InlineData("digest=often", "digest", "often")]
     [InlineData("agent=orchestrator", "agent", "orchestrator")]
     [InlineData("taskId=bad%20id", "taskId", "bad id")]
     public async Task A_bad_filter_is_400_naming_it(string query, string field, string value)

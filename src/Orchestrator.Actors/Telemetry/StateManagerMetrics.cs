@@ -13,13 +13,14 @@ namespace Orchestrator.Actors.Telemetry;
 /// snapshot's duration, and, read when an exporter collects, its tasks by status, its requests
 /// waiting for a write and its mailbox depth. Every measurement carries the namespace. Written by
 /// the actor only; the gauges read what it last published, an immutable state and two numbers.
+/// The commands are counted by the actor in a table of its own (an increment per answer, on the
+/// one thread every command of the namespace waits for) and read by the exporter when it collects
+/// (an observable counter), rather than recorded one measurement per answer.
 /// </summary>
 public sealed class StateManagerMetrics : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-    private static readonly Counter<long> Commands = OrchestratorMeter.Instance.CreateCounter<long>(
-        "orchestrator.commands", "{command}", "Commands a state manager answered, by command type and reply type");
     private static readonly Histogram<double> WriteDuration = OrchestratorMeter.Instance.CreateHistogram<double>(
         "orchestrator.journal.write.duration", "s", "From handing a write to the journal to its confirmation",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -37,6 +38,8 @@ public sealed class StateManagerMetrics : IDisposable
 
     static StateManagerMetrics()
     {
+        OrchestratorMeter.Instance.CreateObservableCounter("orchestrator.commands", ObserveCommands, "{command}",
+            "Commands a state manager answered, by command type and reply type (since it started on this node)");
         OrchestratorMeter.Instance.CreateObservableGauge("orchestrator.tasks", ObserveTasks, "{task}", "Tasks by status");
         OrchestratorMeter.Instance.CreateObservableGauge("orchestrator.requests.pending", () => Observe(m => Volatile.Read(ref m._pending)),
             "{request}", "Requests decided and waiting for a journal write");
@@ -45,6 +48,8 @@ public sealed class StateManagerMetrics : IDisposable
     }
 
     private readonly KeyValuePair<string, object?> _namespace;
+    // Answers by command and reply type; a pair is added once (by the actor), then only incremented.
+    private readonly ConcurrentDictionary<(Type Command, Type Reply), Answers> _answers = new();
     private readonly Func<long> _mailboxDepth;
     private readonly long _recoveryStarted;
     private OrchestratorState? _state;
@@ -76,8 +81,16 @@ public sealed class StateManagerMetrics : IDisposable
     }
 
     /// <summary>A request was answered.</summary>
-    public void Answered(IStateManagerCommand command, IOrchestratorReply reply) =>
-        Commands.Add(1, _namespace, new("orchestrator.command", command.GetType().Name), new("orchestrator.reply", reply.GetType().Name));
+    public void Answered(IStateManagerCommand command, IOrchestratorReply reply)
+    {
+        var key = (command.GetType(), reply.GetType());
+        if (!_answers.TryGetValue(key, out var answers))
+        {
+            answers = new Answers([_namespace, new("orchestrator.command", key.Item1.Name), new("orchestrator.reply", key.Item2.Name)]);
+            _answers[key] = answers;
+        }
+        Interlocked.Increment(ref answers.Count);
+    }
 
     /// <summary>A write of <paramref name="events"/> went to the journal.</summary>
     public void WriteStarted(int events)
@@ -105,6 +118,21 @@ public sealed class StateManagerMetrics : IDisposable
 
     private static IEnumerable<Measurement<long>> Observe(Func<StateManagerMetrics, long> read) =>
         Live.Keys.Select(m => new Measurement<long>(read(m), m._namespace)).ToList();
+
+    private static IEnumerable<Measurement<long>> ObserveCommands()
+    {
+        var measurements = new List<Measurement<long>>();
+        foreach (var metrics in Live.Keys)
+            foreach (var answers in metrics._answers.Values)
+                measurements.Add(new Measurement<long>(Interlocked.Read(ref answers.Count), answers.Tags));
+        return measurements;
+    }
+
+    private sealed class Answers(KeyValuePair<string, object?>[] tags)
+    {
+        public readonly KeyValuePair<string, object?>[] Tags = tags;
+        public long Count;
+    }
 
     private static IEnumerable<Measurement<long>> ObserveTasks()
     {

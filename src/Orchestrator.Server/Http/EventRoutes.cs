@@ -1,9 +1,10 @@
+using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
@@ -20,11 +21,15 @@ namespace Orchestrator.Server.Http;
 /// The transitions of a namespace as Server-Sent Events: <c>id: EPOCH-SEQ</c>,
 /// <c>event: task-transitioned</c>, the notice as data. A client that reconnects with
 /// <c>Last-Event-ID</c> gets what it missed when the namespace's buffer still holds it, otherwise an
-/// <c>event: reset</c> first; then it follows on.
+/// <c>event: reset</c> first; then it follows on. With <c>digest=1s</c> (a watcher such as the
+/// dashboard, which needs to know that something moved, not what) the transitions are counted
+/// instead: one <c>event: digest</c> at most every that long, carrying their number and the last one's id.
 /// </summary>
 internal static class EventRoutes
 {
-    public const string NoticeEvent = "task-transitioned", ResetEvent = "reset";
+    public const string NoticeEvent = "task-transitioned", ResetEvent = "reset", DigestEvent = "digest";
+
+    private static readonly TimeSpan ShortestDigest = TimeSpan.FromMilliseconds(100), LongestDigest = TimeSpan.FromMinutes(1);
 
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
@@ -33,68 +38,116 @@ internal static class EventRoutes
         ns.MapGet("/events", Events).WithName("FollowTransitions")
             .WithSummary("Follow task transitions (text/event-stream)")
             .WithDescription("Optional filters agent and taskId, matched as SubscribeToTasks matches them. Reconnect with Last-Event-ID; " +
-                             "event: reset (data {\"reason\"}) when the missed notices are gone. A ': keep-alive' comment every orchestrator.http.events.keep-alive.")
+                             "event: reset (data {\"reason\"}) when the missed notices are gone. A ': keep-alive' comment every orchestrator.http.events.keep-alive. " +
+                             "digest=1s (100ms to 1m) sends event: digest (data {\"transitions\"}) at most that often instead of each transition.")
             .Produces<TaskTransitioned>(StatusCodes.Status200OK, "text/event-stream")
             .Problems(StatusCodes.Status400BadRequest);
     }
 
-    private static async Task<ServerSentEventsResult<string>> Events(
-        string ns, HttpResponse response, TaskFeeds feeds, HttpSettings settings, IHostApplicationLifetime lifetime, CancellationToken cancellation,
-        [FromQuery] string? agent = null, [FromQuery] string? taskId = null, [FromHeader(Name = "Last-Event-ID")] string? lastEventId = null)
+    private static async Task<EventStreamResult> Events(
+        string ns, TaskFeeds feeds, HttpSettings settings, IHostApplicationLifetime lifetime, CancellationToken cancellation,
+        [FromQuery] string? agent = null, [FromQuery] string? taskId = null, [FromQuery] string? digest = null,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId = null)
     {
         // The filter is the protocol's: checked by its rule and matched by its rule.
         if (Validation.SubscriptionFilter(agent, taskId) is { } invalid) throw new OrchestratorRejectedException(invalid);
+        var every = HttpInput.OptionalDuration("digest", digest);
+        if (every is { } d && (d < ShortestDigest || d > LongestDigest))
+            throw HttpInput.Invalid("digest", digest, "must be between 100ms and 1m");
         var feed = await feeds.ForAsync(ns, cancellation);
         var filter = new SubscribeToTasks(agent, taskId);
-        return TypedResults.ServerSentEvents(Stream(feed, filter, lastEventId, response, settings.EventKeepAlive, lifetime.ApplicationStopping, cancellation));
+        return new EventStreamResult(Stream(feed, filter, every, lastEventId, settings.EventKeepAlive, lifetime.ApplicationStopping, cancellation));
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> Stream(
-        TaskFeed feed, SubscribeToTasks filter, string? lastEventId, HttpResponse response, TimeSpan keepAlive, CancellationToken stopping,
+    // What goes out, a burst at a time: the events the feed holds when the stream gets to it, or a
+    // keep-alive, or (first) nothing, which sends the headers.
+    private static async IAsyncEnumerable<Burst> Stream(
+        TaskFeed feed, SubscribeToTasks filter, TimeSpan? digestEvery, string? lastEventId, TimeSpan keepAlive, CancellationToken stopping,
         [EnumeratorCancellation] CancellationToken cancellation)
     {
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stopping);
         using var timer = new PeriodicTimer(keepAlive);
         var listener = feed.Listen(lastEventId);
+        // A digest stream's transitions not yet told, the last one's place, and when the next digest may go.
+        var counted = 0;
+        var countedUpTo = 0L;
+        var nextDigest = 0L;
         try
         {
             // Listening before the headers go out: a client that has the response misses nothing.
-            if (!await Send(response, null, ending.Token)) yield break;
+            yield return Burst.Headers;
+            var replay = new List<SseItem<string>>();
             if (listener.Reset)
-                yield return Reset(feed, listener.Position, $"the notices after '{lastEventId}' are no longer held (the buffer overran, or the server restarted): re-read the tasks, then follow on");
-            foreach (var item in listener.Replay)
-            {
-                if (filter.Matches(item.Notice)) yield return Notice(feed, item);
-            }
+                replay.Add(Reset(feed, listener.Position, $"the notices after '{lastEventId}' are no longer held (the buffer overran, or the server restarted): re-read the tasks, then follow on"));
+            foreach (var item in listener.Replay) Take(item, replay);
+            Digest(replay);
+            if (replay.Count > 0) yield return new Burst(replay);
             Task<bool>? next = null, tick = null;
+            Task? due = null;
             while (true)
             {
                 next ??= listener.Live.WaitToReadAsync(ending.Token).AsTask();
                 tick ??= timer.WaitForNextTickAsync(ending.Token).AsTask();
-                await Task.WhenAny(next, tick);
+                if (due is null) await Task.WhenAny(next, tick);
+                else await Task.WhenAny(next, tick, due);
                 if (ending.IsCancellationRequested) yield break;
                 if (tick.IsCompleted)
                 {
                     tick = null;
-                    if (!await Send(response, KeepAlive, ending.Token)) yield break;
+                    yield return Burst.KeepAlive;
                 }
-                if (!next.IsCompleted) continue;
-                var open = await next;
-                next = null;
-                while (listener.Live.TryRead(out var item))
+                // Every notice already waiting goes out in one write: a group commit's notices
+                // arrive together, and a write per event would cost a send per event.
+                var burst = new List<SseItem<string>>();
+                if (next.IsCompleted)
                 {
-                    if (filter.Matches(item.Notice)) yield return Notice(feed, item);
+                    var open = await next;
+                    next = null;
+                    while (listener.Live.TryRead(out var item)) Take(item, burst);
+                    if (!open)
+                    {
+                        // It fell too far behind, or the feed was interrupted: what it missed is gone.
+                        listener.Dispose();
+                        listener = feed.Listen(null);
+                        counted = 0;
+                        burst.Add(Reset(feed, listener.Position, "notices were lost (this stream fell behind, or the server's subscription was interrupted): re-read the tasks, then follow on"));
+                    }
                 }
-                if (open) continue;
-                // It fell too far behind, or the feed was interrupted: what it missed is gone.
-                listener.Dispose();
-                listener = feed.Listen(null);
-                yield return Reset(feed, listener.Position, "notices were lost (this stream fell behind, or the server's subscription was interrupted): re-read the tasks, then follow on");
+                if (due?.IsCompleted == true) due = null;
+                if (!Digest(burst) && counted > 0 && due is null)
+                    due = Task.Delay(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), nextDigest), ending.Token);
+                if (burst.Count > 0) yield return new Burst(burst);
             }
         }
         finally
         {
             listener.Dispose();
+        }
+
+        // A notice that matches goes into the burst, or into the count of a digest stream.
+        void Take(FeedItem item, List<SseItem<string>> burst)
+        {
+            if (!filter.Matches(item.Notice)) return;
+            if (digestEvery is null)
+            {
+                burst.Add(Notice(feed, item));
+                return;
+            }
+            counted++;
+            countedUpTo = item.Seq;
+        }
+
+        // A digest stream's count goes into the burst when one may go now; false when it has to wait.
+        bool Digest(List<SseItem<string>> burst)
+        {
+            if (digestEvery is not { } every || counted == 0) return true;
+            var now = Stopwatch.GetTimestamp();
+            if (now < nextDigest) return false;
+            burst.Add(new SseItem<string>(JsonSerializer.Serialize(new DigestShape(counted), ServerJson.Default.DigestShape), DigestEvent)
+                { EventId = feed.Id(countedUpTo) });
+            counted = 0;
+            nextDigest = now + (long)(every.TotalSeconds * Stopwatch.Frequency);
+            return true;
         }
     }
 
@@ -105,19 +158,52 @@ internal static class EventRoutes
     private static SseItem<string> Reset(TaskFeed feed, long position, string reason) =>
         new(JsonSerializer.Serialize(new ResetShape(reason), ServerJson.Default.ResetShape), ResetEvent) { EventId = feed.Id(position) };
 
-    // A comment (or, with null, only the headers) straight to the body, between the formatter's
-    // events: SseItem has no comments. False when the client has gone.
-    private static async Task<bool> Send(HttpResponse response, byte[]? bytes, CancellationToken cancellation)
+    // The formatter takes an async sequence; a burst is already in hand (and completes at once).
+    private static async IAsyncEnumerable<SseItem<string>> Each(IReadOnlyList<SseItem<string>> events)
     {
-        try
+        foreach (var item in events) yield return item;
+        await Task.CompletedTask;
+    }
+
+    /// <summary>What one write of the stream holds: events, a keep-alive comment, or nothing (the headers alone).</summary>
+    private sealed record Burst(IReadOnlyList<SseItem<string>> Events, bool IsKeepAlive = false)
+    {
+        public static readonly Burst Headers = new([]);
+        public static readonly Burst KeepAlive = new([], IsKeepAlive: true);
+    }
+
+    /// <summary>
+    /// <c>text/event-stream</c>, written a burst at a time: the events of a burst are formatted by
+    /// .NET's <see cref="SseFormatter"/> into one buffer and sent in one write (ASP.NET Core's
+    /// <c>ServerSentEventsResult</c> sends each event on its own, a send per transition when
+    /// thousands a second are journaled).
+    /// </summary>
+    private sealed class EventStreamResult(IAsyncEnumerable<Burst> bursts) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
         {
-            if (bytes is not null) await response.Body.WriteAsync(bytes, cancellation);
-            await response.Body.FlushAsync(cancellation);
-            return true;
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException)
-        {
-            return false;
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache,no-store";
+            response.Headers.Pragma = "no-cache";
+            response.Headers.ContentEncoding = "identity";
+            context.Features.GetRequiredFeature<IHttpResponseBodyFeature>().DisableBuffering();
+            using var buffer = new MemoryStream();
+            try
+            {
+                await foreach (var burst in bursts.WithCancellation(context.RequestAborted))
+                {
+                    buffer.SetLength(0);
+                    if (burst.IsKeepAlive) buffer.Write(KeepAlive);
+                    else if (burst.Events.Count > 0) await SseFormatter.WriteAsync(Each(burst.Events), buffer, context.RequestAborted);
+                    if (buffer.Length > 0) await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted);
+                    else await response.Body.FlushAsync(context.RequestAborted);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client went away, or the server is stopping.
+            }
         }
     }
 }

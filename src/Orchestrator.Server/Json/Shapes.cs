@@ -129,6 +129,10 @@ public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, in
 /// <param name="Reason">Why (buffer overrun, another server start, an interrupted feed).</param>
 public sealed record ResetShape(string Reason);
 
+/// <summary>What a digest event stream's <c>digest</c> event carries: how many transitions happened since the last one.</summary>
+/// <param name="Transitions">The transitions (matching the stream's filters) this digest stands for; its id is the last one's.</param>
+public sealed record DigestShape(int Transitions);
+
 /// <summary>The answer of POST .../tasks:batch: one result per item, in the order given, and the counts.</summary>
 public sealed record BatchShape(IReadOnlyList<BatchItemShape> Results, int Created, int Unchanged, int Conflicts, int Invalid);
 

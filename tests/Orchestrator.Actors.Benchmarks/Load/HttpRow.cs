@@ -43,23 +43,23 @@ internal static class HttpRow
     private static readonly MediaTypeHeaderValue JsonType = new("application/json");
 
     /// <summary><paramref name="clients"/> concurrent clients, each on its own connection, define <paramref name="tasks"/> tasks one request each.</summary>
-    public static Task<RowResult> RunAsync(string dataDirectory, int clients, int tasks, int preexisting, TimeSpan limit, Action<string> progress, string serveConfig = "") =>
+    public static Task<RowResult> RunAsync(string dataDirectory, int clients, int tasks, int preexisting, TimeSpan limit, Action<string> progress, ServeSettings? serve = null) =>
         RunRowAsync(RowKind.Http, Name, dataDirectory, clients, tasks, preexisting, limit, progress,
-            (http, stop) => DefineEachAsync(http, clients, tasks, stop), serveConfig);
+            (http, stop) => DefineEachAsync(http, clients, tasks, stop), serve);
 
     /// <summary><paramref name="requests"/> concurrent requests (fewer if there are fewer batches) define <paramref name="tasks"/> tasks, <see cref="BatchSize"/> a request.</summary>
-    public static Task<RowResult> RunBatchAsync(string dataDirectory, int tasks, int requests, int preexisting, TimeSpan limit, Action<string> progress, string serveConfig = "")
+    public static Task<RowResult> RunBatchAsync(string dataDirectory, int tasks, int requests, int preexisting, TimeSpan limit, Action<string> progress, ServeSettings? serve = null)
     {
         var concurrency = BatchConcurrency(tasks, requests);
         return RunRowAsync(RowKind.HttpBatch, BatchName, dataDirectory, concurrency, tasks, preexisting, limit, progress,
-            (http, stop) => DefineBatchesAsync(http, concurrency, tasks, stop), serveConfig);
+            (http, stop) => DefineBatchesAsync(http, concurrency, tasks, stop), serve);
     }
 
     private static Task<RowResult> RunRowAsync(
         RowKind kind, string name, string dataDirectory, int connections, int tasks, int preexisting, TimeSpan limit, Action<string> progress,
-        Func<HttpClient, CancellationToken, Task<ClientRun>> load, string serveConfig) =>
+        Func<HttpClient, CancellationToken, Task<ClientRun>> load, ServeSettings? serve) =>
         ServeRow.RunAsync(kind, name, dataDirectory, connections, tasks, preexisting, limit, progress,
-            url => new Clients(url, connections, load), serveConfig);
+            url => new Clients(url, connections, load), serve);
 
     /// <summary>One <see cref="HttpClient"/> for the row, GET .../stats included, whose connections are counted.</summary>
     private sealed class Clients : ServeClients

@@ -17,6 +17,8 @@ namespace Orchestrator.Actors.Benchmarks.Load;
 /// <param name="Template">A data directory of <paramref name="Preexisting"/> tasks seeded earlier, used instead of seeding one.</param>
 /// <param name="RowLimit">The longest one row's definitions may take; a row that reaches it stops and fails its checks.</param>
 /// <param name="ServeConfig">--serve-config: HOCON laid over the configuration of the rows' <c>orchestrator serve</c>.</param>
+/// <param name="Dashboard">--dashboard: the dashboard open in headless Chromium on every serve row while its clients run.</param>
+/// <param name="InProcessMetrics">--in-process-metrics: the orchestrator's meter collected in this process by an OpenTelemetry meter provider.</param>
 internal sealed record LoadOptions(
     bool Smoke,
     IReadOnlyList<int> Agents,
@@ -35,8 +37,13 @@ internal sealed record LoadOptions(
     string? Template = null,
     IReadOnlySet<TableRows>? Rows = null,
     int BatchRequests = HttpRow.BatchRequests,
-    string ServeConfig = "")
+    string ServeConfig = "",
+    bool Dashboard = false,
+    bool InProcessMetrics = false)
 {
+    /// <summary>How the serve rows run their server.</summary>
+    public ServeSettings Serve => new(ServeConfig, Dashboard);
+
     /// <summary>Which rows and measurements run (--rows); all of them by default.</summary>
     public IReadOnlySet<TableRows> Selected => Rows ?? TableRowNames.All;
 

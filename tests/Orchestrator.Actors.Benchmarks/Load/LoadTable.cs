@@ -43,7 +43,15 @@ public static class LoadTable
             Description = "HOCON laid over the configuration of orchestrator serve in the HTTP, HTTP batch and MCP rows (for a side-by-side run: \"orchestrator.http.metrics = off\").",
             HelpName = "HOCON",
         };
-        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests, serveConfig };
+        var dashboard = new Option<bool>("--dashboard")
+        {
+            Description = $"Keep the dashboard open in headless Chromium ({DashboardWatcher.Chromium}, driven by Playwright) on the HTTP, HTTP batch and MCP rows while their clients run.",
+        };
+        var inProcessMetrics = new Option<bool>("--in-process-metrics")
+        {
+            Description = "Collect the orchestrator's meter in this process (an OpenTelemetry meter provider, read every second) during the in-process rows.",
+        };
+        var root = new RootCommand("The side-by-side load table (issue 5).") { smoke, agents, tasks, preexisting, workDir, markdown, template, rows, batchRequests, serveConfig, dashboard, inProcessMetrics };
         root.SetAction(async (parse, _) =>
         {
             var options = LoadOptions.Defaults(parse.GetValue(smoke), parse.GetValue(workDir)) with
@@ -51,6 +59,8 @@ public static class LoadTable
                 Markdown = parse.GetValue(markdown),
                 Template = parse.GetValue(template),
                 ServeConfig = parse.GetValue(serveConfig) ?? "",
+                Dashboard = parse.GetValue(dashboard),
+                InProcessMetrics = parse.GetValue(inProcessMetrics),
             };
             if (parse.GetValue(agents) is { } list)
             {
@@ -129,10 +139,14 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
             int[] ceilingLevels = P > 0 ? [0, P] : [0];
 
             if (options.Runs(TableRows.InProcess))
-                foreach (var level in levels)
-                    foreach (var agents in options.Agents)
-                        await RowAsync(RowKind.InProcess, InProcessRow.Name, agents, level, dir =>
-                            InProcessRow.RunAsync(dir, agents, options.InProcessTasksFor(agents), level, options.RowLimit, Progress), template);
+                using (var metrics = options.InProcessMetrics ? new InProcessMetrics() : null)
+                {
+                    foreach (var level in levels)
+                        foreach (var agents in options.Agents)
+                            await RowAsync(RowKind.InProcess, InProcessRow.Name, agents, level, dir =>
+                                InProcessRow.RunAsync(dir, agents, options.InProcessTasksFor(agents), level, options.RowLimit, Progress), template);
+                    if (metrics is not null) Progress($"  in-process metrics: {metrics.Points:N0} points collected during the in-process rows");
+                }
             // Akka.Remote, HTTP and MCP at the same agent count run one after the other, so that they compare on the same machine load.
             foreach (var level in levels)
                 foreach (var agents in options.Agents)
@@ -142,19 +156,23 @@ internal sealed class LoadTableRun(LoadOptions options, string[] args)
                             RemoteRow.RunAsync(dir, agents, options.RemoteTasksFor(agents), level, options.RowLimit, Progress), template);
                     if (options.Runs(TableRows.Http))
                         await RowAsync(RowKind.Http, HttpRow.Name, agents, level, dir =>
-                            HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress, options.ServeConfig), template);
+                            HttpRow.RunAsync(dir, agents, options.HttpTasksFor(agents), level, options.RowLimit, Progress, options.Serve), template);
                     if (options.Runs(TableRows.Mcp))
                         await RowAsync(RowKind.Mcp, McpRow.Name, agents, level, dir =>
-                            McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress, options.ServeConfig), template);
+                            McpRow.RunAsync(dir, agents, options.McpTasksFor(agents), level, options.RowLimit, Progress, options.Serve), template);
                 }
             if (options.Runs(TableRows.InProcessBatch))
-                foreach (var level in levels)
-                    await RowAsync(RowKind.InProcessBatch, InProcessBatchRow.Name, options.BatchRequests, level, dir =>
-                        InProcessBatchRow.RunAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
+                using (var metrics = options.InProcessMetrics ? new InProcessMetrics() : null)
+                {
+                    foreach (var level in levels)
+                        await RowAsync(RowKind.InProcessBatch, InProcessBatchRow.Name, options.BatchRequests, level, dir =>
+                            InProcessBatchRow.RunAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress), template);
+                    if (metrics is not null) Progress($"  in-process metrics: {metrics.Points:N0} points collected during the in-process batch rows");
+                }
             if (options.Runs(TableRows.HttpBatch))
                 foreach (var level in levels)
                     await RowAsync(RowKind.HttpBatch, HttpRow.BatchName, HttpRow.BatchConcurrency(options.HttpBatchTasks, options.BatchRequests), level, dir =>
-                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress, options.ServeConfig), template);
+                        HttpRow.RunBatchAsync(dir, options.HttpBatchTasks, options.BatchRequests, level, options.RowLimit, Progress, options.Serve), template);
             if (options.Runs(TableRows.Ceiling))
                 foreach (var level in needsTemplate ? levels : ceilingLevels)
                     await RowAsync(RowKind.Ceiling, CeilingRow.Name, 1, level, dir =>

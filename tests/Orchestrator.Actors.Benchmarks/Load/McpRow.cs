@@ -21,8 +21,8 @@ internal static class McpRow
     private const string TaskPrefix = "mcp-";
 
     /// <summary><paramref name="sessions"/> concurrent MCP sessions define <paramref name="tasks"/> tasks, one tool call each.</summary>
-    public static Task<RowResult> RunAsync(string dataDirectory, int sessions, int tasks, int preexisting, TimeSpan limit, Action<string> progress, string serveConfig = "") =>
-        ServeRow.RunAsync(RowKind.Mcp, Name, dataDirectory, sessions, tasks, preexisting, limit, progress, url => new Sessions(url, sessions, tasks), serveConfig);
+    public static Task<RowResult> RunAsync(string dataDirectory, int sessions, int tasks, int preexisting, TimeSpan limit, Action<string> progress, ServeSettings? serve = null) =>
+        ServeRow.RunAsync(RowKind.Mcp, Name, dataDirectory, sessions, tasks, preexisting, limit, progress, url => new Sessions(url, sessions, tasks), serve);
 
     private sealed class Sessions(Uri url, int count, int tasks) : ServeClients
     {

@@ -53,16 +53,18 @@ internal static partial class ServeRow
 
     public static async Task<RowResult> RunAsync(
         RowKind kind, string name, string dataDirectory, int agents, int tasks, int preexisting, TimeSpan limit, Action<string> progress,
-        Func<Uri, ServeClients> clientsAt, string serveConfig = "")
+        Func<Uri, ServeClients> clientsAt, ServeSettings? settings = null)
     {
+        settings ??= ServeSettings.Default;
         var checks = new Checks();
         var step = Stopwatch.StartNew();
         var overlay = Path.Combine(dataDirectory, "serve-row.conf");
         // --serve-config last, so that it may change anything of the server's (metrics off, say).
-        await File.WriteAllTextAsync(overlay, $"orchestrator.http.request-timeout = {RequestTimeout.TotalSeconds:0}s\n{serveConfig}\n");
+        await File.WriteAllTextAsync(overlay, $"orchestrator.http.request-timeout = {RequestTimeout.TotalSeconds:0}s\n{settings.Config}\n");
         // Both ports free ones: a serve child never takes 4053 or 8080 from anything else on the machine.
         using var serve = HostProcess.Start("serve", "--port", "0", "--http-port", "0", "--data-dir", dataDirectory, "--config", overlay);
         ServeClients? clients = null;
+        DashboardWatcher? dashboard = null;
         try
         {
             var line = await serve.WaitForLineAsync("orchestrator: HTTP at ", Patience);
@@ -75,6 +77,12 @@ internal static partial class ServeRow
             var serverError = serve.LineMatching(l => (l.Contains("[ERROR]") || l.Contains(" fail: ") || l.Contains(" crit: ")) && !l.Contains("Disassociated"));
             clients = clientsAt(new Uri(url));
 
+            if (settings.Dashboard)
+            {
+                dashboard = await DashboardWatcher.OpenAsync(new Uri(url), Namespace);
+                progress($"  the dashboard is open in headless Chromium, its event stream live, after {step.Elapsed.TotalSeconds:0.0} s");
+            }
+
             var before = await CountTasksAsync(clients.Http);
             checks.That(before == preexisting, $"GET .../stats counted {before} tasks before the row, not {preexisting}");
             step.Restart();
@@ -86,6 +94,7 @@ internal static partial class ServeRow
             ClientRun? run = null;
             string? stopped = null;
             var cpuBefore = ProcessMemory.CpuTime(serve.Id);
+            var browserCpuBefore = dashboard is null ? TimeSpan.Zero : DashboardWatcher.BrowserCpu();
             var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
             using (var stop = new CancellationTokenSource(limit))
             {
@@ -114,10 +123,14 @@ internal static partial class ServeRow
                     stopped = serverError.IsCompleted ? $"when the server logged an error: {await serverError}" : $"at the row's limit of {limit.TotalSeconds:0} s";
             }
             var serverCpu = ProcessMemory.CpuTime(serve.Id) - cpuBefore;
+            var browserCpu = dashboard is null ? TimeSpan.Zero : DashboardWatcher.BrowserCpu() - browserCpuBefore;
             var clientCpu = Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore;
             progress(run is null
                 ? $"  the clients were stopped after {step.Elapsed.TotalSeconds:0.0} s {stopped}"
                 : $"  the clients took {run.Elapsed.TotalSeconds:0.0} s {clients.Connections}");
+            if (dashboard is not null)
+                progress($"  the dashboard made {dashboard.Requests:N0} requests while the clients ran; its browser used {browserCpu.TotalSeconds:0.00} s of CPU" +
+                         (run is { Acknowledged: > 0 } ? $", {browserCpu.TotalMicroseconds / run.Acknowledged:0} µs per definition" : ""));
             step.Restart();
 
             var defined = run?.Acknowledged ?? 0;
@@ -142,9 +155,11 @@ internal static partial class ServeRow
             if (after is not null)
                 checks.That(after == preexisting + defined, $"GET .../stats counts {after} tasks, not {preexisting} + {defined}");
 
-            // The clients leave (an MCP session ends with its DELETE) before the server is stopped.
+            // The clients and the dashboard leave (an MCP session ends with its DELETE) before the server is stopped.
             await clients.DisposeAsync();
             clients = null;
+            if (dashboard is not null) await dashboard.DisposeAsync();
+            dashboard = null;
             var peak = ProcessMemory.PeakResidentBytes(serve.Id);
             serve.Send(Signal.Terminate);
             var exit = await serve.WaitForExitAsync(Patience);
@@ -168,6 +183,7 @@ internal static partial class ServeRow
         finally
         {
             if (clients is not null) await clients.DisposeAsync();
+            if (dashboard is not null) await dashboard.DisposeAsync();
         }
     }
 
@@ -275,6 +291,12 @@ internal static partial class ServeRow
 
     [GeneratedRegex(@"HTTP at (\S+)")]
     private static partial Regex HttpAt();
+}
+
+/// <summary>How a serve row runs its server: HOCON laid over its configuration (--serve-config), and whether the dashboard is open (--dashboard).</summary>
+internal sealed record ServeSettings(string Config = "", bool Dashboard = false)
+{
+    public static readonly ServeSettings Default = new();
 }
 
 /// <summary>The connections a <see cref="ServeRow.CountingHandler"/> opened (shared by reference among handlers).</summary>

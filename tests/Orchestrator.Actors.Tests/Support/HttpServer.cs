@@ -28,7 +28,11 @@ public sealed class HttpServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts a server; the environment is <paramref name="environment"/> only (so the machine's ORCHESTRATOR_API_KEYS never leaks in).</summary>
-    public static async Task<HttpServer> StartAsync(string overlay = "", IReadOnlyDictionary<string, string?>? environment = null)
+    public static Task<HttpServer> StartAsync(string overlay = "", IReadOnlyDictionary<string, string?>? environment = null) =>
+        StartAsync(new ServeOptions(Port: 0, HttpPort: 0), overlay, environment);
+
+    /// <summary>Starts a server as <c>serve</c> with <paramref name="options"/> would (a cluster member, say), on a fresh data directory.</summary>
+    public static async Task<HttpServer> StartAsync(ServeOptions options, string overlay, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var dataDirectory = TestConfigs.NewDataDirectory();
         string? configFile = null;
@@ -37,7 +41,7 @@ public sealed class HttpServer : IAsyncDisposable
             configFile = Path.Combine(dataDirectory, "overlay.conf");
             await File.WriteAllTextAsync(configFile, overlay);
         }
-        var plan = ServerPlan.From(new ServeOptions(ConfigFile: configFile, DataDirectory: dataDirectory, Port: 0, HttpPort: 0),
+        var plan = ServerPlan.From(options with { ConfigFile = configFile, DataDirectory = dataDirectory },
             environment ?? new Dictionary<string, string?>());
         var app = OrchestratorServer.Build(plan, []);
         await app.StartAsync().WaitAsync(Patience);

@@ -15,6 +15,7 @@ const state = {
   offset: 0,
   stream: null,
   refresh: null,
+  refreshed: 0,
   task: null,
   leaseUntil: null,
   activityRead: 0,
@@ -326,9 +327,12 @@ async function refresh() {
   await loadCluster();
 }
 
+// A quarter of a second after the first event, and at most once a second while events keep coming:
+// live to the eye, and a few reads a second of the server however busy it is.
 function scheduleRefresh() {
   if (state.refresh) return;
-  state.refresh = setTimeout(() => { state.refresh = null; refresh(); }, 250);
+  const wait = Math.max(250, 1000 - (Date.now() - state.refreshed));
+  state.refresh = setTimeout(() => { state.refresh = null; state.refreshed = Date.now(); refresh(); }, wait);
 }
 
 function setLive(text, mode) {
@@ -337,15 +341,16 @@ function setLive(text, mode) {
   live.dataset.state = mode;
 }
 
-// The namespace's event stream, read with fetch (an EventSource cannot send the API key). Every
-// event (a transition, or a reset after a gap) refreshes the figures; a broken stream is followed
+// The namespace's event stream as digests, read with fetch (an EventSource cannot send the API key).
+// Every event (a digest of transitions, or a reset after a gap) refreshes the figures; a broken stream is followed
 // again after a second.
 async function follow() {
   const controller = new AbortController();
   state.stream?.abort();
   state.stream = controller;
   try {
-    const response = await fetch(`${ns()}/events`, { headers: { ...headers(), Accept: "text/event-stream" }, signal: controller.signal });
+    // A digest a second at most: the page needs to know that tasks moved, not each move.
+    const response = await fetch(`${ns()}/events?digest=1s`, { headers: { ...headers(), Accept: "text/event-stream" }, signal: controller.signal });
     if (!response.ok) throw new Error(`event stream: ${response.status}`);
     setLive("live", "live");
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
