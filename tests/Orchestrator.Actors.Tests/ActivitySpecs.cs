@@ -104,13 +104,8 @@ public sealed class ActivityWindowSpecs
     }
 }
 
-/// <summary>The activity of the real actor and journal, with time moved by the spec.</summary>
-public sealed class ActivitySpecs(ITestOutputHelper output) : LifecycleSpec(output, """
-    orchestrator.lifecycle {
-      lease = 30s
-      retry { base = 1s, cap = 4s, jitter = 0 }
-    }
-    """)
+/// <summary>The activity of the real actor and journal (the shipped lifecycle: 30 s leases), with time moved by the spec.</summary>
+public sealed class ActivitySpecs(ITestOutputHelper output) : LifecycleSpec(output)
 {
     [Fact]
     public async Task The_state_manager_counts_what_its_confirmed_writes_held_in_the_step_they_were_confirmed()
