@@ -45,7 +45,7 @@ public static class LoadTable
         };
         var dashboard = new Option<bool>("--dashboard")
         {
-            Description = $"Keep the dashboard open in headless Chromium ({DashboardWatcher.Chromium}, driven by Playwright) on the HTTP, HTTP batch and MCP rows while their clients run.",
+            Description = $"Keep the dashboard open in headless Chromium ({DashboardWatcher.Chromium}, a process of its own; Playwright checks the page is live, then detaches) on the HTTP, HTTP batch and MCP rows while their clients run.",
         };
         var inProcessMetrics = new Option<bool>("--in-process-metrics")
         {

@@ -80,7 +80,7 @@ internal static partial class ServeRow
             if (settings.Dashboard)
             {
                 dashboard = await DashboardWatcher.OpenAsync(new Uri(url), Namespace);
-                progress($"  the dashboard is open in headless Chromium, its event stream live, after {step.Elapsed.TotalSeconds:0.0} s");
+                progress($"  the dashboard is open in headless Chromium (a process of its own), its event stream live, after {step.Elapsed.TotalSeconds:0.0} s");
             }
 
             var before = await CountTasksAsync(clients.Http);
@@ -129,7 +129,7 @@ internal static partial class ServeRow
                 ? $"  the clients were stopped after {step.Elapsed.TotalSeconds:0.0} s {stopped}"
                 : $"  the clients took {run.Elapsed.TotalSeconds:0.0} s {clients.Connections}");
             if (dashboard is not null)
-                progress($"  the dashboard made {dashboard.Requests:N0} requests while the clients ran; its browser used {browserCpu.TotalSeconds:0.00} s of CPU" +
+                progress($"  the dashboard's browser used {browserCpu.TotalSeconds:0.00} s of CPU while the clients ran" +
                          (run is { Acknowledged: > 0 } ? $", {browserCpu.TotalMicroseconds / run.Acknowledged:0} µs per definition" : ""));
             step.Restart();
 
