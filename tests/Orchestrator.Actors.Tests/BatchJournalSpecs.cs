@@ -202,7 +202,7 @@ public sealed class BatchJournalSpecs(ITestOutputHelper output)
         var snapshotDdl = new JournalDatabase(settings.SnapshotDatabasePath, settings.SnapshotDatabasePath);
         var kept = snapshotDdl.SnapshotSequenceNumbers(settings.PersistenceId);
         Assert.Equal(2, kept.Count);
-        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={settings.DatabasePath};Pooling=False"))
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(settings.DatabasePath, pooling: false)))
         {
             connection.Open();
             // The table and indexes exactly as Akka created them, then the rows.

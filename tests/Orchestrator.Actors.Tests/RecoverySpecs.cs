@@ -21,6 +21,24 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
         TestConfigs.Sqlite(_dataDirectory, "orchestrator.snapshots { every = 10, every-fraction-of-tasks = 0 }\n" + extra);
 
     [Fact]
+    public async Task A_data_directory_whose_path_holds_semicolons_and_equals_signs_is_one_directory_not_more_connection_keywords()
+    {
+        // Interpolated into "Data Source=…;Pooling=True", this path read as the keywords Mode and Cache.
+        var odd = Path.Combine(_dataDirectory, "team;Mode=ReadOnly;Cache=Shared=x");
+        Directory.CreateDirectory(odd);
+        var config = TestConfigs.Sqlite(odd);
+        await using (var node = OrchestratorNode.Start(config, "odd-path"))
+        {
+            var defined = await node.StateManager.Ask<object>(new DefineTask("t-1", "agent-a", "tasks/t-1.md"), AskTimeout);
+            Assert.IsType<TaskDefinitionAccepted>(defined);
+        }
+
+        Assert.True(File.Exists(Path.Combine(odd, "orchestrator.db")), string.Join(", ", Directory.EnumerateFileSystemEntries(odd)));
+        await using (var again = OrchestratorNode.Start(config, "odd-path-again"))
+            Assert.IsType<TaskFound>(await again.StateManager.Ask<object>(new GetTask("t-1"), AskTimeout));
+    }
+
+    [Fact]
     public async Task A_new_ActorSystem_on_the_same_file_recovers_identical_state_from_snapshot_and_later_events()
     {
         var config = NodeConfig();

@@ -87,6 +87,13 @@ public static class OrchestratorConfig
         return Over(config, [$"{plugin}.connection-string = {Quote(builder.ConnectionString)}"]);
     }
 
+    /// <summary>
+    /// The connection string of the SQLite file at <paramref name="path"/>, built by the provider's own
+    /// builder: a path holding <c>;</c>, <c>=</c> or quotes is quoted, never read as more keywords.
+    /// </summary>
+    public static string SqliteConnectionString(string path, bool pooling) =>
+        new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = pooling }.ConnectionString;
+
     /// <summary>Fills the journal's and snapshot store's connection string when they are SQLite and left empty.</summary>
     public static Config WithSqliteConnection(Config config)
     {
@@ -95,7 +102,7 @@ public static class OrchestratorConfig
         foreach (var (plugin, path) in SqlPlugins.Zip([settings.DatabasePath, settings.SnapshotDatabasePath]))
         {
             if (OnProvider(config, plugin, "SQLite") && string.IsNullOrEmpty(config.GetString($"{plugin}.connection-string", "")))
-                fill.Add($"{plugin}.connection-string = {Quote($"Data Source={path};Pooling=True")}");
+                fill.Add($"{plugin}.connection-string = {Quote(SqliteConnectionString(path, pooling: true))}");
         }
         return Over(config, fill);
     }

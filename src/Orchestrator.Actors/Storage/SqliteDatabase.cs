@@ -88,7 +88,7 @@ public static class SqliteDatabase
 
     private static SqliteConnection Open(string path)
     {
-        var connection = new SqliteConnection($"Data Source={path};Pooling=False");
+        var connection = new SqliteConnection(Configuration.OrchestratorConfig.SqliteConnectionString(path, pooling: false));
         connection.Open();
         return connection;
     }

@@ -49,7 +49,7 @@ internal static class CeilingRow
     /// </summary>
     public static SqliteConnection Prepare(string database, int preexisting)
     {
-        var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(database, pooling: false));
         connection.Open();
         Execute(connection, "PRAGMA journal_mode=WAL");
         Execute(connection, "PRAGMA synchronous=FULL");
@@ -101,7 +101,7 @@ internal static class CeilingRow
 
     public static long CountRows(string database)
     {
-        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        using var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(database, pooling: false));
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM tasks";

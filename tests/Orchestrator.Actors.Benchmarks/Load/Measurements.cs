@@ -183,7 +183,7 @@ internal static class Measurements
         var copy = template.CopyTo(directory);
         foreach (var database in StateTemplate.DatabasesWithTable(copy, "snapshot"))
         {
-            using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+            using var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(database, pooling: false));
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "DELETE FROM snapshot";

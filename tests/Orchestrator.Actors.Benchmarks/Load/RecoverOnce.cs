@@ -51,7 +51,7 @@ internal static class RecoverOnce
     public static int ReadSnapshot(string directory)
     {
         var database = StateTemplate.DatabasesWithTable(directory, "snapshot").First();
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(database, pooling: false));
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT manifest, snapshot FROM snapshot ORDER BY sequence_number DESC LIMIT 1";

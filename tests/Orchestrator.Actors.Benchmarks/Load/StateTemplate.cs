@@ -116,7 +116,7 @@ internal sealed class StateTemplate
     {
         foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*.db", SearchOption.AllDirectories))
         {
-            using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+            using var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(file, pooling: false));
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
@@ -139,7 +139,7 @@ internal sealed class StateTemplate
 
     private static long Scalar(string database, string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+        using var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(database, pooling: false));
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -13,7 +13,7 @@ public sealed class JournalDatabase(string databasePath, string? snapshotDatabas
 
     private SqliteConnection Open(string? path = null)
     {
-        var connection = new SqliteConnection($"Data Source={path ?? databasePath};Pooling=False");
+        var connection = new SqliteConnection(Orchestrator.Actors.Configuration.OrchestratorConfig.SqliteConnectionString(path ?? databasePath, pooling: false));
         connection.Open();
         return connection;
     }
