@@ -73,6 +73,7 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
     [Theory]
     [InlineData("garbage")]
     [InlineData("unknown-format")]
+    [InlineData("foreign-type")]
     [InlineData("wrong-version")]
     [InlineData("null-task")]
     public async Task A_corrupt_latest_snapshot_falls_back_to_the_older_one_and_recovers_everything(string damage)
@@ -261,6 +262,9 @@ public sealed class RecoverySpecs(ITestOutputHelper output)
             "null-task" => db.Snapshots.Execute("UPDATE snapshot SET snapshot = $b WHERE persistence_id = $p AND sequence_number = $s",
                 ("$b", Encoded("{\"formatVersion\":2,\"nextOrdinal\":0,\"nextClaim\":1,\"nextReadySeq\":0,\"tasks\":[null],\"documents\":[],\"agents\":[]}")), ("$p", persistenceId), ("$s", sequenceNr)),
             "unknown-format" => db.Snapshots.Execute("UPDATE snapshot SET manifest = 'snapshot.v99' WHERE persistence_id = $p AND sequence_number = $s",
+                ("$p", persistenceId), ("$s", sequenceNr)),
+            // Another serializer's row (Akka's byte-array serializer, id 4): a snapshot object that is no state of ours.
+            "foreign-type" => db.Snapshots.Execute("UPDATE snapshot SET serializer_id = 4, manifest = '' WHERE persistence_id = $p AND sequence_number = $s",
                 ("$p", persistenceId), ("$s", sequenceNr)),
             _ => throw new ArgumentOutOfRangeException(nameof(damage)),
         };

@@ -102,6 +102,12 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 break;
             case SnapshotOffer { Snapshot: UnreadableSnapshot unreadable } offer:
                 throw Unreadable(offer.Metadata.SequenceNr, unreadable);
+            case SnapshotOffer offer:
+                // Another serializer's object (a row written by something else, or a damaged serializer
+                // id): applying the later events to an empty state would serve part of it; it is treated
+                // as unreadable, so the next incarnation recovers without it, or refuses.
+                throw Unreadable(offer.Metadata.SequenceNr, new UnreadableSnapshot(
+                    offer.Snapshot?.GetType().FullName ?? "null", "not a snapshot of the state manager's"));
             case EventBatch batch:
                 Recover(batch.Events);
                 break;
