@@ -166,6 +166,31 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         Assert.False(sender.HasMessages);
     }
 
+    [Theory]
+    [InlineData("router")]
+    [InlineData("gateway")]
+    [InlineData("store")]
+    public async Task A_Shutdown_from_another_system_is_refused_and_the_node_keeps_serving(string to)
+    {
+        // Sent to the router the client talks to, or straight to the namespace's gateway or its state
+        // manager, which any peer can resolve by their paths; a local Shutdown (SIGTERM) stops them.
+        var target = to switch
+        {
+            "router" => _client.StateManager,
+            "gateway" => await _clientSystem.ActorSelection($"{_node.Address}/user/state-manager/default").ResolveOne(TimeSpan.FromSeconds(10)),
+            _ => await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10)),
+        };
+        var sender = CreateTestProbe(_clientSystem);
+
+        target.Tell(Protocol.Commands.Shutdown.Instance, sender.Ref);
+
+        var refused = sender.ExpectMsg<CommandRejected>();
+        Assert.Equal(("message", "Shutdown"), (refused.Field, refused.Value));
+        Assert.Contains("remote peer", refused.Reason);
+        await AssertServingUntouchedAsync(_client);
+        Assert.False(sender.HasMessages);
+    }
+
     public static TheoryData<string> InternalKinds => new() { "ready", "stopped", "notices", "requeue" };
 
     [Theory]

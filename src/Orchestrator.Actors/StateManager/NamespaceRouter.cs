@@ -45,6 +45,7 @@ public sealed class NamespaceRouter : ReceiveActor
         });
         Receive<Status.Failure>(failure =>
             _log.Warning("Could not list the namespaces in the journal ({0}); each starts on its first request", failure.Cause.Message));
+        Receive<Shutdown>(_ => UnknownMessages.FromAnotherSystem(Sender), _ => UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log));
         Receive<Shutdown>(_ => BeginShutdown());
         Receive<Terminated>(t => Stopped(t.ActorRef));
         Receive<ShutdownComplete>(_ => { });

@@ -206,6 +206,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                     ArmDeadline();
                 }
                 break;
+            case Shutdown when UnknownMessages.FromAnotherSystem(Sender):
+                UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log);
+                break;
             case Shutdown:
                 _shutdownRequester = Sender;
                 StopIfIdle();

@@ -74,6 +74,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         });
         Receive<DeadLetter>(_ => { });
         Receive<ExpireHeld>(_ => Expire());
+        Receive<Shutdown>(_ => UnknownMessages.FromAnotherSystem(Sender), _ => UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log));
         Receive<Shutdown>(_ => BeginShutdown());
         Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));

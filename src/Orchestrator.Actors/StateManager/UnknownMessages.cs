@@ -10,6 +10,20 @@ namespace Orchestrator.Actors.StateManager;
 internal static class UnknownMessages
 {
     /// <summary>
+    /// True when <paramref name="sender"/> is on another system (over Akka.Remote). A <c>Shutdown</c>
+    /// from there is refused: stopping a node is a local act (SIGTERM, coordinated shutdown).
+    /// </summary>
+    public static bool FromAnotherSystem(IActorRef sender) => !sender.IsNobody() && sender.Path.Address.HasGlobalScope;
+
+    /// <summary>Logs and answers a <c>Shutdown</c> a remote peer sent; nothing stops.</summary>
+    public static void RefuseRemoteShutdown(IActorRef sender, IActorRef self, ILoggingAdapter log)
+    {
+        log.Warning("Refused a Shutdown from {0}: a node is stopped locally (SIGTERM), not by a remote peer", sender.Path.Address);
+        sender.Tell(Validation.Reject("message", nameof(Protocol.Commands.Shutdown),
+            "is not taken from a remote peer: a node is stopped locally (SIGTERM), and a remote peer may send requests only"), self);
+    }
+
+    /// <summary>
     /// Logs it and answers it (a client of another version, a stray message over remoting); it never
     /// reaches a state manager.
     /// </summary>
