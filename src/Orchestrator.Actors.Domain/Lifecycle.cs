@@ -138,7 +138,7 @@ public static partial class OrchestratorDomain
                       ?? (capabilities.Count > MaxCapabilities
                           ? Validation.Reject("capabilities", $"{capabilities.Count} names", $"lists too many; at most {MaxCapabilities} are allowed")
                           : null)
-                      ?? capabilities.Select(c => Validation.Text("capabilities", c)).FirstOrDefault(r => r is not null);
+                      ?? capabilities.Select(c => Validation.Name("capabilities", c)).FirstOrDefault(r => r is not null);
         if (invalid is not null) return Decision.Answer(invalid);
 
         var registered = new AgentRegistered(command.Agent, capabilities.Distinct(StringComparer.Ordinal).ToList(), context.Now);

@@ -158,7 +158,7 @@ public static partial class OrchestratorDomain
         var policy = context.Policy;
         var invalid = Validation.Id("taskId", command.TaskId)
                       ?? (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
-                      ?? Validation.Text("taskFile", command.TaskFile)
+                      ?? Validation.Name("taskFile", command.TaskFile)
                       ?? Validation.Priority(command.Priority, out _)
                       ?? (command.MaxAttempts is { } max && (max < 1 || max > policy.MaxAttemptsLimit)
                           ? Validation.Reject("maxAttempts", max.ToString(), $"must be between 1 and {policy.MaxAttemptsLimit}")

@@ -42,11 +42,27 @@ public static class Validation
     }
 
     /// <summary>
-    /// An agent's name: free text, not <c>*</c> (which only a definition may name, for any agent), and
-    /// not a name the history uses for causes that are not agents (<c>orchestrator</c>, <c>operator</c>).
+    /// A name (an agent, a task file, a capability, who caused a change): text as <see cref="Text"/>
+    /// without control characters (escape codes, newlines, tabs), which would reach terminals and logs
+    /// as they are.
+    /// </summary>
+    public static CommandRejected? Name(string field, string? value)
+    {
+        if (Text(field, value) is { } invalid) return invalid;
+        foreach (var c in value!)
+        {
+            if (char.IsControl(c))
+                return Reject(field, value, $"contains the control character {Printable(c)}; a name may not (it would reach terminals and logs as it is)");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// An agent's name: a <see cref="Name"/>, not <c>*</c> (which only a definition may name, for any
+    /// agent), and not a name the history uses for causes that are not agents (<c>orchestrator</c>, <c>operator</c>).
     /// </summary>
     public static CommandRejected? AgentName(string field, string? value) =>
-        Text(field, value)
+        Name(field, value)
         ?? (value == ProtocolNames.AnyAgent
             ? Reject(field, value, "must name one agent; '*' (any agent) is only for task definitions")
             : null)
@@ -67,7 +83,7 @@ public static class Validation
 
     /// <summary>Who caused a change, for the history: optional free text, not <c>orchestrator</c> (the state manager's own timers).</summary>
     public static CommandRejected? By(string field, string? value) =>
-        OptionalText(field, value)
+        (value is null ? null : Name(field, value))
         ?? (value == Causes.Orchestrator
             ? Reject(field, value, "is reserved for the state manager's own transitions (lease expiry, retries)")
             : null);
@@ -109,8 +125,18 @@ public static class Validation
     }
 
     /// <summary>The rejection for a value, shortened so that a huge value never floods a log or a reply.</summary>
+    /// <summary>A rejection naming <paramref name="field"/> and echoing its value, shortened and with any control character escaped.</summary>
     public static CommandRejected Reject(string field, string? value, string reason) =>
-        new(field, Shorten(value), reason);
+        new(field, Shorten(Escaped(value)), reason);
+
+    // A value echoed in an answer (and so in a CLI's error line or a log) shows control characters as \uXXXX.
+    private static string? Escaped(string? value)
+    {
+        if (value is null || !value.Any(char.IsControl)) return value;
+        var escaped = new StringBuilder(value.Length + 8);
+        foreach (var c in value) escaped.Append(char.IsControl(c) ? Printable(c) : c.ToString());
+        return escaped.ToString();
+    }
 
     private const string InvalidUnicode = "is not valid Unicode text (it contains a lone surrogate)";
 

@@ -209,7 +209,8 @@ public sealed class DefineTaskSpecs
 
         var rejected = AssertRejected(decision, "taskId");
         Assert.Contains(named, rejected.Reason);
-        Assert.Equal(id, rejected.Value);
+        // Echoed as given, a control character escaped (the echo reaches terminals and logs).
+        Assert.Equal(id.Replace("\t", "\\u0009"), rejected.Value);
     }
 
     [Theory]

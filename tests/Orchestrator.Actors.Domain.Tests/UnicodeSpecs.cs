@@ -25,6 +25,38 @@ public sealed class UnicodeSpecs
         Assert.Contains("Unicode", AssertRejected(Decide(OrchestratorState.Empty, new DefineTask("t", "a", "f\udfff.md")), "taskFile").Reason);
     }
 
+    public static TheoryData<string> ControlCharacters => new() { "\u001b[31m", "\n", "\r", "\t", "\u0000", "\u0007", "\u007f", "\u009b" };
+
+    [Theory]
+    [MemberData(nameof(ControlCharacters))]
+    public void A_name_with_a_control_character_is_rejected_naming_the_field_and_echoing_it_escaped(string control)
+    {
+        var name = "agent" + control + "x";
+        var escaped = string.Concat(name.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        var state = Given(Define("t-1", "agent-a"));
+        var rejections = new[]
+        {
+            AssertRejected(Decide(state, new DefineTask("t", name, "f.md")), "agent"),
+            AssertRejected(Decide(state, new DefineTask("t", "a", "tasks/" + name + ".md")), "taskFile"),
+            AssertRejected(Decide(state, new ClaimTask(name)), "agent"),
+            AssertRejected(Decide(state, new RegisterAgent("reviewer", ["ok", name])), "capabilities"),
+            AssertRejected(Decide(state, new CancelTask("t-1", "not needed", name)), "by"),
+        };
+
+        Assert.All(rejections, r => Assert.Contains("control character", r.Reason));
+        // The echo never carries the character itself: it reaches terminals and logs.
+        Assert.All(rejections, r => Assert.DoesNotContain(r.Value!, c => char.IsControl(c)));
+        Assert.Equal(escaped, rejections[0].Value);
+    }
+
+    [Fact]
+    public void Free_text_may_hold_newlines_and_tabs()
+    {
+        var state = Given(Define("t-1", "agent-a"));
+
+        Assert.Single(Decide(state, new CancelTask("t-1", "first line\nsecond\tline", "ops")).Events);
+    }
+
     [Fact]
     public void Paired_surrogates_are_fine()
     {
