@@ -67,12 +67,11 @@ public static partial class OrchestratorDomain
                 return state;
             case AgentRegistered e:
                 // A re-registration updates the capabilities; the agent keeps its first registration time and its tally.
-                var known = state.Agents.GetValueOrDefault(e.Agent);
-                var registered = new AgentRecord(e.Agent, [.. e.Capabilities], true, known?.RegisteredAt ?? e.At, e.At);
                 return state with
                 {
-                    Agents = state.Agents.SetItem(e.Agent, known is null ? registered
-                        : registered with { Completed = known.Completed, Failed = known.Failed, LeasesExpired = known.LeasesExpired }),
+                    Agents = state.Agents.SetItem(e.Agent, state.Agents.TryGetValue(e.Agent, out var known)
+                        ? known with { Capabilities = [.. e.Capabilities], Registered = true, RegisteredAt = known.RegisteredAt ?? e.At, LastSeen = e.At }
+                        : new AgentRecord(e.Agent, [.. e.Capabilities], true, e.At, e.At)),
                 };
             case AgentSeen e:
                 return Seen(state, e.Agent, e.At);

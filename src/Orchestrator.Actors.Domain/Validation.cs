@@ -78,9 +78,6 @@ public static class Validation
         (agent is null or ProtocolNames.AnyAgent ? null : AgentName("agent", agent))
         ?? (taskId is null ? null : Id("taskId", taskId));
 
-    /// <summary>Optional free text (null is fine).</summary>
-    public static CommandRejected? OptionalText(string field, string? value) => value is null ? null : Text(field, value);
-
     /// <summary>Who caused a change, for the history: optional free text, not <c>orchestrator</c> (the state manager's own timers).</summary>
     public static CommandRejected? By(string field, string? value) =>
         (value is null ? null : Name(field, value))
@@ -124,8 +121,10 @@ public static class Validation
         }
     }
 
-    /// <summary>The rejection for a value, shortened so that a huge value never floods a log or a reply.</summary>
-    /// <summary>A rejection naming <paramref name="field"/> and echoing its value, shortened and with any control character escaped.</summary>
+    /// <summary>
+    /// The rejection naming <paramref name="field"/> and echoing its value, shortened so that a huge
+    /// value never floods a log or a reply, and with any control character escaped.
+    /// </summary>
     public static CommandRejected Reject(string field, string? value, string reason) =>
         new(field, Shorten(Escaped(value)), reason);
 
@@ -134,7 +133,11 @@ public static class Validation
     {
         if (value is null || !value.Any(char.IsControl)) return value;
         var escaped = new StringBuilder(value.Length + 8);
-        foreach (var c in value) escaped.Append(char.IsControl(c) ? Printable(c) : c.ToString());
+        foreach (var c in value)
+        {
+            if (char.IsControl(c)) escaped.Append(Printable(c));
+            else escaped.Append(c);
+        }
         return escaped.ToString();
     }
 

@@ -90,18 +90,9 @@ internal sealed class DashboardWatcher : IAsyncDisposable
         var total = TimeSpan.Zero;
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(directory, "stat"));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                continue; // it ended while being read
-            }
-            var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-            if (name.StartsWith("chrom", StringComparison.Ordinal) && ProcessMemory.CpuTime(pid) is { } cpu) total += cpu;
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ProcessMemory.Stat(pid) is { } stat
+                && stat.Name.StartsWith("chrom", StringComparison.Ordinal))
+                total += stat.Cpu;
         }
         return total;
     }

@@ -57,16 +57,24 @@ internal static class ProcessMemory
     /// The CPU time (user and system, all threads) process <paramref name="pid"/> has used so far, from
     /// /proc/PID/stat in clock ticks of 10 ms (USER_HZ is 100 on Linux); null where /proc does not say.
     /// </summary>
-    public static TimeSpan? CpuTime(int pid)
+    public static TimeSpan? CpuTime(int pid) => Stat(pid) is { } stat ? stat.Cpu : null;
+
+    /// <summary>
+    /// The name and CPU time (user and system) of process <paramref name="pid"/>, read once from
+    /// /proc/PID/stat (clock ticks of 10 ms: USER_HZ is 100 on Linux); null where /proc does not say,
+    /// or the process ended meanwhile.
+    /// </summary>
+    public static (string Name, TimeSpan Cpu)? Stat(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             // "pid (comm) state ppid ...": the name may hold spaces, so the fields are counted after its ')'; utime and stime are fields 14 and 15.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10);
+            var end = stat.LastIndexOf(')');
+            var fields = stat[(end + 2)..].Split(' ');
+            return (stat[(stat.IndexOf('(') + 1)..end], TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return null;
         }
