@@ -32,7 +32,7 @@ internal static class ClusterConnection
     {
         system.Settings.InjectTopLevelFallback(ConfigurationFactory.ParseString(Config).WithFallback(ClusterClientReceptionist.DefaultConfig()));
         var contacts = servers
-            .Select(s => ActorPath.Parse($"akka.tcp://{systemName}@{s.Host}:{s.Port}/system/receptionist"))
+            .Select(s => ActorPath.Parse($"{OrchestratorClient.RemoteProtocol(system)}://{systemName}@{s.Host}:{s.Port}/system/receptionist"))
             .ToImmutableHashSet();
         var client = system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(system).WithInitialContacts(contacts)));
         return system.ActorOf(Props.Create(() => new Forwarder(client)));

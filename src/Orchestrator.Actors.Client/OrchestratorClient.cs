@@ -75,9 +75,15 @@ public sealed class OrchestratorClient
     /// <summary>The state manager this client talks to.</summary>
     public IActorRef StateManager => _stateManager;
 
-    /// <summary>An ActorSystem configured with <see cref="ClientConfig"/>.</summary>
-    public static ActorSystem CreateSystem(string name = "orchestrator-client") =>
-        ActorSystem.Create(name, ConfigurationFactory.ParseString(ClientConfig));
+    /// <summary>
+    /// An ActorSystem configured with <see cref="ClientConfig"/>, under <paramref name="config"/> when
+    /// given, and with TLS when <paramref name="tls"/> is given (a node with TLS on admits no client without it).
+    /// </summary>
+    public static ActorSystem CreateSystem(string name = "orchestrator-client", RemoteTls? tls = null, Config? config = null)
+    {
+        var full = (config ?? Config.Empty).WithFallback(ConfigurationFactory.ParseString(ClientConfig));
+        return tls is null ? ActorSystem.Create(name, full) : ActorSystem.Create(name, tls.SystemSetup(full));
+    }
 
     /// <summary>Parses <c>HOST:PORT</c>.</summary>
     /// <exception cref="ArgumentException">The text is not HOST:PORT with a port from 1 to 65535; the message names it.</exception>
@@ -100,10 +106,10 @@ public sealed class OrchestratorClient
     {
         var (host, port) = ParseServer(server);
         options ??= new OrchestratorClientOptions();
-        var path = StateManagerAddress(systemName, host, port);
+        var path = StateManagerAddress(system, systemName, host, port);
         // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
         // would wait out the whole timeout; the failed association says so at once.
-        using var associationFailed = AssociationFailureWatch.Start(system, new Address("akka.tcp", systemName, host, port));
+        using var associationFailed = AssociationFailureWatch.Start(system, new Address(RemoteProtocol(system), systemName, host, port));
         try
         {
             var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
@@ -118,7 +124,14 @@ public sealed class OrchestratorClient
     }
 
     // Where a node's state manager is, for remoting.
-    private static string StateManagerAddress(string systemName, string host, int port) => $"akka.tcp://{systemName}@{host}:{port}{StateManagerPath}";
+    private static string StateManagerAddress(ActorSystem system, string systemName, string host, int port) =>
+        $"{RemoteProtocol(system)}://{systemName}@{host}:{port}{StateManagerPath}";
+
+    /// <summary>
+    /// The scheme of <paramref name="system"/>'s remoting, which a node it talks to must share:
+    /// <c>akka.tcp</c>, or <c>akka.ssl.tcp</c> with TLS on.
+    /// </summary>
+    public static string RemoteProtocol(ActorSystem system) => ((ExtendedActorSystem)system).Provider.DefaultAddress.Protocol;
 
     /// <summary>
     /// A client of the orchestrator at <paramref name="server"/> (HOST:PORT) that asks nothing up
@@ -133,7 +146,7 @@ public sealed class OrchestratorClient
         string systemName = DefaultSystemName)
     {
         var (host, port) = ParseServer(server);
-        var path = StateManagerAddress(systemName, host, port);
+        var path = StateManagerAddress(system, systemName, host, port);
         var connection = system.ActorOf(Props.Create(() => new SelectionConnection(path)), "orchestrator-selection-" + Guid.NewGuid().ToString("N")[..8]);
         return new OrchestratorClient(connection, options, $"{host}:{port}");
     }

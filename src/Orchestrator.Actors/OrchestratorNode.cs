@@ -152,7 +152,7 @@ public sealed class OrchestratorNode : IAsyncDisposable
             }
             if (address.System != systemName || address.Host is null || address.Port is null)
                 throw new ConfigurationException(
-                    $"akka.cluster.seed-nodes: '{seed}' is not a node of this cluster: expected akka.tcp://{systemName}@HOST:PORT");
+                    $"akka.cluster.seed-nodes: '{seed}' is not a node of this cluster: expected akka.tcp://{systemName}@HOST:PORT (akka.ssl.tcp:// with TLS)");
         }
     }
 

@@ -72,6 +72,43 @@ internal static class CliOptions
         CustomParser = result => ParseDuration(result, positive: true),
     };
 
+    public static readonly Option<string?> TlsCertificate = new("--tls-certificate")
+    {
+        Description = $"This client's certificate for a node with TLS on: PKCS#12, or PEM with --tls-key (default ${RemoteTlsFiles.CertificateVariable}; a password in ${RemoteTlsFiles.PasswordVariable}).",
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<string?> TlsKey = new("--tls-key")
+    {
+        Description = $"The PEM private key of a PEM --tls-certificate (default ${RemoteTlsFiles.KeyVariable}).",
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<string?> TlsTrust = new("--tls-trust")
+    {
+        Description = $"The PEM certificate of the CA that signs the nodes' certificates (default ${RemoteTlsFiles.TrustVariable}; none: the certificate itself, shared by all).",
+        HelpName = "FILE",
+    };
+
+    /// <summary>
+    /// Loads the TLS of --tls-* or ORCHESTRATOR_TLS_* (null when neither names a certificate); false,
+    /// after one error line naming the option and the file, when a file is missing or unusable.
+    /// </summary>
+    public static bool TryLoadTls(ParseResult parse, out RemoteTls? tls)
+    {
+        try
+        {
+            tls = RemoteTlsFiles.ForClient(parse.GetValue(TlsCertificate), parse.GetValue(TlsKey), parse.GetValue(TlsTrust))?.Load(key => $"--tls-{key}");
+            return true;
+        }
+        catch (Akka.Configuration.ConfigurationException ex)
+        {
+            Output.Error(ex.Message);
+            tls = null;
+            return false;
+        }
+    }
+
     /// <summary>A text option, required unless said otherwise.</summary>
     public static Option<string> Text(string name, string helpName, string description, bool required = true) =>
         new(name) { Description = description, HelpName = helpName, Required = required };

@@ -34,6 +34,9 @@ internal static class ClientSession
         command.Options.Add(CliOptions.Namespace);
         command.Options.Add(CliOptions.Json);
         command.Options.Add(CliOptions.Timeout);
+        command.Options.Add(CliOptions.TlsCertificate);
+        command.Options.Add(CliOptions.TlsKey);
+        command.Options.Add(CliOptions.TlsTrust);
         command.SetAction((parse, cancellation) => RunAsync(parse, action, cancellation));
         return command;
     }
@@ -42,8 +45,8 @@ internal static class ClientSession
     {
         var options = new OrchestratorClientOptions(parse.GetValue(CliOptions.Timeout) ?? CliOptions.DefaultTimeout,
             Namespace: parse.GetValue(CliOptions.Namespace));
-        var config = ConfigurationFactory.ParseString(CliConfig).WithFallback(ConfigurationFactory.ParseString(OrchestratorClient.ClientConfig));
-        var system = ActorSystem.Create("orchestrator-cli", config);
+        if (!CliOptions.TryLoadTls(parse, out var tls)) return ExitCodes.InvalidInput;
+        var system = OrchestratorClient.CreateSystem("orchestrator-cli", tls, ConfigurationFactory.ParseString(CliConfig));
         try
         {
             var servers = CliOptions.Servers(parse.GetValue(CliOptions.Server));

@@ -50,6 +50,7 @@ public sealed class HostSpecs : IDisposable
     [InlineData("--cluster", "--cluster needs a journal every node shares")]
     [InlineData("--cluster --config ../config/in-memory.conf", "--cluster needs a journal every node shares")]
     [InlineData("--cluster --seed 127.0.0.1:http", "invalid server '127.0.0.1:http'")]
+    [InlineData("--host 0.0.0.0", "remoting would listen on '0.0.0.0' (--host or akka.remote.dot-netty.tcp.hostname), beyond loopback, without TLS")]
     public async Task Serve_with_bad_cluster_options_exits_2_with_one_line_naming_them(string options, string expected)
     {
         var args = new List<string> { "serve", "--data-dir", _dataDirectory, "--port", "0" };

@@ -112,7 +112,7 @@ public sealed partial class MetricsSpecs(HttpServerFixture fixture) : IClassFixt
         try
         {
             var error = Assert.Throws<Akka.Configuration.ConfigurationException>(() => Orchestrator.Server.Hosting.ServerPlan.From(
-                new Orchestrator.Server.Hosting.ServeOptions(ConfigFile: overlay, DataDirectory: TestConfigs.NewDataDirectory(), Port: 0, HttpPort: 0),
+                new Orchestrator.Server.Hosting.ServeOptions(ConfigFiles: [overlay], DataDirectory: TestConfigs.NewDataDirectory(), Port: 0, HttpPort: 0),
                 new Dictionary<string, string?>()));
             Assert.Contains("orchestrator.http.metrics = 'maybe'", error.Message);
         }

@@ -86,9 +86,12 @@ public sealed class HostProcess : IDisposable
     }
 
     /// <summary>Runs <c>orchestrator ARGS</c> to its end.</summary>
-    public static async Task<CliResult> RunAsync(TimeSpan timeout, params string[] args)
+    public static Task<CliResult> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, new Dictionary<string, string>(), args);
+
+    /// <summary>Runs <c>orchestrator ARGS</c> to its end with <paramref name="environment"/> set.</summary>
+    public static async Task<CliResult> RunAsync(TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        using var process = Start(args);
+        using var process = Start(environment, args);
         var exitCode = await process.WaitForExitAsync(timeout);
         return new CliResult(exitCode, process.Output, process.Errors);
     }

@@ -11,13 +11,18 @@ internal static class McpCommand
     {
         var mcp = new Command("mcp", "Serve the orchestrator's tools to an agent host over MCP (stdio), talking to a running node.")
         {
-            CliOptions.Server, CliOptions.Namespace, CliOptions.Timeout,
+            CliOptions.Server, CliOptions.Namespace, CliOptions.Timeout, CliOptions.TlsCertificate, CliOptions.TlsKey, CliOptions.TlsTrust,
         };
-        mcp.SetAction((parse, cancellation) => McpStdioServer.RunAsync(new McpStdioOptions(
-                CliOptions.Servers(parse.GetValue(CliOptions.Server)),
-                parse.GetValue(CliOptions.Namespace) ?? Namespaces.Default,
-                parse.GetValue(CliOptions.Timeout) ?? CliOptions.DefaultTimeout),
-            cancellation));
+        mcp.SetAction(async (parse, cancellation) =>
+        {
+            if (!CliOptions.TryLoadTls(parse, out var tls)) return ExitCodes.InvalidInput;
+            return await McpStdioServer.RunAsync(new McpStdioOptions(
+                    CliOptions.Servers(parse.GetValue(CliOptions.Server)),
+                    parse.GetValue(CliOptions.Namespace) ?? Namespaces.Default,
+                    parse.GetValue(CliOptions.Timeout) ?? CliOptions.DefaultTimeout,
+                    tls),
+                cancellation);
+        });
         return mcp;
     }
 }

@@ -8,7 +8,7 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var configOption = new Option<FileInfo?>("--config") { Description = "A HOCON overlay over hocon.conf (see config/)." };
+        var configOption = new Option<FileInfo[]>("--config") { Description = "A HOCON overlay over hocon.conf (see config/); repeat it to layer several, each over the ones before.", AllowMultipleArgumentsPerToken = false };
         var dataDirOption = new Option<DirectoryInfo?>("--data-dir") { Description = "Where the SQLite database lives (default ./data)." };
         var hostOption = new Option<string?>("--host") { Description = "The interface to listen on (default 127.0.0.1, from hocon.conf)." };
         var portOption = new Option<int?>("--port") { Description = "The TCP port to listen on (default 4053, from hocon.conf; 0 for any free port)." };
@@ -32,7 +32,7 @@ internal static class ServeCommand
             configOption, dataDirOption, hostOption, portOption, publicHostOption, clusterOption, seedOption, roleOption, httpHostOption, httpPortOption,
         };
         serve.SetAction((parse, cancellation) => OrchestratorServer.RunAsync(new ServeOptions(
-                ConfigFile: parse.GetValue(configOption)?.FullName,
+                ConfigFiles: parse.GetValue(configOption)?.Select(file => file.FullName).ToList(),
                 DataDirectory: parse.GetValue(dataDirOption)?.FullName,
                 Host: parse.GetValue(hostOption),
                 Port: parse.GetValue(portOption),

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Configuration;
+using Orchestrator.Actors.Client;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Protocol;
 
@@ -187,35 +188,7 @@ public sealed record HttpSettings(
         if (string.IsNullOrWhiteSpace(path)) return null;
         var keyPath = o.HasPath("http.https.key") ? o.GetString("http.https.key") : "";
         var password = passwordFromEnvironment ?? (o.HasPath("http.https.password") ? o.GetString("http.https.password") : null);
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
-            throw new ConfigurationException($"orchestrator.http.https.certificate = '{path}': no such file ({full})");
-        try
-        {
-            X509Certificate2 certificate;
-            if (!string.IsNullOrWhiteSpace(keyPath))
-            {
-                var fullKey = Path.GetFullPath(keyPath);
-                if (!File.Exists(fullKey))
-                    throw new ConfigurationException($"orchestrator.http.https.key = '{keyPath}': no such file ({fullKey})");
-                using var pem = string.IsNullOrEmpty(password)
-                    ? X509Certificate2.CreateFromPemFile(full, fullKey)
-                    : X509Certificate2.CreateFromEncryptedPemFile(full, password, fullKey);
-                // Kestrel needs the private key in a form SslStream can use on every platform.
-                certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-            }
-            else
-            {
-                certificate = X509CertificateLoader.LoadPkcs12FromFile(full, password);
-            }
-            if (!certificate.HasPrivateKey)
-                throw new ConfigurationException($"orchestrator.http.https.certificate = '{path}' has no private key: give a PKCS#12 file with one, or a PEM certificate with orchestrator.http.https.key");
-            return new HttpsSettings(certificate, full);
-        }
-        catch (System.Security.Cryptography.CryptographicException ex)
-        {
-            // The message of a wrong password names no secret; the password itself is never quoted.
-            throw new ConfigurationException($"orchestrator.http.https.certificate = '{path}' cannot be loaded: {ex.Message}", ex);
-        }
+        var certificate = CertificateFiles.LoadWithKey(path, keyPath, password, "orchestrator.http.https.certificate", "orchestrator.http.https.key");
+        return new HttpsSettings(certificate, Path.GetFullPath(path));
     }
 }

@@ -127,6 +127,8 @@ public static class OrchestratorServer
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 });
+            if (plan.Tls is { } tls)
+                akka.AddHocon(RemoteTls.Hocon, HoconAddMode.Prepend).AddSetup(tls.Setup);
             if (plan.Clustered)
                 akka.WithClustering(new ClusterOptions { SeedNodes = [.. plan.SeedAddresses], Roles = plan.Roles is { } roles ? [.. roles] : null });
             if (plan.Options.Host is not null || plan.Options.Port is not null || plan.Options.PublicHostname is not null)
@@ -200,10 +202,11 @@ public static class OrchestratorServer
     }
 
     private static string StartupLine(OrchestratorNode node, ServerPlan plan) =>
-        node.Cluster is null
+        (node.Cluster is null
             ? $"orchestrator: listening at {node.Address}; state manager at {node.StateManagerAddress}; data in {plan.Storage}"
             : $"orchestrator: cluster member at {node.Address}; state manager at {node.StateManagerAddress}; data in {plan.Storage}; " +
-              (node.HostsStateManagers ? "hosts namespaces" : "routes only (no state-manager role)");
+              (node.HostsStateManagers ? "hosts namespaces" : "routes only (no state-manager role)")) +
+        (plan.Tls is { } tls ? $"; remoting over mutual TLS as '{tls.Certificate.Subject}'" : "; remoting without TLS (loopback only)");
 
     // The port is taken (by another process, usually), for Akka.Remote or for Kestrel.
     private static string? ListenFailure(Exception ex)

@@ -4,7 +4,7 @@ namespace Orchestrator.Server.Hosting;
 /// What <c>orchestrator serve</c> was asked for on its command line. Each value left null keeps
 /// what hocon.conf and its overlays say.
 /// </summary>
-/// <param name="ConfigFile">A HOCON overlay over hocon.conf.</param>
+/// <param name="ConfigFiles">HOCON overlays over hocon.conf, each over the ones before it.</param>
 /// <param name="DataDirectory">Where the SQLite files live.</param>
 /// <param name="Host">The interface Akka.Remote listens on.</param>
 /// <param name="Port">Akka.Remote's port (0: any free one).</param>
@@ -15,7 +15,7 @@ namespace Orchestrator.Server.Hosting;
 /// <param name="HttpHost">The interface the HTTP server listens on.</param>
 /// <param name="HttpPort">The HTTP server's port (0: any free one).</param>
 public sealed record ServeOptions(
-    string? ConfigFile = null,
+    IReadOnlyList<string>? ConfigFiles = null,
     string? DataDirectory = null,
     string? Host = null,
     int? Port = null,

@@ -19,7 +19,8 @@ public sealed record ServerPlan(
     IReadOnlyList<string> SeedAddresses,
     IReadOnlyList<string>? Roles,
     string Storage,
-    string SystemName)
+    string SystemName,
+    RemoteTls? Tls = null)
 {
     /// <summary>Loads and checks what <paramref name="options"/> ask for.</summary>
     /// <exception cref="ConfigurationException">A setting is invalid.</exception>
@@ -33,9 +34,9 @@ public sealed record ServerPlan(
             throw new ArgumentException($"invalid --http-port '{options.HttpPort}': expected 0 to 65535");
         var seeds = options.Seeds ?? [];
         var roles = options.Roles ?? [];
+        foreach (var seed in seeds) OrchestratorClient.ParseServer(seed.Trim());
         if (!options.Cluster && (seeds.Count > 0 || roles.Count > 0))
             throw new ArgumentException($"{(seeds.Count > 0 ? "--seed" : "--role")} needs --cluster");
-        var seedAddresses = seeds.Select(SeedAddress).ToList();
         foreach (var role in roles)
         {
             if (string.IsNullOrWhiteSpace(role) || role.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_' or '.')))
@@ -44,22 +45,29 @@ public sealed record ServerPlan(
 
         var overlays = new List<string>();
         if (options.Cluster) overlays.Add(OrchestratorConfig.Shipped("cluster.conf"));
-        if (options.ConfigFile is { } overlay) overlays.Add(Path.GetFullPath(overlay));
+        overlays.AddRange((options.ConfigFiles ?? []).Select(Path.GetFullPath));
         var config = OrchestratorConfig.Load(overlays, OrchestratorConfig.DataDirectoryOverride(options.DataDirectory));
         if (options.Cluster && OrchestratorConfig.UsesLocalJournal(config))
             throw new ConfigurationException("--cluster needs a journal every node shares, and this one is local to the node " +
                                              $"({config.GetString("akka.persistence.journal.plugin", "")}): add --config config/postgres.conf");
         var http = HttpSettings.FromConfig(config, options.HttpHost, options.HttpPort, environment);
         if (http.RefusalToListen() is { } refusal) throw new ConfigurationException(refusal);
+        var tls = RemoteTlsFiles.FromConfig(config)?.Load();
+        var remoteHost = options.Host ?? config.GetString("akka.remote.dot-netty.tcp.hostname", "");
+        if (tls is null && !HttpSettings.IsLoopbackHost(remoteHost))
+            throw new ConfigurationException($"remoting would listen on '{remoteHost}' (--host or akka.remote.dot-netty.tcp.hostname), beyond loopback, without TLS: " +
+                                             $"set {RemoteTlsFiles.Section}.certificate (config/tls.conf), or listen on 127.0.0.1");
+        var seedAddresses = seeds.Select(seed => SeedAddress(seed, tls is not null)).ToList();
         var settings = OrchestratorNode.Prepare(config, OrchestratorClient.DefaultSystemName);
         return new ServerPlan(options, config, settings, http, OrchestratorNode.IsClustered(config), seedAddresses,
             roles.Count > 0 ? roles.Select(r => r.Trim()).ToList() : null, OrchestratorConfig.DescribeJournal(config),
-            OrchestratorClient.DefaultSystemName);
+            OrchestratorClient.DefaultSystemName, tls);
     }
 
-    private static string SeedAddress(string seed)
+    // Members with TLS on address each other as akka.ssl.tcp://.
+    private static string SeedAddress(string seed, bool tls)
     {
         var (host, port) = OrchestratorClient.ParseServer(seed.Trim());
-        return $"akka.tcp://{OrchestratorClient.DefaultSystemName}@{host}:{port}";
+        return $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{OrchestratorClient.DefaultSystemName}@{host}:{port}";
     }
 }

@@ -14,7 +14,8 @@ namespace Orchestrator.Server.Mcp;
 /// <param name="Servers">The node (HOST:PORT), or several nodes of a cluster.</param>
 /// <param name="Namespace">The namespace of tool calls that name none.</param>
 /// <param name="RequestTimeout">How long a request waits for the node's answer.</param>
-public sealed record McpStdioOptions(IReadOnlyList<string> Servers, string Namespace, TimeSpan RequestTimeout);
+/// <param name="Tls">The client's TLS, for a node with TLS on; null for none.</param>
+public sealed record McpStdioOptions(IReadOnlyList<string> Servers, string Namespace, TimeSpan RequestTimeout, RemoteTls? Tls = null);
 
 /// <summary>
 /// <c>orchestrator mcp</c>: the MCP tools over stdio, the way agent hosts start MCP servers (a
@@ -49,8 +50,7 @@ public static class McpStdioServer
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
         var http = HttpSettings.FromConfig(OrchestratorConfig.Load());
-        var system = ActorSystem.Create("orchestrator-mcp", ConfigurationFactory.ParseString(ClientSystemConfig)
-            .WithFallback(ConfigurationFactory.ParseString(OrchestratorClient.ClientConfig)));
+        var system = OrchestratorClient.CreateSystem("orchestrator-mcp", options.Tls, ConfigurationFactory.ParseString(ClientSystemConfig));
         try
         {
             var clientOptions = new OrchestratorClientOptions(options.RequestTimeout, Namespace: options.Namespace);

@@ -41,7 +41,7 @@ public sealed class HttpServer : IAsyncDisposable
             configFile = Path.Combine(dataDirectory, "overlay.conf");
             await File.WriteAllTextAsync(configFile, overlay);
         }
-        var plan = ServerPlan.From(options with { ConfigFile = configFile, DataDirectory = dataDirectory },
+        var plan = ServerPlan.From(options with { ConfigFiles = configFile is null ? options.ConfigFiles : [.. options.ConfigFiles ?? [], configFile], DataDirectory = dataDirectory },
             environment ?? new Dictionary<string, string?>());
         var app = OrchestratorServer.Build(plan, []);
         await app.StartAsync().WaitAsync(Patience);
