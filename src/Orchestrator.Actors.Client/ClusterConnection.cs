@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.PublishSubscribe.Serialization;
 using Akka.Configuration;
 
 namespace Orchestrator.Actors.Client;
@@ -31,11 +32,22 @@ internal static class ClusterConnection
     public static IActorRef Start(ActorSystem system, IReadOnlyList<(string Host, int Port)> servers, string systemName)
     {
         system.Settings.InjectTopLevelFallback(ConfigurationFactory.ParseString(Config).WithFallback(ClusterClientReceptionist.DefaultConfig()));
+        CheckSerializers((ExtendedActorSystem)system);
         var contacts = servers
             .Select(s => ActorPath.Parse($"{OrchestratorClient.RemoteProtocol(system)}://{systemName}@{s.Host}:{s.Port}/system/receptionist"))
             .ToImmutableHashSet();
         var client = system.ActorOf(ClusterClient.Props(ClusterClientSettings.Create(system).WithInitialContacts(contacts)));
         return system.ActorOf(Props.Create(() => new Forwarder(client)));
+    }
+
+    // The fallback above comes after the ActorSystem built its serializers: ClusterClient's envelopes
+    // need ClientConfig's bindings from the start, or they go in Akka's JSON, which a node never reads
+    // from the network (Orchestrator.Actors.Remoting), and every request would go unanswered.
+    private static void CheckSerializers(ExtendedActorSystem system)
+    {
+        if (system.Serialization.FindSerializerForType(typeof(Akka.Cluster.Tools.PublishSubscribe.Send)) is not DistributedPubSubMessageSerializer)
+            throw new InvalidOperationException(
+                $"the ActorSystem '{system.Name}' has no serializer bound to ClusterClient's messages: create it with OrchestratorClient.ClientConfig (or OrchestratorClient.CreateSystem)");
     }
 
     /// <summary>Sends each message to <c>/user/state-manager</c> on whichever node the cluster client talks to, keeping its sender.</summary>

@@ -48,6 +48,24 @@ public sealed class OrchestratorClient
     public static readonly string ClientConfig = OrchestratorNames.SerializationHocon + """
         akka {
           actor.provider = remote
+          # ClusterClient's (ConnectClusterAsync) envelopes in their own serializers: a node reads no
+          # Akka JSON from the network. Akka.Cluster.Tools binds them only once its extension starts,
+          # after the ActorSystem has built its serializers.
+          actor {
+            serializers {
+              akka-cluster-client = "Akka.Cluster.Tools.Client.Serialization.ClusterClientMessageSerializer, Akka.Cluster.Tools"
+              akka-pubsub = "Akka.Cluster.Tools.PublishSubscribe.Serialization.DistributedPubSubMessageSerializer, Akka.Cluster.Tools"
+            }
+            serialization-bindings {
+              "Akka.Cluster.Tools.Client.IClusterClientMessage, Akka.Cluster.Tools" = akka-cluster-client
+              "Akka.Cluster.Tools.Client.IClusterClientProtocolMessage, Akka.Cluster.Tools" = akka-cluster-client
+              "Akka.Cluster.Tools.PublishSubscribe.IDistributedPubSubMessage, Akka.Cluster.Tools" = akka-pubsub
+            }
+            serialization-identifiers {
+              "Akka.Cluster.Tools.Client.Serialization.ClusterClientMessageSerializer, Akka.Cluster.Tools" = 15
+              "Akka.Cluster.Tools.PublishSubscribe.Serialization.DistributedPubSubMessageSerializer, Akka.Cluster.Tools" = 9
+            }
+          }
           remote.dot-netty.tcp {
             hostname = 127.0.0.1
             port = 0

@@ -1,5 +1,6 @@
 using Akka;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Cluster.Tools.Client;
 using Akka.Configuration;
 using Orchestrator.Actors.Cluster;
@@ -119,11 +120,13 @@ public sealed class OrchestratorNode : IAsyncDisposable
         // The phase's own timeout (hocon.conf) bounds how long held and in-flight requests may take
         // to be answered; the ask ends just before it so the phase does not time out first.
         var patience = shutdown.Timeout(CoordinatedShutdown.PhaseServiceStop) - TimeSpan.FromMilliseconds(500);
+        var routerGone = stateManager.WatchAsync();
         shutdown.AddTask(CoordinatedShutdown.PhaseServiceStop, "stop-state-manager", async () =>
         {
             try
             {
-                await stateManager.Ask<ShutdownComplete>(Shutdown.Instance, patience);
+                // A router that is gone answers nothing: no need to wait out the patience.
+                await Task.WhenAny(stateManager.Ask<ShutdownComplete>(Shutdown.Instance, patience), routerGone);
             }
             catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
             {
@@ -131,8 +134,37 @@ public sealed class OrchestratorNode : IAsyncDisposable
             }
             return Done.Instance;
         });
+        StopWhenTheRouterStops(system, routerGone, shutdown);
         return new OrchestratorNode(system, stateManager, settings, clusterSettings, hosts);
     }
+
+    /// <summary>Why a node stopped by itself: its router stopped while nothing was stopping the node.</summary>
+    public sealed class RouterStopped : CoordinatedShutdown.Reason
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly RouterStopped Instance = new();
+
+        private RouterStopped()
+        {
+        }
+
+        /// <summary>1: the node failed.</summary>
+        public override int ExitCode => 1;
+
+        /// <inheritdoc />
+        public override string ToString() => "the namespace router stopped while the node was serving";
+    }
+
+    // A node either serves or stops: without its router it would keep listening and answer nothing,
+    // so the router stopping by itself (a bug; remote peers cannot stop it) stops the node, and serve
+    // exits non-zero (its reason is RouterStopped).
+    private static void StopWhenTheRouterStops(ActorSystem system, Task routerGone, CoordinatedShutdown shutdown) =>
+        routerGone.ContinueWith(_ =>
+        {
+            if (shutdown.ShutdownReason is not null || system.WhenTerminated.IsCompleted) return;
+            Logging.GetLogger(system, typeof(OrchestratorNode)).Error("The namespace router stopped while the node was serving; stopping the node");
+            shutdown.Run(RouterStopped.Instance);
+        }, TaskScheduler.Default);
 
     // Akka throws a bare UriFormatException from deep inside the cluster's start for a bad seed, and
     // waits forever for a seed of another ActorSystem name: both are refused here, naming the seed.

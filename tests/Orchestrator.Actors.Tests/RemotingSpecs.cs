@@ -23,6 +23,18 @@ public sealed record ForgedFrame(string Manifest, byte[] Bytes)
     public static ForgedFrame Of(string manifest, string json) => new(manifest, System.Text.Encoding.UTF8.GetBytes(json));
 }
 
+/// <summary>A type with no serializer of its own, which counts how often it is built.</summary>
+public sealed class Gadget
+{
+    private static int _built;
+
+    public Gadget() => Interlocked.Increment(ref _built);
+
+    public static int Built => Volatile.Read(ref _built);
+
+    public string? Name { get; set; }
+}
+
 /// <summary>
 /// The orchestrator's serializer (id 4711) that also writes <see cref="ForgedFrame"/>s under that id,
 /// as a client of a newer or a broken protocol would. Registered on the client only.
@@ -191,6 +203,66 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         Assert.False(sender.HasMessages);
     }
 
+    public static TheoryData<string, string> AkkasStops => new()
+    {
+        { "PoisonPill", "router" }, { "PoisonPill", "gateway" }, { "PoisonPill", "store" }, { "PoisonPill", "store by selection" },
+        { "Kill", "router" }, { "Kill", "gateway" }, { "Kill", "store" },
+        { "Terminate", "router" }, { "Terminate", "gateway" }, { "Terminate", "store" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AkkasStops))]
+    public async Task Akkas_own_stop_messages_from_another_system_are_refused_logged_and_the_node_keeps_serving(string what, string to)
+    {
+        var refusals = ServerEvents<Akka.Event.Warning>();
+        var target = to == "store by selection" ? null : await TargetAsync(to);
+
+        switch (what)
+        {
+            case "PoisonPill" when target is null:
+                _clientSystem.ActorSelection($"{_node.Address}{StorePath}").Tell(PoisonPill.Instance);
+                break;
+            case "PoisonPill":
+                target!.Tell(PoisonPill.Instance);
+                break;
+            case "Kill":
+                target!.Tell(Kill.Instance);
+                break;
+            default:
+                // A system message, as a remote parent or a remote deployment would send it.
+                ((IInternalActorRef)target!).SendSystemMessage(new Akka.Dispatch.SysMsg.Terminate());
+                break;
+        }
+
+        refusals.FishForMessage<Akka.Event.Warning>(w => w.Message.ToString()!.StartsWith($"Refused a {what} from the network"));
+        await AssertServingUntouchedAsync(_client);
+    }
+
+    [Fact]
+    public async Task A_message_in_Akkas_JSON_serializer_is_never_built_from_the_network()
+    {
+        var refusals = ServerEvents<Akka.Event.Warning>();
+        var sender = CreateTestProbe(_clientSystem);
+        var gadget = new Gadget { Name = "payload" };
+        var built = Gadget.Built;
+
+        // The client has no binding for it, so Akka writes it as JSON naming its type.
+        _client.StateManager.Tell(gadget, sender.Ref);
+
+        refusals.FishForMessage<Akka.Event.Warning>(w => w.Message.ToString()!.StartsWith("Refused a message in Akka's JSON serializer from the network"));
+        var refused = sender.ExpectMsg<CommandRejected>();
+        Assert.Equal(("message", "message in Akka's JSON serializer"), (refused.Field, refused.Value));
+        Assert.Equal(built, Gadget.Built);
+        await AssertServingUntouchedAsync(_client);
+    }
+
+    private async Task<IActorRef> TargetAsync(string to) => to switch
+    {
+        "router" => _client.StateManager,
+        "gateway" => await _clientSystem.ActorSelection($"{_node.Address}/user/state-manager/default").ResolveOne(TimeSpan.FromSeconds(10)),
+        _ => await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10)),
+    };
+
     public static TheoryData<string> InternalKinds => new() { "ready", "stopped", "notices", "requeue" };
 
     [Theory]
@@ -211,11 +283,12 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
             "notices" => new TaskNotices(new List<TaskTransitioned> { Notice("ghost") }, new GatewayToken()),
             _ => new Requeue(new DefineTask("requeued", "*", "tasks/requeued.md"), hijacker.Ref, new GatewayToken()),
         };
-        var unhandled = ServerEvents<UnhandledMessage>();
+        var refusals = ServerEvents<Warning>();
 
         _client.StateManager.Tell(message, store);
 
-        Assert.Equal(message.GetType(), unhandled.ExpectMsg<UnhandledMessage>().Message.GetType());
+        // They have no serializer but Akka's JSON, which the node never reads from the network: not even built.
+        refusals.FishForMessage<Warning>(w => w.Message.ToString()!.StartsWith("Refused a message in Akka's JSON serializer from the network"));
         // Requests still reach the state manager, not the hijacker, and are not held.
         await AssertServingUntouchedAsync(_client);
         await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => _client.GetTaskAsync("requeued"));
@@ -225,18 +298,20 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_dead_letter_sent_from_another_system_naming_the_live_state_manager_is_only_a_request()
+    public async Task A_dead_letter_sent_from_another_system_naming_the_live_state_manager_is_never_built()
     {
         var store = await _clientSystem.ActorSelection($"{_node.Address}{StorePath}").ResolveOne(TimeSpan.FromSeconds(10));
         var asker = CreateTestProbe(_clientSystem);
+        var refusals = ServerEvents<Warning>();
 
-        // The gateway holds requests whose state manager died; this one did not die. Sent to the default
-        // namespace's gateway itself: the namespace router in front of it routes only namespaced requests.
+        // The gateway holds requests whose state manager died, from their dead letters; a forged one is
+        // Akka's JSON from the network, which the node refuses to read (it was taken as a request before).
         var gateway = await _clientSystem.ActorSelection($"{_node.Address}/user/state-manager/default").ResolveOne(TimeSpan.FromSeconds(10));
         gateway.Tell(new DeadLetter(new GetTask("held"), asker.Ref, store), store);
 
-        Assert.Equal(_heldClaim, asker.ExpectMsg<TaskFound>().Task.Claim?.ClaimId);
+        refusals.FishForMessage<Warning>(w => w.Message.ToString()!.StartsWith("Refused a message in Akka's JSON serializer from the network"));
         await AssertServingUntouchedAsync(_client);
+        Assert.False(asker.HasMessages);
     }
 
     public static TheoryData<string, string, string> UnreadableFrames => new()

@@ -16,6 +16,9 @@ namespace Orchestrator.Actors.Tests;
 public sealed class WireSpecs(ITestOutputHelper output) : SqliteSpec(output, """
     akka.actor.serialize-messages = on
     akka.actor.serialize-creators = off
+    # Local messages of Akka's own (a recovery permit, a child's stop) go through Akka's JSON here,
+    # which the node's network guard refuses to read (RemotingSpecs): Akka's serializer for this spec.
+    akka.actor.serializers.json = "Akka.Serialization.NewtonSoftJsonSerializer, Akka"
     """)
 {
     [Fact]

@@ -29,6 +29,13 @@ internal static class UnknownMessages
     /// </summary>
     public static void Answer(object message, IActorRef sender, IActorRef self, ILoggingAdapter log, ActorSystem system)
     {
+        if (message is Remoting.RefusedFromNetwork refused)
+        {
+            // The guard logged it; say so to the sender if it is the remote peer (a forged sender may name a local actor).
+            if (FromAnotherSystem(sender))
+                sender.Tell(Validation.Reject("message", refused.What, "is not taken from a remote peer: a remote peer may send requests only"), self);
+            return;
+        }
         log.Warning("Ignored a message the orchestrator does not know: {0} from {1}", message.GetType().FullName, sender);
         system.EventStream.Publish(new UnhandledMessage(message, sender, self));
         // Never answer a reply (two parties that answer what they do not know would loop), nor a

@@ -88,7 +88,13 @@ public static class OrchestratorServer
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         lifetime.ApplicationStopping.Register(() => output.WriteLine("orchestrator: stopping after the requests and writes in flight"));
         await app.WaitForShutdownAsync(cancellation);
+        var reason = CoordinatedShutdown.Get(node.System).ShutdownReason;
         await app.DisposeAsync();
+        if (reason is OrchestratorNode.RouterStopped)
+        {
+            errors.WriteLine($"orchestrator: stopped because {reason}");
+            return Failed;
+        }
         output.WriteLine("orchestrator: stopped");
         return Environment.ExitCode == 0 ? Stopped : Failed;
     }
