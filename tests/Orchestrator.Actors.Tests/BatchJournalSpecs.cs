@@ -65,6 +65,28 @@ public sealed class BatchJournalSpecs(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task No_journal_entry_exceeds_max_write_bytes_when_large_documents_wait_together_and_all_recover()
+    {
+        // 40 documents of 8,000 non-ASCII characters, sent at once: each may take about 48 KB escaped,
+        // so at most one fits in a 64 KiB write (uncapped, those that waited together shared one entry).
+        var config = NodeConfig("orchestrator.max-write-bytes = 64KiB\norchestrator.snapshots.every = 1000000");
+        var settings = OrchestratorSettings.FromConfig(config);
+        var document = $$"""{"d":"{{new string('é', 8_000)}}"}""";
+        await using (var node = OrchestratorNode.Start(config, "capped"))
+        {
+            var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
+                node.StateManager.Ask<IOrchestratorReply>(new SaveState("owner", $"doc-{i}", document), AskTimeout)));
+            Assert.All(replies, r => Assert.Equal(1, Assert.IsType<StateSaved>(r).Version));
+        }
+
+        var db = new JournalDatabase(settings.DatabasePath);
+        var largest = db.Scalar("SELECT MAX(LENGTH(message)) FROM journal WHERE persistence_id = $p", ("$p", settings.PersistenceId));
+        Assert.True(largest <= 64 * 1024, $"the largest journal entry holds {largest} bytes");
+        await using (var node = OrchestratorNode.Start(config, "recovered"))
+            Assert.Equal(40, (await node.StateManager.Ask<StatsReport>(GetStats.Instance, AskTimeout)).StateDocuments);
+    }
+
     // Every tenth depends on the one before it, so dependencies within the batch are recovered too.
     private static List<DefineTask> Definitions(int count) => Enumerable.Range(0, count)
         .Select(i => new DefineTask($"b-{i:D4}", $"agent-{i % 7}", $"tasks/{i}.md", i % 3 == 0 ? "HIGH" : null,

@@ -3,6 +3,7 @@ using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Serialization;
 using Orchestrator.Actors.Protocol.Subscriptions;
 using Orchestrator.Actors.StateManager;
 using Xunit;
@@ -77,6 +78,33 @@ public sealed class GroupCommitSpecs
         commit.Confirm();
         Assert.True(commit.IsIdle);
         Assert.Equal(3, commit.Confirmed.Tasks.Count);
+    }
+
+    [Fact]
+    public void One_write_holds_at_most_the_byte_limit_by_its_events_upper_bound()
+    {
+        // Five documents of 100,000 non-ASCII characters: each may take about 600,000 bytes escaped.
+        var document = $$"""{"d":"{{new string('é', 100_000)}}"}""";
+        var save = new SaveState("owner", "k", document);
+        var each = EventSizes.UpperBound(new StateSavedEvent("owner", "k", document, 1, Now));
+        var commit = new GroupCommit<string>(OrchestratorState.Empty, 1_000, maxBatchBytes: 2 * each + each / 2);
+        var uncapped = Empty();
+        for (var i = 0; i < 5; i++)
+        {
+            commit.Submit(save with { Key = $"k{i}" }, $"asker-{i}", Context);
+            uncapped.Submit(save with { Key = $"k{i}" }, $"asker-{i}", Context);
+        }
+
+        var writes = new List<int>();
+        while (commit.TakeWrite() is { } write)
+        {
+            writes.Add(write.Events.Count);
+            commit.Confirm();
+        }
+
+        Assert.Equal([2, 2, 1], writes);
+        Assert.Equal(5, uncapped.TakeWrite()!.Events.Count);
+        Assert.Equal(5, commit.Confirmed.Documents.Count);
     }
 
     [Fact]

@@ -187,6 +187,39 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     private static readonly Regex ManifestShape = new(@"^[a-z]+(-[a-z]+)*\.v[1-9][0-9]*$", RegexOptions.CultureInvariant);
 
+    // ---- the journal's upper bound of an event's size ---------------------------------------------
+
+    // Every character class the JSON writer treats differently: plain ASCII, those it escapes, non-ASCII, surrogate pairs.
+    private const string Nasty = "plain \" quote \\ backslash \u0001\u001f control \n\t é ü 中文 😀 \u007f <>&'+` end";
+
+    [Theory]
+    [MemberData(nameof(RegisteredManifests))]
+    public void No_event_takes_more_in_the_journal_than_its_upper_bound(string registeredManifest)
+    {
+        var type = OrchestratorSerializer.Manifests[registeredManifest];
+        if (!typeof(IOrchestratorEvent).IsAssignableFrom(type)) return;
+        var serializer = (OrchestratorSerializer)Sys.Serialization.FindSerializerForType(type);
+        var sample = (IOrchestratorEvent)Samples[type];
+        string Big(string? text) => text is null ? Nasty : string.Concat(Enumerable.Repeat(Nasty, 50));
+        IOrchestratorEvent[] variants = sample switch
+        {
+            TaskDefined d => [d, d with { Payload = $$"""{"text":{{System.Text.Json.JsonSerializer.Serialize(Big(d.Payload))}}}""", By = Nasty, DependsOn = [Nasty, "b"] }],
+            StateSavedEvent s => [s, s with { Json = $$"""{"text":{{System.Text.Json.JsonSerializer.Serialize(Big(s.Json))}}}""" }],
+            TaskCompleted c => [c, c with { Result = $$"""{"text":{{System.Text.Json.JsonSerializer.Serialize(Big(c.Result))}}}""" }],
+            TaskFailed f => [f, f with { Reason = Big(f.Reason) }],
+            TaskCancelled c => [c, c with { Reason = Big(c.Reason), By = Nasty }],
+            AgentRegistered a => [a, a with { Capabilities = [Nasty, Big(null)] }],
+            EventBatch b => [b, new EventBatch([.. b.Events, new TaskFailed("t", "a", "c-1", Big(null), 1, null, DateTimeOffset.UnixEpoch)])],
+            _ => [sample],
+        };
+
+        foreach (var variant in variants)
+        {
+            var bytes = serializer.ToBinary(variant).Length;
+            Assert.True(bytes <= EventSizes.UpperBound(variant), $"{registeredManifest}: {bytes} bytes written, upper bound {EventSizes.UpperBound(variant)}");
+        }
+    }
+
     // ---- round trips ---------------------------------------------------------------------------
 
     [Theory]

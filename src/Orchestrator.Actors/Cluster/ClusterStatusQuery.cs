@@ -20,11 +20,10 @@ internal static class ClusterStatusQuery
     public static async Task<ClusterStatus> Run(ActorSystem system, IActorRef router, IActorRef? region, IReadOnlyList<string> localNamespaces)
     {
         var self = SelfAddress(system);
-        var unanswered = new List<string>();
         if (region is null)
         {
-            var single = await Stats(router, localNamespaces, unanswered);
-            return new ClusterStatus(false, self, [new ClusterMember(self, "Up", [], true, true)], [], single, unanswered);
+            var (single, silent) = await Stats(router, localNamespaces);
+            return new ClusterStatus(false, self, [new ClusterMember(self, "Up", [], true, true)], [], single, silent);
         }
 
         var state = Akka.Cluster.Cluster.Get(system).State;
@@ -33,28 +32,29 @@ internal static class ClusterStatusQuery
                 !state.Unreachable.Contains(m), m.Address.Equals(state.Leader)))
             .OrderBy(m => m.Address, StringComparer.Ordinal)
             .ToList();
-        var asked = state.Members
+        // Each answer, or the member that gave none: the results are combined after, nothing is shared meanwhile.
+        var answers = await Task.WhenAll(state.Members
             .Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m))
             .Select(async m =>
             {
                 var path = new RootActorPath(m.Address) / "user" / NamespaceRouter.Name;
                 try
                 {
-                    return await system.ActorSelection(path).Ask<LocalShards>(GetLocalShards.Instance, AskTimeout);
+                    return (Shards: await system.ActorSelection(path).Ask<LocalShards>(GetLocalShards.Instance, AskTimeout), Silent: (string?)null);
                 }
                 catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
                 {
-                    lock (unanswered) unanswered.Add(m.Address.ToString());
-                    return null;
+                    return (Shards: (LocalShards?)null, Silent: m.Address.ToString());
                 }
-            });
-        var shards = (await Task.WhenAll(asked))
-            .Where(l => l is not null)
-            .SelectMany(l => l!.Shards)
+            }));
+        var shards = answers
+            .SelectMany(a => a.Shards?.Shards ?? [])
             .OrderBy(s => int.TryParse(s.ShardId, out var n) ? n : int.MaxValue).ThenBy(s => s.ShardId, StringComparer.Ordinal)
             .ToList();
         var namespaces = shards.SelectMany(s => s.Namespaces).Distinct().Order(StringComparer.Ordinal).ToList();
-        return new ClusterStatus(true, self, members, shards, await Stats(router, namespaces, unanswered), unanswered);
+        var (stats, silentNamespaces) = await Stats(router, namespaces);
+        return new ClusterStatus(true, self, members, shards, stats,
+            [.. answers.Where(a => a.Silent is not null).Select(a => a.Silent!), .. silentNamespaces]);
     }
 
     /// <summary>The shards this node's region runs, with their namespaces.</summary>
@@ -68,7 +68,8 @@ internal static class ClusterStatusQuery
             .ToList());
     }
 
-    private static async Task<IReadOnlyList<StatsReport>> Stats(IActorRef router, IReadOnlyList<string> namespaces, List<string> unanswered)
+    // Each namespace's figures, and the namespaces that gave none.
+    private static async Task<(IReadOnlyList<StatsReport> Reports, IReadOnlyList<string> Silent)> Stats(IActorRef router, IReadOnlyList<string> namespaces)
     {
         var replies = await Task.WhenAll(namespaces.Select(async ns =>
         {
@@ -81,12 +82,8 @@ internal static class ClusterStatusQuery
                 return null;
             }
         }));
-        for (var i = 0; i < namespaces.Count; i++)
-        {
-            if (replies[i] is null)
-                lock (unanswered) unanswered.Add("namespace " + namespaces[i]);
-        }
-        return replies.Where(r => r is not null).Select(r => r!).ToList();
+        return (replies.Where(r => r is not null).Select(r => r!).ToList(),
+            namespaces.Where((_, i) => replies[i] is null).Select(ns => "namespace " + ns).ToList());
     }
 
     private static string SelfAddress(ActorSystem system) => ((ExtendedActorSystem)system).Provider.DefaultAddress.ToString();

@@ -42,6 +42,18 @@ public sealed record OrchestratorSettings(
     /// <summary>The <c>orchestrator.cluster</c> section, checked on every node (used by cluster members).</summary>
     public Cluster.ClusterSettings Cluster { get; init; } = new(50, null, "");
 
+    /// <summary>
+    /// The most one journal write may take (<c>orchestrator.max-write-bytes</c>), by
+    /// <see cref="Protocol.Serialization.EventSizes"/>: requests beyond it wait for the next write.
+    /// </summary>
+    public long MaxWriteBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// The most requests one state manager lets wait for the journal (<c>orchestrator.max-pending-requests</c>);
+    /// beyond it a change is answered at once "overloaded, retry" (HTTP 503 with Retry-After).
+    /// </summary>
+    public int MaxPendingRequests { get; init; } = 10_000;
+
     /// <summary>The state manager's persistence id (one per namespace).</summary>
     public string PersistenceId => OrchestratorNames.PersistenceId(Namespace);
 
@@ -108,6 +120,8 @@ public sealed record OrchestratorSettings(
             Cluster = Actors.Cluster.ClusterSettings.FromConfig(config),
             SnapshotEveryFractionOfTasks = reader.Double("snapshots.every-fraction-of-tasks", 0, 100),
             MinWorkerThreads = reader.Int("min-worker-threads", 0, 32_767),
+            MaxWriteBytes = reader.Size("max-write-bytes", 64 * 1024, 512L * 1024 * 1024),
+            MaxPendingRequests = reader.Int("max-pending-requests", 1, 10_000_000),
         };
     }
 

@@ -3,6 +3,7 @@ using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Serialization;
 using Orchestrator.Actors.Protocol.Subscriptions;
 
 namespace Orchestrator.Actors.StateManager;
@@ -14,9 +15,11 @@ namespace Orchestrator.Actors.StateManager;
 /// (a lone larger request goes alone). A write the journal refused is answered as not written and
 /// what waited behind it is decided again against the confirmed state. Replies leave only through
 /// <see cref="Confirm"/>, after the journal confirmed. <typeparamref name="TAsker"/> is whoever gets
-/// the reply; this class never sends anything.
+/// the reply; this class never sends anything. A write also holds at most <c>maxBatchBytes</c> by
+/// <see cref="EventSizes.UpperBound"/> (one journal row: SQLite's blob, PostgreSQL's bytea and .NET's
+/// arrays have limits), a lone larger request again going alone.
 /// </summary>
-public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatchEvents)
+public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatchEvents, long maxBatchBytes = long.MaxValue)
 {
     private List<Request> _pending = [];
     private List<Request> _inFlight = [];
@@ -48,7 +51,9 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
         if (decision.IsReadOnly && IsIdle) return decision.Reply;
         var before = Projected;
         Projected = decision.StateAfter(before);
-        _pending.Add(new Request(command, asker, decision, before, Projected));
+        // Measured only under a byte cap: it reads every character of the events' text.
+        var bytes = maxBatchBytes == long.MaxValue ? 0 : decision.Events.Sum(EventSizes.UpperBound);
+        _pending.Add(new Request(command, asker, decision, before, Projected, bytes));
         return null;
     }
 
@@ -62,9 +67,12 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
         if (IsWriting || _pending.Count == 0) return null;
         var count = 0;
         var eventCount = 0;
-        while (count < _pending.Count && (count == 0 || eventCount + _pending[count].Decision.Events.Count <= maxBatchEvents))
+        long bytes = 0;
+        while (count < _pending.Count && (count == 0 || (eventCount + _pending[count].Decision.Events.Count <= maxBatchEvents &&
+                                                         bytes + _pending[count].Bytes <= maxBatchBytes)))
         {
             eventCount += _pending[count].Decision.Events.Count;
+            bytes += _pending[count].Bytes;
             count++;
         }
         var batch = _pending.GetRange(0, count);
@@ -175,5 +183,6 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
     public readonly record struct Answer(TAsker Asker, IOrchestratorReply Reply, IStateManagerCommand Command);
 
     // Before and After: the projected state this request was decided on, and what it left.
-    private sealed record Request(IStateManagerCommand Command, TAsker Asker, Decision Decision, OrchestratorState Before, OrchestratorState After);
+    // Bytes: what its events may take in the journal (EventSizes), when writes are capped in bytes.
+    private sealed record Request(IStateManagerCommand Command, TAsker Asker, Decision Decision, OrchestratorState Before, OrchestratorState After, long Bytes);
 }

@@ -115,7 +115,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 Recover([e]);
                 break;
             case RecoveryCompleted:
-                _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents);
+                _commit = new GroupCommit<IActorRef>(_recovered, _settings.MaxBatchEvents, _settings.MaxWriteBytes);
                 _recovered = OrchestratorState.Empty;
                 _metrics.Recovered(_commit.Confirmed);
                 _log.Info(_recoveredFromSnapshot is { } from
@@ -267,6 +267,14 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
 
         _tracing.Received(command);
+        if (_commit.Pending >= _settings.MaxPendingRequests)
+        {
+            // A slow journal and a flood: answered now, so that what waits stays bounded.
+            _metrics.Overloaded();
+            Reply(sender, new OrchestratorUnavailable(
+                $"overloaded: {_commit.Pending} requests wait for the journal (orchestrator.max-pending-requests = {_settings.MaxPendingRequests}); nothing was done"), command);
+            return;
+        }
         IOrchestratorReply? now;
         try
         {

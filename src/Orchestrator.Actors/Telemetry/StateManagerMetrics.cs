@@ -30,6 +30,9 @@ public sealed class StateManagerMetrics : IDisposable
     private static readonly Histogram<double> RecoveryDuration = OrchestratorMeter.Instance.CreateHistogram<double>(
         "orchestrator.recovery.duration", "s", "From a state manager's start to its recovered state",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+    private static readonly Counter<long> Overloads = OrchestratorMeter.Instance.CreateCounter<long>(
+        "orchestrator.requests.overloaded", "{request}", "Changes answered 'overloaded, retry' at once: orchestrator.max-pending-requests already waited for the journal");
+
     private static readonly Histogram<double> SnapshotDuration = OrchestratorMeter.Instance.CreateHistogram<double>(
         "orchestrator.snapshot.duration", "s", "From asking for a snapshot to the store's confirmation",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -91,6 +94,9 @@ public sealed class StateManagerMetrics : IDisposable
         }
         Interlocked.Increment(ref answers.Count);
     }
+
+    /// <summary>A change was refused because too many requests waited for the journal.</summary>
+    public void Overloaded() => Overloads.Add(1, _namespace);
 
     /// <summary>A write of <paramref name="events"/> went to the journal.</summary>
     public void WriteStarted(int events)

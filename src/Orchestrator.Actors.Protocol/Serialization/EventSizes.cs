@@ -1,0 +1,56 @@
+using Orchestrator.Actors.Protocol.Events;
+
+namespace Orchestrator.Actors.Protocol.Serialization;
+
+/// <summary>
+/// An upper bound of what an event takes in the journal (<see cref="OrchestratorSerializer"/>'s
+/// JSON, UTF-8), found without writing it: each character of its text counts what its JSON form may
+/// take (6 bytes for a control character, a quote, a backslash, one of <c>&lt;&gt;&amp;'+`</c> or any
+/// non-ASCII character, which may be written as <c>\uXXXX</c>; 1 byte otherwise), plus an allowance
+/// per event for its property names, numbers and dates. The state manager caps each journal write by it.
+/// </summary>
+public static class EventSizes
+{
+    /// <summary>What an event takes beyond its text, at most.</summary>
+    public const int Allowance = 512;
+
+    /// <summary>The most <paramref name="event"/> can take in the journal.</summary>
+    public static long UpperBound(IOrchestratorEvent @event) => Allowance + @event switch
+    {
+        TaskDefined d => Text(d.TaskId) + Text(d.Agent) + Text(d.TaskFile) + Text(d.Payload) + Text(d.By) + Texts(d.DependsOn),
+        StateSavedEvent s => Text(s.OwnerId) + Text(s.Key) + Text(s.Json),
+        TaskClaimed c => Text(c.TaskId) + Text(c.Agent) + Text(c.ClaimId),
+        LeaseRenewed r => Text(r.TaskId) + Text(r.Agent) + Text(r.ClaimId),
+        TaskCompleted c => Text(c.TaskId) + Text(c.Agent) + Text(c.ClaimId) + Text(c.Result),
+        TaskFailed f => Text(f.TaskId) + Text(f.Agent) + Text(f.ClaimId) + Text(f.Reason),
+        LeaseExpired e => Text(e.TaskId) + Text(e.Agent) + Text(e.ClaimId),
+        RetryDue r => Text(r.TaskId),
+        DependenciesMet m => Text(m.TaskId) + Text(m.CompletedDependency) + Text(m.By),
+        TaskKilled k => Text(k.TaskId) + Text(k.Dependency) + Text(k.Reason) + Text(k.By),
+        TaskCancelled c => Text(c.TaskId) + Text(c.Reason) + Text(c.By),
+        TaskRequeued r => Text(r.TaskId) + Text(r.By) + Text(r.Because),
+        AgentRegistered a => Text(a.Agent) + Texts(a.Capabilities),
+        AgentSeen s => Text(s.Agent),
+        EventBatch b => b.Events.Sum(UpperBound),
+        // An event of another kind holds ids and dates only, each bounded by the input rules.
+        _ => 4 * 1024,
+    };
+
+    private static long Texts(IReadOnlyList<string>? texts)
+    {
+        if (texts is null) return 0;
+        long sum = 0;
+        foreach (var text in texts) sum += Text(text) + 4;
+        return sum;
+    }
+
+    private static long Text(string? text)
+    {
+        if (text is null) return 0;
+        long bytes = 2;
+        // System.Text.Json's default encoder writes these as \uXXXX (or \" and \\): control characters,
+        // quotes, a backslash, the HTML-sensitive <>&'+` and every non-ASCII character.
+        foreach (var c in text) bytes += c is < ' ' or '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`' or > '~' ? 6 : 1;
+        return bytes;
+    }
+}
