@@ -152,6 +152,20 @@ public static partial class OrchestratorDomain
 
     private const int MaxCapabilities = 100;
 
+    // Each lease that ended by now runs its full duration again from now (a lease renewal, by the
+    // orchestrator); leases still running, and retries, are left as they are.
+    private static Decision DecideResumeLeases(OrchestratorState state, DecisionContext context)
+    {
+        var renewed = new List<IOrchestratorEvent>();
+        foreach (var deadline in state.Deadlines)
+        {
+            if (deadline.At > context.Now) break;
+            if (state.Tasks[deadline.TaskId] is not { Status: TaskState.Claimed, Claim: { } claim } task) continue;
+            renewed.Add(new Protocol.Events.LeaseRenewed(task.TaskId, claim.Agent, claim.ClaimId, claim.LeaseDuration, context.Now + claim.LeaseDuration, context.Now));
+        }
+        return new Decision(renewed, new LeasesResumed(renewed.Count));
+    }
+
     private static Decision DecideDeadlines(OrchestratorState state, DecisionContext context)
     {
         var events = new List<IOrchestratorEvent>();

@@ -71,5 +71,20 @@ public sealed record ProcessDeadlines : Protocol.NamespacedRequest, Protocol.ISt
     public static readonly ProcessDeadlines Instance = new();
 }
 
+/// <summary>
+/// The state manager's own command when it starts serving a namespace (after a restart, a crash or a
+/// move to another node): every lease that ended while the namespace was not serving is given back,
+/// running its full duration again from now, so that no lease runs out because the orchestrator was
+/// down. Sent once after recovery, never by clients.
+/// </summary>
+public sealed record ResumeLeases : Protocol.NamespacedRequest, Protocol.IStateManagerCommand
+{
+    /// <summary>The single instance.</summary>
+    public static readonly ResumeLeases Instance = new();
+}
+
+/// <summary>The reply to <see cref="ResumeLeases"/> (nobody receives it): how many leases were given back.</summary>
+public sealed record LeasesResumed(int Count) : Protocol.IOrchestratorReply;
+
 /// <summary>The reply to <see cref="ProcessDeadlines"/> (nobody receives it): how many deadlines were acted on.</summary>
 public sealed record DeadlinesProcessed(int Count) : Protocol.IOrchestratorReply;

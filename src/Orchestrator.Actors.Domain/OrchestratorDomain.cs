@@ -26,7 +26,8 @@ public static partial class OrchestratorDomain
     /// </summary>
     public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context)
     {
-        if (command is ProcessDeadlines || state.NextDeadline is not { } next || next > context.Now)
+        // Resuming leases comes before the deadlines: it gives back the leases they would expire.
+        if (command is ProcessDeadlines or ResumeLeases || state.NextDeadline is not { } next || next > context.Now)
             return DecideCommand(state, command, context);
         var due = DecideDeadlines(state, context);
         var dueState = due.StateAfter(state);
@@ -48,6 +49,7 @@ public static partial class OrchestratorDomain
             RequeueDeadTask requeue => DecideRequeue(state, requeue, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
+            ResumeLeases => DecideResumeLeases(state, context),
             _ => throw new ArgumentException($"Unknown command {command.GetType().Name}", nameof(command)),
         };
 

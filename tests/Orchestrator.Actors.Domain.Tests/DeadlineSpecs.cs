@@ -33,6 +33,45 @@ public sealed class DeadlineSpecs
         Assert.Equal(new DeadlinesProcessed(0), decision.Reply);
     }
 
+    // ---- the orchestrator's own downtime ------------------------------------------------------
+
+    [Fact]
+    public void Resuming_after_downtime_gives_a_lease_that_ended_meanwhile_its_full_duration_from_now_and_leaves_the_rest()
+    {
+        // ended: its last attempt, with a dependant; running: a longer lease; retrying: failed, retry due.
+        var scenario = new Scenario().Given(Task("ended", maxAttempts: 1), Task("after", dependsOn: ["ended"]), Task("running", "agent-b"), Task("retrying", "agent-c"));
+        var ended = scenario.Claim("agent-a", TimeSpan.FromMinutes(1));
+        var running = scenario.Claim("agent-b", TimeSpan.FromHours(1));
+        var retrying = scenario.Claim("agent-c");
+        scenario.When(new FailTask("retrying", "agent-c", retrying.ClaimId, "flaky"));
+        // Down for ten minutes: past the first lease and the retry, not past the second lease.
+        scenario.Advance(TimeSpan.FromMinutes(10));
+
+        var decision = scenario.When(ResumeLeases.Instance);
+
+        Assert.Equal(new Protocol.Events.LeaseRenewed("ended", "agent-a", ended.ClaimId, TimeSpan.FromMinutes(1), scenario.Now + TimeSpan.FromMinutes(1), scenario.Now), Assert.Single(decision.Events));
+        Assert.Equal(new LeasesResumed(1), decision.Reply);
+        Assert.Equal((TaskState.Claimed, ended.ClaimId, scenario.Now + TimeSpan.FromMinutes(1)), (scenario["ended"].Status, scenario["ended"].Claim?.ClaimId, scenario["ended"].Claim?.LeaseUntil));
+        Assert.Equal(TaskState.Pending, scenario["after"].Status);
+        Assert.Equal(running.LeaseUntil, scenario["running"].Claim?.LeaseUntil);
+        Assert.Equal(TaskState.Failed, scenario["retrying"].Status);
+        // The holder may go on; without a heartbeat the lease ends one duration after the restart.
+        Assert.IsType<Protocol.Replies.LeaseRenewed>(scenario.When(new Heartbeat("ended", "agent-a", ended.ClaimId)).Reply);
+    }
+
+    [Fact]
+    public void Resuming_with_no_lease_ended_journals_nothing()
+    {
+        var scenario = new Scenario().Given(Task("t-1"));
+        scenario.Claim("agent-a", TimeSpan.FromMinutes(5));
+        scenario.Advance(TimeSpan.FromMinutes(1));
+
+        var decision = scenario.When(ResumeLeases.Instance);
+
+        Assert.Empty(decision.Events);
+        Assert.Equal(new LeasesResumed(0), decision.Reply);
+    }
+
     // ---- CLAIMED -> READY (lease expired) ------------------------------------------------------
 
     [Fact]

@@ -119,6 +119,42 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
         Assert.DoesNotContain(c.ClaimId, after.Tasks.SelectMany(t => t.History).Select(e => e.ClaimId));
     }
 
+    [Fact]
+    public async Task A_lease_that_ended_while_the_node_was_down_is_given_back_so_its_last_attempt_and_dependant_survive()
+    {
+        string claimId;
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            await sm.Define("last-try", "agent-l", maxAttempts: 1);
+            await sm.Define("needs-it", "agent-n", dependsOn: ["last-try"]);
+            claimId = (await sm.Claim("agent-l", TimeSpan.FromSeconds(30))).ClaimId;   // lease ends at +30 s
+            await sm.Barrier();
+        }
+        finally
+        {
+            await first.System.Terminate();
+        }
+
+        // Down for five minutes, far past the lease: the agent's heartbeats had nowhere to go.
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var restartedAt = _clock.GetUtcNow();
+        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
+        var time = new ManualTime(_clock, second.System);
+        var sm2 = second.StateManager;
+        time.RunDueTimers();
+        await sm2.Barrier();
+
+        var task = await sm2.View("last-try");
+        Assert.Equal((TaskState.Claimed, claimId, restartedAt + TimeSpan.FromSeconds(30)), (task.Status, task.Claim?.ClaimId, task.Claim?.LeaseUntil));
+        Assert.Equal(TaskState.Pending, (await sm2.View("needs-it")).Status);
+        // The holder goes on where it was.
+        await sm2.Expect<LeaseRenewed>(new Heartbeat("last-try", "agent-l", claimId));
+        await sm2.Expect<TaskUpdated>(new CompleteTask("last-try", "agent-l", claimId));
+        Assert.Equal(TaskState.Ready, (await sm2.View("needs-it")).Status);
+    }
+
     protected override void AfterAll()
     {
         base.AfterAll();

@@ -132,8 +132,11 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                         DeleteSnapshot(seqNr);
                     TakeSnapshot();
                 }
-                // Leases and retries run on from their journaled deadlines; those that passed while
-                // the state manager was down are acted on at once.
+                // The leases that ended while the namespace was not serving are given back first (journaled
+                // as renewals by the orchestrator): no agent loses its claim, nor a task its last attempt,
+                // because the orchestrator was down. Retries run on from their journaled deadlines; those
+                // that passed meanwhile are acted on at once.
+                Handle(ResumeLeases.Instance, ActorRefs.Nobody);
                 ArmDeadline();
                 _gateway.Tell(new StateManagerReady(Self, _hints.Token));
                 break;
@@ -454,7 +457,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             foreach (var (command, asker) in inFlight)
                 asker.Tell(new OrchestratorUnavailable($"the state manager stopped while writing {command.GetType().Name}; it was not acknowledged"));
             // The next incarnation re-arms its deadlines itself.
-            foreach (var (command, asker) in decided.Where(d => d.Command is not ProcessDeadlines))
+            foreach (var (command, asker) in decided.Where(d => d.Command is not (ProcessDeadlines or ResumeLeases)))
                 _gateway.Tell(new Requeue(command, asker, _hints.Token));
         }
         base.PostStop();
