@@ -881,6 +881,10 @@ class OrchestratorClient:
     def _claim_of(task: Union[str, Assignment], agent: Optional[str], claim_id: Optional[str]) -> Tuple[str, Optional[str], Optional[str]]:
         if isinstance(task, Assignment):
             return task.task_id, agent or task.claim_agent, claim_id or task.claim_id
+        if not claim_id:
+            # The claim id fences the claim; only the claimer has it (a task shows its public part only).
+            raise ValueError(f"claim_id is required with a task id ('{task}'): pass the Assignment that claim() returned, "
+                             "or its claim_id")
         return task, agent, claim_id
 
     @staticmethod

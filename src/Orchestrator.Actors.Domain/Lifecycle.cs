@@ -37,7 +37,7 @@ public static partial class OrchestratorDomain
 
         var task = state.Tasks[next.TaskId];
         var lease = command.Lease ?? context.Policy.Lease;
-        var claimed = new TaskClaimed(task.TaskId, command.Agent, $"claim-{state.NextClaim}", task.Attempts + 1,
+        var claimed = new TaskClaimed(task.TaskId, command.Agent, context.ClaimId(state.NextClaim), task.Attempts + 1,
             lease, context.Now + lease, context.Now);
         return Respond(state, [claimed], after =>
             new TaskAssigned(after.Tasks[task.TaskId].ToView(), claimed.ClaimId, claimed.LeaseUntil, task.Payload));
@@ -255,21 +255,22 @@ public static partial class OrchestratorDomain
         if (invalid is not null) return invalid;
         if (!state.Tasks.TryGetValue(taskId, out var task)) return new TaskNotFound(taskId);
 
-        if (task is { Status: TaskState.Claimed, Claim: { } claim } && claim.Agent == agent && (claimId is null || claimId == claim.ClaimId))
+        if (task is { Status: TaskState.Claimed, Claim: { } claim } && claim.Agent == agent && claimId == claim.ClaimId)
             return null;
 
-        // A claim id that is (or was) another agent's claim does not make the sender a past holder.
-        var othersClaim = claimId is not null
-                          && ((task.Claim is { } held && held.ClaimId == claimId && held.Agent != agent)
-                              || (task.LastClaim is { } ended && ended.ClaimId == claimId && ended.Agent != agent));
-        var fromEarlierClaim = !othersClaim && (claimId is not null || task.LastClaim?.Agent == agent || task.Claim?.Agent == agent);
-        if (!fromEarlierClaim)
+        // Refused outright (not stale): a claim id that is (or was) another agent's, a task another agent
+        // holds unless the sender quotes its own ended claim, and a task never claimed.
+        var quotesEnded = task.LastClaim?.ClaimId == claimId;
+        var othersClaim = (task.Claim is { } held && held.ClaimId == claimId && held.Agent != agent) || (quotesEnded && task.LastClaim!.Agent != agent);
+        var heldByAnother = task.Claim is not null && task.Claim.Agent != agent && !(quotesEnded && task.LastClaim!.Agent == agent);
+        var neverClaimed = task.Claim is null && task.LastClaim is null;
+        if (othersClaim || heldByAnother || neverClaimed)
             return new TransitionRejected(task.TaskId, task.Status, action, task.Claim is { } holder
                 ? $"agent '{holder.Agent}' holds it; only the holder of the current claim may {action} it"
                 : $"only the holder of a current claim may {action} it");
 
         string reason;
-        if (task.LastClaim is { } last && (claimId == last.ClaimId || (claimId is null && last.Agent == agent)))
+        if (task.LastClaim is { } last && claimId == last.ClaimId)
             reason = $"claim '{last.ClaimId}' ended: " + task.LastClaimOutcome switch
             {
                 ClaimOutcome.Expired => "its lease expired before a heartbeat",
@@ -278,15 +279,19 @@ public static partial class OrchestratorDomain
                 _ => "a failure was reported under it",
             };
         else if (task.Claim is { } current)
-            reason = $"the current claim is '{current.ClaimId}' by agent '{current.Agent}'";
+            reason = $"the current claim is '{ClaimIds.Public(current.ClaimId)}' by agent '{current.Agent}'";
         else
             reason = $"'{claimId}' is not the task's current claim";
         return new StaleClaim(task.TaskId, agent, claimId, task.Status, reason);
     }
 
+    // The claim id is required: it fences the claim (an earlier claim's late message never acts on a
+    // newer one), and it is not guessable (DecisionContext.ClaimId), so naming an agent is not enough.
     private static CommandRejected? ValidateClaimMessage(string taskId, string agent, string? claimId) =>
         Validation.Id("taskId", taskId) ?? Validation.AgentName("agent", agent)
-        ?? (claimId is null ? null : Validation.Id("claimId", claimId));
+        ?? (string.IsNullOrEmpty(claimId)
+            ? Validation.Reject("claimId", claimId ?? "", "is required: pass the claim id that the claim answered (TaskAssigned.ClaimId)")
+            : Validation.Id("claimId", claimId));
 
     // An identical repeat of the completion or failure that ended the task's last claim: answered
     // again, nothing journaled (a client that lost the reply may retry safely).
@@ -295,9 +300,7 @@ public static partial class OrchestratorDomain
         && task.LastClaimOutcome == outcome
         && task.LastClaim is { } last
         && last.Agent == agent
-        && (claimId ?? last.ClaimId) == last.ClaimId
-        // Without a claim id, a task the agent holds again is about the new claim, not a repeat.
-        && (claimId is not null || task.Status != TaskState.Claimed)
+        && claimId == last.ClaimId
             ? task
             : null;
 

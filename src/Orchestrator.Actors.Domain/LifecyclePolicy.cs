@@ -59,6 +59,16 @@ public sealed record DecisionContext(DateTimeOffset Now, DomainLimits Limits, Li
 {
     /// <summary>No jitter.</summary>
     public static double NoJitter() => 0;
+
+    /// <summary>
+    /// The secret part of each new claim id (the state manager's: 64 random bits as hex), so that a
+    /// claim id cannot be guessed from another; null gives the bare <c>claim-N</c> (specs that read ids).
+    /// The event records the id, so replay needs none.
+    /// </summary>
+    public Func<string>? ClaimSecret { get; init; }
+
+    /// <summary>The id of claim number <paramref name="number"/>: <c>claim-N-SECRET</c>, or <c>claim-N</c> without <see cref="ClaimSecret"/>.</summary>
+    public string ClaimId(long number) => ClaimSecret is { } secret ? $"claim-{number}-{secret()}" : $"claim-{number}";
 }
 
 /// <summary>
@@ -88,3 +98,22 @@ public sealed record LeasesResumed(int Count) : Protocol.IOrchestratorReply;
 
 /// <summary>The reply to <see cref="ProcessDeadlines"/> (nobody receives it): how many deadlines were acted on.</summary>
 public sealed record DeadlinesProcessed(int Count) : Protocol.IOrchestratorReply;
+
+/// <summary>
+/// Claim ids: <c>claim-N-SECRET</c>, where only the claimer learns SECRET (from TaskAssigned). Views,
+/// histories, notices and refusals show the public part <c>claim-N</c>, so that reading a task never
+/// hands out what fences its claim.
+/// </summary>
+public static class ClaimIds
+{
+    /// <summary><c>claim-N</c> of <c>claim-N-SECRET</c>; any other id as it is.</summary>
+    public static string Public(string claimId)
+    {
+        var second = claimId.StartsWith("claim-", StringComparison.Ordinal) ? claimId.IndexOf('-', "claim-".Length) : -1;
+        return second > 0 ? claimId[..second] : claimId;
+    }
+
+    /// <summary>The claim with its id's public part only.</summary>
+    public static Protocol.Replies.ClaimInfo? Public(Protocol.Replies.ClaimInfo? claim) =>
+        claim is null ? null : claim with { ClaimId = Public(claim.ClaimId) };
+}

@@ -71,7 +71,7 @@ public sealed record TaskRecord(
 
     /// <summary>The protocol's view of this task.</summary>
     public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt,
-        DependsOn, MaxAttempts, Attempts, Claim, RetryAt, Reason, UpdatedAt);
+        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt);
 
     /// <summary>True when the definition (agent, file, priority) is the same as the given one.</summary>
     public bool HasDefinition(string agent, string taskFile, TaskPriority priority) =>

@@ -56,19 +56,19 @@ public static partial class OrchestratorDomain
     private static TaskHistoryEntry HistoryEntry(OrchestratorState state, IOrchestratorEvent @event, TaskState to) =>
         @event switch
         {
-            TaskClaimed e => new("task-claimed", null, to, e.At, e.Agent, e.ClaimId,
+            TaskClaimed e => new("task-claimed", null, to, e.At, e.Agent, ClaimIds.Public(e.ClaimId),
                 $"attempt {e.Attempt} of {state.Tasks[e.TaskId].MaxAttempts}; lease until {e.LeaseUntil:O}"),
-            TaskCompleted e => new("task-completed", null, to, e.At, e.Agent, e.ClaimId),
-            TaskFailed e => new("task-failed", null, to, e.At, e.Agent, e.ClaimId,
+            TaskCompleted e => new("task-completed", null, to, e.At, e.Agent, ClaimIds.Public(e.ClaimId)),
+            TaskFailed e => new("task-failed", null, to, e.At, e.Agent, ClaimIds.Public(e.ClaimId),
                 e.RetryAt is { } retryAt
                     ? $"{e.Reason} (attempt {e.Attempt}; retry at {retryAt:O})"
                     : $"{e.Reason} (attempt {e.Attempt}, the last)"),
-            LeaseExpired e => new("lease-expired", null, to, e.At, Causes.Orchestrator, e.ClaimId,
+            LeaseExpired e => new("lease-expired", null, to, e.At, Causes.Orchestrator, ClaimIds.Public(e.ClaimId),
                 $"agent '{e.Agent}' sent no heartbeat (attempt {e.Attempt}{(e.OutOfAttempts ? ", the last" : "")})"),
             RetryDue e => new("retry-due", null, to, e.At, Causes.Orchestrator),
             DependenciesMet e => new("dependencies-met", null, to, e.At, e.By, null, $"'{e.CompletedDependency}' completed"),
             TaskKilled e => new("task-killed", null, to, e.At, e.By, null, e.Reason),
-            TaskCancelled e => new("task-cancelled", null, to, e.At, e.By, state.Tasks[e.TaskId].Claim?.ClaimId, e.Reason),
+            TaskCancelled e => new("task-cancelled", null, to, e.At, e.By, ClaimIds.Public(state.Tasks[e.TaskId].Claim)?.ClaimId, e.Reason),
             TaskRequeued e => new("task-requeued", null, to, e.At, e.By, null, e.Because is null ? null : $"came back with '{e.Because}'"),
             _ => throw new ArgumentException($"{@event.GetType().Name} is not a transition", nameof(@event)),
         };

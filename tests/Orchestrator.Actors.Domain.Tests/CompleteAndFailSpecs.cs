@@ -35,15 +35,25 @@ public sealed class CompleteAndFailSpecs
         Assert.Null(scenario.State.NextDeadline);
     }
 
-    [Fact]
-    public void Complete_without_a_claim_id_by_the_holder_completes()
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Complete_fail_or_heartbeat_without_a_claim_id_is_rejected_naming_it_even_from_the_holder(string? claimId)
     {
         var (scenario, _) = Claimed();
 
-        var decision = scenario.When(new CompleteTask("t-1", "agent-a"));
-
-        Assert.Equal("claim-1", Assert.IsType<TaskCompleted>(Assert.Single(decision.Events)).ClaimId);
-        Assert.Equal(TaskState.Completed, scenario["t-1"].Status);
+        foreach (var decision in new[]
+                 {
+                     scenario.Decide(new CompleteTask("t-1", "agent-a", claimId)),
+                     scenario.Decide(new FailTask("t-1", "agent-a", claimId, "oops")),
+                     scenario.Decide(new Heartbeat("t-1", "agent-a", claimId)),
+                 })
+        {
+            var rejected = AssertRejected(decision, "claimId");
+            Assert.Contains("is required", rejected.Reason);
+            Assert.Empty(decision.Events);
+        }
+        Assert.Equal(TaskState.Claimed, scenario["t-1"].Status);
     }
 
     [Fact]
@@ -54,12 +64,9 @@ public sealed class CompleteAndFailSpecs
         scenario.Advance(Second);
 
         var withClaim = scenario.Decide(new CompleteTask("t-1", "agent-a", assigned.ClaimId, "[1]"));
-        var withoutClaim = scenario.Decide(new CompleteTask("t-1", "agent-a", null, "[1]"));
 
         Assert.Empty(withClaim.Events);
-        Assert.Empty(withoutClaim.Events);
         Assert.Equal(new TaskUpdated(scenario["t-1"].ToView()), withClaim.Reply);
-        Assert.Equal(new TaskUpdated(scenario["t-1"].ToView()), withoutClaim.Reply);
     }
 
     [Fact]
@@ -78,7 +85,7 @@ public sealed class CompleteAndFailSpecs
     {
         var (scenario, _) = Claimed();
 
-        var rejected = AssertTransitionRejected(scenario.Decide(new CompleteTask("t-1", "agent-b")), "t-1", TaskState.Claimed, "complete");
+        var rejected = AssertTransitionRejected(scenario.Decide(new CompleteTask("t-1", "agent-b", "claim-9")), "t-1", TaskState.Claimed, "complete");
 
         Assert.Contains("agent-a", rejected.Reason);
     }
@@ -119,8 +126,8 @@ public sealed class CompleteAndFailSpecs
     {
         var scenario = new Scenario().Given(Task("dep", "agent-x"), Task("t-1", dependsOn: status == TaskState.Pending ? ["dep"] : null));
 
-        AssertTransitionRejected(scenario.Decide(new CompleteTask("t-1", "agent-a")), "t-1", status, "complete");
-        AssertTransitionRejected(scenario.Decide(new FailTask("t-1", "agent-a", null, "x")), "t-1", status, "fail");
+        AssertTransitionRejected(scenario.Decide(new CompleteTask("t-1", "agent-a", "claim-1")), "t-1", status, "complete");
+        AssertTransitionRejected(scenario.Decide(new FailTask("t-1", "agent-a", "claim-1", "x")), "t-1", status, "fail");
     }
 
     [Fact]
@@ -128,7 +135,7 @@ public sealed class CompleteAndFailSpecs
     {
         var (scenario, _) = Claimed();
 
-        var decision = scenario.Decide(new CompleteTask("t-2", "agent-a"));
+        var decision = scenario.Decide(new CompleteTask("t-2", "agent-a", "claim-1"));
 
         Assert.Equal(new TaskNotFound("t-2"), decision.Reply);
         Assert.Empty(decision.Events);
@@ -242,16 +249,6 @@ public sealed class CompleteAndFailSpecs
     }
 
     [Fact]
-    public void Fail_without_a_claim_id_by_the_holder_fails()
-    {
-        var (scenario, _) = Claimed();
-
-        var decision = scenario.When(new FailTask("t-1", "agent-a", null, "oops"));
-
-        Assert.Equal("claim-1", Assert.IsType<TaskFailed>(Assert.Single(decision.Events)).ClaimId);
-    }
-
-    [Fact]
     public void Identical_repeat_of_a_failure_answers_the_task_without_a_second_event()
     {
         var (scenario, assigned) = Claimed();
@@ -264,7 +261,7 @@ public sealed class CompleteAndFailSpecs
     }
 
     [Fact]
-    public void Repeat_of_a_failure_after_the_retry_was_claimed_by_the_same_agent_is_about_the_new_claim_only_with_no_claim_id()
+    public void Repeat_of_a_failure_after_the_retry_was_claimed_by_the_same_agent_is_told_apart_by_its_claim_id()
     {
         var (scenario, first) = Claimed();
         scenario.Fail(first, "oops").AdvanceTo(scenario["t-1"].RetryAt!.Value).ProcessDeadlines();
@@ -272,8 +269,8 @@ public sealed class CompleteAndFailSpecs
 
         // With the old claim id it is recognised as the repeat it is
         var repeat = scenario.Decide(new FailTask("t-1", "agent-a", first.ClaimId, "oops"));
-        // Without a claim id it is about the claim the agent holds now
-        var fresh = scenario.Decide(new FailTask("t-1", "agent-a", null, "oops"));
+        // With the new one it is about the claim the agent holds now
+        var fresh = scenario.Decide(new FailTask("t-1", "agent-a", second.ClaimId, "oops"));
 
         Assert.Empty(repeat.Events);
         Assert.Equal(TaskState.Claimed, Assert.IsType<TaskUpdated>(repeat.Reply).Task.Status);
@@ -305,7 +302,7 @@ public sealed class CompleteAndFailSpecs
     {
         var (scenario, _) = Claimed();
 
-        AssertTransitionRejected(scenario.Decide(new FailTask("t-1", "agent-b", null, "not mine")), "t-1", TaskState.Claimed, "fail");
+        AssertTransitionRejected(scenario.Decide(new FailTask("t-1", "agent-b", "claim-9", "not mine")), "t-1", TaskState.Claimed, "fail");
     }
 
     [Fact]

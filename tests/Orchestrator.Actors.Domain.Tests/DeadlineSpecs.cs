@@ -171,7 +171,6 @@ public sealed class DeadlineSpecs
         scenario.AdvanceTo(late.LeaseUntil).ProcessDeadlines();
 
         AssertStale(scenario.When(new FailTask("t-1", "agent-a", late.ClaimId, "late")), "t-1", "agent-a", "claim-1", TaskState.Ready);
-        AssertStale(scenario.When(new FailTask("t-1", "agent-a", null, "late")), "t-1", "agent-a", null, TaskState.Ready);
 
         Assert.Equal(TaskState.Ready, scenario["t-1"].Status);
     }

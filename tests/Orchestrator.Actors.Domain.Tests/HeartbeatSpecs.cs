@@ -63,17 +63,6 @@ public sealed class HeartbeatSpecs
     }
 
     [Fact]
-    public void Heartbeat_without_a_claim_id_from_the_holder_is_accepted()
-    {
-        var (scenario, _) = Claimed();
-
-        var decision = scenario.When(new Heartbeat("t-1", "agent-a"));
-
-        Assert.Equal("claim-1", Assert.IsType<LeaseRenewedReply>(decision.Reply).ClaimId);
-        Assert.Single(decision.Events);
-    }
-
-    [Fact]
     public void Heartbeat_makes_no_history_entry_but_counts_as_the_agent_being_seen()
     {
         var (scenario, assigned) = Claimed();
@@ -117,11 +106,30 @@ public sealed class HeartbeatSpecs
     }
 
     [Fact]
+    public void Only_the_claimer_learns_the_whole_claim_id_and_the_public_part_fences_nothing()
+    {
+        var secrets = new Queue<string>(["9f3c2a1b7d4e6f80", "0123456789abcdef"]);
+        var scenario = new Scenario { ClaimSecret = secrets.Dequeue }.Given(Task("t-1"));
+
+        var assigned = scenario.Claim("agent-a");
+
+        Assert.Equal("claim-1-9f3c2a1b7d4e6f80", assigned.ClaimId);
+        // What anyone may read (the task, its history, the notices) shows claim-1 only.
+        Assert.Equal("claim-1", scenario.State.Tasks["t-1"].ToView().Claim?.ClaimId);
+        Assert.Equal("claim-1", scenario.State.Tasks["t-1"].History[^1].ClaimId);
+        var guessed = scenario.Decide(new Heartbeat("t-1", "agent-a", "claim-1"));
+        Assert.IsType<StaleClaim>(guessed.Reply);
+        Assert.Empty(guessed.Events);
+        Assert.DoesNotContain("9f3c", ((StaleClaim)guessed.Reply).Reason);
+        Assert.Equal(assigned.ClaimId, Assert.IsType<LeaseRenewedReply>(scenario.When(new Heartbeat("t-1", "agent-a", assigned.ClaimId)).Reply).ClaimId);
+    }
+
+    [Fact]
     public void Heartbeat_for_an_unknown_task_is_not_found()
     {
         var (scenario, _) = Claimed();
 
-        var decision = scenario.Decide(new Heartbeat("t-2", "agent-a"));
+        var decision = scenario.Decide(new Heartbeat("t-2", "agent-a", "claim-1"));
 
         Assert.Equal(new TaskNotFound("t-2"), decision.Reply);
         Assert.Empty(decision.Events);
@@ -132,7 +140,7 @@ public sealed class HeartbeatSpecs
     {
         var (scenario, _) = Claimed();
 
-        var rejected = AssertTransitionRejected(scenario.Decide(new Heartbeat("t-1", "agent-b")), "t-1", TaskState.Claimed, "heartbeat");
+        var rejected = AssertTransitionRejected(scenario.Decide(new Heartbeat("t-1", "agent-b", "claim-9")), "t-1", TaskState.Claimed, "heartbeat");
 
         Assert.Contains("agent-a", rejected.Reason);
     }
@@ -142,7 +150,7 @@ public sealed class HeartbeatSpecs
     {
         var scenario = new Scenario().Given(Task("t-1"));
 
-        AssertTransitionRejected(scenario.Decide(new Heartbeat("t-1", "agent-a")), "t-1", TaskState.Ready, "heartbeat");
+        AssertTransitionRejected(scenario.Decide(new Heartbeat("t-1", "agent-a", "claim-1")), "t-1", TaskState.Ready, "heartbeat");
     }
 
     [Fact]

@@ -36,7 +36,10 @@ internal sealed class Scenario(
     public List<IOrchestratorEvent> Journal { get; } = [];
 
     /// <summary>The context the next decision gets.</summary>
-    public DecisionContext Context => new(Now, Limits, Policy, Random);
+    public DecisionContext Context => new(Now, Limits, Policy, Random) { ClaimSecret = ClaimSecret };
+
+    /// <summary>The secret part of new claim ids, as the state manager makes them; null: bare <c>claim-N</c>.</summary>
+    public Func<string>? ClaimSecret { get; set; }
 
     /// <summary>A task as it is now.</summary>
     public TaskRecord this[string taskId] => State.Tasks[taskId];

@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using System.Diagnostics;
 using System.Text.Json;
 using Orchestrator.Actors.Tests.Support;
@@ -44,7 +45,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal("CLAIMED", claimed.GetProperty("status").GetString());
         Assert.Equal(1, claimed.GetProperty("attempts").GetInt32());
         var claimId = claimed.GetProperty("claimId").GetString()!;
-        Assert.Equal(claimId, claimed.GetProperty("claim").GetProperty("claimId").GetString());
+        Assert.Equal(ClaimIds.Public(claimId), claimed.GetProperty("claim").GetProperty("claimId").GetString());
         var leaseUntil = claimed.GetProperty("leaseUntil").GetDateTimeOffset();
         Assert.Equal(TimeSpan.FromMinutes(2), leaseUntil - claimed.GetProperty("claim").GetProperty("claimedAt").GetDateTimeOffset());
         Assert.Equal("é", claimed.GetProperty("payload").GetProperty("input").GetString());
@@ -257,9 +258,9 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     {
         const string agent = "cli-dead-agent";
         Success(await server.RunAsync("define", "dead-1", "--agent", agent, "--file", "tasks/dead.md", "--max-attempts", "1"));
-        Success(await server.RunAsync("claim", "--agent", agent));
+        var claimId = Json(await server.RunAsync("claim", "--agent", agent, "--json")).GetProperty("claimId").GetString()!;
 
-        var failed = Json(await server.RunAsync("fail", "dead-1", "--agent", agent, "--reason", "disk full", "--json"));
+        var failed = Json(await server.RunAsync("fail", "dead-1", "--agent", agent, "--claim", claimId, "--reason", "disk full", "--json"));
         Assert.Equal("DEAD", failed.GetProperty("status").GetString());
         Assert.Equal("disk full", failed.GetProperty("reason").GetString());
         Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
@@ -437,11 +438,12 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "'nope'", ["list", "--status", "nope"]),
             (2, "'lowest'", ["list", "--priority", "lowest"]),
             (2, "'5x'", ["claim", "--agent", "a", "--lease", "5x"]),
-            (2, "'30'", ["heartbeat", "t", "--agent", "a", "--lease", "30"]),
+            (2, "'30'", ["heartbeat", "t", "--agent", "a", "--claim", "claim-1", "--lease", "30"]),
             (2, "'2 minutes'", ["claim", "--agent", "a", "--lease", "2 minutes"]),
             (2, "agent '*'", ["claim", "--agent", "*", "--server", server1]),
-            (2, "'not json'", ["complete", "t", "--agent", "a", "--result", "not json"]),
-            (2, "'--reason'", ["fail", "t", "--agent", "a"]),
+            (2, "'not json'", ["complete", "t", "--agent", "a", "--claim", "claim-1", "--result", "not json"]),
+            (2, "'--reason'", ["fail", "t", "--agent", "a", "--claim", "claim-1"]),
+            (2, "'--claim'", ["complete", "t", "--agent", "a"]),
             (2, "reason ' '", ["cancel", "bad-1", "--reason", " ", "--server", server1]),
             (2, "taskId ''", ["requeue", "", "--server", server1]),
             (2, "'[1,'", ["save-state", "o", "k", "--value", "[1,"]),

@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Akka.Actor;
 using Akka.Configuration;
 using Orchestrator.Actors.Client;
@@ -162,7 +163,7 @@ public abstract class ClientSpecs(ITestOutputHelper output)
         var assigned = await Client.ClaimTaskAsync(new ClaimTask("agent-l", TimeSpan.FromSeconds(30)));
         Assert.NotNull(assigned);
         Assert.Equal(("l-1", TaskState.Claimed, """{"go":true}"""), (assigned.Task.TaskId, assigned.Task.Status, assigned.Payload));
-        Assert.Equal(assigned.ClaimId, assigned.Task.Claim!.ClaimId);
+        Assert.Equal(ClaimIds.Public(assigned.ClaimId), assigned.Task.Claim!.ClaimId);
 
         var renewed = await Client.HeartbeatAsync(new Heartbeat("l-1", "agent-l", assigned.ClaimId, TimeSpan.FromMinutes(5)));
         Assert.Equal(("l-1", assigned.ClaimId), (renewed.TaskId, renewed.ClaimId));

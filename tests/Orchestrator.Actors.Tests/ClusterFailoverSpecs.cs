@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Orchestrator.Actors.Client;
@@ -98,7 +99,7 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
         {
             var task = await Retry(() => survivor.ForNamespace(ns).GetTaskAsync(held[ns].TaskId));
             Assert.Equal(TaskState.Claimed, task.Task.Status);
-            Assert.Equal(held[ns].ClaimId, task.Task.Claim?.ClaimId);
+            Assert.Equal(ClaimIds.Public(held[ns].ClaimId), task.Task.Claim?.ClaimId);
         }
 
         // The survivors stop cleanly on SIGTERM.
@@ -401,8 +402,8 @@ public sealed class ClusterFailoverSpecs(ITestOutputHelper output)
                 Assert.Equal(Array.Empty<string>(), defined.Where(id => !tasks.ContainsKey(id)).ToArray()); // acknowledged, yet lost
                 Assert.Equal(Array.Empty<string>(), completed.Where(id => tasks[id].Status != TaskState.Completed).ToArray()); // completed, yet not
                 Assert.Empty(claims.Where(c => c.Value.Count > 1).Select(c => $"{c.Key}: {string.Join(", ", c.Value)}"));
-                // A task still held names the claim its agent was given, if it was given one.
-                Assert.Empty(claims.Where(c => tasks[c.Key].Status == TaskState.Claimed && tasks[c.Key].ClaimId != c.Value[0]).Select(c => c.Key));
+                // A task still held names the claim its agent was given, if it was given one (its public part).
+                Assert.Empty(claims.Where(c => tasks[c.Key].Status == TaskState.Claimed && tasks[c.Key].ClaimId != ClaimIds.Public(c.Value[0])).Select(c => c.Key));
             }
         }
     }

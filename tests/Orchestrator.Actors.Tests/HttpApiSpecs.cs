@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using System.Net;
 using System.Text.Json;
 using Orchestrator.Actors.Tests.Support;
@@ -231,7 +232,9 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.Equal("c1", task.GetProperty("taskId").GetString());
         Assert.Equal("CLAIMED", task.GetProperty("status").GetString());
         Assert.Equal("linux", task.GetProperty("payload").GetProperty("target").GetString());
-        Assert.Equal(task.GetProperty("claim").GetProperty("claimId").GetString(), task.GetProperty("claimId").GetString());
+        // The claimer learns the whole claim id; the task, which anyone may read, shows its public part.
+        Assert.Equal(ClaimIds.Public(task.GetProperty("claimId").GetString()!), task.GetProperty("claim").GetProperty("claimId").GetString());
+        Assert.NotEqual(task.GetProperty("claim").GetProperty("claimId").GetString(), task.GetProperty("claimId").GetString());
         Assert.Equal("00:02:00", task.GetProperty("claim").GetProperty("leaseDuration").GetString());
         Assert.Equal(task.GetProperty("claim").GetProperty("leaseUntil").GetDateTimeOffset(), task.GetProperty("leaseUntil").GetDateTimeOffset());
 
@@ -317,8 +320,10 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.Equal("claim-999", staleProblem.GetProperty("claimId").GetString());
         Assert.Equal("CLAIMED", staleProblem.GetProperty("taskStatus").GetString());
 
-        using var notHolder = await _server.Post($"{Tasks}/hb/complete", """{"agent":"intruder"}""");
+        using var notHolder = await _server.Post($"{Tasks}/hb/complete", """{"agent":"intruder","claimId":"claim-1"}""");
         await HttpServer.Problem(notHolder, 409);
+        using var noClaimId = await _server.Post($"{Tasks}/hb/complete", """{"agent":"worker"}""");
+        Assert.Equal("claimId", (await HttpServer.Problem(noClaimId, 400)).GetProperty("field").GetString());
 
         using var completed = await _server.Post($"{Tasks}/hb/complete", $$$"""{"agent":"worker","claimId":"{{{claimId}}}","result":{"lines":42}}""");
         var task = await HttpServer.Json(completed);
@@ -327,9 +332,9 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         using var read = await _server.Get($"{Tasks}/hb");
         Assert.Equal(42, (await HttpServer.Json(read)).GetProperty("result").GetProperty("lines").GetInt32());
 
-        using var missing = await _server.Post($"{Tasks}/nope/heartbeat", """{"agent":"worker"}""");
+        using var missing = await _server.Post($"{Tasks}/nope/heartbeat", """{"agent":"worker","claimId":"claim-1"}""");
         Assert.Equal("nope", (await HttpServer.Problem(missing, 404)).GetProperty("taskId").GetString());
-        using var missingComplete = await _server.Post($"{Tasks}/nope/complete", """{"agent":"worker"}""");
+        using var missingComplete = await _server.Post($"{Tasks}/nope/complete", """{"agent":"worker","claimId":"claim-1"}""");
         await HttpServer.Problem(missingComplete, 404);
     }
 
@@ -339,16 +344,17 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         await _server.Define(_ns, """{"taskId":"f1","agent":"worker","taskFile":"f","maxAttempts":1}""");
         using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
         Assert.Equal(HttpStatusCode.OK, claim.StatusCode);
+        var claimId = (await HttpServer.Json(claim)).GetProperty("claimId").GetString();
 
-        using var failed = await _server.Post($"{Tasks}/f1/fail", """{"agent":"worker","reason":"compiler crashed"}""");
+        using var failed = await _server.Post($"{Tasks}/f1/fail", $$"""{"agent":"worker","claimId":"{{claimId}}","reason":"compiler crashed"}""");
         var dead = await HttpServer.Json(failed);
         Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
         Assert.Equal("DEAD", dead.GetProperty("status").GetString());
         Assert.Equal("compiler crashed", dead.GetProperty("reason").GetString());
 
-        using var noReason = await _server.Post($"{Tasks}/f1/fail", """{"agent":"worker"}""");
+        using var noReason = await _server.Post($"{Tasks}/f1/fail", $$"""{"agent":"worker","claimId":"{{claimId}}"}""");
         Assert.Equal("reason", (await HttpServer.Problem(noReason, 400)).GetProperty("field").GetString());
-        using var missing = await _server.Post($"{Tasks}/nope/fail", """{"agent":"worker","reason":"r"}""");
+        using var missing = await _server.Post($"{Tasks}/nope/fail", """{"agent":"worker","claimId":"claim-1","reason":"r"}""");
         await HttpServer.Problem(missing, 404);
 
         // Requeue takes no body at all.
@@ -394,7 +400,8 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
 
         await _server.Define(_ns, """{"taskId":"x2","agent":"worker","taskFile":"f","maxAttempts":1}""");
         using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"worker"}""");
-        using var _ = await _server.Post($"{Tasks}/x2/fail", """{"agent":"worker","reason":"r"}""");
+        var x2Claim = (await HttpServer.Json(claim)).GetProperty("claimId").GetString();
+        using var _ = await _server.Post($"{Tasks}/x2/fail", $$"""{"agent":"worker","claimId":"{{x2Claim}}","reason":"r"}""");
         using var deadCancel = await _server.Post($"{Tasks}/x2/cancel", """{"reason":"late"}""");
         var problem = await HttpServer.Problem(deadCancel, 409);
         Assert.Equal("DEAD", problem.GetProperty("taskStatus").GetString());

@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Queries;
@@ -40,7 +41,7 @@ public sealed class LeaseAndRetrySpecs(ITestOutputHelper output) : LifecycleSpec
         // ...at the lease end the task is READY again, the attempt counted.
         Time.Advance(TimeSpan.FromMilliseconds(1));
         var expired = transitions.ExpectMsg<TaskTransitioned>();
-        Assert.Equal(("lease-expired", TaskState.Claimed, TaskState.Ready, "orchestrator", first.ClaimId),
+        Assert.Equal(("lease-expired", TaskState.Claimed, TaskState.Ready, "orchestrator", ClaimIds.Public(first.ClaimId)),
             (expired.Entry.Event, expired.Entry.From, expired.Entry.To, expired.Entry.By, expired.Entry.ClaimId));
         Assert.Equal(ManualTime.Start + TimeSpan.FromSeconds(50), expired.Entry.At);
 

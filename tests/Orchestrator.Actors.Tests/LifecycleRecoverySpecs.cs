@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Akka.Actor;
 using Akka.Configuration;
 using Orchestrator.Actors.Protocol;
@@ -33,6 +34,7 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
     public async Task A_killed_system_recovers_the_same_lifecycle_state_and_its_deadlines_fire_on_time()
     {
         Picture before;
+        string bClaimId;
         var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
         try
         {
@@ -57,6 +59,7 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
             var a = await sm.Claim("agent-x");
             await sm.Expect<TaskUpdated>(new CompleteTask("A", "agent-x", a.ClaimId, """{"rows":3}"""));
             var b = await sm.Claim("agent-x", TimeSpan.FromMinutes(5));                 // B (HIGH) before C
+            bClaimId = b.ClaimId;
 
             Assert.Equal(("lease-1", "retry-1", "dead-1", "A", "B"), (lease.Task.TaskId, retry.Task.TaskId, dead.Task.TaskId, a.Task.TaskId, b.Task.TaskId));
             await sm.Barrier();
@@ -109,14 +112,14 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
             (expired.Entry.Event, expired.Entry.To, expired.Entry.At));
 
         // Claims taken before the kill still count: the holder of B finishes the diamond.
-        var bClaim = after.Tasks.Single(t => t.TaskId == "B").Claim!;
-        await sm2.Expect<TaskUpdated>(new CompleteTask("B", "agent-x", bClaim.ClaimId));
+        Assert.Equal(ClaimIds.Public(bClaimId), after.Tasks.Single(t => t.TaskId == "B").Claim!.ClaimId);
+        await sm2.Expect<TaskUpdated>(new CompleteTask("B", "agent-x", bClaimId));
         var c = await sm2.Claim("agent-x");
         Assert.Equal("C", c.Task.TaskId);
         await sm2.Expect<TaskUpdated>(new CompleteTask("C", "agent-x", c.ClaimId));
         Assert.Equal(TaskState.Ready, (await sm2.View("D")).Status);
         // Claim ids go on from where the first system left off.
-        Assert.DoesNotContain(c.ClaimId, after.Tasks.SelectMany(t => t.History).Select(e => e.ClaimId));
+        Assert.DoesNotContain(ClaimIds.Public(c.ClaimId), after.Tasks.SelectMany(t => t.History).Select(e => e.ClaimId));
     }
 
     [Fact]
@@ -147,7 +150,7 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
         await sm2.Barrier();
 
         var task = await sm2.View("last-try");
-        Assert.Equal((TaskState.Claimed, claimId, restartedAt + TimeSpan.FromSeconds(30)), (task.Status, task.Claim?.ClaimId, task.Claim?.LeaseUntil));
+        Assert.Equal((TaskState.Claimed, ClaimIds.Public(claimId), restartedAt + TimeSpan.FromSeconds(30)), (task.Status, task.Claim?.ClaimId, task.Claim?.LeaseUntil));
         Assert.Equal(TaskState.Pending, (await sm2.View("needs-it")).Status);
         // The holder goes on where it was.
         await sm2.Expect<LeaseRenewed>(new Heartbeat("last-try", "agent-l", claimId));

@@ -188,7 +188,8 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [InlineData("define_task", """{"taskId":"x","agent":"a"}""", 400, "taskFile", null)]
     [InlineData("get_task", """{"taskId":"missing"}""", 404, null, null)]
     [InlineData("get_state", """{"ownerId":"o","key":"missing"}""", 404, null, null)]
-    [InlineData("complete_task", """{"taskId":"missing","agent":"a"}""", 404, null, null)]
+    [InlineData("complete_task", """{"taskId":"missing","agent":"a","claimId":"claim-1"}""", 404, null, null)]
+    [InlineData("complete_task", """{"taskId":"t","agent":"a"}""", 400, "claimId", "")]
     public async Task A_refusal_is_a_tool_error_naming_the_field_and_the_value(string tool, string arguments, int status, string? field, string? value)
     {
         var result = await Raw(tool, JsonSerializer.Deserialize<Dictionary<string, object?>>(arguments)!);

@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
@@ -139,7 +140,7 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         Assert.Equal(_eventsBefore, (await client.GetStatsAsync()).EventsJournaled);
         Assert.Equal(_store, await StoreAsync());
         var held = (await client.GetTaskAsync("held")).Task;
-        Assert.Equal((TaskState.Claimed, _heldClaim), (held.Status, held.Claim?.ClaimId));
+        Assert.Equal((TaskState.Claimed, ClaimIds.Public(_heldClaim)), (held.Status, held.Claim?.ClaimId));
         Assert.Equal(1, (await client.GetStateAsync("owner", "doc")).Version);
 
         Assert.False((await client.DefineTaskAsync(new DefineTask($"after-{Guid.NewGuid():N}", "*", "tasks/after.md"))).AlreadyDefined);
@@ -372,7 +373,7 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         await Assert.ThrowsAsync<OrchestratorNotFoundException>(() => bystander.GetStateAsync("owner", "big"));
         // A new client connects at once.
         var (_, fresh) = await ConnectAsync();
-        Assert.Equal(_heldClaim, (await fresh.GetTaskAsync("held")).Task.Claim?.ClaimId);
+        Assert.Equal(ClaimIds.Public(_heldClaim), (await fresh.GetTaskAsync("held")).Task.Claim?.ClaimId);
 
         // The sender's own association was dropped: its next requests are lost until the gate
         // reopens, then it associates again.

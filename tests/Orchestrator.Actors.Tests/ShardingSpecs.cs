@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
@@ -63,7 +64,7 @@ public sealed class ShardingSpecs(ITestOutputHelper output)
             Assert.Equal("t-1", assigned.Task.TaskId);
             // The same namespace through the host's own router: one state manager behind both.
             var found = Assert.IsType<TaskFound>(await Ask(host.StateManager, new GetTask("t-1") { Namespace = "team-a" }));
-            Assert.Equal(assigned.ClaimId, found.Task.Claim?.ClaimId);
+            Assert.Equal(ClaimIds.Public(assigned.ClaimId), found.Task.Claim?.ClaimId);
 
             var status = Assert.IsType<ClusterStatus>(await Ask(agent.StateManager, GetClusterStatus.Instance));
             Assert.True(status.Clustered);
@@ -167,7 +168,7 @@ public sealed class ShardingSpecs(ITestOutputHelper output)
             await AwaitAssertAsync(async () =>
             {
                 var found = await client.GetTaskAsync("cc-1");
-                Assert.Equal(claimed!.ClaimId, found.Task.Claim?.ClaimId);
+                Assert.Equal(ClaimIds.Public(claimed!.ClaimId), found.Task.Claim?.ClaimId);
             }, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
             var stats = await client.GetStatsAsync();
             Assert.Equal(("team-c", 1), (stats.Namespace, stats.ByStatus["CLAIMED"]));

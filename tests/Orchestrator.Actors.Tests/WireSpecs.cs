@@ -1,3 +1,4 @@
+using Orchestrator.Actors.Domain;
 using Akka.Actor;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
@@ -117,7 +118,7 @@ public sealed class WireSpecs(ITestOutputHelper output) : SqliteSpec(output, """
             ("task-cancelled", TaskState.Ready, TaskState.Cancelled, "ops"),
         ];
         Assert.Equal(expected, history.Entries.Select(e => (e.Event, e.From, e.To, e.By)));
-        Assert.Equal(second.ClaimId, history.Entries[3].ClaimId);
+        Assert.Equal(ClaimIds.Public(second.ClaimId), history.Entries[3].ClaimId);
 
         var agents = Assert.IsType<AgentList>(await Ask(ListAgents.Instance));
         var listed = Assert.Single(agents.Agents);

@@ -289,12 +289,20 @@ class ClientTests(ServerTestCase):
 
     def test_unknown_tasks_are_not_found(self) -> None:
         for call in (lambda: self.client.get_task("nope"), lambda: self.client.get_history("nope"),
-                     lambda: self.client.heartbeat("nope", agent="a"), lambda: self.client.complete("nope", agent="a"),
-                     lambda: self.client.fail("nope", reason="r", agent="a"), lambda: self.client.cancel("nope", reason="r"),
+                     lambda: self.client.heartbeat("nope", agent="a", claim_id="claim-1"),
+                     lambda: self.client.complete("nope", agent="a", claim_id="claim-1"),
+                     lambda: self.client.fail("nope", reason="r", agent="a", claim_id="claim-1"), lambda: self.client.cancel("nope", reason="r"),
                      lambda: self.client.requeue("nope")):
             with self.assertRaises(NotFound) as caught:
                 call()
             self.assertEqual((404, "nope"), (caught.exception.status, caught.exception.task_id))
+
+    def test_a_claim_message_by_task_id_needs_the_claim_id_and_sends_nothing_without_it(self) -> None:
+        for call in (lambda: self.client.heartbeat("t", agent="a"), lambda: self.client.complete("t", agent="a"),
+                     lambda: self.client.fail("t", reason="r", agent="a")):
+            with self.assertRaises(ValueError) as caught:
+                call()
+            self.assertIn("claim_id is required", str(caught.exception))
 
     def test_namespaces_are_apart(self) -> None:
         self.define("mine")
@@ -316,7 +324,8 @@ class ClientTests(ServerTestCase):
         self.assertIsInstance(job, Assignment)
         self.assertEqual(("c1", "CLAIMED", 1, {"job": 1}), (job.task_id, job.status, job.attempts, job.payload))
         self.assertTrue(job.claim_id)
-        self.assertEqual(job.claim_id, job.claim.claim_id)
+        # The claimer has the whole claim id; the task, which anyone may read, shows its public part.
+        self.assertTrue(job.claim_id.startswith(job.claim.claim_id + "-"), (job.claim_id, job.claim.claim_id))
         self.assertEqual("w", job.claim_agent)
         self.assertEqual(datetime.timedelta(seconds=45), job.claim.lease_duration)
         self.assertEqual(job.claim.lease_until, job.lease_until)
@@ -384,7 +393,7 @@ class ClientTests(ServerTestCase):
             e = caught.exception
             self.assertEqual((409, "Stale claim", "claim-999999", "CLAIMED"), (e.status, e.title, e.claim_id, e.task_status))
         self.assertEqual("CLAIMED", self.client.get_task("s1").status)
-        self.assertEqual(job.claim_id, self.client.get_task("s1").claim.claim_id)
+        self.assertTrue(job.claim_id.startswith(self.client.get_task("s1").claim.claim_id + "-"))
 
     def test_fail_retries_then_dies_and_requeue_brings_it_back(self) -> None:
         self.define("f1", agent="w", max_attempts=3)

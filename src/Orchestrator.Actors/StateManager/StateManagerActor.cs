@@ -80,7 +80,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private DecisionContext DecidingNow() => new(_clock.GetUtcNow(), _settings.Limits, _settings.Lifecycle, _random);
+    private DecisionContext DecidingNow() => new(_clock.GetUtcNow(), _settings.Limits, _settings.Lifecycle, _random) { ClaimSecret = ClaimSecret };
+
+    // 64 bits from the operating system's cryptographic generator: a claim id is the claim's fence.
+    private static string ClaimSecret() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
 
     /// <inheritdoc />
     protected override void OnRecover(object message)

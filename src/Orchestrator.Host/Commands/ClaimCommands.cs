@@ -11,7 +11,7 @@ internal static class ClaimCommands
     private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The claimed task.");
     private static Option<string> Agent() => CliOptions.Text("--agent", "AGENT", "The agent (its own name, not *).");
     private static Option<string> ClaimId() =>
-        CliOptions.Text("--claim", "CLAIM_ID", "The claim id that claim printed; without it, the agent's current claim on the task.", required: false);
+        CliOptions.Text("--claim", "CLAIM_ID", "The claim id that claim printed (required: it fences the claim).");
 
     private static Command Claim()
     {

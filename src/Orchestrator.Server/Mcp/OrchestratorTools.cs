@@ -23,7 +23,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
 {
     private const string NamespaceHelp = "The namespace to work in; the server's own (usually 'default') when left out.";
     private const string AgentHelp = "Your agent name, as the task was claimed with.";
-    private const string ClaimHelp = "The claimId that claim_task answered; recommended, so a stale claim is told apart.";
+    private const string ClaimHelp = "Required: the claimId that claim_task answered (the whole id; a task shows only its public part claim-N). It fences the claim.";
     private const string DurationHelp = "A duration such as 30s, 2m or 1h.";
     private const string JsonHelp = "Any JSON value, or a string holding JSON.";
 
