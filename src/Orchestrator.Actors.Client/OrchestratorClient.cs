@@ -78,13 +78,21 @@ public sealed class OrchestratorClient
 
     private readonly IActorRef _stateManager;
     private readonly OrchestratorClientOptions _options;
+    private readonly RemoteLink? _link;
 
     /// <summary>A client of the state manager at <paramref name="stateManager"/>.</summary>
     public OrchestratorClient(IActorRef stateManager, OrchestratorClientOptions? options = null, string? address = null)
+        : this(stateManager, options, address, null)
+    {
+    }
+
+    // With the remoting link it watches (ConnectAsync): a request fails as soon as the link is lost.
+    private OrchestratorClient(IActorRef stateManager, OrchestratorClientOptions? options, string? address, RemoteLink? link)
     {
         _stateManager = stateManager;
         _options = options ?? new OrchestratorClientOptions();
         Address = address ?? stateManager.Path.Address.ToString();
+        _link = link;
     }
 
     /// <summary>Where the orchestrator is, for messages.</summary>
@@ -126,18 +134,26 @@ public sealed class OrchestratorClient
         options ??= new OrchestratorClientOptions();
         var path = StateManagerAddress(system, systemName, host, port);
         // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
-        // would wait out the whole timeout; the failed association says so at once.
-        using var associationFailed = AssociationFailureWatch.Start(system, new Address(RemoteProtocol(system), systemName, host, port));
+        // would wait out the whole timeout; the failed association says so at once. The client keeps
+        // watching the link, so that its requests fail the same way.
+        var link = RemoteLink.Watch(system, new Address(RemoteProtocol(system), systemName, host, port));
         try
         {
+            var lost = link.NextLoss;
             var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
-            if (await Task.WhenAny(resolving, associationFailed.Failure) == associationFailed.Failure)
-                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({path}: {await associationFailed.Failure})");
-            return new OrchestratorClient(await resolving, options, $"{host}:{port}");
+            if (await Task.WhenAny(resolving, lost) == lost)
+                throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({path}: {await lost})");
+            return new OrchestratorClient(await resolving, options, $"{host}:{port}", link);
         }
         catch (ActorNotFoundException ex)
         {
+            link.Dispose();
             throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} (no answer from {path} within {Durations.Format(options.RequestTimeout)})", ex);
+        }
+        catch (OrchestratorUnreachableException)
+        {
+            link.Dispose();
+            throw;
         }
     }
 
@@ -288,7 +304,7 @@ public sealed class OrchestratorClient
         _stateManager.Tell(InNamespace(filter ?? UnsubscribeFromTasks.All), subscriber);
 
     /// <summary>The same client for another namespace (same connection and options).</summary>
-    public OrchestratorClient ForNamespace(string @namespace) => new(_stateManager, _options with { Namespace = @namespace }, Address);
+    public OrchestratorClient ForNamespace(string @namespace) => new(_stateManager, _options with { Namespace = @namespace }, Address, _link);
 
     /// <summary>The whole orchestrator: members, shard placement, each running namespace's figures.</summary>
     public Task<ClusterStatus> GetClusterStatusAsync(CancellationToken cancellation = default) =>
@@ -319,7 +335,8 @@ public sealed class OrchestratorClient
             {
                 return await AskAsync<T>(request, cancellation);
             }
-            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested)
+            // Not again to a node whose link was lost and not associated since: it would only wait out the timeout.
+            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested && _link?.Down is null)
             {
             }
         }
@@ -330,9 +347,27 @@ public sealed class OrchestratorClient
         object reply;
         // A span for the request where this process traces; the state manager's spans continue it.
         using var span = Protocol.Telemetry.OrchestratorActivities.Source.StartActivity($"orchestrator.request {Name(request)}", System.Diagnostics.ActivityKind.Client);
+        if (_link?.Down is { } down)
+        {
+            // Known to be gone: the request is not sent (nothing half-done), and an Identify asks the
+            // transport to connect again, so that the next request finds the node once it is back.
+            _stateManager.Tell(new Identify("reconnect"), ActorRefs.NoSender);
+            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "unreachable");
+            throw new OrchestratorUnreachableException($"the orchestrator at {Address} is not reachable ({down}); {Name(request)} was not sent");
+        }
         try
         {
-            reply = await _stateManager.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
+            var lost = _link?.NextLoss;
+            var asked = _stateManager.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
+            if (lost is not null && await Task.WhenAny(asked, lost) == lost)
+            {
+                // The connection was refused or dropped while the request waited: it may or may not have
+                // arrived, and no answer will come over this link.
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "link lost");
+                _ = asked.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                throw new OrchestratorUnreachableException($"lost the connection to the orchestrator at {Address} while waiting for the answer to {Name(request)}: {await lost}");
+            }
+            reply = await asked;
         }
         catch (AskTimeoutException ex)
         {

@@ -103,6 +103,37 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_client_of_a_node_that_went_away_fails_at_once_instead_of_waiting_out_its_timeouts()
+    {
+        var dataDirectory = TestConfigs.NewDataDirectory();
+        var node = OrchestratorNode.Start(TestConfigs.Sqlite(dataDirectory));
+        var port = node.Address.Port!.Value;
+        var clientSystem = OrchestratorClient.CreateSystem("fail-fast-client");
+        try
+        {
+            // A minute's timeout and two retries of a definition: waiting them out would take three minutes.
+            var client = await OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromMinutes(1), DefineRetries: 2));
+            Assert.False((await client.DefineTaskAsync(new DefineTask("before", "*", "tasks/before.md"))).AlreadyDefined);
+
+            await node.StopAsync();
+            var first = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() =>
+                client.DefineTaskAsync(new DefineTask("while-down", "*", "tasks/down.md")).WaitAsync(TimeSpan.FromSeconds(30)));
+            // Once the link is known lost, a request is not even sent.
+            var next = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() =>
+                client.GetTaskAsync("before").WaitAsync(TimeSpan.FromSeconds(30)));
+
+            Assert.Contains($"orchestrator at 127.0.0.1:{port}", first.Message);
+            Assert.StartsWith($"the orchestrator at 127.0.0.1:{port} is not reachable (", next.Message);
+            Assert.EndsWith("GetTask was not sent", next.Message);
+        }
+        finally
+        {
+            await clientSystem.Terminate();
+            TestConfigs.DeleteDataDirectory(dataDirectory);
+        }
+    }
+
     [Theory]
     [InlineData("localhost")]
     [InlineData("127.0.0.1:0")]
