@@ -82,7 +82,8 @@ public sealed class CliFuzzSpecs(ITestOutputHelper output)
             var at = args.Select((a, i) => (a, i)).Where(x => x.a == name || x.a.StartsWith(name + "=", StringComparison.Ordinal)).ToList();
             if (at.Count != 1 || !known.Contains(name)) continue;
             var (token, index) = at[0];
-            if (index > 0 && known.Contains(args[index - 1])) continue; // taken as the value of the option before it
+            // Taken as the value of the option before it (--x, or --x= with its value left empty).
+            if (index > 0 && (known.Contains(args[index - 1]) || (args[index - 1].StartsWith('-') && args[index - 1].EndsWith('=')))) continue;
             var value = token.Length > name.Length ? token[(name.Length + 1)..] : index + 1 < args.Count ? args[index + 1] : null;
             if (value is null || known.Contains(value) || value.StartsWith('-') || value.Length == 0 || args.Contains("--")) continue;
             if (refuses(value)) yield return (name, value);
