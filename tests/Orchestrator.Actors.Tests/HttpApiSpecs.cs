@@ -124,6 +124,30 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Theory]
+    [InlineData("", """{"taskId":"u-1","agent":"a","taskFile":"f","payload":{"text":"#"}}""")]
+    [InlineData(":batch", """{"tasks":[{"taskId":"u-1","agent":"a","taskFile":"f","payload":"#"}]}""")]
+    [InlineData("/u-1/complete", """{"agent":"a","result":["#"]}""")]
+    public async Task A_JSON_value_holding_bytes_that_are_not_UTF8_is_400_naming_the_body(string route, string json)
+    {
+        // Found by HttpFuzzSpecs: a payload or result keeps its JSON as it is, so its bytes were only
+        // decoded when the command was built, and the InvalidOperationException was a 500.
+        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0x80;
+        using var request = new HttpRequestMessage(HttpMethod.Post, Tasks + route)
+        {
+            Content = new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } },
+        };
+
+        using var response = await _server.Client.SendAsync(request);
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal("body", problem.GetProperty("field").GetString());
+        Assert.Contains("is not UTF-8", problem.GetProperty("detail").GetString());
+        using var list = await _server.Get(Tasks);
+        Assert.Equal(0, (await HttpServer.Json(list)).GetProperty("total").GetInt32());
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task A_body_over_the_limit_is_413_naming_the_setting_and_the_limit(bool withLength)

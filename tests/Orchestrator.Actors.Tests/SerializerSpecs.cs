@@ -74,7 +74,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     /// One sample per registered type, every field set to a non-default value. Built by hand on
     /// purpose: a newly registered type without a sample fails <see cref="Every_registered_type_round_trips_under_its_manifest"/>.
     /// </summary>
-    private static readonly IReadOnlyDictionary<Type, IOrchestratorMessage> Samples = new IOrchestratorMessage[]
+    internal static readonly IReadOnlyDictionary<Type, IOrchestratorMessage> Samples = new IOrchestratorMessage[]
     {
         // commands and queries
         new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
@@ -786,6 +786,22 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
         Assert.Contains("Cannot read 'event-batch.v1' payload", error.Message);
         Assert.Contains(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"events":[{"m":"#","e":{}}]}""")]
+    [InlineData("""{"#":[]}""")]
+    public void A_batch_whose_manifest_or_property_name_is_not_UTF8_fails_as_unreadable(string json)
+    {
+        // Found by WireFuzzSpecs: reading such a name as a string threw InvalidOperationException,
+        // which is not the SerializationException an unreadable frame or row is refused with.
+        var bytes = Encoding.UTF8.GetBytes(json.Replace("#", "\u0001"));
+        bytes[Array.IndexOf(bytes, (byte)1)] = 0x8B;
+
+        var error = Assert.Throws<SerializationException>(() => Serializer().FromBinary(bytes, "event-batch.v1"));
+
+        Assert.Contains("Cannot read 'event-batch.v1' payload", error.Message);
+        Assert.Contains("UTF-8", error.Message);
     }
 
     [Fact]

@@ -259,7 +259,8 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
             }
             Expect(ref reader, JsonTokenType.EndObject);
         }
-        catch (JsonException ex)
+        // A manifest or property name that is not UTF-8 cannot be read as a string: InvalidOperationException.
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
             throw Malformed(ex.Message);
         }

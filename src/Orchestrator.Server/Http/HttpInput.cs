@@ -33,6 +33,9 @@ public static class HttpInput
         var bytes = await ReadAll(request, settings, cancellation);
         if (bytes.Length == 0)
             return optional ? null : throw Invalid("body", null, $"a JSON object is required ({Fields(type)})");
+        // The reader checks the UTF-8 of the strings it reads, not of those a JSON value (a payload,
+        // a result) keeps as they are, which would fail later, unanswered, when read as text.
+        RequireUtf8(bytes);
         try
         {
             return JsonSerializer.Deserialize(bytes, type) ?? throw Invalid("body", "null", $"must be a JSON object ({Fields(type)})");
@@ -65,9 +68,15 @@ public static class HttpInput
     {
         var bytes = await ReadAll(request, settings, cancellation);
         if (bytes.Length == 0) throw Invalid("body", null, "a JSON document is required");
+        RequireUtf8(bytes);
+        return StrictUtf8.GetString(bytes);
+    }
+
+    private static void RequireUtf8(byte[] bytes)
+    {
         try
         {
-            return StrictUtf8.GetString(bytes);
+            StrictUtf8.GetCharCount(bytes);
         }
         catch (DecoderFallbackException ex)
         {
