@@ -336,7 +336,7 @@ public sealed class OrchestratorClient
                 return await AskAsync<T>(request, cancellation);
             }
             // Not again to a node whose link was lost and not associated since: it would only wait out the timeout.
-            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested && _link?.Down is null)
+            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested && _link?.Suspect is null)
             {
             }
         }
@@ -347,25 +347,26 @@ public sealed class OrchestratorClient
         object reply;
         // A span for the request where this process traces; the state manager's spans continue it.
         using var span = Protocol.Telemetry.OrchestratorActivities.Source.StartActivity($"orchestrator.request {Name(request)}", System.Diagnostics.ActivityKind.Client);
-        if (_link?.Down is { } down)
-        {
-            // Known to be gone: the request is not sent (nothing half-done), and an Identify asks the
-            // transport to connect again, so that the next request finds the node once it is back.
-            _stateManager.Tell(new Identify("reconnect"), ActorRefs.NoSender);
-            span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "unreachable");
-            throw new OrchestratorUnreachableException($"the orchestrator at {Address} is not reachable ({down}); {Name(request)} was not sent");
-        }
         try
         {
-            var lost = _link?.NextLoss;
+            // A connection that fails while the request waits, or (on a suspect link) no answer to a
+            // probe, fails it now: it may or may not have arrived, and no answer will come.
+            var loss = _link?.NextLoss;
+            var close = _link?.NextClose;
+            var probe = _link?.Suspect is null ? null : _link.FailedProbe(_stateManager);
             var asked = _stateManager.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
-            if (lost is not null && await Task.WhenAny(asked, lost) == lost)
+            if (_link is { } link && loss is not null && close is not null)
             {
-                // The connection was refused or dropped while the request waited: it may or may not have
-                // arrived, and no answer will come over this link.
-                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "link lost");
-                _ = asked.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-                throw new OrchestratorUnreachableException($"lost the connection to the orchestrator at {Address} while waiting for the answer to {Name(request)}: {await lost}");
+                var first = await Task.WhenAny(probe is null ? [asked, loss, close] : [asked, loss, probe]);
+                // A connection closed while it waits: whether the node is there is for a probe to tell.
+                if (first == close) first = await Task.WhenAny(asked, loss, link.FailedProbe(_stateManager));
+                if (first != asked)
+                {
+                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "link lost");
+                    _ = asked.ContinueWith(t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                    throw new OrchestratorUnreachableException(
+                        $"the orchestrator at {Address} is not reachable ({await (Task<string>)first}); {Name(request)} may or may not have arrived");
+                }
             }
             reply = await asked;
         }

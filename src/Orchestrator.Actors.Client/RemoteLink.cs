@@ -4,17 +4,23 @@ using Akka.Remote;
 namespace Orchestrator.Actors.Client;
 
 /// <summary>
-/// The client's view of its remoting link to one node: a request waits on <see cref="NextLoss"/> beside
-/// its reply, so that a connection refused or dropped while it waits fails it at once (naming the
-/// cause) instead of after its timeout, and a definition is not sent again to a node known to be gone.
+/// The client's view of its remoting link to one node. A request waits on <see cref="NextLoss"/> beside
+/// its reply, so that a connection that fails while it waits (refused, reset, unknown host) fails it at
+/// once, naming the cause. After a failure or a closed connection the link is <see cref="Suspect"/>
+/// until the node answers again: a request sent meanwhile is raced against an Identify
+/// (<see cref="FailedProbe"/>), so that a node that is gone fails it within the probe's patience
+/// instead of its timeout, and a definition is not sent again.
 /// </summary>
 internal sealed class RemoteLink : IDisposable
 {
+    private static readonly Task<string> Never = new TaskCompletionSource<string>().Task;
+
     private readonly ActorSystem _system;
     private readonly IActorRef _listener;
     private readonly object _gate = new();
     private TaskCompletionSource<string> _next = NewLoss();
-    private string? _down;
+    private TaskCompletionSource<string> _nextClose = NewLoss();
+    private string? _suspect;
 
     private RemoteLink(ActorSystem system, Address remote)
     {
@@ -25,9 +31,12 @@ internal sealed class RemoteLink : IDisposable
         system.EventStream.Subscribe(_listener, typeof(AssociatedEvent));
     }
 
+    /// <summary>How long a probe of a suspect link waits for the node's answer.</summary>
+    public static readonly TimeSpan ProbePatience = TimeSpan.FromSeconds(2);
+
     public static RemoteLink Watch(ActorSystem system, Address remote) => new(system, remote);
 
-    /// <summary>Completes with the cause at the next loss of the link (a refused or dropped connection).</summary>
+    /// <summary>Completes with the cause at the next failed association (a refused or reset connection).</summary>
     public Task<string> NextLoss
     {
         get
@@ -36,30 +45,75 @@ internal sealed class RemoteLink : IDisposable
         }
     }
 
-    /// <summary>Why the link is down, when it was lost and not associated again since; null when up (or never lost).</summary>
-    public string? Down
+    /// <summary>Completes when a connection to the node closes next (the link then needs a probe).</summary>
+    public Task<string> NextClose
     {
         get
         {
-            lock (_gate) return _down;
+            lock (_gate) return _nextClose.Task;
         }
     }
 
-    private void Lost(string cause)
+    /// <summary>Why the link may be down (failed, or closed and not answered since); null when it is not suspect.</summary>
+    public string? Suspect
+    {
+        get
+        {
+            lock (_gate) return _suspect;
+        }
+    }
+
+    /// <summary>
+    /// Asks <paramref name="target"/> to identify itself: completes with why the link is down when no
+    /// answer comes within <see cref="ProbePatience"/>; never completes when the node answers (which
+    /// clears <see cref="Suspect"/>).
+    /// </summary>
+    public async Task<string> FailedProbe(IActorRef target)
+    {
+        var why = Suspect ?? "the connection was lost";
+        try
+        {
+            // A message to an address that is gone is answered locally, with no subject or with Nobody.
+            if ((await target.Ask<ActorIdentity>(new Identify("link"), ProbePatience)).Subject is { } subject && !subject.IsNobody())
+            {
+                Answered();
+                return await Never;
+            }
+            return $"{why}; the node answered that nothing is there any more";
+        }
+        catch (AskTimeoutException)
+        {
+            return $"{why}; no answer to a probe within {Durations.Format(ProbePatience)}";
+        }
+    }
+
+    private void Failed(string cause)
     {
         TaskCompletionSource<string> waiting;
         lock (_gate)
         {
-            _down = cause;
+            _suspect = cause;
             waiting = _next;
             _next = NewLoss();
         }
         waiting.TrySetResult(cause);
     }
 
-    private void Associated()
+    private void Closed()
     {
-        lock (_gate) _down = null;
+        TaskCompletionSource<string> waiting;
+        lock (_gate)
+        {
+            _suspect ??= "the connection was closed";
+            waiting = _nextClose;
+            _nextClose = NewLoss();
+        }
+        waiting.TrySetResult("the connection was closed");
+    }
+
+    private void Answered()
+    {
+        lock (_gate) _suspect = null;
     }
 
     private static TaskCompletionSource<string> NewLoss() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,9 +128,11 @@ internal sealed class RemoteLink : IDisposable
     {
         public Listener(Address remote, RemoteLink link)
         {
-            Receive<AssociationErrorEvent>(e => e.RemoteAddress.Equals(remote), e => link.Lost(Describe(e.Cause)));
-            Receive<DisassociatedEvent>(e => e.RemoteAddress.Equals(remote), _ => link.Lost("the connection was closed"));
-            Receive<AssociatedEvent>(e => e.RemoteAddress.Equals(remote), _ => link.Associated());
+            Receive<AssociationErrorEvent>(e => e.RemoteAddress.Equals(remote), e => link.Failed(Describe(e.Cause)));
+            // A closed connection may be one of two (inbound and outbound) while the other carries on:
+            // suspect, to be probed, not lost.
+            Receive<DisassociatedEvent>(e => e.RemoteAddress.Equals(remote), _ => link.Closed());
+            Receive<AssociatedEvent>(e => e.RemoteAddress.Equals(remote), _ => link.Answered());
             ReceiveAny(_ => { });
         }
 
