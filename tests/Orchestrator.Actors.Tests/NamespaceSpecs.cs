@@ -26,6 +26,22 @@ public sealed class NamespaceSpecs(ITestOutputHelper output)
     private Config NodeConfig(string extra = "") => TestConfigs.Sqlite(_dataDirectory, extra);
 
     [Fact]
+    public async Task A_namespace_beyond_max_namespaces_is_refused_naming_the_limit_and_the_others_keep_serving()
+    {
+        // The default namespace and one more.
+        await using var node = OrchestratorNode.Start(NodeConfig("orchestrator.max-namespaces = 2"), "capped");
+        var sm = node.StateManager;
+        Assert.IsType<TaskDefinitionAccepted>(await Ask(sm, new DefineTask("t", "a", "t.md") { Namespace = "team-a" }));
+
+        var refused = Assert.IsType<CommandRejected>(await Ask(sm, new DefineTask("t", "a", "t.md") { Namespace = "team-b" }));
+
+        Assert.Equal(("namespace", "team-b"), (refused.Field, refused.Value));
+        Assert.Contains("at most orchestrator.max-namespaces = 2", refused.Reason);
+        Assert.IsType<TaskFound>(await Ask(sm, new GetTask("t") { Namespace = "team-a" }));
+        Assert.IsType<TaskNotFound>(await Ask(sm, new GetTask("t")));
+    }
+
+    [Fact]
     public async Task The_same_task_id_in_two_namespaces_is_two_tasks_with_their_own_journal_and_figures()
     {
         var config = NodeConfig();

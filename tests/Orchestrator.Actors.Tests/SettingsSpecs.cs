@@ -284,6 +284,7 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.max-write-bytes = 1KiB", "orchestrator.max-write-bytes = '1KiB'")]
     [InlineData("orchestrator.max-write-bytes = lots", "orchestrator.max-write-bytes = 'lots'")]
     [InlineData("orchestrator.max-pending-requests = 0", "orchestrator.max-pending-requests = '0'")]
+    [InlineData("orchestrator.max-namespaces = 0", "orchestrator.max-namespaces = '0'")]
     [InlineData("orchestrator.min-worker-threads = -1", "orchestrator.min-worker-threads = '-1' is invalid: it must be between 0 and 32767")]
     [InlineData("orchestrator.min-worker-threads = plenty", "orchestrator.min-worker-threads = 'plenty'")]
     [InlineData("orchestrator.sqlite.journal-mode = FAST", "orchestrator.sqlite.journal-mode = 'FAST'")]

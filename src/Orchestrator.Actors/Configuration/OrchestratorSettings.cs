@@ -54,6 +54,12 @@ public sealed record OrchestratorSettings(
     /// </summary>
     public int MaxPendingRequests { get; init; } = 10_000;
 
+    /// <summary>
+    /// The most namespaces one node runs at once (<c>orchestrator.max-namespaces</c>); a request for
+    /// another is refused naming the limit. In a cluster the namespaces are spread by sharding instead.
+    /// </summary>
+    public int MaxNamespaces { get; init; } = 10_000;
+
     /// <summary>The state manager's persistence id (one per namespace).</summary>
     public string PersistenceId => OrchestratorNames.PersistenceId(Namespace);
 
@@ -122,6 +128,7 @@ public sealed record OrchestratorSettings(
             MinWorkerThreads = reader.Int("min-worker-threads", 0, 32_767),
             MaxWriteBytes = reader.Size("max-write-bytes", 64 * 1024, 512L * 1024 * 1024),
             MaxPendingRequests = reader.Int("max-pending-requests", 1, 10_000_000),
+            MaxNamespaces = reader.Int("max-namespaces", 1, 1_000_000),
         };
     }
 

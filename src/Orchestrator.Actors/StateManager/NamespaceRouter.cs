@@ -41,7 +41,16 @@ public sealed class NamespaceRouter : ReceiveActor
         Receive<KnownNamespaces>(known =>
         {
             if (_shutdownRequester is not null) return;
-            foreach (var ns in known.Names) GatewayFor(ns);
+            foreach (var ns in known.Names)
+            {
+                if (_gateways.ContainsKey(ns)) continue;
+                if (_gateways.Count >= _settings.MaxNamespaces)
+                {
+                    _log.Warning("The journal holds more namespaces than orchestrator.max-namespaces = {0}: '{1}' and those after it do not start", _settings.MaxNamespaces, ns);
+                    break;
+                }
+                GatewayFor(ns);
+            }
         });
         Receive<Status.Failure>(failure =>
             _log.Warning("Could not list the namespaces in the journal ({0}); each starts on its first request", failure.Cause.Message));
@@ -88,6 +97,13 @@ public sealed class NamespaceRouter : ReceiveActor
         if (_shutdownRequester is not null)
         {
             Sender.Tell(new OrchestratorUnavailable("the orchestrator is shutting down"));
+            return;
+        }
+        if (!_gateways.ContainsKey(request.Namespace) && _gateways.Count >= _settings.MaxNamespaces)
+        {
+            // Each namespace is a state manager with its state in memory: their number is bounded.
+            Sender.Tell(Validation.Reject("namespace", request.Namespace,
+                $"would be namespace {_gateways.Count + 1} on this node: at most orchestrator.max-namespaces = {_settings.MaxNamespaces} run at once; use one that exists"));
             return;
         }
         GatewayFor(request.Namespace).Forward(request);
