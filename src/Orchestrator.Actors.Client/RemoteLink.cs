@@ -13,8 +13,6 @@ namespace Orchestrator.Actors.Client;
 /// </summary>
 internal sealed class RemoteLink : IDisposable
 {
-    private static readonly Task<string> Never = new TaskCompletionSource<string>().Task;
-
     private readonly ActorSystem _system;
     private readonly IActorRef _listener;
     private readonly object _gate = new();
@@ -77,7 +75,9 @@ internal sealed class RemoteLink : IDisposable
             if ((await target.Ask<ActorIdentity>(new Identify("link"), ProbePatience)).Subject is { } subject && !subject.IsNobody())
             {
                 Answered();
-                return await Never;
+                // A task of its own that never completes: once the request is answered nothing refers to
+                // it (a shared one would keep every answered probe's continuation for good).
+                return await new TaskCompletionSource<string>().Task;
             }
             return $"{why}; the node answered that nothing is there any more";
         }

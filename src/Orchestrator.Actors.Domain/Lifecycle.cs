@@ -260,11 +260,12 @@ public static partial class OrchestratorDomain
 
         // Refused outright (not stale): a claim id that is (or was) another agent's, a task another agent
         // holds unless the sender quotes its own ended claim, and a task never claimed.
-        var quotesEnded = task.LastClaim?.ClaimId == claimId;
-        var othersClaim = (task.Claim is { } held && held.ClaimId == claimId && held.Agent != agent) || (quotesEnded && task.LastClaim!.Agent != agent);
-        var heldByAnother = task.Claim is not null && task.Claim.Agent != agent && !(quotesEnded && task.LastClaim!.Agent == agent);
+        // (Claim ids are unique: quoting another agent's current claim is a case of the second.)
+        var quotesOwnEnded = task.LastClaim is { } ended && ended.ClaimId == claimId && ended.Agent == agent;
+        var quotesOthersEnded = task.LastClaim is { } other && other.ClaimId == claimId && other.Agent != agent;
+        var heldByAnother = task.Claim is { } held && held.Agent != agent && !quotesOwnEnded;
         var neverClaimed = task.Claim is null && task.LastClaim is null;
-        if (othersClaim || heldByAnother || neverClaimed)
+        if (quotesOthersEnded || heldByAnother || neverClaimed)
             return new TransitionRejected(task.TaskId, task.Status, action, task.Claim is { } holder
                 ? $"agent '{holder.Agent}' holds it; only the holder of the current claim may {action} it"
                 : $"only the holder of a current claim may {action} it");

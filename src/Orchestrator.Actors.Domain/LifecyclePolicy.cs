@@ -72,10 +72,17 @@ public sealed record DecisionContext(DateTimeOffset Now, DomainLimits Limits, Li
 }
 
 /// <summary>
+/// A command the state manager gives itself (its timer, its recovery), never a client: it decides
+/// deadlines itself (none are acted on before it), is not traced as a request, is not bounded by
+/// <c>max-pending-requests</c>, and is not handed on to the next incarnation.
+/// </summary>
+public interface IOwnCommand : Protocol.IStateManagerCommand;
+
+/// <summary>
 /// The state manager's own command to act on deadlines that have passed (expired leases, retries due).
 /// Sent by its timer, never by clients.
 /// </summary>
-public sealed record ProcessDeadlines : Protocol.NamespacedRequest, Protocol.IStateManagerCommand
+public sealed record ProcessDeadlines : Protocol.NamespacedRequest, IOwnCommand
 {
     /// <summary>The single instance.</summary>
     public static readonly ProcessDeadlines Instance = new();
@@ -87,7 +94,7 @@ public sealed record ProcessDeadlines : Protocol.NamespacedRequest, Protocol.ISt
 /// running its full duration again from now, so that no lease runs out because the orchestrator was
 /// down. Sent once after recovery, never by clients.
 /// </summary>
-public sealed record ResumeLeases : Protocol.NamespacedRequest, Protocol.IStateManagerCommand
+public sealed record ResumeLeases : Protocol.NamespacedRequest, IOwnCommand
 {
     /// <summary>The single instance.</summary>
     public static readonly ResumeLeases Instance = new();

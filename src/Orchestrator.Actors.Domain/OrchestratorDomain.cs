@@ -26,8 +26,9 @@ public static partial class OrchestratorDomain
     /// </summary>
     public static Decision Decide(OrchestratorState state, IStateManagerCommand command, DecisionContext context)
     {
-        // Resuming leases comes before the deadlines: it gives back the leases they would expire.
-        if (command is ProcessDeadlines or ResumeLeases || state.NextDeadline is not { } next || next > context.Now)
+        // The state manager's own commands decide deadlines themselves: resuming leases comes before
+        // them (it gives back the leases they would expire), and processing them is them.
+        if (command is IOwnCommand || state.NextDeadline is not { } next || next > context.Now)
             return DecideCommand(state, command, context);
         var due = DecideDeadlines(state, context);
         var dueState = due.StateAfter(state);

@@ -126,7 +126,8 @@ public sealed class OrchestratorNode : IAsyncDisposable
             try
             {
                 // A router that is gone answers nothing: no need to wait out the patience.
-                await Task.WhenAny(stateManager.Ask<ShutdownComplete>(Shutdown.Instance, patience), routerGone);
+                var answered = stateManager.Ask<ShutdownComplete>(Shutdown.Instance, patience);
+                if (await Task.WhenAny(answered, routerGone) == answered) await answered;
             }
             catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
             {

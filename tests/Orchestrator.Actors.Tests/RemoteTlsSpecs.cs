@@ -56,8 +56,9 @@ public sealed class RemoteTlsSpecs : IAsyncLifetime
         return OrchestratorClient.ConnectAsync(system, Address(server ?? _server), Quick);
     }
 
-    private RemoteTls ClientTls(string name, string? authority, string? trust) =>
-        new RemoteTlsFiles(_certificates.Issue(name, authority).Certificate, Path.Combine(_certificates.Folder, name + ".key"), trust).Load();
+    private RemoteTls ClientTls(string name, string? authority, string? trust) => Tls(_certificates.Issue(name, authority), trust);
+
+    private static RemoteTls Tls((string Certificate, string Key) files, string? trust) => new RemoteTlsFiles(files.Certificate, files.Key, trust).Load();
 
     [Fact]
     public async Task A_client_whose_certificate_the_nodes_CA_signed_is_served()
@@ -81,9 +82,8 @@ public sealed class RemoteTlsSpecs : IAsyncLifetime
             "no TLS" => null,
             "another CA" => ClientTls("rogue-agent", "rogue-ca", Path.Combine(_certificates.Folder, "rogue-ca.crt")),
             // The same subject as a real client, signed by nobody the node trusts; it trusts the node's CA.
-            "self-signed" => new RemoteTlsFiles(_certificates.Issue("agent-1", null).Certificate, Path.Combine(_certificates.Folder, "agent-1.key"), _ca).Load(),
-            "expired" => new RemoteTlsFiles(_certificates.Issue("old-agent", "cluster-ca", DateTimeOffset.UtcNow.AddYears(-2), DateTimeOffset.UtcNow.AddDays(-1)).Certificate,
-                Path.Combine(_certificates.Folder, "old-agent.key"), _ca).Load(),
+            "self-signed" => ClientTls("agent-1", null, _ca),
+            "expired" => Tls(_certificates.Issue("old-agent", "cluster-ca", DateTimeOffset.UtcNow.AddYears(-2), DateTimeOffset.UtcNow.AddDays(-1)), _ca),
             // A certificate the node would admit, but the node's own is not signed by the CA this client trusts.
             _ => ClientTls("careful-agent", "cluster-ca", Path.Combine(_certificates.Folder, "rogue-ca.crt")),
         };

@@ -273,9 +273,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
 
         _tracing.Received(command);
-        if (_commit.Pending >= _settings.MaxPendingRequests)
+        if (_commit.Pending >= _settings.MaxPendingRequests && command is not IOwnCommand)
         {
-            // A slow journal and a flood: answered now, so that what waits stays bounded.
+            // A slow journal and a flood: answered now, so that what waits stays bounded. Not the
+            // state manager's own commands: refused, a passed deadline's timer would fire again at once.
             _metrics.Overloaded();
             Reply(sender, new OrchestratorUnavailable(
                 $"overloaded: {_commit.Pending} requests wait for the journal (orchestrator.max-pending-requests = {_settings.MaxPendingRequests}); nothing was done"), command);
@@ -460,7 +461,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
             foreach (var (command, asker) in inFlight)
                 asker.Tell(new OrchestratorUnavailable($"the state manager stopped while writing {command.GetType().Name}; it was not acknowledged"));
             // The next incarnation re-arms its deadlines itself.
-            foreach (var (command, asker) in decided.Where(d => d.Command is not (ProcessDeadlines or ResumeLeases)))
+            foreach (var (command, asker) in decided.Where(d => d.Command is not IOwnCommand))
                 _gateway.Tell(new Requeue(command, asker, _hints.Token));
         }
         base.PostStop();

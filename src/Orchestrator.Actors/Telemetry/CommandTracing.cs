@@ -20,7 +20,7 @@ public sealed class CommandTracing(string @namespace)
     /// <summary>A command arrived.</summary>
     public void Received(IStateManagerCommand command)
     {
-        if (command is ProcessDeadlines or ResumeLeases || !OrchestratorActivities.Source.HasListeners()) return;
+        if (command is IOwnCommand || !OrchestratorActivities.Source.HasListeners()) return;
         ActivityContext.TryParse((command as NamespacedRequest)?.TraceParent, null, isRemote: true, out var parent);
         var span = OrchestratorActivities.StartDetached($"orchestrator.command {command.GetType().Name}", ActivityKind.Server, parent,
             [new("orchestrator.namespace", @namespace), new("orchestrator.command", command.GetType().Name)]);
