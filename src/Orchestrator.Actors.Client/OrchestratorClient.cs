@@ -71,6 +71,8 @@ public sealed class OrchestratorClient
             port = 0
             maximum-frame-size = 16MiB
           }
+          # A node that restarts is reachable again this soon (Akka's default gates its address 5 s).
+          remote.retry-gate-closed-for = 1s
           loglevel = WARNING
           stdout-loglevel = WARNING
         }
@@ -99,7 +101,7 @@ public sealed class OrchestratorClient
     public string Address { get; }
 
     /// <summary>The state manager this client talks to.</summary>
-    public IActorRef StateManager => _stateManager;
+    public IActorRef StateManager => _link?.Target ?? _stateManager;
 
     /// <summary>
     /// An ActorSystem configured with <see cref="ClientConfig"/>, under <paramref name="config"/> when
@@ -136,14 +138,17 @@ public sealed class OrchestratorClient
         // An Identify sent to an address nobody listens on is dropped silently, so ResolveOne alone
         // would wait out the whole timeout; the failed association says so at once. The client keeps
         // watching the link, so that its requests fail the same way.
-        var link = RemoteLink.Watch(system, new Address(RemoteProtocol(system), systemName, host, port));
+        var selection = system.ActorSelection(path);
+        var link = RemoteLink.Watch(system, new Address(RemoteProtocol(system), systemName, host, port), selection);
         try
         {
             var lost = link.NextLoss;
-            var resolving = system.ActorSelection(path).ResolveOne(options.RequestTimeout, cancellation);
+            var resolving = selection.ResolveOne(options.RequestTimeout, cancellation);
             if (await Task.WhenAny(resolving, lost) == lost)
                 throw new OrchestratorUnreachableException($"orchestrator not reachable at {host}:{port} ({path}: {await lost})");
-            return new OrchestratorClient(await resolving, options, $"{host}:{port}", link);
+            var stateManager = await resolving;
+            link.Found(stateManager);
+            return new OrchestratorClient(stateManager, options, $"{host}:{port}", link);
         }
         catch (ActorNotFoundException ex)
         {
@@ -291,17 +296,17 @@ public sealed class OrchestratorClient
     /// Subscribes <paramref name="subscriber"/> to task transitions: it receives
     /// <see cref="SubscribedToTasks"/>, then a <see cref="TaskTransitioned"/> for each matching one.
     /// </summary>
-    public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => _stateManager.Tell(InNamespace(filter), subscriber);
+    public void Subscribe(IActorRef subscriber, SubscribeToTasks filter) => StateManager.Tell(InNamespace(filter), subscriber);
 
     /// <summary>
     /// Subscribes <paramref name="subscriber"/> to saved documents: it receives
     /// <see cref="SubscribedToDocuments"/>, then a <see cref="StateChanged"/> for each matching save.
     /// </summary>
-    public void Subscribe(IActorRef subscriber, SubscribeToDocuments filter) => _stateManager.Tell(InNamespace(filter), subscriber);
+    public void Subscribe(IActorRef subscriber, SubscribeToDocuments filter) => StateManager.Tell(InNamespace(filter), subscriber);
 
     /// <summary>Ends subscriptions of <paramref name="subscriber"/> (all of them by default).</summary>
     public void Unsubscribe(IActorRef subscriber, UnsubscribeFromTasks? filter = null) =>
-        _stateManager.Tell(InNamespace(filter ?? UnsubscribeFromTasks.All), subscriber);
+        StateManager.Tell(InNamespace(filter ?? UnsubscribeFromTasks.All), subscriber);
 
     /// <summary>The same client for another namespace (same connection and options).</summary>
     public OrchestratorClient ForNamespace(string @namespace) => new(_stateManager, _options with { Namespace = @namespace }, Address, _link);
@@ -353,13 +358,15 @@ public sealed class OrchestratorClient
             // probe, fails it now: it may or may not have arrived, and no answer will come.
             var loss = _link?.NextLoss;
             var close = _link?.NextClose;
-            var probe = _link?.Suspect is null ? null : _link.FailedProbe(_stateManager);
-            var asked = _stateManager.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
+            // The incarnation that answered last (a restarted node has a new one).
+            var target = StateManager;
+            var probe = _link?.Suspect is null ? null : _link.FailedProbe(target);
+            var asked = target.Ask<object>(Addressed(request, span), _options.RequestTimeout, cancellation);
             if (_link is { } link && loss is not null && close is not null)
             {
                 var first = await Task.WhenAny(probe is null ? [asked, loss, close] : [asked, loss, probe]);
                 // A connection closed while it waits: whether the node is there is for a probe to tell.
-                if (first == close) first = await Task.WhenAny(asked, loss, link.FailedProbe(_stateManager));
+                if (first == close) first = await Task.WhenAny(asked, loss, link.FailedProbe(target));
                 if (first != asked)
                 {
                     span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "link lost");
