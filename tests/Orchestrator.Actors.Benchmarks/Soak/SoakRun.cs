@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
+using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using Orchestrator.Actors.Client;
 
@@ -66,60 +67,50 @@ internal static class SoakRun
         var faults = new Dictionary<Fault, int>();
         var violations = 0;
         var total = Stopwatch.StartNew();
-        var node = Start();
-        using var system = OrchestratorClient.CreateSystem("soak");
+        using var node = new SoakNode(Start, Path.Combine(dataDir, "logs"), Patience);
+        // The soak reports what it sees; Akka's warnings about the connections it breaks on purpose are noise here.
+        using var system = OrchestratorClient.CreateSystem("soak", config: ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF"));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(12) };
-        try
+        await node.StartAsync();
+        var client = await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}",
+            new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(5), DefineRetries: 0));
+        for (var round = 1; round <= options.Rounds; round++)
         {
-            await node.WaitForLineAsync("Recovered state-manager-default", Patience);
-            var client = await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}",
-                new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(5), DefineRetries: 0));
-            for (var round = 1; round <= options.Rounds; round++)
+            var fault = (Fault)((round - 1) % 3);
+            faults[fault] = faults.GetValueOrDefault(fault) + 1;
+            var before = ledger.Count;
+            using var stop = new CancellationTokenSource();
+            var agents = Enumerable.Range(0, options.Agents).Select(a =>
             {
-                var fault = (Fault)((round - 1) % 3);
-                faults[fault] = faults.GetValueOrDefault(fault) + 1;
-                var before = ledger.Count;
-                using var stop = new CancellationTokenSource();
-                var agents = Enumerable.Range(0, options.Agents).Select(a =>
-                {
-                    ISoakDoor door = a % 2 == 0 ? new RemotingDoor(client) : new HttpDoor(http);
-                    var agent = new SoakAgent(door, $"agent-{a}", $"s{options.Seed}-r{round}-a{a}", new Random(random.Next()), ledger, counts, options.Lease);
-                    return Task.Run(() => agent.RunAsync(stop.Token));
-                }).ToList();
+                ISoakDoor door = a % 2 == 0 ? new RemotingDoor(client) : new HttpDoor(http);
+                var agent = new SoakAgent(door, $"agent-{a}", $"s{options.Seed}-r{round}-a{a}", new Random(random.Next()), ledger, counts, options.Lease);
+                return Task.Run(() => agent.RunAsync(stop.Token));
+            }).ToList();
 
-                var at = options.Round * (0.25 + random.NextDouble() * 0.35);
-                await Task.Delay(at);
-                var detail = await InjectAsync(fault, () => node, n => node = n, Start, dataDir, options);
-                var rest = options.Round - at - TimeSpan.FromSeconds(1);
-                if (rest > TimeSpan.Zero) await Task.Delay(rest);
-                await stop.CancelAsync();
-                await Task.WhenAll(agents);
+            var at = options.Round * (0.25 + random.NextDouble() * 0.35);
+            await Task.Delay(at);
+            var detail = await InjectAsync(fault, node, dataDir, options);
+            var rest = options.Round - at - TimeSpan.FromSeconds(1);
+            if (rest > TimeSpan.Zero) await Task.Delay(rest);
+            await stop.CancelAsync();
+            await Task.WhenAll(agents);
 
-                // The round ends with a SIGKILL too: whatever was acknowledged must be on disk as it is.
-                node.Send(Signal.Kill);
-                await node.WaitForExitAsync(Patience);
-                node.Dispose();
-                var integrity = $"{IntegrityCheck(Path.Combine(dataDir, "orchestrator.db"))}/{IntegrityCheck(Path.Combine(dataDir, "orchestrator-snapshots.db"))}";
-                var recovering = Stopwatch.StartNew();
-                node = Start();
-                await node.WaitForLineAsync("Recovered state-manager-default", Patience);
-                var recovered = recovering.Elapsed;
-                var checker = await ConnectAsync(system, port);
-                var entries = ledger.Entries;
-                var byDoor = string.Join(", ", entries.Skip(before).GroupBy(e => e.Door).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}"));
-                var seen = await SoakObserver.ObserveAsync(checker, entries);
-                var found = SoakChecker.Check(entries, seen, versions).ToList();
-                if (integrity != "ok/ok") found.Add($"integrity_check of the journal/snapshots: {integrity}");
-                violations += found.Count;
-                Console.WriteLine($"round {round,3} {detail,-36} {ledger.Count - before,6:N0} acknowledged ({byDoor}); recovered in {recovered.TotalSeconds:0.0} s; " +
-                                  $"{seen.Tasks.Count:N0} tasks and {seen.Documents.Count} documents checked; integrity {integrity}; {found.Count} violations");
-                foreach (var violation in found.Take(20)) Console.WriteLine($"  VIOLATION {violation}");
-            }
+            // The round ends with a SIGKILL too: whatever was acknowledged must be on disk as it is.
+            await node.KillAsync();
+            var integrity = $"{IntegrityCheck(Path.Combine(dataDir, "orchestrator.db"))}/{IntegrityCheck(Path.Combine(dataDir, "orchestrator-snapshots.db"))}";
+            var recovered = await node.StartAsync();
+            var checker = await ConnectAsync(system, port);
+            var entries = ledger.Entries;
+            var byDoor = string.Join(", ", entries.Skip(before).GroupBy(e => e.Door).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}"));
+            var seen = await SoakObserver.ObserveAsync(checker, entries);
+            var found = SoakChecker.Check(entries, seen, versions).ToList();
+            if (integrity != "ok/ok") found.Add($"integrity_check of the journal/snapshots: {integrity}");
+            violations += found.Count;
+            Console.WriteLine($"round {round,3} {detail,-36} {ledger.Count - before,6:N0} acknowledged ({byDoor}); {recovered}; " +
+                              $"{seen.Tasks.Count:N0} tasks and {seen.Documents.Count} documents checked; integrity {integrity}; {found.Count} violations");
+            foreach (var violation in found.Take(20)) Console.WriteLine($"  VIOLATION {violation}");
         }
-        finally
-        {
-            node.Dispose();
-        }
+        node.Dispose();
 
         Console.WriteLine();
         Console.WriteLine($"soak: {options.Rounds} rounds in {total.Elapsed.TotalMinutes:0.0} min; faults: {faults.GetValueOrDefault(Fault.Kill) + options.Rounds} SIGKILL " +
@@ -157,34 +148,28 @@ internal static class SoakRun
         }
     }
 
-    private static async Task<string> InjectAsync(Fault fault, Func<HostProcess> node, Action<HostProcess> replace, Func<HostProcess> start,
-        string dataDir, Options options)
+    private static async Task<string> InjectAsync(Fault fault, SoakNode node, string dataDir, Options options)
     {
         switch (fault)
         {
             case Fault.Kill:
             {
-                node().Send(Signal.Kill);
-                await node().WaitForExitAsync(Patience);
-                node().Dispose();
-                var down = Stopwatch.StartNew();
-                var restarted = start();
-                replace(restarted);
-                await restarted.WaitForLineAsync("Recovered state-manager-default", Patience);
-                return $"SIGKILL, back in {down.Elapsed.TotalSeconds:0.0} s";
+                await node.KillAsync();
+                var recovered = await node.StartAsync();
+                return $"SIGKILL, {recovered}";
             }
             case Fault.Pause:
             {
                 var frozen = options.Lease + TimeSpan.FromSeconds(1.5);
-                node().Send(Signal.Stop);
+                node.Process.Send(Signal.Stop);
                 await Task.Delay(frozen);
-                node().Send(Signal.Continue);
+                node.Process.Send(Signal.Continue);
                 return $"SIGSTOP for {frozen.TotalSeconds:0.0} s";
             }
             default:
             {
                 var held = options.CallTimeout * 2.5;
-                var failures = node().Output.Concat(node().Errors).Count(l => l.Contains("Failed to persist", StringComparison.Ordinal));
+                var failures = node.FailedWrites;
                 await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder
                                  { DataSource = Path.Combine(dataDir, "orchestrator.db"), Pooling = false }.ConnectionString))
                 {
@@ -197,8 +182,7 @@ internal static class SoakRun
                     rollback.CommandText = "ROLLBACK";
                     await rollback.ExecuteNonQueryAsync();
                 }
-                var failed = node().Output.Concat(node().Errors).Count(l => l.Contains("Failed to persist", StringComparison.Ordinal)) - failures;
-                return $"write lock {held.TotalSeconds:0.0} s, {failed} failed writes";
+                return $"write lock {held.TotalSeconds:0.0} s, {node.FailedWrites - failures} failed writes";
             }
         }
     }
