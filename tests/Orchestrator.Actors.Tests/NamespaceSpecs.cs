@@ -42,6 +42,28 @@ public sealed class NamespaceSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task On_one_node_an_idle_namespace_is_passivated_but_one_holding_a_claim_is_not_and_the_passivated_one_comes_back_whole()
+    {
+        await using var node = OrchestratorNode.Start(NodeConfig("orchestrator.cluster.passivate-idle-after = 1s"), "passivating");
+        var sm = node.StateManager;
+        Assert.IsType<TaskDefinitionAccepted>(await Ask(sm, new DefineTask("quiet-1", "coder", "x.md") { Namespace = "idle" }));
+        Assert.IsType<TaskDefinitionAccepted>(await Ask(sm, new DefineTask("busy-1", "coder", "x.md") { Namespace = "busy" }));
+        Assert.IsType<TaskAssigned>(await Ask(sm, new ClaimTask("coder", TimeSpan.FromMinutes(5)) { Namespace = "busy" }));
+        var idle = await node.System.ActorSelection("/user/state-manager/idle").ResolveOne(AskTimeout);
+        var busy = await node.System.ActorSelection("/user/state-manager/busy").ResolveOne(AskTimeout);
+        Watch(idle);
+
+        // Before, a namespace on one node ran until the node stopped.
+        ExpectTerminated(idle);
+
+        // Idle for as long, but its claim's lease must keep running.
+        Assert.Equal(busy, await node.System.ActorSelection("/user/state-manager/busy").ResolveOne(AskTimeout));
+        var back = Assert.IsType<TaskFound>(await Ask(sm, new GetTask("quiet-1") { Namespace = "idle" }));
+        Assert.Equal(("coder", TaskState.Ready), (back.Task.Agent, back.Task.Status));
+        Assert.NotEqual(idle, await node.System.ActorSelection("/user/state-manager/idle").ResolveOne(AskTimeout));
+    }
+
+    [Fact]
     public async Task The_same_task_id_in_two_namespaces_is_two_tasks_with_their_own_journal_and_figures()
     {
         var config = NodeConfig();

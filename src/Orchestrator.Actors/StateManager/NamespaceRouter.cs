@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Orchestrator.Actors.Cluster;
 using Orchestrator.Actors.Configuration;
@@ -16,7 +17,10 @@ namespace Orchestrator.Actors.StateManager;
 /// namespace and passes it on, with its sender, to that namespace's <see cref="StateManagerGateway"/>.
 /// On one node the gateways are its children, started on a namespace's first request. In a cluster
 /// they are Cluster Sharding entities and this forwards to the shard region (or its proxy on a node
-/// that hosts none), so every node's <c>/user/state-manager</c> serves every namespace.
+/// that hosts none), so every node's <c>/user/state-manager</c> serves every namespace. On one node,
+/// as in a cluster, a namespace idle for <c>orchestrator.cluster.passivate-idle-after</c> with nothing
+/// timed stops (its gateway asks, as it asks its shard in a cluster); its requests meanwhile wait
+/// here, and the next one starts it again from the journal.
 /// </summary>
 public sealed class NamespaceRouter : ReceiveActor
 {
@@ -28,6 +32,8 @@ public sealed class NamespaceRouter : ReceiveActor
     private readonly IActorRef? _region;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _gateways = new(StringComparer.Ordinal);
+    // Namespaces whose gateway was told to stop for idleness, with the requests that came meanwhile.
+    private readonly Dictionary<string, List<(object Request, IActorRef ReplyTo)>> _passivating = new(StringComparer.Ordinal);
     private IActorRef? _shutdownRequester;
 
     /// <summary>Creates the router. Use <see cref="Props"/>.</summary>
@@ -56,6 +62,7 @@ public sealed class NamespaceRouter : ReceiveActor
             _log.Warning("Could not list the namespaces in the journal ({0}); each starts on its first request", failure.Cause.Message));
         Receive<Shutdown>(_ => UnknownMessages.FromAnotherSystem(Sender), _ => UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log));
         Receive<Shutdown>(_ => BeginShutdown());
+        Receive<Passivate>(_ => IsGateway(Sender), passivate => Passivating(Sender, passivate.StopMessage));
         Receive<Terminated>(t => Stopped(t.ActorRef));
         Receive<ShutdownComplete>(_ => { });
         Receive<GetClusterStatus>(_ => ClusterStatusQuery.Run(Context.System, Self, _region, LocalNamespaces()).PipeTo(Sender));
@@ -99,6 +106,13 @@ public sealed class NamespaceRouter : ReceiveActor
             Sender.Tell(new OrchestratorUnavailable("the orchestrator is shutting down"));
             return;
         }
+        if (_passivating.TryGetValue(request.Namespace, out var waiting))
+        {
+            // Its gateway is stopping: the request waits for it to be gone, then starts it again.
+            if (waiting.Count < _settings.MaxPendingRequests) waiting.Add((request, Sender));
+            else Sender.Tell(new OrchestratorUnavailable($"overloaded: namespace '{request.Namespace}' is restarting with {waiting.Count} requests waiting; retry"));
+            return;
+        }
         if (!_gateways.ContainsKey(request.Namespace) && _gateways.Count >= _settings.MaxNamespaces)
         {
             // Each namespace is a state manager with its state in memory: their number is bounded.
@@ -112,7 +126,7 @@ public sealed class NamespaceRouter : ReceiveActor
     private IActorRef GatewayFor(string ns)
     {
         if (_gateways.TryGetValue(ns, out var gateway)) return gateway;
-        gateway = Context.ActorOf(StateManagerGateway.Props(_settings with { Namespace = ns }, _clock), ns);
+        gateway = Context.ActorOf(StateManagerGateway.Props(_settings with { Namespace = ns }, _clock, _settings.Cluster.PassivateIdleAfter), ns);
         Context.Watch(gateway);
         _gateways[ns] = gateway;
         return gateway;
@@ -135,13 +149,32 @@ public sealed class NamespaceRouter : ReceiveActor
         FinishShutdownWhenDone();
     }
 
+    private bool IsGateway(IActorRef actor) => _gateways.TryGetValue(actor.Path.Name, out var gateway) && gateway.Equals(actor);
+
+    private void Passivating(IActorRef gateway, object stopMessage)
+    {
+        if (_shutdownRequester is not null || !_passivating.TryAdd(gateway.Path.Name, [])) return;
+        // Requests forwarded before this reach the gateway before the stop message and are answered.
+        gateway.Tell(stopMessage);
+    }
+
     private void Stopped(IActorRef gateway)
     {
         var name = gateway.Path.Name;
         if (_gateways.TryGetValue(name, out var current) && current.Equals(gateway))
         {
             _gateways.Remove(name);
-            if (_shutdownRequester is null)
+            if (_passivating.Remove(name, out var waiting))
+            {
+                if (_shutdownRequester is not null)
+                    foreach (var (_, replyTo) in waiting) replyTo.Tell(new OrchestratorUnavailable("the orchestrator is shutting down"));
+                else if (waiting.Count > 0)
+                {
+                    var again = GatewayFor(name);
+                    foreach (var (request, replyTo) in waiting) again.Tell(request, replyTo);
+                }
+            }
+            else if (_shutdownRequester is null)
                 _log.Warning("The state manager of namespace '{0}' stopped; its next request starts it again", name);
         }
         FinishShutdownWhenDone();

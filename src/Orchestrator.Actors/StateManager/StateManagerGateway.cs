@@ -101,8 +101,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>
-    /// The Props of a gateway. With <paramref name="passivateIdleAfter"/> (a Cluster Sharding entity),
-    /// it asks its shard to stop it once it has had no request for that long and nothing of its
+    /// The Props of a gateway. With <paramref name="passivateIdleAfter"/>, it asks its parent (its
+    /// shard in a cluster, the <see cref="NamespaceRouter"/> on one node) to stop it once it has had no request for that long and nothing of its
     /// namespace is timed (no claim whose lease runs, no failed task waiting for its retry, no
     /// subscriber); the namespace's next request starts it again from the journal.
     /// </summary>
@@ -112,13 +112,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(DeadLetter));
+        RequestDeadLetters.Get(Context.System).Register(Self);
         if (_passivateIdleAfter is { } idle)
             Timers.StartPeriodicTimer(CheckIdle.Instance, CheckIdle.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, idle.Ticks / 2)));
     }
-
-    /// <inheritdoc />
-    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
     // Requests go straight to the current state manager (not through the supervisor, which would
     // dead-letter them anonymously while it has no child), so a request that died on the way names
@@ -277,8 +274,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
             return;
         _log.Info("Namespace '{0}' has been idle for {1} with nothing timed: passivating it", _settings.Namespace, _passivateIdleAfter);
         Timers.Cancel(CheckIdle.Instance);
-        // The shard sends Shutdown back, buffers the namespace's requests meanwhile, and starts it
-        // again for the next one.
+        // The parent (shard or router) sends Shutdown back, buffers the namespace's requests
+        // meanwhile, and starts it again for the next one.
         Context.Parent.Tell(new Passivate(Shutdown.Instance));
     }
 
