@@ -61,7 +61,7 @@ public sealed class ForgingSerializer(ExtendedActorSystem system) : SerializerWi
 public sealed class RemotingSpecs(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 15s"), output: output), IAsyncLifetime
 {
-    private const string StorePath = "/user/state-manager/default/supervisor/store";
+    private const string StorePath = "/user/state-manager/default/store";
 
     // The server takes frames of at most 128 KiB; clients send up to 16 MiB (ClientConfig). After a
     // dropped association both sides refuse the other's address for retry-gate-closed-for (5 s by

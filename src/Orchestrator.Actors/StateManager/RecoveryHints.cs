@@ -2,45 +2,38 @@ namespace Orchestrator.Actors.StateManager;
 
 /// <summary>
 /// What one incarnation of the state manager learned during recovery that the next one needs: which
-/// snapshots could not be read. Shared by every incarnation created from the same Props (one at a
-/// time), so a restart after an unreadable snapshot recovers from an older one or from the events.
+/// snapshots could not be read. Immutable: an incarnation that learns more tells its gateway
+/// (<see cref="RecoveryHintsLearned"/>), and the gateway hands the hints it holds to the next
+/// incarnation it creates, so a restart after an unreadable snapshot recovers from an older one or
+/// from the events.
 /// </summary>
 public sealed class RecoveryHints
 {
-    private readonly object _gate = new();
-    private readonly SortedSet<long> _unreadable = [];
+    private RecoveryHints(GatewayToken token, IReadOnlyList<long> unreadable)
+    {
+        Token = token;
+        UnreadableSnapshots = unreadable;
+    }
+
+    /// <summary>No snapshot known to be unreadable, for a new gateway.</summary>
+    internal static RecoveryHints None() => new(new GatewayToken(), []);
 
     /// <summary>
     /// What every incarnation puts in its messages to the gateway that created these hints, so that
     /// the gateway can tell them from copies sent over the network.
     /// </summary>
-    internal GatewayToken Token { get; } = new();
+    internal GatewayToken Token { get; }
+
+    /// <summary>The unreadable snapshots seen so far, in order.</summary>
+    public IReadOnlyList<long> UnreadableSnapshots { get; }
 
     /// <summary>The newest snapshot sequence number recovery may load (all when no snapshot was unreadable).</summary>
-    public long MaxSnapshotSequenceNr
-    {
-        get
-        {
-            lock (_gate) return _unreadable.Count == 0 ? long.MaxValue : _unreadable.Min - 1;
-        }
-    }
+    public long MaxSnapshotSequenceNr => UnreadableSnapshots.Count == 0 ? long.MaxValue : UnreadableSnapshots[0] - 1;
 
-    /// <summary>The unreadable snapshots seen so far.</summary>
-    public IReadOnlyList<long> UnreadableSnapshots
-    {
-        get
-        {
-            lock (_gate) return _unreadable.ToList();
-        }
-    }
+    /// <summary>These hints and the snapshot at <paramref name="sequenceNr"/> unreadable.</summary>
+    internal RecoveryHints WithUnreadable(long sequenceNr) =>
+        new(Token, UnreadableSnapshots.Append(sequenceNr).Distinct().Order().ToList());
 
-    internal void MarkUnreadable(long sequenceNr)
-    {
-        lock (_gate) _unreadable.Add(sequenceNr);
-    }
-
-    internal void Clear()
-    {
-        lock (_gate) _unreadable.Clear();
-    }
+    /// <summary>No snapshot unreadable any more (a fresh one was saved).</summary>
+    internal RecoveryHints Cleared() => UnreadableSnapshots.Count == 0 ? this : new(Token, []);
 }

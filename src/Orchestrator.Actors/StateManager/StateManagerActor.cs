@@ -26,7 +26,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 {
     private readonly OrchestratorSettings _settings;
     private readonly IActorRef _gateway;
-    private readonly RecoveryHints _hints;
+    // This incarnation's copy; what it learns goes to the gateway, which gives it to the next.
+    private RecoveryHints _hints;
     private readonly TimeProvider _clock;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Func<double> _random = Random.Shared.NextDouble;
@@ -70,6 +71,14 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     /// <inheritdoc />
     public override string PersistenceId { get; }
+
+    // Before this incarnation stops for what it learned: the gateway creates the next one from a
+    // timer, which fires after this message is handled.
+    private void Learned(RecoveryHints hints)
+    {
+        _hints = hints;
+        _gateway.Tell(new RecoveryHintsLearned(hints));
+    }
 
     /// <inheritdoc />
     public override Recovery Recovery =>
@@ -183,7 +192,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private UnreadableSnapshotException Unreadable(long sequenceNr, UnreadableSnapshot snapshot)
     {
-        _hints.MarkUnreadable(sequenceNr);
+        Learned(_hints.WithUnreadable(sequenceNr));
         return new UnreadableSnapshotException(sequenceNr, snapshot, _hints.MaxSnapshotSequenceNr);
     }
 
@@ -404,7 +413,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private void OnSnapshotSaved(SnapshotMetadata metadata)
     {
-        _hints.Clear();
+        if (_hints.UnreadableSnapshots.Count > 0) Learned(_hints.Cleared());
         _metrics.SnapshotSaved();
         _log.Debug("Snapshot of {0} saved at {1}", PersistenceId, metadata.SequenceNr);
         var retention = _snapshots.Saved(metadata.SequenceNr);

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
-using Akka.Pattern;
 using Orchestrator.Actors.Configuration;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol;
@@ -13,9 +12,10 @@ using Orchestrator.Actors.Protocol.Subscriptions;
 namespace Orchestrator.Actors.StateManager;
 
 /// <summary>
-/// The state manager's stable address (<c>/user/state-manager</c>). It runs the
-/// <see cref="StateManagerActor"/> under a <see cref="BackoffSupervisor"/> and forwards requests to
-/// it while it is up. While it is down (restarting after a failure, recovering), requests are held
+/// A namespace's stable address under the router. It runs the namespace's
+/// <see cref="StateManagerActor"/> as its child <c>store</c>, starts it again after each stop with an
+/// exponential backoff (<c>orchestrator.supervision</c>), handing each incarnation the
+/// <see cref="RecoveryHints"/> the ones before it learned, and forwards requests to it while it is up. While it is down (restarting after a failure, recovering), requests are held
 /// in arrival order and forwarded once it is ready again; past the hold limits they are answered
 /// <see cref="OrchestratorUnavailable"/>. Requests that reached a stopping state manager without
 /// being processed come back here (as <see cref="Requeue"/> or as dead letters) and are held too.
@@ -29,7 +29,11 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private readonly OrchestratorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Queue<Held> _held = new();
-    private readonly IActorRef _supervisor;
+    private readonly TimeProvider _clock;
+    private RecoveryHints _hints = RecoveryHints.None();
+    // The state manager's incarnation (started, recovering or up) and the stops in a row before it.
+    private IActorRef? _store;
+    private int _stopsInARow;
     private IActorRef? _current;
     private IActorRef? _shutdownRequester;
     private bool _shutdownSent;
@@ -43,18 +47,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         _settings = settings;
         _passivateIdleAfter = passivateIdleAfter;
         _lastRequest = Context.System.Scheduler.MonotonicClock;
-        var hints = new RecoveryHints();
-        var child = StateManagerActor.Props(settings, Self, hints, clock);
-        var options = Backoff.OnStop(child, "store", settings.MinBackoff, settings.MaxBackoff, settings.RandomFactor, maxNrOfRetries: -1)
-            // A persistent actor stops after a failed write; an exception is turned into a stop too,
-            // so both get the same backoff.
-            .WithSupervisorStrategy(new OneForOneStrategy(_ => Directive.Stop))
-            .WithFinalStopMessage(m => m is Shutdown);
-        _supervisor = Context.ActorOf(BackoffSupervisor.Props(options), "supervisor");
-        Context.Watch(_supervisor);
+        _clock = clock;
 
         // Only from this gateway's own state manager; copies sent over the network are unhandled.
-        var token = hints.Token;
+        var token = _hints.Token;
         Receive<StateManagerReady>(ready => ready.Token == token, ready =>
         {
             _current = ready.StateManager;
@@ -76,7 +72,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         Receive<ExpireHeld>(_ => Expire());
         Receive<Shutdown>(_ => UnknownMessages.FromAnotherSystem(Sender), _ => UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log));
         Receive<Shutdown>(_ => BeginShutdown());
-        Receive<Terminated>(t => t.ActorRef.Equals(_supervisor), _ => FinishShutdown());
+        Receive<RecoveryHintsLearned>(learned => learned.Hints.Token == token, learned => _hints = learned.Hints);
+        Receive<Terminated>(t => t.ActorRef.Equals(_store), _ => StoreStopped());
+        Receive<StartStoreAgain>(_ => StartStore());
+        Receive<StoreStayedUp>(s => s.Store.Equals(_store), _ => _stopsInARow = 0);
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<SubscribeToTasks>(subscription =>
         {
@@ -100,6 +99,9 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>A failure of the state manager stops it (a persistent actor stops after a failed write anyway); the backoff starts it again.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+
     /// <summary>
     /// The Props of a gateway. With <paramref name="passivateIdleAfter"/>, it asks its parent (its
     /// shard in a cluster, the <see cref="NamespaceRouter"/> on one node) to stop it once it has had no request for that long and nothing of its
@@ -112,6 +114,7 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
+        StartStore();
         RequestDeadLetters.Get(Context.System).Register(Self);
         if (_passivateIdleAfter is { } idle)
             Timers.StartPeriodicTimer(CheckIdle.Instance, CheckIdle.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, idle.Ticks / 2)));
@@ -196,15 +199,41 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     {
         if (_shutdownRequester is null || _shutdownSent || _held.Count > 0) return;
         _shutdownSent = true;
-        // The supervisor forwards it to the state manager (which stops once its writes are answered)
-        // and then stops itself; with no state manager up, it stops at once.
-        _supervisor.Tell(Shutdown.Instance, Self);
+        // The state manager stops once its writes are answered; with none running (between two
+        // incarnations), the gateway stops at once.
+        Timers.Cancel(StartStoreAgain.Instance);
+        if (_store is not null) _store.Tell(Shutdown.Instance, Self);
+        else FinishShutdown();
+    }
+
+    private void StartStore()
+    {
+        if (_shutdownSent) return;
+        _store = Context.ActorOf(StateManagerActor.Props(_settings, Self, _hints, _clock), "store");
+        Context.Watch(_store);
+        // As Akka's BackoffSupervisor resets: an incarnation that lives min-backoff ends the run of stops.
+        Timers.StartSingleTimer(StoreStayedUp.Key, new StoreStayedUp(_store), _settings.MinBackoff);
+    }
+
+    private void StoreStopped()
+    {
+        _store = null;
+        _current = null;
+        if (_shutdownSent)
+        {
+            FinishShutdown();
+            return;
+        }
+        // min-backoff doubling with each stop in a row, at most max-backoff, stretched by up to random-factor.
+        var doubling = Math.Min(_stopsInARow++, 30);
+        var backoff = TimeSpan.FromTicks(Math.Min(_settings.MaxBackoff.Ticks, _settings.MinBackoff.Ticks * (1L << doubling)));
+        var delay = backoff * (1 + Random.Shared.NextDouble() * _settings.RandomFactor);
+        _log.Info("The state manager of namespace '{0}' stopped; starting it again in {1}", _settings.Namespace, delay);
+        Timers.StartSingleTimer(StartStoreAgain.Instance, StartStoreAgain.Instance, delay);
     }
 
     private void FinishShutdown()
     {
-        if (_shutdownRequester is null)
-            _log.Error("The state manager's supervisor stopped unexpectedly; the gateway stops too");
         while (_held.TryDequeue(out var held))
             held.ReplyTo.Tell(new OrchestratorUnavailable("the state manager has stopped"));
         _shutdownRequester?.Tell(ShutdownComplete.Instance);
@@ -289,5 +318,15 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private sealed record CheckIdle : INoSerializationVerificationNeeded
     {
         public static readonly CheckIdle Instance = new();
+    }
+
+    private sealed record StartStoreAgain : INoSerializationVerificationNeeded
+    {
+        public static readonly StartStoreAgain Instance = new();
+    }
+
+    private sealed record StoreStayedUp(IActorRef Store) : INoSerializationVerificationNeeded
+    {
+        public const string Key = "store-stayed-up";
     }
 }

@@ -22,5 +22,8 @@ internal sealed record StateManagerStopped(IActorRef StateManager, GatewayToken 
 /// <summary>A request the state manager took but did not process before it stopped; the gateway holds it.</summary>
 internal sealed record Requeue(object Request, IActorRef ReplyTo, GatewayToken Token) : INoSerializationVerificationNeeded;
 
+/// <summary>What the state manager learned for its next incarnation (an unreadable snapshot, or that none is any more).</summary>
+internal sealed record RecoveryHintsLearned(RecoveryHints Hints) : INoSerializationVerificationNeeded;
+
 /// <summary>Transitions and document saves the state manager journaled; the gateway passes them to subscribers.</summary>
 internal sealed record TaskNotices(IReadOnlyList<IOrchestratorNotification> Notices, GatewayToken Token) : INoSerializationVerificationNeeded;
