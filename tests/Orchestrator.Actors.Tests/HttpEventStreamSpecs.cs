@@ -1,5 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Actors.Protocol.Subscriptions;
 using Orchestrator.Actors.Tests.Support;
 
 namespace Orchestrator.Actors.Tests;
@@ -78,6 +81,26 @@ public sealed class HttpEventStreamSpecs(HttpEventStreamSpecs.Fixture fixture) :
         var live = await stream.NextEventAsync();
         Assert.Equal("task-transitioned", live.Event);
         Assert.Equal("after-reset", TaskId(live));
+    }
+
+    [Fact]
+    public async Task When_the_node_ends_the_subscription_the_stream_says_so_and_why_then_resets_and_follows_on()
+    {
+        await using var stream = await SseReader.OpenAsync(_server.Client, Events);
+        var system = _server.App.Services.GetRequiredService<ActorSystem>();
+        var gateway = await system.ActorSelection($"/user/state-manager/{_ns}").ResolveOne(HttpServer.Patience);
+
+        // What the namespace's gateway tells its subscribers when the namespace moves to another node
+        // (only the feed that subscribed at this gateway takes it).
+        system.ActorSelection("/user/task-feed-*").Tell(new SubscriptionEnded(_ns, "the namespace is moving to another node"), gateway);
+
+        var ended = await stream.NextEventAsync();
+        Assert.Equal("subscription-ended", ended.Event);
+        var data = JsonDocument.Parse(ended.Data!).RootElement;
+        Assert.Equal((_ns, "the namespace is moving to another node"), (data.GetProperty("namespace").GetString(), data.GetProperty("reason").GetString()));
+        Assert.Equal("reset", (await stream.NextEventAsync()).Event);
+        await _server.Define(_ns, """{"taskId":"after-end","agent":"a","taskFile":"f"}""");
+        Assert.Equal("after-end", TaskId(await stream.NextEventAsync()));
     }
 
     [Fact]

@@ -64,6 +64,26 @@ public sealed class NamespaceSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task When_its_node_stops_every_subscriber_hears_that_its_subscription_ended_and_why()
+    {
+        var node = OrchestratorNode.Start(NodeConfig(), "ending");
+        var sm = node.StateManager;
+        var tasks = CreateTestProbe();
+        var documents = CreateTestProbe();
+        sm.Tell(new SubscribeToTasks { Namespace = "team-a" }, tasks.Ref);
+        tasks.ExpectMsg<SubscribedToTasks>();
+        sm.Tell(new SubscribeToDocuments(), documents.Ref);
+        documents.ExpectMsg<SubscribedToDocuments>();
+
+        await node.StopAsync();
+
+        // Before, they heard nothing: a subscriber could not tell a quiet namespace from a gone one.
+        var ended = tasks.ExpectMsg<SubscriptionEnded>();
+        Assert.Equal(("team-a", "its node is stopping"), (ended.Namespace, ended.Reason));
+        Assert.Equal(("default", "its node is stopping"), (documents.ExpectMsg<SubscriptionEnded>().Namespace, ended.Reason));
+    }
+
+    [Fact]
     public async Task The_same_task_id_in_two_namespaces_is_two_tasks_with_their_own_journal_and_figures()
     {
         var config = NodeConfig();

@@ -105,6 +105,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new SubscribeToDocuments("agent-a"),
         new SubscribedToDocuments("agent-a"),
         new StateChanged("agent-a", "progress", 3, At),
+        new SubscriptionEnded("team-a", "the namespace is moving to another node"),
         // replies
         new TaskDefinitionAccepted(View, AlreadyDefined: true),
         new TaskDefinitionConflict("t-1", View),

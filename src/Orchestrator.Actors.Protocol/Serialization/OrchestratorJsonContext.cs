@@ -67,6 +67,7 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(SubscribeToDocuments))]
 [JsonSerializable(typeof(SubscribedToDocuments))]
 [JsonSerializable(typeof(StateChanged))]
+[JsonSerializable(typeof(SubscriptionEnded))]
 [JsonSerializable(typeof(TaskClaimed))]
 [JsonSerializable(typeof(Events.LeaseRenewed), TypeInfoPropertyName = "LeaseRenewedEvent")]
 [JsonSerializable(typeof(TaskCompleted))]

@@ -80,6 +80,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("subscribe-to-documents.v1", typeof(SubscribeToDocuments), Json.SubscribeToDocuments),
         ("subscribed-to-documents.v1", typeof(SubscribedToDocuments), Json.SubscribedToDocuments),
         ("state-changed.v1", typeof(StateChanged), Json.StateChanged),
+        ("subscription-ended.v1", typeof(SubscriptionEnded), Json.SubscriptionEnded),
         ("task-claimed.v1", typeof(TaskClaimed), Json.TaskClaimed),
         ("lease-renewed.v1", typeof(Events.LeaseRenewed), Json.LeaseRenewedEvent),
         ("task-completed.v1", typeof(TaskCompleted), Json.TaskCompleted),

@@ -73,6 +73,16 @@ public sealed record UnsubscribeFromTasks(string? Agent = null, string? TaskId =
     public static readonly UnsubscribeFromTasks All = new();
 }
 
+/// <summary>
+/// Every subscription of the receiver to <paramref name="Namespace"/> has ended and no more notices
+/// will come from it: the namespace is moving to another node, or its node is stopping. Subscribe
+/// again (through the router, which finds where the namespace runs next) and re-read what matters,
+/// since notices journaled in between are not delivered.
+/// </summary>
+/// <param name="Namespace">The namespace whose notices stop.</param>
+/// <param name="Reason">Why, in words.</param>
+public sealed record SubscriptionEnded(string Namespace, string Reason) : IOrchestratorNotification;
+
 /// <summary>The subscription is active: every later transition that matches is delivered.</summary>
 public sealed record SubscribedToTasks(string? Agent, string? TaskId) : IOrchestratorReply;
 

@@ -206,6 +206,11 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
         else FinishShutdown();
     }
 
+    private string EndReason() =>
+        CoordinatedShutdown.Get(Context.System).ShutdownReason is not null ? "its node is stopping"
+        : Self.Path.ToStringWithoutAddress().StartsWith("/system/sharding/", StringComparison.Ordinal) ? "the namespace is moving to another node"
+        : "the namespace stopped";
+
     private void StartStore()
     {
         if (_shutdownSent) return;
@@ -234,6 +239,10 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     private void FinishShutdown()
     {
+        // Subscribers hear that no more notices come from here, and why, instead of silence.
+        var ended = new SubscriptionEnded(_settings.Namespace, EndReason());
+        foreach (var subscriber in _subscribers.Keys) subscriber.Tell(ended, Self);
+        _subscribers.Clear();
         while (_held.TryDequeue(out var held))
             held.ReplyTo.Tell(new OrchestratorUnavailable("the state manager has stopped"));
         _shutdownRequester?.Tell(ShutdownComplete.Instance);

@@ -55,6 +55,7 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
         private readonly TaskCompletionSource<TaskFeed> _subscribed;
         private bool _confirmed;
         private bool _documentsConfirmed;
+        private IActorRef? _gateway;
 
         public FeedActor(TaskFeed feed, OrchestratorClient client, TimeSpan timeout, TaskCompletionSource<TaskFeed> subscribed)
         {
@@ -63,6 +64,7 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
             _subscribed = subscribed;
             Receive<SubscribedToTasks>(_ =>
             {
+                _gateway = Sender;
                 Context.Watch(Sender);
                 if (_confirmed) _feed.Interrupted();
                 _confirmed = true;
@@ -74,6 +76,8 @@ public sealed class TaskFeeds(OrchestratorGateway gateway, HttpSettings settings
                 Confirm();
             });
             Receive<TaskTransitioned>(_feed.Publish);
+            // Only from the gateway it subscribed at (its Terminated follows, and this subscribes again).
+            Receive<SubscriptionEnded>(_ => Sender.Equals(_gateway), ended => _feed.Interrupted(ended.Reason));
             Receive<StateChanged>(_feed.PublishDocument);
             Receive<CommandRejected>(rejected => Fail(new OrchestratorRejectedException(rejected)));
             Receive<SubscribeTimedOut>(_ => Fail(new OrchestratorUnreachableException(
@@ -132,6 +136,7 @@ public sealed class TaskFeed
     private long _latest;
     // The oldest position a listener may resume from: none before a feed interruption.
     private long _resumableFrom;
+    private FeedEnding? _lastEnding;
 
     internal TaskFeed(string @namespace, int capacity)
     {
@@ -207,11 +212,16 @@ public sealed class TaskFeed
         if (notice.Entry.To == TaskState.Ready) Wake();
     }
 
-    // The subscription was renewed: what was journaled in between never reached this feed.
-    internal void Interrupted()
+    /// <summary>The last time the node said the feed's subscription ended, and why; null when it never did.</summary>
+    public FeedEnding? LastEnding => Volatile.Read(ref _lastEnding);
+
+    // The subscription ended (endedBecause: the node said why) or was renewed: what was journaled in
+    // between never reached this feed.
+    internal void Interrupted(string? endedBecause = null)
     {
         lock (_gate)
         {
+            if (endedBecause is not null) Volatile.Write(ref _lastEnding, new FeedEnding(endedBecause));
             _resumableFrom = ++_latest;
             _buffer.Clear();
             foreach (var listener in _listeners) listener.Writer.TryComplete();
@@ -255,4 +265,11 @@ public sealed record FeedListener(TaskFeed Feed, Channel<FeedItem> Channel, IRea
 
     /// <inheritdoc />
     public void Dispose() => Feed.Remove(Channel);
+}
+
+/// <summary>The node told a feed that its subscription ended (the namespace moved, its node is stopping); each is a new instance.</summary>
+public sealed class FeedEnding(string reason)
+{
+    /// <summary>Why, in the node's words.</summary>
+    public string Reason { get; } = reason;
 }

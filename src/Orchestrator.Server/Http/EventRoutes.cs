@@ -27,7 +27,7 @@ namespace Orchestrator.Server.Http;
 /// </summary>
 internal static class EventRoutes
 {
-    public const string NoticeEvent = "task-transitioned", ResetEvent = "reset", DigestEvent = "digest";
+    public const string NoticeEvent = "task-transitioned", ResetEvent = "reset", DigestEvent = "digest", EndedEvent = "subscription-ended";
 
     private static readonly TimeSpan ShortestDigest = TimeSpan.FromMilliseconds(100), LongestDigest = TimeSpan.FromMinutes(1);
 
@@ -67,6 +67,7 @@ internal static class EventRoutes
     {
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellation, stopping);
         using var timer = new PeriodicTimer(keepAlive);
+        var lastEnding = feed.LastEnding;
         var listener = feed.Listen(lastEventId);
         // A digest stream's transitions not yet told, the last one's place, and when the next digest may go.
         var counted = 0;
@@ -107,6 +108,13 @@ internal static class EventRoutes
                     if (!open)
                     {
                         // It fell too far behind, or the feed was interrupted: what it missed is gone.
+                        // When the node said the subscription ended, the stream says so, and why, first.
+                        if (feed.LastEnding is { } ended && !ReferenceEquals(ended, lastEnding))
+                        {
+                            lastEnding = ended;
+                            burst.Add(new SseItem<string>(JsonSerializer.Serialize(new SubscriptionEndedShape(feed.Namespace, ended.Reason),
+                                ServerJson.Default.SubscriptionEndedShape), EndedEvent));
+                        }
                         listener.Dispose();
                         listener = feed.Listen(null);
                         counted = 0;

@@ -24,6 +24,7 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(ClaimedTaskShape))]
 [JsonSerializable(typeof(TaskListShape))]
 [JsonSerializable(typeof(ResetShape))]
+[JsonSerializable(typeof(SubscriptionEndedShape))]
 [JsonSerializable(typeof(DigestShape))]
 [JsonSerializable(typeof(TaskHistory))]
 [JsonSerializable(typeof(LeaseRenewed))]

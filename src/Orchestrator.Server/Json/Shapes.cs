@@ -129,6 +129,9 @@ public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, in
 /// <param name="Reason">Why (buffer overrun, another server start, an interrupted feed).</param>
 public sealed record ResetShape(string Reason);
 
+/// <summary>The data of an event stream's <c>subscription-ended</c> event: the namespace whose notices stopped, and why.</summary>
+public sealed record SubscriptionEndedShape(string Namespace, string Reason);
+
 /// <summary>What a digest event stream's <c>digest</c> event carries: how many transitions happened since the last one.</summary>
 /// <param name="Transitions">The transitions (matching the stream's filters) this digest stands for; its id is the last one's.</param>
 public sealed record DigestShape(int Transitions);
