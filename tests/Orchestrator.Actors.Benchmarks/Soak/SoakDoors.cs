@@ -114,10 +114,10 @@ internal sealed class RemotingDoor(OrchestratorClient client) : ISoakDoor
     }
 }
 
-/// <summary>The HTTP/JSON door, as any HTTP client speaks it.</summary>
-internal sealed class HttpDoor(HttpClient http) : ISoakDoor
+/// <summary>The HTTP/JSON door, as any HTTP client speaks it, in <paramref name="namespace"/> (the cluster soak spreads agents over several).</summary>
+internal sealed class HttpDoor(HttpClient http, string @namespace = "default") : ISoakDoor
 {
-    private const string Base = "/v1/namespaces/default";
+    private string Base { get; } = $"/v1/namespaces/{@namespace}";
 
     public string Name => "http";
 
