@@ -37,7 +37,7 @@ __all__ = [
     "OrchestratorClient", "EventStream",
     "Task", "ClaimInfo", "Assignment", "TaskDefinition", "DefineResult", "BatchItem", "BatchResult",
     "FieldError", "TaskPage", "HistoryEntry", "TaskHistory", "LeaseRenewal", "StateSaved", "StateDocument",
-    "Stats", "Activity", "ActivityPoint", "Agent", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
+    "Stats", "Activity", "ActivityPoint", "Agent", "AgentPage", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
     "OrchestratorError", "Rejected", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Unavailable",
     "format_duration", "duration_seconds",
 ]
@@ -413,11 +413,14 @@ class BatchResult:
 
 @dataclass
 class TaskPage:
-    """A page of ``list_tasks``, in definition order; ``total`` counts every match."""
+    """A page of ``list_tasks``, in definition order; ``total`` counts every match. A page may hold
+    fewer than ``limit`` before the end (it stops short of the server's reply size limit);
+    ``next_offset`` is where the next page starts, None on the last."""
     tasks: List[Task] = _field(default_factory=list)
     total: int = 0
     offset: int = 0
     limit: int = 0
+    next_offset: Optional[int] = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
@@ -570,6 +573,30 @@ class Agent:
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> Agent:
         return _build(cls, data, {"registered_at": _time, "last_seen": _time, "capabilities": list})
+
+
+@dataclass
+class AgentPage:
+    """A page of ``list_agents``, by name; ``total`` counts every agent. As a ``TaskPage``, it may
+    hold fewer than ``limit`` before the end; ``next_offset`` is where the next page starts."""
+    agents: List[Agent] = _field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    limit: int = 0
+    next_offset: Optional[int] = None
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> AgentPage:
+        return _build(cls, data, {"agents": lambda items: [Agent.from_json(a) for a in items]})
+
+
+def _next_offset(page: Any, offset: int, items: int) -> Optional[int]:
+    """Where the page after ``page`` (asked for at ``offset``) starts: its ``next_offset``, or (from
+    a server older than it) after its items while they fall short of the total; None after the last."""
+    if page.next_offset is not None:
+        return page.next_offset
+    return offset + items if items > 0 and offset + items < page.total else None
 
 
 @dataclass
@@ -749,14 +776,12 @@ class OrchestratorClient:
     def iter_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
                    page_size: int = 100, *, id_prefix: Optional[str] = None) -> Iterator[Task]:
         """Every matching task, page after page."""
-        offset = 0
-        while True:
+        offset: Optional[int] = 0
+        while offset is not None:
             page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix)
             for task in page.tasks:
                 yield task
-            offset += len(page.tasks)
-            if not page.tasks or offset >= page.total:
-                return
+            offset = _next_offset(page, offset, len(page.tasks))
 
     def get_task(self, task_id: str) -> Task:
         """The task with its ``payload`` and (once COMPLETED) ``result``; ``NotFound`` otherwise."""
@@ -848,8 +873,22 @@ class OrchestratorClient:
         (a multiple of 5 from 5 to 3600; ``Rejected`` otherwise), oldest first."""
         return Activity.from_json(self._call("GET", self._ns("/activity"), query={"stepSeconds": step_seconds}).json())
 
+    def list_agents(self, offset: int = 0, limit: int = 100) -> AgentPage:
+        """One page of the agents the namespace knows, by name (``limit`` 1 to 1000)."""
+        return AgentPage.from_json(self._call("GET", self._ns("/agents"), query={"offset": offset, "limit": limit}).json())
+
+    def iter_agents(self, page_size: int = 100) -> Iterator[Agent]:
+        """Every agent, page after page."""
+        offset: Optional[int] = 0
+        while offset is not None:
+            page = self.list_agents(offset=offset, limit=page_size)
+            for agent in page.agents:
+                yield agent
+            offset = _next_offset(page, offset, len(page.agents))
+
     def agents(self) -> List[Agent]:
-        return [Agent.from_json(a) for a in (self._call("GET", self._ns("/agents")).json() or {}).get("agents", [])]
+        """Every agent the namespace knows, by name (every page of ``list_agents``)."""
+        return list(self.iter_agents())
 
     def register_agent(self, agent: str, capabilities: Optional[Iterable[str]] = None) -> Agent:
         body = _compact({"agent": agent, "capabilities": None if capabilities is None else list(capabilities)})

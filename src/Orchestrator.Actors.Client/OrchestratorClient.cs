@@ -251,7 +251,7 @@ public sealed class OrchestratorClient
     public Task<TaskHistory> GetTaskHistoryAsync(string taskId, CancellationToken cancellation = default) =>
         AskAsync<TaskHistory>(new GetTaskHistory(taskId), cancellation);
 
-    /// <summary>One page of tasks.</summary>
+    /// <summary>One page of tasks; <see cref="TaskPage.NextOffset"/> says where the next one starts.</summary>
     public Task<TaskPage> ListTasksAsync(ListTasks query, CancellationToken cancellation = default) => AskAsync<TaskPage>(query, cancellation);
 
     /// <summary>Counts and journal figures.</summary>
@@ -261,8 +261,11 @@ public sealed class OrchestratorClient
     public Task<ActivityReport> GetActivityAsync(int stepSeconds = 60, CancellationToken cancellation = default) =>
         AskAsync<ActivityReport>(new GetActivity(stepSeconds), cancellation);
 
-    /// <summary>Known agents.</summary>
-    public Task<AgentList> ListAgentsAsync(CancellationToken cancellation = default) => AskAsync<AgentList>(ListAgents.Instance, cancellation);
+    /// <summary>The first page of known agents (up to 100, by name); <see cref="AgentList.NextOffset"/> says whether there are more.</summary>
+    public Task<AgentList> ListAgentsAsync(CancellationToken cancellation = default) => ListAgentsAsync(new ListAgents(), cancellation);
+
+    /// <summary>One page of known agents, by name.</summary>
+    public Task<AgentList> ListAgentsAsync(ListAgents query, CancellationToken cancellation = default) => AskAsync<AgentList>(query, cancellation);
 
     /// <summary>Claims the next READY task for the agent; null when none is ready.</summary>
     public async Task<TaskAssigned?> ClaimTaskAsync(ClaimTask command, CancellationToken cancellation = default) =>

@@ -1,6 +1,7 @@
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Serialization;
 
 namespace Orchestrator.Actors.Domain;
 
@@ -47,8 +48,26 @@ public static partial class OrchestratorDomain
                 var other => throw new InvalidOperationException($"unexpected reply {other.GetType().Name} to a definition"),
             };
         }
+        WithinBudget(results, context.Limits);
         return events.Count == 0
             ? Decision.Answer(new TasksDefined(results))
             : new Decision(events, new TasksDefined(results)) { After = builder.ToState() };
+    }
+
+    // The results' task views within the reply's budget: what the results take without them (their
+    // outcomes, ids and errors, an echo of the request) is counted first, then the views go in, in
+    // order, while they fit; from the first that does not, the results carry none (a batch of
+    // conflicts against tasks with long dependency lists would otherwise outgrow a frame).
+    private static void WithinBudget(TaskDefinitionResult[] results, DomainLimits limits)
+    {
+        var spare = limits.MaxReplyBytes - ViewSizes.ReplyAllowance - results.Sum(r => ViewSizes.UpperBound(r with { Task = null, Existing = null }));
+        for (var i = 0; i < results.Length; i++)
+        {
+            if ((results[i].Task ?? results[i].Existing) is not { } view) continue;
+            spare -= ViewSizes.UpperBound(view);
+            if (spare >= 0) continue;
+            for (var j = i; j < results.Length; j++) results[j] = results[j] with { Task = null, Existing = null };
+            return;
+        }
     }
 }

@@ -135,8 +135,8 @@ public static partial class OrchestratorDomain
     {
         var capabilities = command.Capabilities ?? [];
         var invalid = Validation.AgentName("agent", command.Agent)
-                      ?? (capabilities.Count > MaxCapabilities
-                          ? Validation.Reject("capabilities", $"{capabilities.Count} names", $"lists too many; at most {MaxCapabilities} are allowed")
+                      ?? (capabilities.Count > Validation.MaxCapabilities
+                          ? Validation.Reject("capabilities", $"{capabilities.Count} names", $"lists too many; at most {Validation.MaxCapabilities} are allowed")
                           : null)
                       ?? capabilities.Select(c => Validation.Name("capabilities", c)).FirstOrDefault(r => r is not null);
         if (invalid is not null) return Decision.Answer(invalid);
@@ -149,8 +149,6 @@ public static partial class OrchestratorDomain
             return new AgentRegistrationAccepted(agent.ToView(held));
         });
     }
-
-    private const int MaxCapabilities = 100;
 
     // Each lease that ended by now runs its full duration again from now (a lease renewal, by the
     // orchestrator); leases still running, and retries, are left as they are.

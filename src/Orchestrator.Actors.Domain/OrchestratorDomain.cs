@@ -4,6 +4,7 @@ using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Serialization;
 
 namespace Orchestrator.Actors.Domain;
 
@@ -132,10 +133,10 @@ public static partial class OrchestratorDomain
                              : new TaskNotFound(q.TaskId)),
             GetTaskHistory q => Validation.Id("taskId", q.TaskId) as IOrchestratorReply
                                 ?? (state.Tasks.TryGetValue(q.TaskId, out var task)
-                                    ? new TaskHistory(task.TaskId, task.History, task.HistoryDropped)
+                                    ? History(task, limits)
                                     : new TaskNotFound(q.TaskId)),
             ListTasks q => List(state, q, limits),
-            ListAgents => Agents(state),
+            ListAgents q => Agents(state, q, limits),
             GetStats => Stats(state, now),
             GetState q => Validation.Id("ownerId", q.OwnerId) as IOrchestratorReply
                           ?? Validation.Id("key", q.Key) as IOrchestratorReply
@@ -280,12 +281,16 @@ public static partial class OrchestratorDomain
         && (!string.IsNullOrEmpty(q.IdPrefix)
             || (!string.IsNullOrEmpty(q.Agent) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Status) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Priority) ? 1 : 0) > 1);
 
+    // The paging rules every listing shares.
+    private static CommandRejected? Page(int offset, int limit, DomainLimits limits) =>
+        offset < 0 ? Validation.Reject("offset", offset.ToString(), "must be 0 or more")
+        : limit < 1 || limit > limits.MaxPageSize ? Validation.Reject("limit", limit.ToString(), $"must be between 1 and {limits.MaxPageSize}")
+        : null;
+
     private static IOrchestratorReply List(OrchestratorState state, ListTasks query, DomainLimits limits)
     {
-        if (query.Offset < 0)
-            return Validation.Reject("offset", query.Offset.ToString(), "must be 0 or more");
-        if (query.Limit < 1 || query.Limit > limits.MaxPageSize)
-            return Validation.Reject("limit", query.Limit.ToString(), $"must be between 1 and {limits.MaxPageSize}");
+        if (Page(query.Offset, query.Limit, limits) is { } badPage)
+            return badPage;
 
         TaskState? status = null;
         if (!string.IsNullOrWhiteSpace(query.Status))
@@ -307,13 +312,19 @@ public static partial class OrchestratorDomain
         if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix)
             return badPrefix;
 
-        // Tasks are read in definition order from the kept order, never sorted.
+        // Tasks are read in definition order from the kept order, never sorted. A page ends at its
+        // limit, or before the task that would take it past the reply's budget.
         var agent = string.IsNullOrEmpty(query.Agent) ? null : query.Agent;
         var page = new List<TaskView>();
+        var bytes = new ReplyBytes(limits.MaxReplyBytes);
         if (agent is null && status is null && priority is null && prefix is null)
         {
             for (var i = query.Offset; i < state.Order.Count && page.Count < query.Limit; i++)
-                page.Add(state.Tasks[state.Order[i]].ToView());
+            {
+                var view = state.Tasks[state.Order[i]].ToView();
+                if (!bytes.Take(ViewSizes.UpperBound(view))) break;
+                page.Add(view);
+            }
             return new TaskPage(page, state.Order.Count, query.Offset, query.Limit);
         }
 
@@ -332,30 +343,58 @@ public static partial class OrchestratorDomain
             _ => null,
         };
         var matched = 0;
+        var full = false;
         foreach (var taskId in candidates)
         {
             // With the total known, the reading ends at the page's end or at the last match: a status
             // no task has (DEAD, most of the time) reads nothing.
-            if (total is not null && (page.Count == query.Limit || matched >= total)) break;
+            if (total is not null && (full || matched >= total)) break;
             if (prefix is not null && !taskId.StartsWith(prefix, StringComparison.Ordinal))
                 continue;
             var task = state.Tasks[taskId];
             if ((agent is not null && task.Agent != agent) || (status is not null && task.Status != status)
                 || (priority is not null && task.Priority != priority))
                 continue;
-            if (matched >= query.Offset && page.Count < query.Limit) page.Add(task.ToView());
+            if (matched >= query.Offset && !full)
+            {
+                // A task the budget has no room for starts the next page; the reading goes on only to count.
+                var view = task.ToView();
+                if (bytes.Take(ViewSizes.UpperBound(view))) page.Add(view);
+                else full = true;
+                full |= page.Count == query.Limit;
+            }
             matched++;
         }
         return new TaskPage(page, total ?? matched, query.Offset, query.Limit);
     }
 
-    private static AgentList Agents(OrchestratorState state)
+    // Agents by name, a page at a time, within the reply's budget as tasks are.
+    private static IOrchestratorReply Agents(OrchestratorState state, ListAgents query, DomainLimits limits)
     {
+        if (Page(query.Offset, query.Limit, limits) is { } badPage)
+            return badPage;
         var held = state.Counts.ClaimsByAgent;
-        return new AgentList(state.Agents.Values
-            .OrderBy(a => a.Agent, StringComparer.Ordinal)
-            .Select(a => a.ToView(held.GetValueOrDefault(a.Agent)))
-            .ToList());
+        var page = new List<AgentView>();
+        var bytes = new ReplyBytes(limits.MaxReplyBytes);
+        foreach (var agent in state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal).Skip(query.Offset).Take(query.Limit))
+        {
+            var view = agent.ToView(held.GetValueOrDefault(agent.Agent));
+            if (!bytes.Take(ViewSizes.UpperBound(view))) break;
+            page.Add(view);
+        }
+        return new AgentList(page, state.Agents.Count, query.Offset, query.Limit);
+    }
+
+    // The newest entries that fit the reply's budget (less the task's id, which the reply names); the
+    // older ones count as dropped.
+    private static TaskHistory History(TaskRecord task, DomainLimits limits)
+    {
+        var bytes = new ReplyBytes(limits.MaxReplyBytes - (int)JsonTextSizes.Text(task.TaskId));
+        var kept = 0;
+        for (var i = task.History.Count - 1; i >= 0 && bytes.Take(ViewSizes.UpperBound(task.History[i])); i--) kept++;
+        return kept == task.History.Count
+            ? new TaskHistory(task.TaskId, task.History, task.HistoryDropped)
+            : new TaskHistory(task.TaskId, task.History.GetRange(task.History.Count - kept, kept), task.HistoryDropped + task.History.Count - kept);
     }
 
     private static StatsReport Stats(OrchestratorState state, DateTimeOffset now)

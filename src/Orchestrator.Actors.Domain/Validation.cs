@@ -14,6 +14,9 @@ public static class Validation
     /// <summary>The longest agent name or task file.</summary>
     public const int MaxTextLength = 1000;
 
+    /// <summary>The most capabilities an agent may register.</summary>
+    public const int MaxCapabilities = 100;
+
     private const int MaxEchoedValueLength = 100;
 
     /// <summary>Ids: 1-200 characters of ASCII letters, digits and <c>._:/-</c>.</summary>

@@ -9,7 +9,7 @@ namespace Orchestrator.Actors.Domain.Tests;
 
 public sealed class AgentSpecs
 {
-    private static List<AgentView> Agents(Scenario scenario) => Assert.IsType<AgentList>(scenario.Ask(ListAgents.Instance)).Agents.ToList();
+    private static List<AgentView> Agents(Scenario scenario) => Assert.IsType<AgentList>(scenario.Ask(new ListAgents())).Agents.ToList();
 
     [Fact]
     public void Registering_journals_the_agent_with_its_capabilities()
@@ -156,5 +156,60 @@ public sealed class AgentSpecs
         Assert.Equal(T0.AddSeconds(10), afterHeartbeat);
         Assert.Equal(afterHeartbeat, scenario.State.Agents["agent-a"].LastSeen);
         Assert.Equal(0, Assert.Single(Agents(scenario)).ClaimsHeld);
+    }
+
+    // ---- Paging --------------------------------------------------------------------------------
+
+    private static Scenario FiveAgents() =>
+        new Scenario().Given(new RegisterAgent("echo"), new RegisterAgent("alpha"), new RegisterAgent("delta"), new RegisterAgent("bravo"), new RegisterAgent("charlie"));
+
+    [Fact]
+    public void Agents_are_listed_a_page_at_a_time_by_name_with_the_total_and_where_the_next_page_starts()
+    {
+        var scenario = FiveAgents();
+
+        var first = Assert.IsType<AgentList>(scenario.Ask(new ListAgents(0, 2)));
+        var middle = Assert.IsType<AgentList>(scenario.Ask(new ListAgents(2, 2)));
+        var last = Assert.IsType<AgentList>(scenario.Ask(new ListAgents(4, 2)));
+
+        Assert.Equal(["alpha", "bravo"], first.Agents.Select(a => a.Agent));
+        Assert.Equal((5, 0, 2, (int?)2), (first.Total, first.Offset, first.Limit, first.NextOffset));
+        Assert.Equal(["charlie", "delta"], middle.Agents.Select(a => a.Agent));
+        Assert.Equal(4, middle.NextOffset);
+        Assert.Equal(["echo"], last.Agents.Select(a => a.Agent));
+        Assert.Null(last.NextOffset);
+    }
+
+    [Fact]
+    public void A_list_of_agents_asks_for_the_first_hundred_unless_told_and_past_the_end_is_empty()
+    {
+        var scenario = FiveAgents();
+
+        var all = Assert.IsType<AgentList>(scenario.Ask(new ListAgents()));
+        var beyond = Assert.IsType<AgentList>(scenario.Ask(new ListAgents(Offset: 9)));
+
+        Assert.Equal((5, 0, 100, (int?)null), (all.Agents.Count, all.Offset, all.Limit, all.NextOffset));
+        Assert.Equal((0, 5, (int?)null), (beyond.Agents.Count, beyond.Total, beyond.NextOffset));
+    }
+
+    [Theory]
+    [InlineData(-1, 100, "offset", "-1")]
+    [InlineData(0, 0, "limit", "0")]
+    [InlineData(0, 1001, "limit", "1001")]
+    public void A_page_of_agents_outside_the_paging_rules_is_rejected_naming_the_value(int offset, int limit, string field, string value)
+    {
+        var rejected = AssertRejected(FiveAgents().Ask(new ListAgents(offset, limit)), field);
+
+        Assert.Equal(value, rejected.Value);
+    }
+
+    [Fact]
+    public void The_largest_page_of_agents_follows_the_largest_page_of_tasks()
+    {
+        var scenario = new Scenario(limits: new DomainLimits(MaxPageSize: 3)).Given(FiveAgents().Journal
+            .OfType<AgentRegistered>().Select(e => (IStateManagerCommand)new RegisterAgent(e.Agent)).ToArray());
+
+        Assert.Equal(3, Assert.IsType<AgentList>(scenario.Ask(new ListAgents(0, 3))).Agents.Count);
+        AssertRejected(scenario.Ask(new ListAgents(0, 4)), "limit");
     }
 }

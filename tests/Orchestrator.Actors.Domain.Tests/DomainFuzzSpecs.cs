@@ -66,7 +66,7 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
         Id.Select(id => (IStateManagerQuery)new GetTaskHistory(id!)),
         Gen.Select(Agent.Null(0.4), NastyInput.TextOrNull, NastyInput.TextOrNull, NastyInput.Int, NastyInput.Int, Id.Null(0.5))
             .Select((agent, status, priority, offset, limit, prefix) => (IStateManagerQuery)new ListTasks(agent, status, priority, offset, limit, prefix)),
-        Gen.Const<IStateManagerQuery>(ListAgents.Instance),
+        Gen.Select(NastyInput.Int, NastyInput.Int).Select((offset, limit) => (IStateManagerQuery)new ListAgents(offset, limit)),
         Gen.Const<IStateManagerQuery>(GetStats.Instance),
         Gen.Select(Gen.Frequency((2, Gen.OneOf("agent-a", "agent-b")), (1, NastyInput.Text)), Gen.Frequency((2, Gen.OneOf("progress", "notes")), (1, NastyInput.Text)))
             .Select((owner, key) => (IStateManagerQuery)new GetState(owner!, key!)));

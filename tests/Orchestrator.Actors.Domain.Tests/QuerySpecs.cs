@@ -216,7 +216,7 @@ public sealed class QuerySpecs
     {
         Assert.Equal(readsEveryTask, OrchestratorDomain.ReadsEveryTask(new ListTasks(agent, status, priority, IdPrefix: prefix)));
         Assert.False(OrchestratorDomain.ReadsEveryTask(GetStats.Instance));
-        Assert.False(OrchestratorDomain.ReadsEveryTask(ListAgents.Instance));
+        Assert.False(OrchestratorDomain.ReadsEveryTask(new ListAgents()));
     }
 
     [Fact]

@@ -101,7 +101,10 @@ internal sealed class Scenario(
     public Decision ProcessDeadlines() => When(Domain.ProcessDeadlines.Instance);
 
     /// <summary>When: <paramref name="query"/> is answered now.</summary>
-    public IOrchestratorReply Ask(IStateManagerQuery query) => OrchestratorDomain.Answer(State, query, Limits, Now);
+    public IOrchestratorReply Ask(IStateManagerQuery query) => Ask(query, Limits);
+
+    /// <summary>When: <paramref name="query"/> is answered now under other limits.</summary>
+    public IOrchestratorReply Ask(IStateManagerQuery query, DomainLimits limits) => OrchestratorDomain.Answer(State, query, limits, Now);
 
     /// <summary>The journal replayed onto an empty state.</summary>
     public OrchestratorState Replayed() => OrchestratorDomain.ApplyAll(OrchestratorState.Empty, Journal);

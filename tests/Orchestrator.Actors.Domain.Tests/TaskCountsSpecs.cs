@@ -47,7 +47,7 @@ public sealed class TaskCountsSpecs
         scenario.Advance(TimeSpan.FromSeconds(5)).ProcessDeadlines(); // first's lease expires
         Assert.Equal(TaskState.Ready, scenario[first.Task.TaskId].Status);
         Assert.False(scenario.State.Counts.ClaimsByAgent.ContainsKey("agent-x"));
-        var agents = Assert.IsType<AgentList>(scenario.Ask(ListAgents.Instance));
+        var agents = Assert.IsType<AgentList>(scenario.Ask(new ListAgents()));
         Assert.Equal(1, agents.Agents.Single(a => a.Agent == "agent-y").ClaimsHeld);
         Assert.Equal(0, agents.Agents.Single(a => a.Agent == "agent-x").ClaimsHeld);
         AssertCountsMatchTheTasks(scenario.State);

@@ -291,6 +291,27 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Agents_lists_every_agent_by_name_across_pages()
+    {
+        // More agents than a page holds (100), registered over remoting in a namespace of their own.
+        const string ns = "cli-many-agents";
+        var system = Akka.Actor.ActorSystem.Create("cli-agents", Actors.Client.OrchestratorClient.ClientConfig);
+        try
+        {
+            var client = (await Actors.Client.OrchestratorClient.ConnectAsync(system, server.Server)).ForNamespace(ns);
+            await Task.WhenAll(Enumerable.Range(0, 130).Select(i => client.RegisterAgentAsync(new Protocol.Commands.RegisterAgent($"many-{i:D3}"))));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+
+        var agents = Json(await server.RunAsync("agents", "--json", "--namespace", ns));
+
+        Assert.Equal(Enumerable.Range(0, 130).Select(i => $"many-{i:D3}"), agents.EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+    }
+
+    [Fact]
     public async Task Save_state_then_get_state_gives_the_document_and_its_version()
     {
         var file = Path.Combine(Path.GetTempPath(), $"cli-state-{Guid.NewGuid():N}.json");

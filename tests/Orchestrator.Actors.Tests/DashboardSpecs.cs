@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Orchestrator.Actors.Tests.Support;
@@ -124,6 +125,27 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
     }
 
     [SkippableFact]
+    public async Task Next_and_previous_follow_the_pages_the_api_answers()
+    {
+        var ns = HttpServer.NewNamespace();
+        var batch = JsonSerializer.Serialize(new { tasks = Enumerable.Range(0, 60).Select(i => new { taskId = $"p{i:D2}", agent = "a", taskFile = "f" }) });
+        using (var defined = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks:batch", batch, Auth))
+            Assert.Equal(HttpStatusCode.OK, defined.StatusCode);
+        await using var page = await OpenAsync($"/?namespace={ns}", Browser.FullKey);
+        var info = page.Page.Locator("#page-info");
+
+        await Assertions.Expect(info).ToHaveTextAsync("1–50 of 60");
+        await Assertions.Expect(page.Page.Locator("#previous")).ToBeDisabledAsync();
+        await page.Page.Locator("#next").ClickAsync();
+        await Assertions.Expect(info).ToHaveTextAsync("51–60 of 60");
+        await Assertions.Expect(page.Page.Locator("#tasks tbody tr").First).ToHaveAttributeAsync("data-task-id", "p50");
+        await Assertions.Expect(page.Page.Locator("#next")).ToBeDisabledAsync();
+        await page.Page.Locator("#previous").ClickAsync();
+        await Assertions.Expect(info).ToHaveTextAsync("1–50 of 60");
+        Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
+    }
+
+    [SkippableFact]
     public async Task A_dead_task_is_requeued_through_its_button_once_confirmed_and_a_read_only_key_is_refused()
     {
         var ns = HttpServer.NewNamespace();
@@ -219,6 +241,8 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(builderCells.Nth(4)).ToHaveTextAsync("0");
         await Assertions.Expect(builderCells.Nth(5)).ToHaveTextAsync("0");
         await Assertions.Expect(page.Page.Locator("#agents-table tr[data-agent='reviewer'] td").Nth(7)).ToHaveTextAsync("review");
+        // Every agent is on the first page: no note of more.
+        await Assertions.Expect(page.Page.Locator("#agents-more")).ToBeHiddenAsync();
 
         var cluster = await HttpServer.Json(await Server.Send(HttpMethod.Get, "/v1/cluster", null, Auth));
         var members = page.Page.Locator("#members tbody tr");

@@ -10,8 +10,9 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
 {
     public sealed class Fixture : HttpServerFixture
     {
-        // Small enough that the 413 specs send little; every other body here is far below it.
-        protected override string Overlay => "orchestrator.http.max-request-body-size = 64KiB\n";
+        // Small enough that the 413 specs send little; every other body here is far below it. Replies
+        // kept to 640 KiB (about the least allowed), so that a listing ends a page early with little set-up.
+        protected override string Overlay => "orchestrator.http.max-request-body-size = 64KiB\norchestrator.limits.max-reply-bytes = 640KiB\n";
     }
 
     private readonly HttpServer _server = fixture.Server;
@@ -195,6 +196,95 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
 
     private static (string, int, int, int) Normalize((string[] Ids, int Total, int Offset, int Limit) page) =>
         (string.Join(",", page.Ids), page.Total, page.Offset, page.Limit);
+
+    // The next page's link, or null on the last page.
+    private static string? NextLink(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Link", out var links) ? Assert.Single(links) : null;
+
+    [Fact]
+    public async Task A_page_of_tasks_says_where_the_next_starts_in_nextOffset_and_a_Link_header_keeping_the_filters()
+    {
+        foreach (var id in new[] { "n1", "n2", "n3" })
+            await _server.Define(_ns, $$"""{"taskId":"{{id}}","agent":"a","taskFile":"f"}""");
+
+        using var first = await _server.Get($"{Tasks}?agent=a&limit=2");
+        using var last = await _server.Get($"{Tasks}?agent=a&limit=2&offset=2");
+
+        Assert.Equal(2, (await HttpServer.Json(first)).GetProperty("nextOffset").GetInt32());
+        Assert.Equal($"<{Tasks}?agent=a&limit=2&offset=2>; rel=\"next\"", NextLink(first));
+        Assert.Equal(JsonValueKind.Null, (await HttpServer.Json(last)).GetProperty("nextOffset").ValueKind);
+        Assert.Null(NextLink(last));
+    }
+
+    [Fact]
+    public async Task A_listing_past_the_reply_budget_ends_pages_early_and_the_links_lead_through_every_task_once()
+    {
+        // Given 10 tasks with the longest ids and 300 that depend on all of them: about 800 KB of views, past the 640 KiB budget
+        var dependencies = Enumerable.Range(0, 10).Select(i => $"dep-{i}-".PadRight(200, 'x')).ToArray();
+        var ids = new List<string>(dependencies);
+        await _server.Post($"{Tasks}:batch", JsonSerializer.Serialize(new { tasks = dependencies.Select(id => new { taskId = id, agent = "a", taskFile = "f" }) }));
+        for (var batch = 0; batch < 12; batch++)
+        {
+            var tasks = Enumerable.Range(batch * 25, 25).Select(i => $"wide-{i:D3}").ToList();
+            using var defined = await _server.Post($"{Tasks}:batch",
+                JsonSerializer.Serialize(new { tasks = tasks.Select(id => new { taskId = id, agent = "a", taskFile = "f", dependsOn = dependencies }) }));
+            Assert.Equal(25, (await HttpServer.Json(defined)).GetProperty("created").GetInt32());
+            ids.AddRange(tasks);
+        }
+
+        // When the listing is read by following each page's Link
+        var listed = new List<string>();
+        var counts = new List<int>();
+        for (var link = $"<{Tasks}?limit=1000>"; link is not null;)
+        {
+            using var response = await _server.Get(link[1..link.IndexOf('>')]);
+            var page = await HttpServer.Json(response);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var tasks = page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()!).ToList();
+            listed.AddRange(tasks);
+            counts.Add(tasks.Count);
+            link = NextLink(response);
+            Assert.Equal(link is null ? JsonValueKind.Null : JsonValueKind.Number, page.GetProperty("nextOffset").ValueKind);
+            Assert.Equal(310, page.GetProperty("total").GetInt32());
+        }
+
+        // Then the first page ended short of its limit, and the pages hold every task once, in order
+        Assert.True(counts.Count > 1 && counts[0] < 310, string.Join(",", counts));
+        Assert.Equal(ids, listed);
+    }
+
+    [Fact]
+    public async Task Agents_are_listed_a_page_at_a_time_by_name_with_the_next_page_signalled_as_for_tasks()
+    {
+        foreach (var agent in new[] { "carol", "alice", "bob" })
+            (await _server.Post($"/v1/namespaces/{_ns}/agents", $$"""{"agent":"{{agent}}"}""")).Dispose();
+
+        using var first = await _server.Get($"/v1/namespaces/{_ns}/agents?limit=2");
+        using var last = await _server.Get($"/v1/namespaces/{_ns}/agents?offset=2&limit=2");
+        var page = await HttpServer.Json(first);
+
+        Assert.Equal(["alice", "bob"], page.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+        Assert.Equal((3, 0, 2, 2), (page.GetProperty("total").GetInt32(), page.GetProperty("offset").GetInt32(),
+            page.GetProperty("limit").GetInt32(), page.GetProperty("nextOffset").GetInt32()));
+        Assert.Equal($"</v1/namespaces/{_ns}/agents?limit=2&offset=2>; rel=\"next\"", NextLink(first));
+        Assert.Equal(["carol"], (await HttpServer.Json(last)).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+        Assert.Null(NextLink(last));
+    }
+
+    [Theory]
+    [InlineData("limit=abc", "limit", "abc")]
+    [InlineData("limit=0", "limit", "0")]
+    [InlineData("limit=1001", "limit", "1001")]
+    [InlineData("offset=-1", "offset", "-1")]
+    [InlineData("offset=1.5", "offset", "1.5")]
+    public async Task A_bad_page_of_agents_is_400_naming_it(string query, string field, string value)
+    {
+        using var response = await _server.Get($"/v1/namespaces/{_ns}/agents?{query}");
+
+        var problem = await HttpServer.Problem(response, 400);
+        Assert.Equal(field, problem.GetProperty("field").GetString());
+        Assert.Equal(value, problem.GetProperty("value").GetString());
+    }
 
     [Theory]
     [InlineData("status=SLEEPING", "status", "SLEEPING")]

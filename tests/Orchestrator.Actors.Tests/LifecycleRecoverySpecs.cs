@@ -183,7 +183,7 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
                 var history = await sm.Expect<TaskHistory>(new GetTaskHistory(view.TaskId));
                 tasks.Add(new TaskPicture(view, found.Payload, found.Result, history.Entries));
             }
-            var agents = await sm.Expect<AgentList>(ListAgents.Instance);
+            var agents = await sm.Expect<AgentList>(new ListAgents());
             var stats = await sm.Expect<StatsReport>(GetStats.Instance);
             return new Picture(tasks, agents.Agents, stats);
         }

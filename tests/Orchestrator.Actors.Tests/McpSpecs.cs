@@ -90,6 +90,31 @@ public abstract class McpToolSpecs : IAsyncLifetime
             define.GetProperty("properties").GetProperty("priority").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         var list = tools.Single(t => t.Name == "list_tasks").ProtocolTool.InputSchema;
         Assert.Contains("DEAD", list.GetProperty("properties").GetProperty("status").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        // Both listings page alike: offset and limit in, nextOffset out.
+        foreach (var listing in new[] { "list_tasks", "list_agents" })
+        {
+            var tool = tools.Single(t => t.Name == listing).ProtocolTool;
+            Assert.True(tool.InputSchema.GetProperty("properties").TryGetProperty("offset", out _), listing);
+            Assert.True(tool.InputSchema.GetProperty("properties").TryGetProperty("limit", out _), listing);
+            Assert.True(tool.OutputSchema!.Value.GetProperty("properties").TryGetProperty("nextOffset", out _), listing);
+        }
+    }
+
+    [Fact]
+    public async Task Agents_are_listed_a_page_at_a_time_with_where_the_next_page_starts()
+    {
+        foreach (var agent in new[] { "carol", "alice", "bob" })
+            await Call("register_agent", new() { ["agent"] = agent });
+
+        var first = await Raw("list_agents", new() { ["limit"] = 2 });
+        var last = await Call("list_agents", new() { ["offset"] = 2, ["limit"] = 2 });
+
+        var page = first.StructuredContent!.Value;
+        Assert.Equal(["alice", "bob"], page.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+        Assert.Equal((3, 2), (page.GetProperty("total").GetInt32(), page.GetProperty("nextOffset").GetInt32()));
+        Assert.Contains("2 of 3 agents (offset 0); the next page starts at offset 2", Text(first));
+        Assert.Equal(["carol"], last.GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
+        Assert.Equal(JsonValueKind.Null, last.GetProperty("nextOffset").ValueKind);
     }
 
     [Fact]
@@ -182,6 +207,8 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [InlineData("claim_task", """{"agent":"a","wait":"6m"}""", 400, "wait", "6m")]
     [InlineData("list_tasks", """{"status":"SLEEPING"}""", 400, "status", "SLEEPING")]
     [InlineData("list_tasks", """{"idPrefix":"b c"}""", 400, "idPrefix", "b c")]
+    [InlineData("list_agents", """{"limit":0}""", 400, "limit", "0")]
+    [InlineData("list_agents", """{"offset":-1}""", 400, "offset", "-1")]
     [InlineData("define_tasks", """{"tasks":[{"taskId":"x","agent":"a","taskFile":"f","colour":"red"}]}""", 400, "tasks[0].colour", null)]
     [InlineData("stats", """{"namespace":"-bad"}""", 400, "namespace", "-bad")]
     [InlineData("save_state", """{"ownerId":"o","key":"k"}""", 400, "json", null)]

@@ -63,13 +63,18 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
 {
     private const string StorePath = "/user/state-manager/default/store";
 
-    // The server takes frames of at most 128 KiB; clients send up to 16 MiB (ClientConfig). After a
-    // dropped association both sides refuse the other's address for retry-gate-closed-for (5 s by
-    // default); short here, so that a spec can watch the same client come back.
+    // The server takes and sends frames of at most 1 MiB (its replies are kept to 768 KiB, which
+    // holds the largest agent); clients send up to 16 MiB (ClientConfig). A document may be 2 MiB,
+    // more than a frame. After a dropped association both sides refuse the other's address for
+    // retry-gate-closed-for (5 s by default); short here, so that a spec can watch the same client come back.
     private const string ServerConfig = """
-        akka.remote.dot-netty.tcp.maximum-frame-size = 128KiB
+        akka.remote.dot-netty.tcp.maximum-frame-size = 1MiB
+        orchestrator.limits.max-reply-bytes = 768KiB
+        orchestrator.limits.max-document-size = 2MiB
         akka.remote.retry-gate-closed-for = 200ms
         """;
+
+    private const int ServerFrame = 1024 * 1024;
 
     private const string ForgingClientConfig = """
         akka.actor {
@@ -363,8 +368,8 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         var errors = ServerEvents<Error>();
         var sender = CreateTestProbe(_clientSystem);
 
-        // 200 KB: a valid document (the limit is 1 MiB), in a frame the server does not take (128 KiB).
-        _client.StateManager.Tell(new SaveState("owner", "big", $$"""{"text":"{{new string('x', 200_000)}}"}"""), sender.Ref);
+        // 1.1 MB: a valid document (the limit is 2 MiB here), in a frame the server does not take (1 MiB).
+        _client.StateManager.Tell(new SaveState("owner", "big", $$"""{"text":"{{new string('x', 1_100_000)}}"}"""), sender.Ref);
 
         // The server's frame decoder refuses the frame and closes the connection.
         errors.FishForMessage<Error>(e => e.Cause is DotNetty.Codecs.TooLongFrameException);
@@ -386,8 +391,9 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
     [Fact]
     public async Task A_reply_larger_than_the_servers_frame_never_arrives_and_the_request_times_out_as_unreachable()
     {
-        // Payload and result fit in a frame each; a TaskFound carries both.
-        var half = $$"""{"text":"{{new string('y', 70_000)}}"}""";
+        // Payload and result fit in a frame each; a TaskFound carries both (documents are not paged:
+        // the frame must hold two of the largest, escaped).
+        var half = $$"""{"text":"{{new string('y', 600_000)}}"}""";
         await _client.DefineTaskAsync(new DefineTask("large", "agent-l", "tasks/large.md", Payload: half));
         var claim = (await _client.ClaimTaskAsync(new ClaimTask("agent-l")))!;
         await _client.CompleteTaskAsync(new CompleteTask("large", "agent-l", claim.ClaimId, half));
@@ -403,6 +409,47 @@ public sealed class RemotingSpecs(ITestOutputHelper output)
         Assert.Contains("TaskFound", error.Cause!.Message);
         // The association stays: the next request is answered.
         Assert.Equal(TaskState.Completed, (await _client.ListTasksAsync(new ListTasks(Status: "completed"))).Tasks.Single().Status);
+    }
+
+    [Fact]
+    public async Task A_listing_larger_than_the_servers_frame_arrives_in_pages_that_each_fit_and_together_hold_every_item_once()
+    {
+        // Given 500 tasks that each depend on 10 tasks with the longest ids (about 1.3 MB of views),
+        // and 12 agents with 100 capabilities of 1,000 characters (about 1.2 MB)
+        var dependencies = Enumerable.Range(0, 10).Select(i => $"dep-{i:D2}-".PadRight(200, 'x')).ToArray();
+        await _client.DefineTasksAsync(new DefineTasks([.. dependencies.Select(id => new DefineTask(id, "agent-d", "tasks/dep.md"))]));
+        for (var from = 0; from < 500; from += 250)
+            await _client.DefineTasksAsync(new DefineTasks([.. Enumerable.Range(from, 250)
+                .Select(i => new DefineTask($"paged-{i:D3}", "agent-p", "tasks/paged.md", DependsOn: dependencies))]));
+        for (var i = 0; i < 12; i++)
+            await _client.RegisterAgentAsync(new RegisterAgent($"wide-{i:D2}", [.. Enumerable.Range(0, 100).Select(c => $"{c:D3}".PadRight(1000, 'c'))]));
+        var serializer = new OrchestratorSerializer((ExtendedActorSystem)_node.System);
+
+        // When both are listed over remoting, page after page, as many as a page may hold
+        var taskPages = new List<TaskPage>();
+        for (int? offset = 0; offset is { } next;)
+        {
+            taskPages.Add(await _client.ListTasksAsync(new ListTasks(Limit: 1000, Offset: next)));
+            offset = taskPages[^1].NextOffset;
+        }
+        var agentPages = new List<AgentList>();
+        for (int? offset = 0; offset is { } next;)
+        {
+            agentPages.Add(await _client.ListAgentsAsync(new ListAgents(next, 1000)));
+            offset = agentPages[^1].NextOffset;
+        }
+
+        // Then each page arrived (none was dropped for its size) and held what fits the server's budget,
+        // and the pages hold every task and every agent once, in order, though all of them in one reply would not fit a frame
+        Assert.True(taskPages.Count > 1 && agentPages.Count > 1, $"{taskPages.Count} pages of tasks, {agentPages.Count} of agents");
+        Assert.All(taskPages, p => Assert.InRange(serializer.ToBinary(p).Length, 1, 768 * 1024));
+        Assert.All(agentPages, p => Assert.InRange(serializer.ToBinary(p).Length, 1, 768 * 1024));
+        Assert.True(taskPages.Sum(p => serializer.ToBinary(p).Length) > ServerFrame);
+        Assert.True(agentPages.Sum(p => serializer.ToBinary(p).Length) > ServerFrame);
+        Assert.Equal(["held", .. dependencies, .. Enumerable.Range(0, 500).Select(i => $"paged-{i:D3}")], taskPages.SelectMany(p => p.Tasks).Select(t => t.TaskId));
+        Assert.Equal(taskPages.Sum(p => p.Tasks.Count), taskPages[0].Total);
+        Assert.Equal(["agent-h", .. Enumerable.Range(0, 12).Select(i => $"wide-{i:D2}")], agentPages.SelectMany(p => p.Agents).Select(a => a.Agent));
+        Assert.Equal(_store, await StoreAsync());
     }
 
     private static TaskTransitioned Notice(string taskId) =>

@@ -95,7 +95,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new RequeueDeadTask("t-1", "ops"),
         new RegisterAgent("agent-a", ["build", "test"]),
         new GetTaskHistory("t-1"),
-        ListAgents.Instance,
+        new ListAgents(10, 20),
         // subscriptions
         new SubscribeToTasks("agent-a", "t-1"),
         new UnsubscribeFromTasks("agent-a", "t-1"),
@@ -144,7 +144,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new StaleClaim("t-1", "agent-a", "c-6", TaskState.Cancelled, "the task was cancelled"),
         new AgentRegistrationAccepted(Agent),
         new TaskHistory("t-1", [Entry, OtherEntry], 3),
-        new AgentList([Agent, Agent with { Agent = "agent-b", Capabilities = ["deploy"] }]),
+        new AgentList([Agent, Agent with { Agent = "agent-b", Capabilities = ["deploy"] }], 12, 4, 2),
         // events
         Defined,
         Saved,
@@ -405,6 +405,72 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new ListTasks(), list);
         // Written before namespaces existed: the default namespace.
         Assert.Equal(Namespaces.Default, ((DefineTask)define).Namespace);
+    }
+
+    [Fact]
+    public void A_list_of_agents_written_before_paging_reads_as_the_first_page()
+    {
+        var list = Serializer().FromBinary("{}"u8.ToArray(), "list-agents.v1");
+
+        Assert.Equal(new ListAgents(0, 100), list);
+    }
+
+    [Fact]
+    public void An_agent_list_from_a_node_older_than_paging_reads_as_one_page_with_nothing_after_it()
+    {
+        var old = $$"""{"agents":[{{JsonSerializer.Serialize(Agent, OrchestratorJsonContext.Default.AgentView)}}]}""";
+
+        var back = Assert.IsType<AgentList>(Serializer().FromBinary(Encoding.UTF8.GetBytes(old), "agent-list.v1"));
+
+        Assert.Equal([Agent], back.Agents);
+        Assert.Equal((0, 0, 0, (int?)null), (back.Total, back.Offset, back.Limit, back.NextOffset));
+    }
+
+    [Fact]
+    public void Where_the_next_page_starts_is_derived_from_the_page_and_not_written()
+    {
+        var page = new TaskPage([View, OtherView], 7, 3, 2);
+
+        var json = Encoding.UTF8.GetString(Serializer().ToBinary(page));
+
+        Assert.Equal(5, page.NextOffset);
+        Assert.Null((page with { Offset = 5 }).NextOffset);
+        Assert.Null((page with { Tasks = [] }).NextOffset);
+        Assert.DoesNotContain("next", json, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(5, ((TaskPage)Serializer().FromBinary(Encoding.UTF8.GetBytes(json), "task-page.v1")).NextOffset);
+    }
+
+    public static TheoryData<string> NastyTexts => new()
+    {
+        "", "plain-ascii_id/1:2.3", "quote \" backslash \\ slash /", "<>&'+`", "é€😀 日本", "\u0001\u001f\u007f\t\n", "\ud800 lone", new string('"', 1000),
+    };
+
+    [Theory]
+    [MemberData(nameof(NastyTexts))]
+    public void A_view_never_takes_more_on_the_wire_than_its_upper_bound(string text)
+    {
+        var claim = new ClaimInfo(text, text, int.MaxValue, At, TimeSpan.MaxValue, DateTimeOffset.MaxValue);
+        var task = new TaskView(text, text, text, TaskPriority.Critical, TaskState.Cancelled, DateTimeOffset.MinValue, [text, text, text],
+            int.MaxValue, int.MinValue, claim, DateTimeOffset.MaxValue, text, DateTimeOffset.MaxValue);
+        var agent = new AgentView(text, [text, text], true, DateTimeOffset.MinValue, DateTimeOffset.MaxValue, int.MinValue, int.MinValue, int.MinValue, int.MinValue);
+        var entry = new TaskHistoryEntry(text, TaskState.Pending, TaskState.Cancelled, DateTimeOffset.MaxValue, text, text, text);
+        const int most = int.MinValue;
+
+        var tasks = Serializer().ToBinary(new TaskPage([task, task], most, most, most)).Length;
+        var agents = Serializer().ToBinary(new AgentList([agent, agent], most, most, most)).Length;
+        var history = Serializer().ToBinary(new TaskHistory(text, [entry, entry], most)).Length;
+        TaskDefinitionResult[] results =
+        [
+            new(most, text, DefinitionOutcome.Unchanged, Task: task),
+            new(most, text, DefinitionOutcome.Conflict, Existing: task),
+            new(most, text, DefinitionOutcome.Invalid, Error: new CommandRejected(text, text, text)),
+        ];
+        var batch = Serializer().ToBinary(new TasksDefined(results)).Length;
+
+        Assert.InRange(tasks, 1, ViewSizes.ReplyAllowance + 2 * ViewSizes.UpperBound(task));
+        Assert.InRange(agents, 1, ViewSizes.ReplyAllowance + 2 * ViewSizes.UpperBound(agent));
+        Assert.InRange(history, 1, ViewSizes.ReplyAllowance + JsonTextSizes.Text(text) + 2 * ViewSizes.UpperBound(entry));
+        Assert.InRange(batch, 1, ViewSizes.ReplyAllowance + results.Sum(ViewSizes.UpperBound));
     }
 
     [Fact]

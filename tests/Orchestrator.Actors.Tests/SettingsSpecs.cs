@@ -24,6 +24,7 @@ public sealed class SettingsSpecs
         Assert.Equal(1024 * 1024, settings.Limits.MaxDocumentBytes);
         Assert.Equal(1000, settings.Limits.MaxPageSize);
         Assert.Equal(1000, settings.Limits.MaxBatchDefinitions);
+        Assert.Equal(4 * 1024 * 1024, settings.Limits.MaxReplyBytes);
         Assert.True(settings.MinBackoff < settings.MaxBackoff);
     }
 
@@ -294,6 +295,8 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.limits.max-document-size = huge", "orchestrator.limits.max-document-size = 'huge'")]
     [InlineData("orchestrator.limits.max-batch-definitions = 0", "orchestrator.limits.max-batch-definitions = '0' is invalid: it must be between 1 and 1000000")]
     [InlineData("orchestrator.limits.max-batch-definitions = many", "orchestrator.limits.max-batch-definitions = 'many'")]
+    [InlineData("orchestrator.limits.max-reply-bytes = plenty", "orchestrator.limits.max-reply-bytes = 'plenty'")]
+    [InlineData("orchestrator.limits.max-reply-bytes = 1KiB", "orchestrator.limits.max-reply-bytes = '1KiB' is invalid: it must be between 65536 and 1073741824 bytes")]
     [InlineData("orchestrator.snapshots.delete-events = maybe", "orchestrator.snapshots.delete-events = 'maybe'")]
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = -0.5", "orchestrator.snapshots.every-fraction-of-tasks = '-0.5'")]
     [InlineData("orchestrator.snapshots.every-fraction-of-tasks = half", "orchestrator.snapshots.every-fraction-of-tasks = 'half'")]
@@ -308,6 +311,40 @@ public sealed class SettingsSpecs
         var error = SettingsErrorFor(setting);
 
         Assert.Contains(expectedInMessage, error.Message);
+    }
+
+    [Fact]
+    public void A_reply_budget_below_the_largest_view_the_input_rules_allow_is_refused_naming_the_view()
+    {
+        var smallest = ReplyBudget.Smallest(LifecyclePolicy.Default);
+
+        var error = SettingsErrorFor("orchestrator.limits.max-reply-bytes = 512KiB");
+        var accepted = OrchestratorSettings.FromConfig(ConfigurationFactory.ParseString($"orchestrator.limits.max-reply-bytes = {smallest}")
+            .WithFallback(OrchestratorConfig.Load()));
+
+        Assert.Contains($"orchestrator.limits.max-reply-bytes = '512KiB' is below {smallest:N0} bytes", error.Message);
+        Assert.Contains("100 capabilities of 1,000 characters", error.Message);
+        Assert.Equal(smallest, accepted.Limits.MaxReplyBytes);
+    }
+
+    [Fact]
+    public void Dependencies_that_make_one_task_larger_than_the_reply_budget_are_refused_naming_both_keys()
+    {
+        var error = SettingsErrorFor("orchestrator.lifecycle.max-dependencies = 100000");
+
+        Assert.Contains("orchestrator.limits.max-reply-bytes = '4MiB' is below", error.Message);
+        Assert.Contains("orchestrator.lifecycle.max-dependencies = 100,000", error.Message);
+    }
+
+    [Theory]
+    [InlineData("akka.remote.dot-netty.tcp.maximum-frame-size = 4MiB", "orchestrator.limits.max-reply-bytes = '4MiB' does not fit akka.remote.dot-netty.tcp.maximum-frame-size = '4MiB'")]
+    [InlineData("orchestrator.limits.max-reply-bytes = 16MiB", "orchestrator.limits.max-reply-bytes = '16MiB' does not fit akka.remote.dot-netty.tcp.maximum-frame-size = '16MiB'")]
+    public void A_reply_budget_that_does_not_fit_the_nodes_remoting_frame_is_refused_naming_both_keys(string setting, string expected)
+    {
+        var error = SettingsErrorFor(setting);
+
+        Assert.Contains(expected, error.Message);
+        Assert.Contains("64 KiB to spare", error.Message);
     }
 
     [Fact]

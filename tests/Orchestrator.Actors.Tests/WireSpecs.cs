@@ -120,7 +120,7 @@ public sealed class WireSpecs(ITestOutputHelper output) : SqliteSpec(output, """
         Assert.Equal(expected, history.Entries.Select(e => (e.Event, e.From, e.To, e.By)));
         Assert.Equal(ClaimIds.Public(second.ClaimId), history.Entries[3].ClaimId);
 
-        var agents = Assert.IsType<AgentList>(await Ask(ListAgents.Instance));
+        var agents = Assert.IsType<AgentList>(await Ask(new ListAgents()));
         var listed = Assert.Single(agents.Agents);
         Assert.Equal(("agent-w", true, 0), (listed.Agent, listed.Registered, listed.ClaimsHeld));
         Assert.Equal(["build", "test"], listed.Capabilities);

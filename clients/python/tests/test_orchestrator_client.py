@@ -244,7 +244,8 @@ class ClientTests(ServerTestCase):
             ids.append(self.define("l%d" % i, agent="even" if i % 2 == 0 else "odd",
                                    priority="HIGH" if i < 3 else "LOW").task_id)
         page = self.client.list_tasks(limit=3, offset=3)
-        self.assertEqual((7, 3, 3), (page.total, page.offset, page.limit))
+        self.assertEqual((7, 3, 3, 6), (page.total, page.offset, page.limit, page.next_offset))
+        self.assertIsNone(self.client.list_tasks(limit=3, offset=6).next_offset)
         self.assertEqual(["l3", "l4", "l5"], [t.task_id for t in page.tasks])
         self.assertEqual(["l0", "l2", "l4", "l6"], [t.task_id for t in self.client.list_tasks(agent="even").tasks])
         self.assertEqual(["l0", "l2"], [t.task_id for t in self.client.list_tasks(agent="even", priority="HIGH").tasks])
@@ -256,6 +257,21 @@ class ClientTests(ServerTestCase):
         with self.assertRaises(Rejected) as caught:
             self.client.list_tasks(status="SLEEPING")
         self.assertEqual(("status", "SLEEPING"), (caught.exception.field, caught.exception.value))
+
+    def test_agents_are_listed_a_page_at_a_time_by_name_and_every_one_is_read_across_the_pages(self) -> None:
+        for agent in ("echo", "alpha", "delta", "bravo", "charlie"):
+            self.client.register_agent(agent)
+        page = self.client.list_agents(offset=1, limit=2)
+        self.assertEqual((["bravo", "charlie"], 5, 1, 2, 3),
+                         ([a.agent for a in page.agents], page.total, page.offset, page.limit, page.next_offset))
+        self.assertIsNone(self.client.list_agents(offset=4, limit=2).next_offset)
+        names = ["alpha", "bravo", "charlie", "delta", "echo"]
+        self.assertEqual(names, [a.agent for a in self.client.iter_agents(page_size=2)])
+        self.assertEqual(names, [a.agent for a in self.client.agents()])
+        for offset, limit, field in ((0, 0, "limit"), (0, 1001, "limit"), (-1, 10, "offset")):
+            with self.assertRaises(Rejected) as caught:
+                self.client.list_agents(offset=offset, limit=limit)
+            self.assertEqual((field, str(limit if field == "limit" else offset)), (caught.exception.field, caught.exception.value))
 
     def test_an_id_prefix_narrows_the_list_case_sensitively_and_combines_with_the_other_filters(self) -> None:
         for task_id, agent in (("build-1", "a"), ("build-2", "b"), ("build-3", "a"), ("Build-4", "a"),
@@ -917,6 +933,23 @@ class OfflineTests(unittest.TestCase):
         client.list_tasks("READY", None, None, 0, 5, id_prefix="a/b")
         self.assertEqual("/v1/namespaces/default/tasks?status=READY&idPrefix=a%2Fb&offset=0&limit=5",
                          self.stub_server.requests[-1][1])
+
+    def test_paging_asks_for_offset_and_limit_and_goes_on_past_a_page_from_a_server_older_than_next_offset(self) -> None:
+        task = {"taskId": "t", "agent": "a", "taskFile": "f", "priority": "LOW", "status": "READY", "definedAt": "2026-12-06T13:55:00+00:00"}
+        client = self.stub(200, {"tasks": [task], "total": 2, "offset": 0, "limit": 1}, content_type="application/json")
+        self.assertEqual(2, len(list(client.iter_tasks(page_size=1))))
+        self.assertEqual(["/v1/namespaces/default/tasks?offset=0&limit=1", "/v1/namespaces/default/tasks?offset=1&limit=1"],
+                         [r[1] for r in self.stub_server.requests])
+
+        client = self.stub(200, {"agents": [{"agent": "a"}, {"agent": "b"}]}, content_type="application/json")
+        self.assertEqual(["a", "b"], [a.agent for a in client.agents()])
+        self.assertEqual(["/v1/namespaces/default/agents?offset=0&limit=100"], [r[1] for r in self.stub_server.requests])
+        page = client.for_namespace("team-a").list_agents(offset=4, limit=2)
+        self.assertEqual("/v1/namespaces/team-a/agents?offset=4&limit=2", self.stub_server.requests[-1][1])
+        self.assertEqual((2, None), (len(page.agents), page.next_offset))
+
+        client = self.stub(200, {"agents": [{"agent": "c"}], "total": 9, "offset": 4, "limit": 1, "nextOffset": 5}, content_type="application/json")
+        self.assertEqual(5, client.list_agents(offset=4, limit=1).next_offset)
 
     def test_an_unreachable_server_is_unavailable(self) -> None:
         url = "http://127.0.0.1:%d" % free_port()

@@ -40,9 +40,10 @@ public sealed record GetState(string OwnerId, string Key) : NamespacedRequest, I
 /// </summary>
 public sealed record GetTaskHistory(string TaskId) : NamespacedRequest, IStateManagerQuery;
 
-/// <summary>Every agent known to the state manager: registered, or seen claiming. Replies <see cref="Replies.AgentList"/>.</summary>
-public sealed record ListAgents : NamespacedRequest, IStateManagerQuery
-{
-    /// <summary>The single instance.</summary>
-    public static readonly ListAgents Instance = new();
-}
+/// <summary>
+/// The agents known to the state manager (registered, or seen claiming), by name, a page at a time.
+/// Replies <see cref="Replies.AgentList"/>.
+/// </summary>
+/// <param name="Offset">How many agents to skip (at least 0).</param>
+/// <param name="Limit">How many to return at most (1 to 1,000; the same rules as <see cref="ListTasks"/>).</param>
+public sealed record ListAgents(int Offset = 0, int Limit = 100) : NamespacedRequest, IStateManagerQuery;

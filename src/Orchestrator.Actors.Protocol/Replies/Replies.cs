@@ -32,8 +32,14 @@ public sealed record TasksDefined(IReadOnlyList<TaskDefinitionResult> Results) :
 /// <param name="Index">Its place in the batch, from 0.</param>
 /// <param name="TaskId">Its task id as given; null when the definition or its id was null.</param>
 /// <param name="Outcome">created, unchanged, conflict or invalid.</param>
-/// <param name="Task">For created and unchanged: the task as it is now defined (as <see cref="TaskDefinitionAccepted.Task"/>).</param>
-/// <param name="Existing">For conflict: the existing, different definition (as <see cref="TaskDefinitionConflict.Existing"/>).</param>
+/// <param name="Task">
+/// For created and unchanged: the task as it is now defined (as <see cref="TaskDefinitionAccepted.Task"/>);
+/// null on the results past <c>orchestrator.limits.max-reply-bytes</c> (read the task with GetTask).
+/// </param>
+/// <param name="Existing">
+/// For conflict: the existing, different definition (as <see cref="TaskDefinitionConflict.Existing"/>);
+/// null past the reply budget, as <paramref name="Task"/>.
+/// </param>
 /// <param name="Error">For invalid: the rejection, naming the field, the value and the rule.</param>
 public sealed record TaskDefinitionResult(
     int Index,
@@ -78,12 +84,21 @@ public sealed record TaskFound(TaskView Task, string? Payload = null, string? Re
 /// <summary>No task has this id.</summary>
 public sealed record TaskNotFound(string TaskId) : IOrchestratorReply;
 
-/// <summary>One page of a task listing, in definition order.</summary>
+/// <summary>
+/// One page of a task listing, in definition order. A page holds fewer than <paramref name="Limit"/>
+/// tasks before the end when the next one would take the reply past
+/// <c>orchestrator.limits.max-reply-bytes</c>; <see cref="NextOffset"/> says where to go on.
+/// </summary>
 /// <param name="Tasks">The tasks of this page.</param>
 /// <param name="Total">How many tasks match the filters in all.</param>
 /// <param name="Offset">The offset of this page.</param>
 /// <param name="Limit">The page size asked for.</param>
-public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, int Total, int Offset, int Limit) : IOrchestratorReply;
+public sealed record TaskPage(IReadOnlyList<TaskView> Tasks, int Total, int Offset, int Limit) : IOrchestratorReply
+{
+    /// <summary>The offset of the next page; null when this page reaches the last match.</summary>
+    [JsonIgnore]
+    public int? NextOffset => Paging.Next(Offset, Tasks.Count, Total);
+}
 
 /// <summary>Counts and journal figures.</summary>
 /// <param name="Tasks">Tasks defined.</param>
@@ -210,10 +225,37 @@ public sealed record StaleClaim(string TaskId, string Agent, string? ClaimId, Ta
 public sealed record AgentRegistrationAccepted(AgentView Agent) : IOrchestratorReply;
 
 /// <summary>The transitions of a task, oldest first.</summary>
-/// <param name="Dropped">Older entries dropped to bound memory (only the newest 200 are kept).</param>
+/// <param name="Dropped">
+/// Older entries not in the reply: dropped to bound memory (only the newest 200 are kept), or left
+/// out so that the reply stays within <c>orchestrator.limits.max-reply-bytes</c>.
+/// </param>
 /// <param name="Entries">The transitions, oldest first.</param>
 /// <param name="TaskId">The task.</param>
 public sealed record TaskHistory(string TaskId, IReadOnlyList<TaskHistoryEntry> Entries, int Dropped) : IOrchestratorReply;
 
-/// <summary>Every known agent, by name.</summary>
-public sealed record AgentList(IReadOnlyList<AgentView> Agents) : IOrchestratorReply;
+/// <summary>
+/// One page of the known agents, by name. As a <see cref="TaskPage"/>, it holds fewer than
+/// <paramref name="Limit"/> agents before the end when the next one would take the reply past
+/// <c>orchestrator.limits.max-reply-bytes</c>; <see cref="NextOffset"/> says where to go on.
+/// </summary>
+/// <param name="Agents">The agents of this page.</param>
+/// <param name="Total">How many agents are known in all (0 from a node older than paging, whose list held every agent).</param>
+/// <param name="Offset">The offset of this page.</param>
+/// <param name="Limit">The page size asked for.</param>
+public sealed record AgentList(IReadOnlyList<AgentView> Agents, int Total = 0, int Offset = 0, int Limit = 0) : IOrchestratorReply
+{
+    /// <summary>The offset of the next page; null when this page reaches the last agent.</summary>
+    [JsonIgnore]
+    public int? NextOffset => Paging.Next(Offset, Agents.Count, Total);
+}
+
+/// <summary>Where a listing goes on.</summary>
+public static class Paging
+{
+    /// <summary>
+    /// The offset after a page of <paramref name="count"/> items at <paramref name="offset"/>; null
+    /// when it reaches <paramref name="total"/>, or holds nothing (so that a loop over the pages
+    /// always ends). Derived, not carried: a page from an older node says where to go on too.
+    /// </summary>
+    public static int? Next(int offset, int count, int total) => count > 0 && offset + count < total ? offset + count : null;
+}

@@ -1,13 +1,13 @@
 using Orchestrator.Actors.Protocol.Events;
+using static Orchestrator.Actors.Protocol.Serialization.JsonTextSizes;
 
 namespace Orchestrator.Actors.Protocol.Serialization;
 
 /// <summary>
 /// An upper bound of what an event takes in the journal (<see cref="OrchestratorSerializer"/>'s
 /// JSON, UTF-8), found without writing it: each character of its text counts what its JSON form may
-/// take (6 bytes for a control character, a quote, a backslash, one of <c>&lt;&gt;&amp;'+`</c> or any
-/// non-ASCII character, which may be written as <c>\uXXXX</c>; 1 byte otherwise), plus an allowance
-/// per event for its property names, numbers and dates. The state manager caps each journal write by it.
+/// take (<see cref="JsonTextSizes"/>), plus an allowance per event for its property names, numbers
+/// and dates. The state manager caps each journal write by it.
 /// </summary>
 public static class EventSizes
 {
@@ -35,22 +35,4 @@ public static class EventSizes
         // An event of another kind holds ids and dates only, each bounded by the input rules.
         _ => 4 * 1024,
     };
-
-    private static long Texts(IReadOnlyList<string>? texts)
-    {
-        if (texts is null) return 0;
-        long sum = 0;
-        foreach (var text in texts) sum += Text(text) + 4;
-        return sum;
-    }
-
-    private static long Text(string? text)
-    {
-        if (text is null) return 0;
-        long bytes = 2;
-        // System.Text.Json's default encoder writes these as \uXXXX (or \" and \\): control characters,
-        // quotes, a backslash, the HTML-sensitive <>&'+` and every non-ASCII character.
-        foreach (var c in text) bytes += c is < ' ' or '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`' or > '~' ? 6 : 1;
-        return bytes;
-    }
 }

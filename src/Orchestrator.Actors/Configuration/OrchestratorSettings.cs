@@ -86,6 +86,7 @@ public sealed record OrchestratorSettings(
                 "with a single snapshot and no events behind it, one unreadable snapshot would lose the state");
 
         var maxBatchEvents = reader.Int("max-batch-events", 1, 100_000);
+        var lifecycle = ReadLifecycle(reader) with { MaxDeadlinesPerDecision = maxBatchEvents };
         var databaseFile = reader.Text("database-file");
         var snapshotFile = reader.Text("snapshot-database-file");
         if (Path.GetFullPath(snapshotFile, "/") == Path.GetFullPath(databaseFile, "/"))
@@ -113,13 +114,14 @@ public sealed record OrchestratorSettings(
             Limits: new DomainLimits(
                 MaxDocumentBytes: (int)reader.Size("limits.max-document-size", 2, 64L * 1024 * 1024),
                 MaxPageSize: reader.Int("limits.max-page-size", 1, 1_000_000),
-                MaxBatchDefinitions: reader.Int("limits.max-batch-definitions", 1, 1_000_000)),
+                MaxBatchDefinitions: reader.Int("limits.max-batch-definitions", 1, 1_000_000),
+                MaxReplyBytes: ReadMaxReplyBytes(config, reader, lifecycle)),
             MinBackoff: minBackoff,
             MaxBackoff: maxBackoff,
             RandomFactor: reader.Double("supervision.random-factor", 0, 10),
             HoldMaxMessages: reader.Int("hold.max-messages", 0, 10_000_000),
             HoldTimeout: reader.Duration("hold.timeout", TimeSpan.FromMilliseconds(1)),
-            Lifecycle: ReadLifecycle(reader) with { MaxDeadlinesPerDecision = maxBatchEvents },
+            Lifecycle: lifecycle,
             MaxSubscriptionFilters: reader.Int("subscriptions.max-filters", 1, 1_000_000))
         {
             SnapshotDatabaseFile = snapshotFile,
@@ -150,6 +152,33 @@ public sealed record OrchestratorSettings(
                     $"{section}.connection-string is empty: provider '{provider}' needs a connection string " +
                     "(config/postgres.conf takes it from orchestrator.postgres.connection-string or the environment variable ORCHESTRATOR_POSTGRES)");
         }
+    }
+
+    /// <summary>
+    /// The room a remoting frame keeps beside the reply for its envelope: the recipient's and the
+    /// sender's paths, the manifest, the sequence number.
+    /// </summary>
+    public const int FrameEnvelopeBytes = 64 * 1024;
+
+    private const string FrameKey = "akka.remote.dot-netty.tcp.maximum-frame-size";
+
+    // The budget holds the largest single view the input rules allow (a page holds at least one) and
+    // stays below the node's frame (a larger reply would be dropped by the transport, unanswered).
+    private static int ReadMaxReplyBytes(Config config, SettingsReader reader, LifecyclePolicy lifecycle)
+    {
+        const string key = "limits.max-reply-bytes";
+        var budget = (int)reader.Size(key, 64 * 1024, 1024L * 1024 * 1024);
+        var smallest = ReplyBudget.Smallest(lifecycle);
+        if (budget < smallest)
+            throw new ConfigurationException(
+                $"orchestrator.{key} = {reader.Quoted(key)} is below {smallest:N0} bytes, the most one view may take under the input rules " +
+                $"(an agent with {Validation.MaxCapabilities} capabilities of {Validation.MaxTextLength:N0} characters, or a task with " +
+                $"orchestrator.lifecycle.max-dependencies = {lifecycle.MaxDependencies:N0} dependencies): a page of one would pass it. Raise it, or lower max-dependencies");
+        if (config.HasPath(FrameKey) && config.GetByteSize(FrameKey) is { } frame && budget > frame - FrameEnvelopeBytes)
+            throw new ConfigurationException(
+                $"orchestrator.{key} = {reader.Quoted(key)} does not fit {FrameKey} = '{config.GetString(FrameKey)}' " +
+                $"with {FrameEnvelopeBytes / 1024} KiB to spare for the envelope: a reply that size would be dropped by the transport and its request time out");
+        return budget;
     }
 
     private static LifecyclePolicy ReadLifecycle(SettingsReader reader)

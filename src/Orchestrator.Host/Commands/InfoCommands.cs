@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Orchestrator.Actors.Protocol.Queries;
+using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Host.Commands;
 
@@ -68,9 +70,15 @@ internal static class InfoCommands
         });
 
     private static Command Agents() =>
-        new Command("agents", "List the agents the orchestrator knows: registered, or seen claiming.").WithClient(async (parse, client, cancellation) =>
+        new Command("agents", "List the agents the orchestrator knows, by name: registered, or seen claiming (every page).").WithClient(async (parse, client, cancellation) =>
         {
-            var agents = (await client.ListAgentsAsync(cancellation)).Agents;
+            var agents = new List<AgentView>();
+            for (int? offset = 0; offset is { } next; )
+            {
+                var page = await client.ListAgentsAsync(new ListAgents(next), cancellation);
+                agents.AddRange(page.Agents);
+                offset = page.NextOffset;
+            }
             if (parse.GetValue(CliOptions.Json))
                 Output.Json(agents);
             else if (agents.Count == 0)

@@ -127,6 +127,9 @@ internal static class TaskCommands
                 {
                     { Outcome: DefinitionOutcome.Unchanged, Task: { } task } => AlreadyDefined(task),
                     { Outcome: DefinitionOutcome.Conflict, Existing: { } existing } => new TaskDefinitionConflict(result.TaskId!, existing).Message,
+                    // Past the reply's budget a result carries no task: its outcome alone.
+                    { Outcome: DefinitionOutcome.Unchanged } => $"task '{result.TaskId}' was already defined identically; nothing changed",
+                    { Outcome: DefinitionOutcome.Conflict } => $"task '{result.TaskId}' is already defined differently",
                     { Outcome: DefinitionOutcome.Invalid, Error: { } error } =>
                         error.Message + (result.TaskId is { } id && error.Field != "taskId" ? $" (task '{id}')" : ""),
                     _ => null,
@@ -199,12 +202,11 @@ internal static class TaskCommands
         {
             var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority), IdPrefix: parse.GetValue(idPrefix));
             var tasks = new List<TaskView>();
-            for (var offset = 0; ; )
+            for (int? offset = 0; offset is { } next; )
             {
-                var page = await client.ListTasksAsync(query with { Offset = offset }, cancellation);
+                var page = await client.ListTasksAsync(query with { Offset = next }, cancellation);
                 tasks.AddRange(page.Tasks);
-                offset += page.Tasks.Count;
-                if (page.Tasks.Count == 0 || offset >= page.Total) break;
+                offset = page.NextOffset;
             }
 
             if (parse.GetValue(CliOptions.Json))

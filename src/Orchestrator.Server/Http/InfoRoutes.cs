@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Orchestrator.Actors.Protocol.Cluster;
+using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 using Orchestrator.Server.Gateway;
 using Orchestrator.Server.Hosting;
@@ -24,7 +25,8 @@ internal static class InfoRoutes
             .WithDescription("One point per step, oldest first; stepSeconds is a multiple of 5 from 5 to 3600 (60 by default). Kept in memory by the namespace's state manager since it last started on its node.")
             .Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/agents", Agents).WithName("ListAgents")
-            .WithSummary("The agents known, registered or seen claiming")
+            .WithSummary("The agents known, registered or seen claiming, by name")
+            .WithDescription(TaskRoutes.PagingHelp)
             .Problems(StatusCodes.Status400BadRequest);
         ns.MapPost("/agents", Register).WithName("RegisterAgent")
             .WithSummary("Register an agent, or replace its capabilities")
@@ -41,8 +43,15 @@ internal static class InfoRoutes
         string ns, OrchestratorGateway gateway, CancellationToken cancellation, [FromQuery] string? stepSeconds = null) =>
         TypedResults.Ok(await gateway.For(ns).GetActivityAsync(HttpInput.Number("stepSeconds", stepSeconds, 60), cancellation));
 
-    private static async Task<Ok<AgentList>> Agents(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
-        TypedResults.Ok(await gateway.For(ns).ListAgentsAsync(cancellation));
+    private static async Task<Ok<AgentListShape>> Agents(
+        string ns, HttpRequest request, HttpResponse response, OrchestratorGateway gateway, CancellationToken cancellation,
+        [FromQuery] string? offset = null, [FromQuery] string? limit = null)
+    {
+        var query = new ListAgents(HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100));
+        var page = await gateway.For(ns).ListAgentsAsync(query, cancellation);
+        NextPage.Link(request, response, page.NextOffset);
+        return TypedResults.Ok(Shapes.Agents(page));
+    }
 
     private static async Task<Ok<AgentView>> Register(
         string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)

@@ -27,7 +27,7 @@ internal static class TaskRoutes
             .JsonBody<DefineTasksBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/tasks", List).WithName("ListTasks")
             .WithSummary("List tasks in definition order")
-            .WithDescription("Filters combine with AND; limit is 1 to 1000 (100 by default).")
+            .WithDescription("Filters combine with AND. " + PagingHelp)
             .Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/tasks/{taskId}", Get).WithName("GetTask")
             .WithSummary("Read a task with its payload and result")
@@ -44,6 +44,12 @@ internal static class TaskRoutes
             .WithDescription("The body may be left out. 409 when the task is not DEAD.")
             .JsonBody<RequeueBody>(optional: true).Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
+
+    /// <summary>How every listing pages, for the OpenAPI document.</summary>
+    public const string PagingHelp =
+        "offset is 0 or more, limit 1 to 1000 (100 by default). A page may hold fewer than limit items before the end: " +
+        "one ends early rather than take the reply past the server's orchestrator.limits.max-reply-bytes. nextOffset says where the next page starts " +
+        "(null on the last), and so does a Link header with rel=\"next\".";
 
     /// <summary>The path of a task, as Location names it.</summary>
     public static string Path(string ns, string taskId) => $"/v1/namespaces/{Uri.EscapeDataString(ns)}/tasks/{Uri.EscapeDataString(taskId)}";
@@ -65,12 +71,14 @@ internal static class TaskRoutes
     }
 
     private static async Task<Ok<TaskListShape>> List(
-        string ns, OrchestratorGateway gateway, CancellationToken cancellation,
+        string ns, HttpRequest request, HttpResponse response, OrchestratorGateway gateway, CancellationToken cancellation,
         [FromQuery] string? status = null, [FromQuery] string? agent = null, [FromQuery] string? priority = null,
         [FromQuery] string? offset = null, [FromQuery] string? limit = null, [FromQuery] string? idPrefix = null)
     {
         var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100), idPrefix);
-        return TypedResults.Ok(Shapes.List(await gateway.For(ns).ListTasksAsync(query, cancellation)));
+        var page = await gateway.For(ns).ListTasksAsync(query, cancellation);
+        NextPage.Link(request, response, page.NextOffset);
+        return TypedResults.Ok(Shapes.List(page));
     }
 
     private static async Task<Ok<TaskDetailShape>> Get(string ns, string taskId, OrchestratorGateway gateway, CancellationToken cancellation) =>

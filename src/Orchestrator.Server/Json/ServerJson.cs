@@ -31,7 +31,7 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(StateSaved))]
 [JsonSerializable(typeof(StatsReport))]
 [JsonSerializable(typeof(ActivityReport))]
-[JsonSerializable(typeof(AgentList))]
+[JsonSerializable(typeof(AgentListShape))]
 [JsonSerializable(typeof(AgentView))]
 [JsonSerializable(typeof(ClusterStatus))]
 [JsonSerializable(typeof(TaskTransitioned))]

@@ -29,7 +29,10 @@ public static class Shapes
         defined.Count(DefinitionOutcome.Conflict), defined.Count(DefinitionOutcome.Invalid));
 
     /// <summary>A page of tasks.</summary>
-    public static TaskListShape List(TaskPage page) => new([.. page.Tasks.Select(Task)], page.Total, page.Offset, page.Limit);
+    public static TaskListShape List(TaskPage page) => new([.. page.Tasks.Select(Task)], page.Total, page.Offset, page.Limit, page.NextOffset);
+
+    /// <summary>A page of agents.</summary>
+    public static AgentListShape Agents(AgentList page) => new(page.Agents, page.Total, page.Offset, page.Limit, page.NextOffset);
 
     /// <summary>A document the protocol carries as text, as a JSON value; null stays null.</summary>
     public static JsonElement? Document(string? json)
@@ -118,12 +121,27 @@ public sealed class ClaimedTaskShape(TaskAssigned assigned) : TaskShape(assigned
     public JsonElement? Payload { get; } = Shapes.Document(assigned.Payload);
 }
 
-/// <summary>A page of tasks in definition order.</summary>
+/// <summary>
+/// A page of tasks in definition order. It holds fewer than <paramref name="Limit"/> before the end
+/// when the next task would take the reply past the server's reply size limit.
+/// </summary>
 /// <param name="Tasks">The tasks of this page.</param>
 /// <param name="Total">How many match the filters in all.</param>
 /// <param name="Offset">The offset of this page.</param>
 /// <param name="Limit">The page size asked for.</param>
-public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, int Offset, int Limit);
+/// <param name="NextOffset">The offset of the next page; null on the last one.</param>
+public sealed record TaskListShape(IReadOnlyList<TaskShape> Tasks, int Total, int Offset, int Limit, int? NextOffset);
+
+/// <summary>
+/// A page of agents by name. It holds fewer than <paramref name="Limit"/> before the end when the
+/// next agent would take the reply past the server's reply size limit.
+/// </summary>
+/// <param name="Agents">The agents of this page.</param>
+/// <param name="Total">How many agents are known in all.</param>
+/// <param name="Offset">The offset of this page.</param>
+/// <param name="Limit">The page size asked for.</param>
+/// <param name="NextOffset">The offset of the next page; null on the last one.</param>
+public sealed record AgentListShape(IReadOnlyList<AgentView> Agents, int Total, int Offset, int Limit, int? NextOffset);
 
 /// <summary>What an event stream's <c>reset</c> event carries: why the missed notices cannot be replayed.</summary>
 /// <param name="Reason">Why (buffer overrun, another server start, an interrupted feed).</param>

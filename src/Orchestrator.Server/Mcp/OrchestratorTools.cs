@@ -162,7 +162,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         });
 
     [McpServerTool(Name = "list_tasks", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskListShape))]
-    [Description("List tasks in the order they were defined, filtered by status, agent, priority and id prefix (filters combine), a page at a time.")]
+    [Description("List tasks in the order they were defined, filtered by status, agent, priority and id prefix (filters combine), a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListTasks(
         [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
         [Description("Only tasks defined for this agent.")] string? agent = null,
@@ -175,7 +175,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         Run(async () =>
         {
             var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100, idPrefix), cancellation));
-            return Ok(page, ServerJson.Default.TaskListShape, $"{page.Tasks.Count} of {page.Total} tasks (offset {page.Offset})");
+            return Ok(page, ServerJson.Default.TaskListShape, $"{page.Tasks.Count} of {page.Total} tasks (offset {page.Offset}){Next(page.NextOffset)}");
         });
 
     [McpServerTool(Name = "task_history", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskHistory))]
@@ -232,16 +232,23 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
             return Ok(stats, ServerJson.Default.StatsReport, $"{stats.Tasks} tasks in namespace '{stats.Namespace}'");
         });
 
-    [McpServerTool(Name = "list_agents", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentList))]
-    [Description("The agents known: registered, or seen claiming, with their capabilities and the claims each holds.")]
+    [McpServerTool(Name = "list_agents", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentListShape))]
+    [Description("The agents known: registered, or seen claiming, with their capabilities and the claims each holds; by name, a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListAgents(
+        [Description("How many agents to skip (0 when left out).")] int? offset = null,
+        [Description("The page size, 1 to 1000 (100 when left out).")] int? limit = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var agents = await Client(@namespace).ListAgentsAsync(cancellation);
-            return Ok(agents, ServerJson.Default.AgentList, $"{agents.Agents.Count} agents");
+            var page = Shapes.Agents(await Client(@namespace).ListAgentsAsync(new ListAgents(offset ?? 0, limit ?? 100), cancellation));
+            return Ok(page, ServerJson.Default.AgentListShape, $"{page.Agents.Count} of {page.Total} agents (offset {page.Offset}){Next(page.NextOffset)}");
         });
+
+    private const string PagingHelp =
+        "A page may hold fewer than limit before the end, to keep the reply within the server's size limit; nextOffset is where the next page starts (null on the last).";
+
+    private static string Next(int? nextOffset) => nextOffset is { } next ? $"; the next page starts at offset {next}" : "";
 
     [McpServerTool(Name = "register_agent", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentView))]
     [Description("Register yourself as an agent, with what you can do.")]

@@ -144,7 +144,7 @@ internal static class Measurements
             ("ListTasks by id prefix", new ListTasks(IdPrefix: StateTemplate.TaskPrefix + "09999", Limit: 50)),
             // An agent filter reads every task (its agent) to count its matches.
             ("ListTasks by agent", new ListTasks(Agent: "load-agent-0001", Limit: 50)),
-            ("ListAgents", ListAgents.Instance),
+            ("ListAgents", new ListAgents()),
         };
         var medians = new List<(string Name, double Ms)>();
         string? failure = null;

@@ -74,7 +74,7 @@ public class DomainBenchmarks
 
     /// <summary>ListAgents, with the claims each holds.</summary>
     [Benchmark]
-    public IOrchestratorReply Answer_list_agents() => OrchestratorDomain.Answer(_state, Protocol.Queries.ListAgents.Instance, DomainLimits.Default, _context.Now);
+    public IOrchestratorReply Answer_list_agents() => OrchestratorDomain.Answer(_state, new Protocol.Queries.ListAgents(), DomainLimits.Default, _context.Now);
 
     /// <summary>The first page of ListTasks, unfiltered (the CLI's and the dashboard's first view).</summary>
     [Benchmark]

@@ -13,6 +13,10 @@ const state = {
   namespace: new URLSearchParams(location.search).get("namespace") || "default",
   key: sessionStorage.getItem("orchestrator.api-key") || "",
   offset: 0,
+  // The offsets of the pages before this one, for Previous: a page may end early (the server keeps
+  // each reply under its size limit), so the next one starts at the page's nextOffset, not offset + PAGE.
+  offsets: [],
+  nextOffset: null,
   stream: null,
   refresh: null,
   refreshed: 0,
@@ -113,8 +117,14 @@ async function loadTasks() {
   }));
   const last = Math.min(page.offset + page.tasks.length, page.total);
   $("page-info").textContent = page.total === 0 ? "no tasks" : `${page.offset + 1}–${last} of ${page.total}`;
+  state.nextOffset = page.nextOffset ?? null;
   $("previous").disabled = page.offset === 0;
-  $("next").disabled = last >= page.total;
+  $("next").disabled = state.nextOffset === null;
+}
+
+function firstPage() {
+  state.offset = 0;
+  state.offsets = [];
 }
 
 function cells(row, values) {
@@ -173,8 +183,11 @@ function actionButton(label, taskId, action, body) {
   return button;
 }
 
+// The first page of agents (100, by name); the note says how many there are when there are more.
 async function loadAgents() {
   const list = await api(`${ns()}/agents`);
+  $("agents-more").textContent = `(the first ${list.agents.length} of ${list.total}, by name)`;
+  $("agents-more").hidden = list.nextOffset === null || list.nextOffset === undefined;
   $("agents-table").tBodies[0].replaceChildren(...list.agents.map((agent) => {
     const row = document.createElement("tr");
     row.dataset.agent = agent.agent;
@@ -376,7 +389,7 @@ async function follow() {
 
 function show(namespace) {
   state.namespace = namespace || "default";
-  state.offset = 0;
+  firstPage();
   state.task = null;
   state.activityRead = 0;
   $("task").hidden = true;
@@ -394,10 +407,18 @@ document.addEventListener("DOMContentLoaded", () => {
     $("status-filter").append(option);
   }
   $("namespace-form").addEventListener("submit", (event) => { event.preventDefault(); show($("namespace").value.trim()); });
-  $("task-filters").addEventListener("change", () => { state.offset = 0; loadTasks().catch(showError); });
+  $("task-filters").addEventListener("change", () => { firstPage(); loadTasks().catch(showError); });
   $("task-filters").addEventListener("submit", (event) => event.preventDefault());
-  $("previous").addEventListener("click", () => { state.offset = Math.max(0, state.offset - PAGE); loadTasks().catch(showError); });
-  $("next").addEventListener("click", () => { state.offset += PAGE; loadTasks().catch(showError); });
+  $("previous").addEventListener("click", () => {
+    state.offset = state.offsets.pop() ?? Math.max(0, state.offset - PAGE);
+    loadTasks().catch(showError);
+  });
+  $("next").addEventListener("click", () => {
+    if (state.nextOffset === null) return;
+    state.offsets.push(state.offset);
+    state.offset = state.nextOffset;
+    loadTasks().catch(showError);
+  });
   $("tasks").tBodies[0].addEventListener("click", (event) => {
     const row = event.target.closest("tr");
     if (row?.dataset.taskId) loadTask(row.dataset.taskId).catch(showError);
