@@ -8,12 +8,22 @@ namespace Orchestrator.Actors.Domain;
 /// The most a reply that grows with the state (a page of tasks or agents, a task's history) may take
 /// by <see cref="Protocol.Serialization.ViewSizes"/>: a page ends early rather than pass it.
 /// </param>
+/// <param name="MaxTasks">The most tasks one namespace holds: a definition beyond it is refused.</param>
+/// <param name="MaxDocuments">The most documents one namespace holds: a save of a new one beyond it is refused.</param>
 public sealed record DomainLimits(
     int MaxDocumentBytes = DomainLimits.DefaultMaxDocumentBytes,
     int MaxPageSize = DomainLimits.DefaultMaxPageSize,
     int MaxBatchDefinitions = DomainLimits.DefaultMaxBatchDefinitions,
-    int MaxReplyBytes = DomainLimits.DefaultMaxReplyBytes)
+    int MaxReplyBytes = DomainLimits.DefaultMaxReplyBytes,
+    int MaxTasks = DomainLimits.DefaultMaxTasks,
+    int MaxDocuments = DomainLimits.DefaultMaxDocuments)
 {
+    /// <summary>10,000,000 tasks: ten times the load table's million, which recovers in seconds.</summary>
+    public const int DefaultMaxTasks = 10_000_000;
+
+    /// <summary>100,000 documents: each may be up to max-document-size, and all are held in memory.</summary>
+    public const int DefaultMaxDocuments = 100_000;
+
     /// <summary>1 MiB.</summary>
     public const int DefaultMaxDocumentBytes = 1024 * 1024;
 

@@ -197,6 +197,11 @@ public static partial class OrchestratorDomain
                     $"is {ProtocolNames.Of(required.Status)}, so a task that depends on it could never run"), null);
         }
 
+        // Every task is held in memory until the namespace stops: their number is bounded.
+        if (state.TaskCount >= context.Limits.MaxTasks)
+            return (Validation.Reject("taskId", command.TaskId,
+                $"would be task {state.TaskCount + 1:N0} of the namespace: it holds at most orchestrator.limits.max-tasks = {context.Limits.MaxTasks:N0}; use another namespace"), null);
+
         var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, context.Now,
             dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By);
         ApplyDefined(state, defined);
@@ -258,6 +263,9 @@ public static partial class OrchestratorDomain
         var current = state.Documents.TryGetValue(key, out var doc) ? doc.Version : 0;
         if (command.ExpectedVersion is { } expected && expected != current)
             return Decision.Answer(new StateVersionConflict(command.OwnerId, command.Key, expected, current));
+        if (current == 0 && state.Documents.Count >= limits.MaxDocuments)
+            return Decision.Answer(Validation.Reject("key", command.Key,
+                $"would be document {state.Documents.Count + 1:N0} of the namespace: it holds at most orchestrator.limits.max-documents = {limits.MaxDocuments:N0}; save over one that exists, or use another namespace"));
 
         var saved = new StateSavedEvent(command.OwnerId, command.Key, command.Json, current + 1, now);
         return Decision.Persist(saved, new StateSaved(command.OwnerId, command.Key, saved.Version));

@@ -432,6 +432,9 @@ public sealed record OrchestratorState(
         /// <summary>The next place in the READY queues.</summary>
         public long NextReadySeq { get; set; }
 
+        /// <summary>How many tasks the state holds so far.</summary>
+        public int TaskCount => _tasks.Count;
+
         /// <summary>The task stored under <paramref name="taskId"/>, if any.</summary>
         public bool TryGetTask(string taskId, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TaskRecord task) =>
             _tasks.TryGetValue(taskId, out task);

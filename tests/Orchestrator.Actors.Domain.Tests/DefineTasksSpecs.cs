@@ -139,6 +139,27 @@ public sealed class DefineTasksSpecs
     }
 
     [Fact]
+    public void A_namespace_at_max_tasks_refuses_a_new_definition_naming_the_limit_but_answers_a_repeat_and_the_batch_defines_up_to_it()
+    {
+        var limits = new DomainLimits(MaxTasks: 3);
+        var state = Given(Define("t-0"), Define("t-1"));
+
+        var batch = Decide(state, new DefineTasks([Define("t-2"), Define("t-3"), Define("t-0")]), limits: limits);
+        var full = Given(state, Define("t-2"));
+        var beyond = Decide(full, Define("t-4"), limits: limits);
+        var repeat = Decide(full, Define("t-1"), limits: limits);
+
+        var results = Assert.IsType<TasksDefined>(batch.Reply).Results;
+        Assert.Equal([DefinitionOutcome.Created, DefinitionOutcome.Invalid, DefinitionOutcome.Unchanged], results.Select(r => r.Outcome));
+        Assert.Equal(("taskId", "t-3"), (results[1].Error!.Field, results[1].Error!.Value));
+        Assert.Equal(["t-2"], batch.Events.Cast<TaskDefined>().Select(e => e.TaskId));
+        var rejected = AssertRejected(beyond, "taskId");
+        Assert.Equal("t-4", rejected.Value);
+        Assert.Contains("would be task 4 of the namespace: it holds at most orchestrator.limits.max-tasks = 3", rejected.Reason);
+        Assert.True(Assert.IsType<TaskDefinitionAccepted>(repeat.Reply).AlreadyDefined);
+    }
+
+    [Fact]
     public void A_batch_of_the_default_limit_defines_every_task_in_order()
     {
         var definitions = Enumerable.Range(0, DomainLimits.DefaultMaxBatchDefinitions).Select(i => Define($"t-{i:D4}")).ToList();

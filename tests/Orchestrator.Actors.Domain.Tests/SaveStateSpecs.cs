@@ -31,6 +31,21 @@ public sealed class SaveStateSpecs
     }
 
     [Fact]
+    public void A_namespace_at_max_documents_refuses_a_new_document_naming_the_limit_but_saves_over_one_that_exists()
+    {
+        var limits = new DomainLimits(MaxDocuments: 2);
+        var state = Given(new SaveState("agent-a", "one", "1"), new SaveState("agent-a", "two", "2"));
+
+        var beyond = Decide(state, new SaveState("agent-b", "three", "3"), T2, limits);
+        var over = Decide(state, new SaveState("agent-a", "two", "22"), T2, limits);
+
+        var rejected = AssertRejected(beyond, "key");
+        Assert.Equal("three", rejected.Value);
+        Assert.Contains("would be document 3 of the namespace: it holds at most orchestrator.limits.max-documents = 2", rejected.Reason);
+        Assert.Equal(2, Assert.IsType<StateSaved>(over.Reply).Version);
+    }
+
+    [Fact]
     public void Second_save_journals_version_2()
     {
         var state = Given(new SaveState("agent-a", "progress", """{"step":1}"""));

@@ -24,6 +24,7 @@ public sealed class SettingsSpecs
         Assert.Equal(1024 * 1024, settings.Limits.MaxDocumentBytes);
         Assert.Equal(1000, settings.Limits.MaxPageSize);
         Assert.Equal(1000, settings.Limits.MaxBatchDefinitions);
+        Assert.Equal((10_000_000, 100_000), (settings.Limits.MaxTasks, settings.Limits.MaxDocuments));
         Assert.Equal(4 * 1024 * 1024, settings.Limits.MaxReplyBytes);
         Assert.True(settings.MinBackoff < settings.MaxBackoff);
     }
@@ -295,6 +296,8 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.limits.max-document-size = huge", "orchestrator.limits.max-document-size = 'huge'")]
     [InlineData("orchestrator.limits.max-batch-definitions = 0", "orchestrator.limits.max-batch-definitions = '0' is invalid: it must be between 1 and 1000000")]
     [InlineData("orchestrator.limits.max-batch-definitions = many", "orchestrator.limits.max-batch-definitions = 'many'")]
+    [InlineData("orchestrator.limits.max-tasks = 0", "orchestrator.limits.max-tasks = '0' is invalid: it must be between 1 and 2147483647")]
+    [InlineData("orchestrator.limits.max-documents = -1", "orchestrator.limits.max-documents = '-1' is invalid: it must be between 1 and 2147483647")]
     [InlineData("orchestrator.limits.max-reply-bytes = plenty", "orchestrator.limits.max-reply-bytes = 'plenty'")]
     [InlineData("orchestrator.limits.max-reply-bytes = 1KiB", "orchestrator.limits.max-reply-bytes = '1KiB' is invalid: it must be between 65536 and 1073741824 bytes")]
     [InlineData("orchestrator.snapshots.delete-events = maybe", "orchestrator.snapshots.delete-events = 'maybe'")]
