@@ -54,17 +54,15 @@ internal static class ClusterSoakRun
     // (an old owner kept writing after a new one had started): it drops the old writer's events.
     private const string DiscardedOnReplay = "Invalid replayed event";
 
-    private sealed record Options(int Rounds, TimeSpan Round, int Agents, int Seed, TimeSpan Lease, TimeSpan CallTimeout);
-
     /// <summary>What a fault did, for the round's line: the node it hit (none for the journal), and what is wrong already.</summary>
     private sealed record FaultResult(string Detail, Member? Victim, IReadOnlyList<string> Findings, bool StoppedItself = false);
 
     public static async Task<int> RunAsync(string[] args)
     {
-        if (Parse(args) is not { } options)
+        if (SoakOptions.Parse(args) is not { } options)
         {
             Console.Error.WriteLine(
-                $"cluster-soak: expected [--rounds N] [--round-seconds S (>= 8)] [--agents A (even, >= 2)] [--seed S]; got '{string.Join(' ', args)}'");
+                $"cluster-soak: expected {SoakOptions.Usage}; got '{string.Join(' ', args)}'");
             return 2;
         }
         var server = Environment.GetEnvironmentVariable("ORCHESTRATOR_TEST_POSTGRES");
@@ -297,7 +295,7 @@ internal static class ClusterSoakRun
                                $"having acknowledged {answered} calls and had {refused} writes refused", victim, findings, stoppedItself);
     }
 
-    private static async Task<FaultResult> LockJournalAsync(string connection, IReadOnlyList<Member> members, Options options)
+    private static async Task<FaultResult> LockJournalAsync(string connection, IReadOnlyList<Member> members, SoakOptions options)
     {
         var held = options.CallTimeout * 2.5;
         var failures = members.Sum(m => FailedWrites(m.Process));
@@ -424,26 +422,6 @@ internal static class ClusterSoakRun
         open.Open();
         using var command = new NpgsqlCommand(sql, open);
         command.ExecuteNonQuery();
-    }
-
-    private static Options? Parse(string[] args)
-    {
-        int rounds = 6, seconds = 20, agents = 8, seed = Environment.TickCount & 0xFFFF;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            var parsed = args[i] switch
-            {
-                "--rounds" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds >= 1,
-                "--round-seconds" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seconds) && seconds >= 8,
-                "--agents" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out agents) && agents >= 2 && agents % 2 == 0,
-                "--seed" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seed),
-                _ => false,
-            };
-            if (!parsed) return null;
-            i++;
-        }
-        return new Options(rounds, TimeSpan.FromSeconds(seconds), agents, seed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -31,14 +31,12 @@ internal static class SoakRun
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
-    private sealed record Options(int Rounds, TimeSpan Round, int Agents, int Seed, TimeSpan Lease, TimeSpan CallTimeout);
-
     public static async Task<int> RunAsync(string[] args)
     {
-        if (Parse(args) is not { } options)
+        if (SoakOptions.Parse(args) is not { } options)
         {
             Console.Error.WriteLine(
-                $"soak: expected [--rounds N] [--round-seconds S] [--agents A (even, >= 2)] [--seed S]; got '{string.Join(' ', args)}'");
+                $"soak: expected {SoakOptions.Usage}; got '{string.Join(' ', args)}'");
             return 2;
         }
         var dataDir = Path.Combine(Path.GetTempPath(), $"orchestrator-soak-{options.Seed}-{Guid.NewGuid():N}"[..40]);
@@ -148,7 +146,7 @@ internal static class SoakRun
         }
     }
 
-    private static async Task<string> InjectAsync(Fault fault, SoakNode node, string dataDir, Options options)
+    private static async Task<string> InjectAsync(Fault fault, SoakNode node, string dataDir, SoakOptions options)
     {
         switch (fault)
         {
@@ -200,26 +198,6 @@ internal static class SoakRun
             using var reader = command.ExecuteReader();
             while (reader.Read()) yield return reader.GetString(0);
         }
-    }
-
-    private static Options? Parse(string[] args)
-    {
-        int rounds = 6, seconds = 20, agents = 8, seed = Environment.TickCount & 0xFFFF;
-        for (var i = 0; i < args.Length; i++)
-        {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            var parsed = args[i] switch
-            {
-                "--rounds" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out rounds) && rounds >= 1,
-                "--round-seconds" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seconds) && seconds >= 8,
-                "--agents" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out agents) && agents >= 2 && agents % 2 == 0,
-                "--seed" => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out seed),
-                _ => false,
-            };
-            if (!parsed) return null;
-            i++;
-        }
-        return new Options(rounds, TimeSpan.FromSeconds(seconds), agents, seed, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
