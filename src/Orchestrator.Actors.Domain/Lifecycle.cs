@@ -152,13 +152,18 @@ public static partial class OrchestratorDomain
 
     // Each lease that ended by now runs its full duration again from now (a lease renewal, by the
     // orchestrator); leases still running, and retries, are left as they are.
+    // At recovery every lease is brought within [now, now + its duration] on this node's clock: one
+    // that ended while the namespace was not served gets a full lease again, and one that would run
+    // longer than a full lease (the node that wrote it had a clock ahead of this one's, as after a
+    // hand-off between skewed members) is held to a full lease, which is never shorter than what was
+    // left of it in real time.
     private static Decision DecideResumeLeases(OrchestratorState state, DecisionContext context)
     {
         var renewed = new List<IOrchestratorEvent>();
         foreach (var deadline in state.Deadlines)
         {
-            if (deadline.At > context.Now) break;
             if (state.Tasks[deadline.TaskId] is not { Status: TaskState.Claimed, Claim: { } claim } task) continue;
+            if (deadline.At > context.Now && deadline.At <= context.Now + claim.LeaseDuration) continue;
             renewed.Add(new Protocol.Events.LeaseRenewed(task.TaskId, claim.Agent, claim.ClaimId, claim.LeaseDuration, context.Now + claim.LeaseDuration, context.Now));
         }
         return new Decision(renewed, new LeasesResumed(renewed.Count));

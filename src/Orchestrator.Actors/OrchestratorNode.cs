@@ -105,7 +105,8 @@ public sealed class OrchestratorNode : IAsyncDisposable
     {
         var clustered = ((ExtendedActorSystem)system).Provider is Akka.Cluster.ClusterActorRefProvider;
         var clusterSettings = clustered ? settings.Cluster : null;
-        clock ??= TimeProvider.System;
+        // Lease and retry instants on a clock that steps of the system clock do not move.
+        clock ??= new SteadyClock(TimeProvider.System);
 
         IActorRef? region = null;
         var hosts = true;

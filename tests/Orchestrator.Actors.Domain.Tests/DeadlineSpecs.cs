@@ -60,6 +60,25 @@ public sealed class DeadlineSpecs
     }
 
     [Fact]
+    public void Resuming_on_a_clock_behind_the_one_that_wrote_the_leases_holds_each_to_a_full_lease_from_now()
+    {
+        // After a hand-off to a member whose clock is ten minutes behind: a 5 minute lease with 4
+        // minutes left would read 14 minutes long. It is held to 5, never less than the 4 left.
+        // An hour's lease with 44 minutes left reads 54: within a full lease, it stays.
+        var scenario = new Scenario().Given(Task("t-1"), Task("t-2", "agent-b"));
+        var within = scenario.Claim("agent-b", TimeSpan.FromHours(1));
+        scenario.Advance(TimeSpan.FromMinutes(15));
+        var skewed = scenario.Claim("agent-a", TimeSpan.FromMinutes(5));
+        scenario.Advance(TimeSpan.FromMinutes(1)).HandedOffTo(TimeSpan.FromMinutes(-10));
+
+        var decision = scenario.When(ResumeLeases.Instance);
+
+        Assert.Equal(new Protocol.Events.LeaseRenewed("t-1", "agent-a", skewed.ClaimId, TimeSpan.FromMinutes(5), scenario.Now + TimeSpan.FromMinutes(5), scenario.Now),
+            Assert.Single(decision.Events));
+        Assert.Equal(within.LeaseUntil, scenario["t-2"].Claim?.LeaseUntil);
+    }
+
+    [Fact]
     public void Resuming_with_no_lease_ended_journals_nothing()
     {
         var scenario = new Scenario().Given(Task("t-1"));

@@ -94,6 +94,13 @@ internal sealed class Scenario(
         return this;
     }
 
+    /// <summary>Given: the namespace moved to a member whose clock reads <paramref name="skew"/> off the last one's (negative: behind).</summary>
+    public Scenario HandedOffTo(TimeSpan skew)
+    {
+        Now += skew;
+        return this;
+    }
+
     /// <summary>Given: the clock is at <paramref name="at"/>.</summary>
     public Scenario AdvanceTo(DateTimeOffset at) => Advance(at - Now);
 
