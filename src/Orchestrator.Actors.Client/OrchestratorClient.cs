@@ -322,10 +322,13 @@ public sealed class OrchestratorClient
     private IOrchestratorMessage Addressed(IOrchestratorMessage request, System.Diagnostics.Activity? span)
     {
         var addressed = InNamespace(request);
-        return addressed is NamespacedRequest { TraceParent: null } namespaced &&
+        if (addressed is not NamespacedRequest namespaced) return addressed;
+        // A change this client stops waiting for is dropped by the node rather than done later.
+        if (namespaced is IStateManagerCommand && namespaced.Within is null) namespaced = namespaced with { Within = _options.RequestTimeout };
+        return namespaced is { TraceParent: null } &&
                (span ?? System.Diagnostics.Activity.Current) is { IdFormat: System.Diagnostics.ActivityIdFormat.W3C } sentUnder
             ? namespaced with { TraceParent = sentUnder.Id }
-            : addressed;
+            : namespaced;
     }
 
     private IOrchestratorMessage InNamespace(IOrchestratorMessage request) =>

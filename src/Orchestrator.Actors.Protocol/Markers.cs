@@ -64,7 +64,26 @@ public abstract record NamespacedRequest : INamespaced
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? TraceParent { get; init; }
 
-    /// <summary>Equal when of the same type, in the same namespace, with equal fields; <see cref="TraceParent"/> aside.</summary>
+    /// <summary>
+    /// How long the sender waits for the answer (its timeout). A change still undecided that long after
+    /// it reached the node that decides it (held while the state manager restarted, or queued) is
+    /// dropped, answered <c>OrchestratorUnavailable</c> "expired … nothing was done", instead of done
+    /// after its sender gave up (a claim nobody holds, a save that lands after the sender retried).
+    /// Null: no deadline. On the wire the optional field <c>within</c>, left out when null; not part
+    /// of the request's identity.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("within")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TimeSpan? Within { get; init; }
+
+    /// <summary>
+    /// When the request reached the node that decides it, on that node's monotonic clock (set there,
+    /// never sent): <see cref="Within"/> counts from it.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan? ArrivedAt { get; init; }
+
+    /// <summary>Equal when of the same type, in the same namespace, with equal fields; <see cref="TraceParent"/>, <see cref="Within"/> and <see cref="ArrivedAt"/> aside.</summary>
     public virtual bool Equals(NamespacedRequest? other) =>
         ReferenceEquals(this, other) || (other is not null && EqualityContract == other.EqualityContract && _namespace == other._namespace);
 

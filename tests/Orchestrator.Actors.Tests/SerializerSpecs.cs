@@ -78,7 +78,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     {
         // commands and queries
         new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
-        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a", TraceParent = SampleTraceParent }])
+        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a", TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10) }])
             { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
@@ -178,11 +178,11 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)]) { EventsJournaled = 11 },
     }.Select(Traced).ToDictionary(m => m.GetType());
 
-    // Every request carries the optional trace context too (NamespacedRequest.TraceParent).
+    // Every request carries the optional trace context and deadline too (NamespacedRequest.TraceParent, Within).
     private const string SampleTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     private static IOrchestratorMessage Traced(IOrchestratorMessage message) =>
-        message is NamespacedRequest request ? request with { TraceParent = SampleTraceParent } : message;
+        message is NamespacedRequest request ? request with { TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10) } : message;
 
     public static TheoryData<string> RegisteredManifests => new(OrchestratorSerializer.Manifests.Keys.Order());
 
@@ -492,6 +492,22 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(new DefineTask("t-1", "a", "f").GetHashCode(), back.GetHashCode());
         Assert.NotEqual(new DefineTask("t-1", "a", "g") { TraceParent = traceParent }, back);
         Assert.NotEqual(new DefineTask("t-1", "a", "f") { Namespace = "other" }, back);
+    }
+
+    [Fact]
+    public void A_request_s_within_crosses_the_wire_when_set_its_arrival_never_does_and_neither_is_part_of_its_identity()
+    {
+        var serializer = Serializer();
+        var timed = new ClaimTask("a") { Within = TimeSpan.FromSeconds(10), ArrivedAt = TimeSpan.FromMinutes(3) };
+
+        var json = Encoding.UTF8.GetString(serializer.ToBinary(timed));
+        var back = (ClaimTask)serializer.FromBinary(Encoding.UTF8.GetBytes(json), serializer.Manifest(timed));
+
+        Assert.Contains("\"within\":\"00:00:10\"", json);
+        Assert.DoesNotContain("rrived", json);
+        Assert.DoesNotContain("within", Encoding.UTF8.GetString(serializer.ToBinary(new ClaimTask("a"))));
+        Assert.Equal((TimeSpan.FromSeconds(10), (TimeSpan?)null), (back.Within, back.ArrivedAt));
+        Assert.Equal(new ClaimTask("a"), back);
     }
 
     [Fact]
@@ -1043,10 +1059,11 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    /// <summary>The fields of a record: its public init properties (computed ones such as Message are left out).</summary>
+    /// <summary>The fields of a record on the wire: its public init properties (computed ones such as Message, and local ones the JSON never carries, are left out).</summary>
     private static IEnumerable<PropertyInfo> DataProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0);
+            .Where(p => p.CanWrite && p.GetIndexParameters().Length == 0
+                        && p.GetCustomAttribute<System.Text.Json.Serialization.JsonIgnoreAttribute>() is not { Condition: System.Text.Json.Serialization.JsonIgnoreCondition.Always });
 
     /// <summary>
     /// The paths of the fields of <paramref name="value"/> (and of the records it holds) that hold their

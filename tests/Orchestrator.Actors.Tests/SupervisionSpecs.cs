@@ -95,6 +95,26 @@ public sealed class SupervisionSpecs : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task A_change_held_past_its_within_while_the_state_manager_restarts_is_dropped_undone_and_one_still_awaited_is_done()
+    {
+        await _journal.OnWrite.Fail();
+        Define("failed", TestActor);
+        Assert.IsType<OrchestratorUnavailable>(ExpectMsg<IOrchestratorReply>());
+        await _journal.OnWrite.Pass();
+
+        // Both wait at least min-backoff (300 ms) for the next incarnation: one sender waits 50 ms.
+        var impatient = CreateTestProbe();
+        var patient = CreateTestProbe();
+        _stateManager.Tell(new DefineTask("impatient", "*", "tasks/i.md") { Within = TimeSpan.FromMilliseconds(50) }, impatient.Ref);
+        _stateManager.Tell(new DefineTask("patient", "*", "tasks/p.md") { Within = TimeSpan.FromMinutes(1) }, patient.Ref);
+
+        // Before, the impatient one was defined after its sender had given up on it.
+        Assert.StartsWith("expired: DefineTask waited", impatient.ExpectMsg<OrchestratorUnavailable>().Reason);
+        Assert.False(patient.ExpectMsg<TaskDefinitionAccepted>().AlreadyDefined);
+        AssertTask("impatient", exists: false);
+    }
+
+    [Fact]
     public async Task A_write_the_journal_rejects_is_not_acknowledged_and_the_state_manager_keeps_serving()
     {
         await _journal.OnWrite.Reject();

@@ -282,6 +282,15 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         }
 
         _tracing.Received(command);
+        if (command is NamespacedRequest { Within: { } within, ArrivedAt: { } arrived }
+            && Context.System.Scheduler.MonotonicClock - arrived is var waited && waited > within)
+        {
+            // Its sender stopped waiting: done now, it would be a change nobody knows of.
+            _metrics.Expired();
+            Reply(sender, new OrchestratorUnavailable(
+                $"expired: {command.GetType().Name} waited {waited.TotalMilliseconds:0} ms here, past the {within.TotalMilliseconds:0} ms its sender waits; nothing was done"), command);
+            return;
+        }
         if (_commit.Pending >= _settings.MaxPendingRequests && command is not IOwnCommand)
         {
             // A slow journal and a flood: answered now, so that what waits stays bounded. Not the

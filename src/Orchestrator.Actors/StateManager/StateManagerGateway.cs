@@ -129,6 +129,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     private void Route(object request, IActorRef replyTo)
     {
         _lastRequest = Context.System.Scheduler.MonotonicClock;
+        // A deadline counts from here, the node that decides the request.
+        if (request is NamespacedRequest { Within: not null, ArrivedAt: null } timed) request = timed with { ArrivedAt = _lastRequest };
         if (_shutdownRequester is not null)
             replyTo.Tell(new OrchestratorUnavailable("the state manager is shutting down"));
         else if (_current is not null && _held.Count == 0)

@@ -32,6 +32,8 @@ public sealed class StateManagerMetrics : IDisposable
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
     private static readonly Counter<long> Overloads = OrchestratorMeter.Instance.CreateCounter<long>(
         "orchestrator.requests.overloaded", "{request}", "Changes answered 'overloaded, retry' at once: orchestrator.max-pending-requests already waited for the journal");
+    private static readonly Counter<long> Expirations = OrchestratorMeter.Instance.CreateCounter<long>(
+        "orchestrator.requests.expired", "{request}", "Changes dropped undone because their sender had stopped waiting (their 'within') before they were decided");
 
     private static readonly Histogram<double> SnapshotDuration = OrchestratorMeter.Instance.CreateHistogram<double>(
         "orchestrator.snapshot.duration", "s", "From asking for a snapshot to the store's confirmation",
@@ -97,6 +99,9 @@ public sealed class StateManagerMetrics : IDisposable
 
     /// <summary>A change was refused because too many requests waited for the journal.</summary>
     public void Overloaded() => Overloads.Add(1, _namespace);
+
+    /// <summary>A change was dropped undone: its sender had stopped waiting before it was decided.</summary>
+    public void Expired() => Expirations.Add(1, _namespace);
 
     /// <summary>A write of <paramref name="events"/> went to the journal.</summary>
     public void WriteStarted(int events)
