@@ -64,6 +64,32 @@ public sealed class NamespaceSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_namespace_keeps_at_most_max_subscribers_refusing_another_by_name_while_the_others_keep_hearing()
+    {
+        await using var node = OrchestratorNode.Start(NodeConfig("orchestrator.subscriptions.max-subscribers = 2"), "subscribers");
+        var sm = node.StateManager;
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        var third = CreateTestProbe();
+        sm.Tell(new SubscribeToTasks(), first.Ref);
+        first.ExpectMsg<SubscribedToTasks>();
+        sm.Tell(new SubscribeToDocuments(), second.Ref);
+        second.ExpectMsg<SubscribedToDocuments>();
+
+        sm.Tell(new SubscribeToTasks(TaskId: "t-1"), third.Ref);
+        // Another filter of a subscriber it keeps is not a new subscriber.
+        sm.Tell(new SubscribeToTasks(TaskId: "t-1"), first.Ref);
+
+        var refused = third.ExpectMsg<CommandRejected>();
+        Assert.Equal(("subscription", "t-1"), (refused.Field, refused.Value));
+        Assert.Contains("already has 2 subscribers (orchestrator.subscriptions.max-subscribers)", refused.Reason);
+        first.ExpectMsg<SubscribedToTasks>();
+        Assert.IsType<TaskDefinitionAccepted>(await Ask(sm, new DefineTask("t-1", "a", "t.md")));
+        Assert.Equal("t-1", first.ExpectMsg<TaskTransitioned>().TaskId);
+        third.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public async Task When_its_node_stops_every_subscriber_hears_that_its_subscription_ended_and_why()
     {
         var node = OrchestratorNode.Start(NodeConfig(), "ending");

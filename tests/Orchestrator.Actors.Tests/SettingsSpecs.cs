@@ -251,6 +251,7 @@ public sealed class SettingsSpecs
     [InlineData("orchestrator.lifecycle { max-lease = 400d, lease = 300d }", "orchestrator.lifecycle.max-lease = '400d'")]
     [InlineData("orchestrator.lifecycle.retry.cap = 1000d", "orchestrator.lifecycle.retry.cap = '1000d'")]
     [InlineData("orchestrator.subscriptions.max-filters = 0", "orchestrator.subscriptions.max-filters = '0'")]
+    [InlineData("orchestrator.subscriptions.max-subscribers = 0", "orchestrator.subscriptions.max-subscribers = '0'")]
     public void A_bad_lifecycle_setting_is_refused_naming_its_key_and_value(string setting, string expectedInMessage)
     {
         var error = SettingsErrorFor(setting);

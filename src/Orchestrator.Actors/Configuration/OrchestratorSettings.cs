@@ -49,6 +49,12 @@ public sealed record OrchestratorSettings(
     public long MaxWriteBytes { get; init; } = 8L * 1024 * 1024;
 
     /// <summary>
+    /// The most subscribers one namespace keeps (<c>orchestrator.subscriptions.max-subscribers</c>); a
+    /// new one beyond it is refused naming the limit (each is watched and sent every matching notice).
+    /// </summary>
+    public int MaxSubscribers { get; init; } = 10_000;
+
+    /// <summary>
     /// The most requests one state manager lets wait for the journal (<c>orchestrator.max-pending-requests</c>);
     /// beyond it a change is answered at once "overloaded, retry" (HTTP 503 with Retry-After).
     /// </summary>
@@ -132,6 +138,7 @@ public sealed record OrchestratorSettings(
             MinWorkerThreads = reader.Int("min-worker-threads", 0, 32_767),
             MaxWriteBytes = reader.Size("max-write-bytes", 64 * 1024, 512L * 1024 * 1024),
             MaxPendingRequests = reader.Int("max-pending-requests", 1, 10_000_000),
+            MaxSubscribers = reader.Int("subscriptions.max-subscribers", 1, 10_000_000),
             MaxNamespaces = reader.Int("max-namespaces", 1, 1_000_000),
         };
     }

@@ -256,6 +256,12 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
     {
         if (!_subscribers.TryGetValue(Sender, out var filters))
         {
+            if (_subscribers.Count >= _settings.MaxSubscribers)
+            {
+                Sender.Tell(Validation.Reject("subscription", named,
+                    $"the namespace already has {_subscribers.Count} subscribers (orchestrator.subscriptions.max-subscribers); subscribe through one of them, or unsubscribe one first"));
+                return false;
+            }
             _subscribers[Sender] = filters = [];
             Context.Watch(Sender);
         }
