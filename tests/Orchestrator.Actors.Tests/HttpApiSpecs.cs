@@ -272,30 +272,20 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Theory]
-    [InlineData("limit=abc", "limit", "abc")]
-    [InlineData("limit=0", "limit", "0")]
-    [InlineData("limit=1001", "limit", "1001")]
-    [InlineData("offset=-1", "offset", "-1")]
-    [InlineData("offset=1.5", "offset", "1.5")]
-    public async Task A_bad_page_of_agents_is_400_naming_it(string query, string field, string value)
+    [InlineData("tasks", "status=SLEEPING", "status", "SLEEPING")]
+    [InlineData("tasks", "priority=2", "priority", "2")]
+    [InlineData("tasks", "limit=abc", "limit", "abc")]
+    [InlineData("tasks", "limit=0", "limit", "0")]
+    [InlineData("tasks", "offset=-1", "offset", "-1")]
+    [InlineData("tasks", "idPrefix=a%20b", "idPrefix", "a b")]
+    [InlineData("agents", "limit=abc", "limit", "abc")]
+    [InlineData("agents", "limit=0", "limit", "0")]
+    [InlineData("agents", "limit=1001", "limit", "1001")]
+    [InlineData("agents", "offset=-1", "offset", "-1")]
+    [InlineData("agents", "offset=1.5", "offset", "1.5")]
+    public async Task A_bad_filter_or_page_of_a_listing_is_400_naming_it(string listing, string query, string field, string value)
     {
-        using var response = await _server.Get($"/v1/namespaces/{_ns}/agents?{query}");
-
-        var problem = await HttpServer.Problem(response, 400);
-        Assert.Equal(field, problem.GetProperty("field").GetString());
-        Assert.Equal(value, problem.GetProperty("value").GetString());
-    }
-
-    [Theory]
-    [InlineData("status=SLEEPING", "status", "SLEEPING")]
-    [InlineData("priority=2", "priority", "2")]
-    [InlineData("limit=abc", "limit", "abc")]
-    [InlineData("limit=0", "limit", "0")]
-    [InlineData("offset=-1", "offset", "-1")]
-    [InlineData("idPrefix=a%20b", "idPrefix", "a b")]
-    public async Task A_bad_filter_is_400_naming_it(string query, string field, string value)
-    {
-        using var response = await _server.Get($"{Tasks}?{query}");
+        using var response = await _server.Get($"/v1/namespaces/{_ns}/{listing}?{query}");
 
         var problem = await HttpServer.Problem(response, 400);
         Assert.Equal(field, problem.GetProperty("field").GetString());

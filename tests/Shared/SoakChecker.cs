@@ -161,9 +161,9 @@ public static class SoakChecker
             if (task.HistoryDropped > 0) continue;
             var endedByHolder = task.History.FirstOrDefault(h =>
                 h.ClaimId == byClaim.Key && h.Event is "task-completed" or "task-failed" or "task-cancelled");
+            var ownClaim = task.History.FirstOrDefault(h => h.Event == "task-claimed" && h.ClaimId == byClaim.Key);
             foreach (var other in task.History.Where(h => h.Event == "task-claimed" && h.ClaimId != byClaim.Key && h.At < promised))
             {
-                var ownClaim = task.History.FirstOrDefault(h => h.Event == "task-claimed" && h.ClaimId == byClaim.Key);
                 if (ownClaim is not null && other.At < ownClaim.At) continue; // an earlier claim, before this one existed
                 if (endedByHolder is null || endedByHolder.At > other.At)
                     violations.Add($"task '{task.TaskId}': {other.ClaimId} granted at {other.At:O} while {byClaim.Key}'s acknowledged lease ran until {promised:O}");

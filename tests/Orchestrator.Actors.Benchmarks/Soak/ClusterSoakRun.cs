@@ -119,7 +119,7 @@ internal static class ClusterSoakRun
             await members[0].Process.WaitForLineAsync("member up", Patience);
             members.AddRange(ports.Skip(1).Select(p => new Member(p.Port, p.Http, Start, logs)));
             await Task.WhenAll(members.Skip(1).Select(m => m.Process.WaitForLineAsync("member up", Patience)));
-            var clients = await Task.WhenAll(members.Select(m => ConnectAsync(system, m.Port, TimeSpan.FromSeconds(5))));
+            var clients = await Task.WhenAll(members.Select(m => SoakObserver.ConnectAsync(system, m.Port, TimeSpan.FromSeconds(5), Patience)));
             await AwaitWholeAsync(clients[0], members);
             Console.WriteLine($"3 members up: {string.Join(", ", members.Select(m => $":{m.Port} (HTTP :{m.HttpPort})"))}");
 
@@ -169,7 +169,7 @@ internal static class ClusterSoakRun
                     await member.Process.WaitForLineAsync("member up", Patience);
                 }
                 var via = members.IndexOf(members.FirstOrDefault(m => m != victim && !m.Exited.IsCompleted) ?? members[0]);
-                var checker = await ConnectAsync(system, members[via].Port, TimeSpan.FromSeconds(30));
+                var checker = await SoakObserver.ConnectAsync(system, members[via].Port, TimeSpan.FromSeconds(30), Patience);
                 var settling = Stopwatch.StartNew();
                 await AwaitWholeAsync(checker, members);
                 var settled = settling.Elapsed;
@@ -213,10 +213,7 @@ internal static class ClusterSoakRun
         Console.WriteLine($"cluster-soak: {options.Rounds} rounds in {total.Elapsed.TotalMinutes:0.0} min; faults: {faults.GetValueOrDefault(ClusterFault.Kill)} SIGKILL of a namespace's home, " +
                           $"{faults.GetValueOrDefault(ClusterFault.Pause)} SIGSTOP past failure detection and downing ({stoppedThemselves} of those nodes stopped themselves on SIGCONT), " +
                           $"{faults.GetValueOrDefault(ClusterFault.JournalLock)} journal table locks; {members.Sum(m => m.Restarts)} node restarts");
-        Console.WriteLine($"{"operation",-10} {"acknowledged",13} {"refused",9} {"unknown",9}");
-        foreach (var operation in Enum.GetValues<SoakOperation>())
-            Console.WriteLine($"{operation.ToString().ToLowerInvariant(),-10} {counts[operation, Outcome.Acknowledged],13:N0} {counts[operation, Outcome.Refused],9:N0} {counts[operation, Outcome.Unknown],9:N0}");
-        Console.WriteLine($"{"all",-10} {counts.Total(Outcome.Acknowledged),13:N0} {counts.Total(Outcome.Refused),9:N0} {counts.Total(Outcome.Unknown),9:N0}");
+        counts.Print();
         Console.WriteLine($"acknowledged operations checked: {Namespaces.Sum(ns => ledgers[ns].Count):N0}; lost or violated: {violations.Count}; " +
                           "PostgreSQL has no integrity_check, so the state read back is the only check of the journal");
         if (violations.Count > 0)
@@ -379,23 +376,6 @@ internal static class ClusterSoakRun
                 return await SoakObserver.ObserveAsync(client, entries);
             }
             catch (Exception ex) when (ex is OrchestratorUnavailableException or OrchestratorUnreachableException or TimeoutException && waited.Elapsed < Patience)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
-    }
-
-    // A node just restarted is not reachable from this client at once (Akka.Remote gates a lost address for a moment).
-    private static async Task<OrchestratorClient> ConnectAsync(Akka.Actor.ActorSystem system, int port, TimeSpan timeout)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}", new OrchestratorClientOptions(Timeout: timeout, DefineRetries: 0));
-            }
-            catch (OrchestratorUnreachableException) when (waited.Elapsed < Patience)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }

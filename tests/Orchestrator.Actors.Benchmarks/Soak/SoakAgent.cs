@@ -10,6 +10,18 @@ internal sealed class SoakCounts
     public long this[SoakOperation operation, Outcome outcome] => Interlocked.Read(ref _counts[(int)operation, (int)outcome]);
 
     public long Total(Outcome outcome) => Enum.GetValues<SoakOperation>().Sum(o => this[o, outcome]);
+
+    /// <summary>The soak's closing table: each operation's outcomes, then all of them.</summary>
+    public void Print()
+    {
+        Console.WriteLine($"{"operation",-10} {"acknowledged",13} {"refused",9} {"unknown",9}");
+        foreach (var operation in Enum.GetValues<SoakOperation>())
+            Row(operation.ToString().ToLowerInvariant(), this[operation, Outcome.Acknowledged], this[operation, Outcome.Refused], this[operation, Outcome.Unknown]);
+        Row("all", Total(Outcome.Acknowledged), Total(Outcome.Refused), Total(Outcome.Unknown));
+
+        static void Row(string name, long acknowledged, long refused, long unknown) =>
+            Console.WriteLine($"{name,-10} {acknowledged,13:N0} {refused,9:N0} {unknown,9:N0}");
+    }
 }
 
 internal enum SoakOperation

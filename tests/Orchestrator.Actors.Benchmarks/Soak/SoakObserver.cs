@@ -8,6 +8,27 @@ internal static class SoakObserver
 {
     private const int InFlight = 16;
 
+    /// <summary>
+    /// A client of the node at 127.0.0.1:<paramref name="port"/>, asking again each second for up to
+    /// <paramref name="patience"/>: a node just restarted is not reachable at once (Akka.Remote gates a
+    /// lost address for a moment and answers an Identify locally with no actor).
+    /// </summary>
+    public static async Task<OrchestratorClient> ConnectAsync(Akka.Actor.ActorSystem system, int port, TimeSpan timeout, TimeSpan patience)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}", new OrchestratorClientOptions(Timeout: timeout, DefineRetries: 0));
+            }
+            catch (OrchestratorUnreachableException) when (waited.Elapsed < patience)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
     public static async Task<SoakObservation> ObserveAsync(OrchestratorClient client, IReadOnlyList<Acknowledged> ledger)
     {
         var taskIds = ledger.Select(e => e switch

@@ -70,8 +70,7 @@ internal static class SoakRun
         using var system = OrchestratorClient.CreateSystem("soak", config: ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF"));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}"), Timeout = TimeSpan.FromSeconds(12) };
         await node.StartAsync();
-        var client = await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}",
-            new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(5), DefineRetries: 0));
+        var client = await SoakObserver.ConnectAsync(system, port, TimeSpan.FromSeconds(5), Patience);
         for (var round = 1; round <= options.Rounds; round++)
         {
             var fault = (Fault)((round - 1) % 3);
@@ -97,7 +96,7 @@ internal static class SoakRun
             await node.KillAsync();
             var integrity = $"{IntegrityCheck(Path.Combine(dataDir, "orchestrator.db"))}/{IntegrityCheck(Path.Combine(dataDir, "orchestrator-snapshots.db"))}";
             var recovered = await node.StartAsync();
-            var checker = await ConnectAsync(system, port);
+            var checker = await SoakObserver.ConnectAsync(system, port, TimeSpan.FromSeconds(30), Patience);
             var entries = ledger.Entries;
             var byDoor = string.Join(", ", entries.Skip(before).GroupBy(e => e.Door).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count():N0}"));
             var seen = await SoakObserver.ObserveAsync(checker, entries);
@@ -114,10 +113,7 @@ internal static class SoakRun
         Console.WriteLine($"soak: {options.Rounds} rounds in {total.Elapsed.TotalMinutes:0.0} min; faults: {faults.GetValueOrDefault(Fault.Kill) + options.Rounds} SIGKILL " +
                           $"({faults.GetValueOrDefault(Fault.Kill)} mid-round, {options.Rounds} at round ends), {faults.GetValueOrDefault(Fault.Pause)} SIGSTOP past the leases, " +
                           $"{faults.GetValueOrDefault(Fault.JournalLock)} journal write faults");
-        Console.WriteLine($"{"operation",-10} {"acknowledged",13} {"refused",9} {"unknown",9}");
-        foreach (var operation in Enum.GetValues<SoakOperation>())
-            Console.WriteLine($"{operation.ToString().ToLowerInvariant(),-10} {counts[operation, Outcome.Acknowledged],13:N0} {counts[operation, Outcome.Refused],9:N0} {counts[operation, Outcome.Unknown],9:N0}");
-        Console.WriteLine($"{"all",-10} {counts.Total(Outcome.Acknowledged),13:N0} {counts.Total(Outcome.Refused),9:N0} {counts.Total(Outcome.Unknown),9:N0}");
+        counts.Print();
         Console.WriteLine($"acknowledged operations checked: {ledger.Count:N0}; lost or violated: {violations}");
         if (violations > 0)
         {
@@ -126,24 +122,6 @@ internal static class SoakRun
         }
         Directory.Delete(dataDir, recursive: true);
         return 0;
-    }
-
-    // A restarted node is not reachable from this client at once: after a node's SIGKILL, Akka.Remote
-    // gates its address for a few seconds and answers an Identify locally with no actor.
-    private static async Task<OrchestratorClient> ConnectAsync(ActorSystem system, int port)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}", new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(30)));
-            }
-            catch (OrchestratorUnreachableException) when (waited.Elapsed < Patience)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1));
-            }
-        }
     }
 
     private static async Task<string> InjectAsync(Fault fault, SoakNode node, string dataDir, SoakOptions options)
