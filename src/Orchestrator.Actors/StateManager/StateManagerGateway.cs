@@ -15,7 +15,8 @@ namespace Orchestrator.Actors.StateManager;
 /// A namespace's stable address under the router. It runs the namespace's
 /// <see cref="StateManagerActor"/> as its child <c>store</c>, starts it again after each stop with an
 /// exponential backoff (<c>orchestrator.supervision</c>), handing each incarnation the
-/// <see cref="RecoveryHints"/> the ones before it learned, and forwards requests to it while it is up. While it is down (restarting after a failure, recovering), requests are held
+/// <see cref="RecoveryHints"/> the ones before it learned, and forwards requests to it while it is
+/// up. While it is down (restarting after a failure, recovering), requests are held
 /// in arrival order and forwarded once it is ready again; past the hold limits they are answered
 /// <see cref="OrchestratorUnavailable"/>. Requests that reached a stopping state manager without
 /// being processed come back here (as <see cref="Requeue"/> or as dead letters) and are held too.
@@ -104,8 +105,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
 
     /// <summary>
     /// The Props of a gateway. With <paramref name="passivateIdleAfter"/>, it asks its parent (its
-    /// shard in a cluster, the <see cref="NamespaceRouter"/> on one node) to stop it once it has had no request for that long and nothing of its
-    /// namespace is timed (no claim whose lease runs, no failed task waiting for its retry, no
+    /// shard in a cluster, the <see cref="NamespaceRouter"/> on one node) to stop it once it has had
+    /// no request for that long and nothing of its namespace is timed (no claim whose lease runs, no failed task waiting for its retry, no
     /// subscriber); the namespace's next request starts it again from the journal.
     /// </summary>
     public static Props Props(OrchestratorSettings settings, TimeProvider clock, TimeSpan? passivateIdleAfter = null) =>
@@ -120,9 +121,8 @@ public sealed class StateManagerGateway : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer(CheckIdle.Instance, CheckIdle.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, idle.Ticks / 2)));
     }
 
-    // Requests go straight to the current state manager (not through the supervisor, which would
-    // dead-letter them anonymously while it has no child), so a request that died on the way names
-    // a recipient under this gateway, and no other gateway in the system takes it.
+    // Requests go straight to the current state manager, so a request that died on the way names a
+    // recipient under this gateway, and no other gateway in the system takes it.
     private bool IsOurs(IActorRef recipient) =>
         recipient.Path.ToStringWithoutAddress().StartsWith(Self.Path.ToStringWithoutAddress() + "/", StringComparison.Ordinal);
 
