@@ -38,6 +38,31 @@ public static partial class OrchestratorDomain
     }
 
     private static Decision DecideCommand(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
+        command is NamespacedRequest { IdempotencyKey: { } key } keyed and not IOwnCommand
+            ? DecideKeyed(state, keyed, key, context)
+            : DecideUnkeyed(state, command, context);
+
+    // A change under an idempotency key: done once. Sent again, it is answered as it was then (after
+    // the write that did it, like any answer that depends on a pending write); the key on another
+    // request is refused. What did nothing (a refusal) is not remembered: sent again, it is decided again.
+    private static Decision DecideKeyed(OrchestratorState state, NamespacedRequest keyed, string key, DecisionContext context)
+    {
+        var command = (IStateManagerCommand)keyed;
+        if (Validation.IdempotencyKey("idempotencyKey", key) is { } invalid) return Decision.Answer(invalid);
+        if (!RequestKeys.Remembers(command)) return DecideUnkeyed(state, command, context);
+        var fingerprint = RequestKeys.Fingerprint(keyed);
+        // A key older than it is kept (not yet dropped: only a newer key drops the old ones) is forgotten.
+        if (state.RequestKeys.TryGet(key, out var done) && context.Now - done.At <= RequestKeys.Kept)
+            return Decision.Answer(done.Fingerprint == fingerprint
+                ? RequestKeys.Repeat(state, command, done)
+                : Validation.Reject("idempotencyKey", key,
+                    $"was used at {done.At:O} for another request than this {command.GetType().Name}; a new request needs a new key"));
+        var decision = DecideUnkeyed(state, command, context);
+        if (decision.IsReadOnly || RequestKeys.Record(key, fingerprint, decision.Reply, context.Now) is not { } record) return decision;
+        return new Decision([.. decision.Events, record], decision.Reply) { After = Apply(decision.StateAfter(state), record) };
+    }
+
+    private static Decision DecideUnkeyed(OrchestratorState state, IStateManagerCommand command, DecisionContext context) =>
         command switch
         {
             DefineTask define => DecideDefine(state, define, context),
@@ -66,6 +91,8 @@ public static partial class OrchestratorDomain
                     Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
                         new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
                 };
+            case RequestKeyed e:
+                return state with { RequestKeys = state.RequestKeys.Add(e) };
             case EventsDeleted:
                 // Bookkeeping of the journal itself: the state does not change.
                 return state;

@@ -187,6 +187,9 @@ public sealed record OrchestratorState(
     /// <summary>The number of the next claim id.</summary>
     public long NextClaim { get; init; } = 1;
 
+    /// <summary>The idempotency keys remembered and what was done under each.</summary>
+    public RequestKeys RequestKeys { get; init; } = RequestKeys.Empty;
+
     /// <summary>The next place in the READY queues.</summary>
     public long NextReadySeq { get; init; }
 

@@ -31,7 +31,10 @@ public static class Snapshots
                 .ToList(),
             state.Agents.Values.OrderBy(a => a.Agent, StringComparer.Ordinal)
                 .Select(a => new AgentSnapshotV2(a.Agent, a.Capabilities, a.Registered, a.RegisteredAt, a.LastSeen, a.Completed, a.Failed, a.LeasesExpired))
-                .ToList());
+                .ToList())
+        {
+            RequestKeys = state.RequestKeys.Count == 0 ? null : state.RequestKeys.OldestFirst(),
+        };
     }
 
     private static TaskSnapshotV2 ToSnapshot(TaskRecord t) => new(
@@ -108,7 +111,7 @@ public static class Snapshots
             agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen)
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
-        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable() };
+        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys) };
     }
 
     // Snapshots list their tasks in definition order; one written otherwise is sorted first.

@@ -88,6 +88,19 @@ public static class Validation
             ? Reject(field, value, "is reserved for the state manager's own transitions (lease expiry, retries)")
             : null);
 
+    /// <summary>An idempotency key: 1-200 visible ASCII characters (no spaces, no control characters).</summary>
+    public static CommandRejected? IdempotencyKey(string field, string value)
+    {
+        if (value.Length == 0) return Reject(field, value, "must not be empty; leave the key out for a request without one");
+        if (value.Length > MaxIdLength) return Reject(field, value, $"is {value.Length} characters long; at most {MaxIdLength} are allowed");
+        foreach (var c in value)
+        {
+            if (c is < '!' or > '~')
+                return Reject(field, value, $"contains '{Printable(c)}'; only visible ASCII characters are allowed (a UUID serves)");
+        }
+        return null;
+    }
+
     /// <summary>An optional lease duration within the policy's bounds.</summary>
     public static CommandRejected? Lease(string field, TimeSpan? lease, LifecyclePolicy policy) =>
         lease is { } l && (l < policy.ShortestLease || l > policy.LongestLease)

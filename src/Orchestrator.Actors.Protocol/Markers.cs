@@ -77,13 +77,25 @@ public abstract record NamespacedRequest : INamespaced
     public TimeSpan? Within { get; init; }
 
     /// <summary>
+    /// The sender's name for this change, so that sending it again (after an answer that was lost, a
+    /// timeout, or "unavailable") does it at most once: a change that was done under this key is
+    /// answered as it was the first time, and nothing is done again; the same key on a different
+    /// request is refused. 1-200 visible ASCII characters (a UUID serves); kept per namespace for 24
+    /// hours or the newest 100,000 keys (see <c>RequestKeys</c> in the domain). Null: no key. On the
+    /// wire the optional field <c>idempotencyKey</c>, left out when null; not part of the request's identity.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonPropertyName("idempotencyKey")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? IdempotencyKey { get; init; }
+
+    /// <summary>
     /// When the request reached the node that decides it, on that node's monotonic clock (set there,
     /// never sent): <see cref="Within"/> counts from it.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public TimeSpan? ArrivedAt { get; init; }
 
-    /// <summary>Equal when of the same type, in the same namespace, with equal fields; <see cref="TraceParent"/>, <see cref="Within"/> and <see cref="ArrivedAt"/> aside.</summary>
+    /// <summary>Equal when of the same type, in the same namespace, with equal fields; <see cref="TraceParent"/>, <see cref="Within"/>, <see cref="IdempotencyKey"/> and <see cref="ArrivedAt"/> aside.</summary>
     public virtual bool Equals(NamespacedRequest? other) =>
         ReferenceEquals(this, other) || (other is not null && EqualityContract == other.EqualityContract && _namespace == other._namespace);
 

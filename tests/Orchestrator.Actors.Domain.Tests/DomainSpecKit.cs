@@ -98,7 +98,7 @@ internal static class DomainSpecKit
 
     /// <summary>
     /// Then: two states are the same: tasks (with ordinals, claims, histories), documents, agents,
-    /// counters, and the indexes (READY queues, deadlines, dependants), which decide what happens next.
+    /// counters, the idempotency keys remembered, and the indexes (READY queues, deadlines, dependants), which decide what happens next.
     /// </summary>
     public static void AssertSameState(OrchestratorState expected, OrchestratorState actual)
     {
@@ -126,6 +126,7 @@ internal static class DomainSpecKit
         Assert.Equal(expected.NextDeadline, actual.NextDeadline);
         Assert.Equal(Dependants(expected), Dependants(actual));
         Assert.Equal(Counted(expected), Counted(actual));
+        Assert.Equal(expected.RequestKeys.OldestFirst(), actual.RequestKeys.OldestFirst());
         AssertCountsMatchTheTasks(actual);
     }
 

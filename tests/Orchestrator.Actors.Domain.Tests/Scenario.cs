@@ -156,7 +156,9 @@ internal static class Scenarios
         scenario.Fail(Expect(scenario.Claim("agent-a"), "flaky"), "flaky");                  // FAILED, retry in 1.1 s
         scenario.Given(new CancelTask("dropped", "not needed", "alice"));                     // kills dropped-child
         var left = Expect(scenario.Claim("agent-b", TimeSpan.FromMinutes(2)), "left");
-        Expect(scenario.Claim("agent-c"), "idle-1");                                          // will expire
+        // Will expire; claimed and saved under idempotency keys, which the state remembers.
+        Expect(Assert.IsType<TaskAssigned>(scenario.When(new ClaimTask("agent-c") { IdempotencyKey = "agent-c-claim-1" }).Reply), "idle-1");
+        scenario.Given(new SaveState("agent-c", "seen", """{"idle":1}""") { IdempotencyKey = "agent-c-save-1" });
         scenario.Advance(TimeSpan.FromSeconds(10)).Given(new Heartbeat("left", "agent-b", left.ClaimId));
         scenario.Advance(TimeSpan.FromSeconds(25)).ProcessDeadlines();                        // flaky due, idle-1 expired
         scenario.Fail(Expect(scenario.Claim("agent-a"), "flaky"), "flaky again");            // FAILED, retry in 2.2 s
@@ -183,6 +185,9 @@ internal static class Scenarios
             log.Add($"{scenario.Now:O} {command.GetType().Name}: {string.Join(" | ", decision.Events.Select(DomainSpecKit.Json))} => {DomainSpecKit.Json(decision.Reply)}");
         }
 
+        // Sent again under their keys: answered as the first time, nothing done again.
+        Run(new ClaimTask("agent-c") { IdempotencyKey = "agent-c-claim-1" });
+        Run(new SaveState("agent-c", "seen", """{"idle":1}""") { IdempotencyKey = "agent-c-save-1" });
         foreach (var agent in new[] { "agent-b", "agent-a", "agent-c", "agent-b", "agent-a", "agent-z" }) Run(new ClaimTask(agent));
         scenario.Advance(TimeSpan.FromMinutes(3));
         Run(ProcessDeadlines.Instance);

@@ -52,3 +52,25 @@ public sealed record EventsDeleted(long UpToSequenceNr, DateTimeOffset At) : IOr
 /// </summary>
 /// <param name="Events">The events, in the order they were decided.</param>
 public sealed record EventBatch(IReadOnlyList<IOrchestratorEvent> Events) : IOrchestratorEvent;
+
+/// <summary>
+/// A change sent with an idempotency key was done: what answers the same request sent again under
+/// the key. Journaled as <c>request-keyed.v1</c>, in the same write as the change's own events, so a
+/// change whose answer was lost (a timeout, a node that stopped while writing) is known as done after
+/// a restart too. Held per namespace for 24 hours, the newest 100,000 keys at most.
+/// </summary>
+/// <param name="Key">The sender's key.</param>
+/// <param name="Fingerprint">The request's digest: the same key on a request with another one is refused.</param>
+/// <param name="TaskId">The task the change was about (a claim's task; the task completed, failed, cancelled or requeued).</param>
+/// <param name="ClaimId">A claim's id.</param>
+/// <param name="LeaseUntil">A claim's lease end as granted.</param>
+/// <param name="Version">A save's version.</param>
+/// <param name="At">When the change was decided.</param>
+public sealed record RequestKeyed(
+    string Key,
+    string Fingerprint,
+    string? TaskId,
+    string? ClaimId,
+    DateTimeOffset? LeaseUntil,
+    long? Version,
+    DateTimeOffset At) : IOrchestratorEvent;

@@ -31,6 +31,7 @@ public static class EventSizes
         TaskRequeued r => Text(r.TaskId) + Text(r.By) + Text(r.Because),
         AgentRegistered a => Text(a.Agent) + Texts(a.Capabilities),
         AgentSeen s => Text(s.Agent),
+        RequestKeyed k => Text(k.Key) + Text(k.Fingerprint) + Text(k.TaskId) + Text(k.ClaimId),
         EventBatch b => b.Events.Sum(UpperBound),
         // An event of another kind holds ids and dates only, each bounded by the input rules.
         _ => 4 * 1024,

@@ -80,6 +80,7 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(TaskRequeued))]
 [JsonSerializable(typeof(AgentRegistered))]
 [JsonSerializable(typeof(AgentSeen))]
+[JsonSerializable(typeof(RequestKeyed))]
 [JsonSerializable(typeof(OrchestratorSnapshotV2))]
 [JsonSerializable(typeof(IReadOnlyList<TaskSnapshotV2>))]
 [JsonSerializable(typeof(SnapshotChunkIndex))]

@@ -101,6 +101,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("tasks-defined.v1", typeof(TasksDefined), Json.TasksDefined),
         ("get-activity.v1", typeof(GetActivity), Json.GetActivity),
         ("activity-report.v1", typeof(ActivityReport), Json.ActivityReport),
+        ("request-keyed.v1", typeof(RequestKeyed), Json.RequestKeyed),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

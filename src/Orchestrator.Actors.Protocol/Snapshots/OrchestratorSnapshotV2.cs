@@ -31,6 +31,13 @@ public sealed record OrchestratorSnapshotV2(
     /// from snapshots written before event batches, where the snapshot's sequence number is that count.
     /// </summary>
     public long? EventsJournaled { get; init; }
+
+    /// <summary>
+    /// The idempotency keys remembered, oldest first (<see cref="RequestKeyed"/>). Absent from
+    /// snapshots written before idempotency keys: none remembered.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<RequestKeyed>? RequestKeys { get; init; }
 }
 
 /// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>
