@@ -158,6 +158,15 @@ _ERRORS = {400: Rejected, 413: Rejected, 415: Rejected, 401: Unauthorized, 403: 
            404: NotFound, 409: Conflict, 412: Conflict, 503: Unavailable}
 
 
+def _keyed(idempotency_key: Optional[str]) -> Dict[str, str]:
+    """The Idempotency-Key header of a change, when it has a key."""
+    if idempotency_key is None:
+        return {}
+    if not isinstance(idempotency_key, str):
+        raise TypeError("idempotency_key must be a str, not %s" % type(idempotency_key).__name__)
+    return {"Idempotency-Key": idempotency_key}
+
+
 def _retry_after(text: Optional[str]) -> Optional[float]:
     if not text:
         return None
@@ -793,14 +802,18 @@ class OrchestratorClient:
 
     # -- claims --------------------------------------------------------------------------------
 
-    def claim(self, agent: str, lease: Optional[Duration] = None, wait: Optional[Duration] = None) -> Optional[Assignment]:
+    def claim(self, agent: str, lease: Optional[Duration] = None, wait: Optional[Duration] = None, *,
+              idempotency_key: Optional[str] = None) -> Optional[Assignment]:
         """Claims the next READY task for ``agent``, or None when there is none. With ``wait`` the
         server holds the request until one is READY or the wait is over (at most its
-        ``max-claim-wait``, 5m by default)."""
+        ``max-claim-wait``, 5m by default). With ``idempotency_key`` (any string you choose, a UUID
+        serves) the same claim sent again under the key, within 24 hours, is answered with the claim
+        the first one made instead of claiming another task: send it again after ``Unreachable``."""
         body = _compact({"agent": agent, "lease": None if lease is None else format_duration(lease)})
         query = None if wait is None else {"wait": format_duration(wait)}
         extra = duration_seconds(wait) or 0.0
-        reply = self._call("POST", self._ns("/claims"), body, query=query, timeout=self._timeout + extra)
+        reply = self._call("POST", self._ns("/claims"), body, query=query, timeout=self._timeout + extra,
+                           headers=_keyed(idempotency_key))
         return None if reply.status == 204 else Assignment.from_json(reply.json())
 
     def heartbeat(self, task: Union[str, Assignment], agent: Optional[str] = None, claim_id: Optional[str] = None,
@@ -811,38 +824,43 @@ class OrchestratorClient:
         return LeaseRenewal.from_json(self._call("POST", self._task(task_id, "/heartbeat"), body).json())
 
     def complete(self, task: Union[str, Assignment], agent: Optional[str] = None, claim_id: Optional[str] = None,
-                 result: JSON = None) -> Task:
-        """Completes a claimed task with an optional JSON ``result``."""
+                 result: JSON = None, *, idempotency_key: Optional[str] = None) -> Task:
+        """Completes a claimed task with an optional JSON ``result``. ``idempotency_key``: as for
+        ``claim``, sent again under it the completion is answered as done, not refused."""
         task_id, agent, claim_id = self._claim_of(task, agent, claim_id)
         body = _compact({"agent": agent, "claimId": claim_id, "result": result})
-        return Task.from_json(self._call("POST", self._task(task_id, "/complete"), body).json())
+        return Task.from_json(self._call("POST", self._task(task_id, "/complete"), body, headers=_keyed(idempotency_key)).json())
 
     def fail(self, task: Union[str, Assignment], reason: str, agent: Optional[str] = None,
-             claim_id: Optional[str] = None) -> Task:
-        """Reports that a claimed task failed: FAILED until its retry, or DEAD after its last attempt."""
+             claim_id: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
+        """Reports that a claimed task failed: FAILED until its retry, or DEAD after its last attempt.
+        ``idempotency_key``: as for ``claim``."""
         task_id, agent, claim_id = self._claim_of(task, agent, claim_id)
         body = _compact({"agent": agent, "claimId": claim_id, "reason": reason})
-        return Task.from_json(self._call("POST", self._task(task_id, "/fail"), body).json())
+        return Task.from_json(self._call("POST", self._task(task_id, "/fail"), body, headers=_keyed(idempotency_key)).json())
 
-    def cancel(self, task_id: str, reason: str, by: Optional[str] = None) -> Task:
-        """Cancels an unfinished task (its PENDING dependants become DEAD)."""
-        return Task.from_json(self._call("POST", self._task(task_id, "/cancel"), _compact({"reason": reason, "by": by})).json())
+    def cancel(self, task_id: str, reason: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
+        """Cancels an unfinished task (its PENDING dependants become DEAD). ``idempotency_key``: as for ``claim``."""
+        body = _compact({"reason": reason, "by": by})
+        return Task.from_json(self._call("POST", self._task(task_id, "/cancel"), body, headers=_keyed(idempotency_key)).json())
 
-    def requeue(self, task_id: str, by: Optional[str] = None) -> Task:
-        """Gives a DEAD task another round."""
+    def requeue(self, task_id: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
+        """Gives a DEAD task another round. ``idempotency_key``: as for ``claim`` (sent again under
+        it, the requeue is answered as done and does not requeue a task that died again since)."""
         body = _NO_BODY if by is None else {"by": by}
-        return Task.from_json(self._call("POST", self._task(task_id, "/requeue"), body).json())
+        return Task.from_json(self._call("POST", self._task(task_id, "/requeue"), body, headers=_keyed(idempotency_key)).json())
 
     # -- state ---------------------------------------------------------------------------------
 
     def save_state(self, owner_id: str, key: str, value: JSON, expected_version: Optional[int] = None,
-                   only_if_absent: bool = False) -> StateSaved:
+                   only_if_absent: bool = False, *, idempotency_key: Optional[str] = None) -> StateSaved:
         """Saves a JSON document. ``expected_version`` saves only at that version (If-Match),
         ``only_if_absent`` only when there is none yet (If-None-Match: *); ``Conflict`` (412) with
-        ``current_version`` otherwise."""
+        ``current_version`` otherwise. ``idempotency_key``: as for ``claim`` (sent again under it, the
+        save lands once and is answered with the version it made)."""
         if expected_version is not None and only_if_absent:
             raise ValueError("give expected_version or only_if_absent, not both")
-        headers = {}
+        headers = _keyed(idempotency_key)
         if expected_version is not None:
             headers["If-Match"] = '"%d"' % int(expected_version)
         if only_if_absent:

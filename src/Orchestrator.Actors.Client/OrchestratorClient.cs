@@ -11,15 +11,19 @@ namespace Orchestrator.Actors.Client;
 
 /// <summary>How a client waits and retries.</summary>
 /// <param name="Timeout">How long one request waits for its reply (10 s when null).</param>
-/// <param name="DefineRetries">
-/// How many more times a DefineTask or DefineTasks whose reply timed out is sent again with the same
-/// definitions (safe: definitions are idempotent). Other requests surface a timeout as an error.
+/// <param name="Retries">
+/// How many more times a request whose reply timed out (or whose link was lost) is sent again where
+/// that is safe: a definition (idempotent), and a change that can be done only once, sent under an
+/// idempotency key (a claim, a save, a completion, a failure, a cancel, a requeue). With retries on,
+/// such a change sent without a key gets a fresh one, so the attempt that lands is the one answered
+/// (a claim sent twice is one claim). With none (0), changes go as given and a timeout is an error at
+/// once. Queries, heartbeats and registrations surface a timeout as an error.
 /// </param>
 /// <param name="Namespace">
 /// The namespace every request of this client goes to, whatever the request says; null: each
 /// request's own (<see cref="Namespaces.Default"/> unless it sets one).
 /// </param>
-public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int DefineRetries = 2, string? Namespace = null)
+public sealed record OrchestratorClientOptions(TimeSpan? Timeout = null, int Retries = 2, string? Namespace = null)
 {
     /// <summary>The timeout in effect.</summary>
     public TimeSpan RequestTimeout => Timeout ?? TimeSpan.FromSeconds(10);
@@ -237,8 +241,9 @@ public sealed class OrchestratorClient
     public Task<TasksDefined> DefineTasksAsync(DefineTasks command, CancellationToken cancellation = default) =>
         AskAgainOnTimeoutAsync<TasksDefined>(command, cancellation);
 
-    /// <summary>Saves a document.</summary>
-    public Task<StateSaved> SaveStateAsync(SaveState command, CancellationToken cancellation = default) => AskAsync<StateSaved>(command, cancellation);
+    /// <summary>Saves a document; a timed-out attempt is repeated under one idempotency key (see <see cref="OrchestratorClientOptions.Retries"/>).</summary>
+    public Task<StateSaved> SaveStateAsync(SaveState command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<StateSaved>(Keyed(command), cancellation);
 
     /// <summary>Reads a document.</summary>
     public Task<StateDocument> GetStateAsync(string ownerId, string key, CancellationToken cancellation = default) =>
@@ -267,9 +272,12 @@ public sealed class OrchestratorClient
     /// <summary>One page of known agents, by name.</summary>
     public Task<AgentList> ListAgentsAsync(ListAgents query, CancellationToken cancellation = default) => AskAsync<AgentList>(query, cancellation);
 
-    /// <summary>Claims the next READY task for the agent; null when none is ready.</summary>
+    /// <summary>
+    /// Claims the next READY task for the agent; null when none is ready. A timed-out attempt is
+    /// repeated under one idempotency key: if the first one claimed a task, that claim is the answer.
+    /// </summary>
     public async Task<TaskAssigned?> ClaimTaskAsync(ClaimTask command, CancellationToken cancellation = default) =>
-        await AskAsync<IOrchestratorReply>(command, cancellation) switch
+        await AskAgainOnTimeoutAsync<IOrchestratorReply>(Keyed(command), cancellation) switch
         {
             TaskAssigned assigned => assigned,
             NoTaskReady => null,
@@ -279,17 +287,21 @@ public sealed class OrchestratorClient
     /// <summary>Extends a claim's lease.</summary>
     public Task<LeaseRenewed> HeartbeatAsync(Heartbeat command, CancellationToken cancellation = default) => AskAsync<LeaseRenewed>(command, cancellation);
 
-    /// <summary>Completes a claimed task.</summary>
-    public Task<TaskUpdated> CompleteTaskAsync(CompleteTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+    /// <summary>Completes a claimed task; a timed-out attempt is repeated under one idempotency key.</summary>
+    public Task<TaskUpdated> CompleteTaskAsync(CompleteTask command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
-    /// <summary>Reports a claimed task's failure.</summary>
-    public Task<TaskUpdated> FailTaskAsync(FailTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+    /// <summary>Reports a claimed task's failure; a timed-out attempt is repeated under one idempotency key.</summary>
+    public Task<TaskUpdated> FailTaskAsync(FailTask command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
-    /// <summary>Cancels a task.</summary>
-    public Task<TaskUpdated> CancelTaskAsync(CancelTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+    /// <summary>Cancels a task; a timed-out attempt is repeated under one idempotency key.</summary>
+    public Task<TaskUpdated> CancelTaskAsync(CancelTask command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
-    /// <summary>Gives a DEAD task another round.</summary>
-    public Task<TaskUpdated> RequeueDeadTaskAsync(RequeueDeadTask command, CancellationToken cancellation = default) => AskAsync<TaskUpdated>(command, cancellation);
+    /// <summary>Gives a DEAD task another round; a timed-out attempt is repeated under one idempotency key.</summary>
+    public Task<TaskUpdated> RequeueDeadTaskAsync(RequeueDeadTask command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
     /// <summary>Registers an agent.</summary>
     public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
@@ -336,10 +348,15 @@ public sealed class OrchestratorClient
             ? namespaced with { Namespace = ns }
             : request;
 
-    // Only for definitions, which are idempotent: the same one again is either defined now or
-    // answered as already defined.
+    // A change that is done only once under its key, given one where this client retries.
+    private T Keyed<T>(T command) where T : NamespacedRequest =>
+        command.IdempotencyKey is null && _options.Retries > 0 ? command with { IdempotencyKey = Guid.NewGuid().ToString() } : command;
+
+    // For definitions, which are idempotent (the same one again is either defined now or answered as
+    // already defined), and for changes under an idempotency key (answered as the attempt that landed).
     private async Task<T> AskAgainOnTimeoutAsync<T>(IOrchestratorMessage request, CancellationToken cancellation) where T : class, IOrchestratorReply
     {
+        var safe = request is DefineTask or DefineTasks || request is NamespacedRequest { IdempotencyKey: not null };
         for (var attempt = 0; ; attempt++)
         {
             try
@@ -347,8 +364,13 @@ public sealed class OrchestratorClient
                 return await AskAsync<T>(request, cancellation);
             }
             // Not again to a node whose link was lost and not associated since: it would only wait out the timeout.
-            catch (OrchestratorUnreachableException) when (attempt < _options.DefineRetries && !cancellation.IsCancellationRequested && _link?.Suspect is null)
+            catch (OrchestratorUnreachableException) when (safe && attempt < _options.Retries && !cancellation.IsCancellationRequested && _link?.Suspect is null)
             {
+            }
+            catch (OrchestratorUnreachableException ex) when (request is NamespacedRequest { IdempotencyKey: { } key } && request is not (DefineTask or DefineTasks))
+            {
+                throw new OrchestratorUnreachableException($"{ex.Message}; sent again under idempotency key {key} it is done at most once", ex.InnerException)
+                    { IdempotencyKey = key };
             }
         }
     }

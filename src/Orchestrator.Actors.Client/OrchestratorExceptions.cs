@@ -33,5 +33,13 @@ public sealed class OrchestratorNotFoundException(IOrchestratorReply reply, stri
 /// <summary>The orchestrator answered that it cannot take the request now; nothing was acknowledged, retrying is safe.</summary>
 public sealed class OrchestratorUnavailableException(OrchestratorUnavailable reply) : OrchestratorException(reply.Message, reply);
 
-/// <summary>The orchestrator could not be reached, or did not answer in time.</summary>
-public sealed class OrchestratorUnreachableException(string message, Exception? inner = null) : OrchestratorException(message, null, inner);
+/// <summary>The orchestrator could not be reached, or did not answer in time: the request may or may not have been done.</summary>
+public sealed class OrchestratorUnreachableException(string message, Exception? inner = null) : OrchestratorException(message, null, inner)
+{
+    /// <summary>
+    /// The idempotency key the change went under, if any: the same request sent again under it
+    /// (<c>command with { IdempotencyKey = key }</c>, within 24 hours) is done at most once, and answered
+    /// as the attempt that landed.
+    /// </summary>
+    public string? IdempotencyKey { get; init; }
+}

@@ -145,6 +145,27 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>
+    /// <c>--idempotency-key</c>: the change's key (the protocol's rules, checked before anything is
+    /// sent). Left out, the client makes one, and names it when the change may or may not have been done.
+    /// </summary>
+    public static Option<string?> IdempotencyKey()
+    {
+        const string name = "--idempotency-key";
+        var option = new Option<string?>(name)
+        {
+            Description = "This change's idempotency key: the same command again with the same key (within 24 hours) is done at most once " +
+                          "and answered as the first time. When left out, one is made and printed if the answer never came.",
+            HelpName = "KEY",
+        };
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } key && Validation.IdempotencyKey(name, key) is { } rejected)
+                result.AddError(rejected.Message);
+        });
+        return option;
+    }
+
     /// <summary>A priority name, any case.</summary>
     public static Option<string?> Priority(string description) =>
         Name<TaskPriority>("--priority", "PRIORITY", description, ProtocolNames.TryParsePriority);

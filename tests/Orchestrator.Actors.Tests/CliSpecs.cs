@@ -271,6 +271,29 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task A_claim_a_save_and_a_requeue_run_again_with_their_idempotency_key_are_done_once()
+    {
+        const string agent = "cli-key-agent";
+        var key = Guid.NewGuid().ToString();
+        Success(await server.RunAsync("define", "key-1", "--agent", agent, "--file", "tasks/key.md", "--max-attempts", "1"));
+        Success(await server.RunAsync("define", "key-2", "--agent", agent, "--file", "tasks/key.md"));
+
+        var claims = new[] { await server.RunAsync("claim", "--agent", agent, "--idempotency-key", key, "--json"), await server.RunAsync("claim", "--agent", agent, "--idempotency-key", key, "--json") }
+            .Select(r => Json(r).GetProperty("claimId").GetString()).ToList();
+        Assert.Equal(claims[0], claims[1]);
+        Assert.Equal("READY", Json(await server.RunAsync("get", "key-2", "--json")).GetProperty("status").GetString());
+
+        foreach (var _ in new[] { 1, 2 })
+            Assert.Equal(1, Json(await server.RunAsync("save-state", "o", key, "--value", "[]", "--idempotency-key", "s-" + key, "--json")).GetProperty("version").GetInt64());
+
+        Success(await server.RunAsync("fail", "key-1", "--agent", agent, "--claim", claims[0]!, "--reason", "broken"));
+        foreach (var _ in new[] { 1, 2 })
+            Assert.Equal("READY", Json(await server.RunAsync("requeue", "key-1", "--idempotency-key", "r-" + key, "--json")).GetProperty("status").GetString());
+        // Without the key, the same requeue again is refused: the task is not DEAD
+        AssertFails(await server.RunAsync("requeue", "key-1"), 3, "'key-1'");
+    }
+
+    [Fact]
     public async Task Missing_things_exit_4_with_one_line_naming_them()
     {
         var claim = server.RunAsync("claim", "--agent", "cli-idle-agent", "--json");
@@ -459,6 +482,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "'nope'", ["list", "--status", "nope"]),
             (2, "'lowest'", ["list", "--priority", "lowest"]),
             (2, "'5x'", ["claim", "--agent", "a", "--lease", "5x"]),
+            (2, "--idempotency-key 'a b'", ["claim", "--agent", "a", "--idempotency-key", "a b"]),
             (2, "'30'", ["heartbeat", "t", "--agent", "a", "--claim", "claim-1", "--lease", "30"]),
             (2, "'2 minutes'", ["claim", "--agent", "a", "--lease", "2 minutes"]),
             (2, "agent '*'", ["claim", "--agent", "*", "--server", server1]),

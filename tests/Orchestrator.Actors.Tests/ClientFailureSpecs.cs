@@ -113,7 +113,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         try
         {
             // A minute's timeout and two retries of a definition: waiting them out would take three minutes.
-            var client = await OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromMinutes(1), DefineRetries: 2));
+            var client = await OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromMinutes(1), Retries: 2));
             Assert.False((await client.DefineTaskAsync(new DefineTask("before", "*", "tasks/before.md"))).AlreadyDefined);
 
             await node.StopAsync();
@@ -143,7 +143,7 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
         var clientSystem = OrchestratorClient.CreateSystem("restart-client");
         try
         {
-            var client = await OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromSeconds(10), DefineRetries: 0));
+            var client = await OrchestratorClient.ConnectAsync(clientSystem, $"127.0.0.1:{port}", new OrchestratorClientOptions(TimeSpan.FromSeconds(10), Retries: 0));
             Assert.False((await client.DefineTaskAsync(new DefineTask("before", "*", "tasks/before.md"))).AlreadyDefined);
             var before = client.StateManager;
 
@@ -266,10 +266,60 @@ public sealed class UnreachableClientSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_claim_whose_reply_times_out_is_sent_again_under_one_fresh_idempotency_key_and_returns_the_later_reply()
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(TimeSpan.FromSeconds(1)));
+
+        var claiming = client.ClaimTaskAsync(new ClaimTask("agent-a"));
+        var first = probe.ExpectMsg<ClaimTask>();
+        Assert.True(Guid.TryParse(first.IdempotencyKey, out _), $"a fresh key, not '{first.IdempotencyKey}'");
+        // No answer: the same claim again, under the same key, so the node answers with the claim the first made, if it did
+        var second = probe.ExpectMsg<ClaimTask>();
+        Assert.Equal((first.Agent, first.IdempotencyKey), (second.Agent, second.IdempotencyKey));
+        var view = new TaskView("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Medium, TaskState.Claimed, DateTimeOffset.UnixEpoch);
+        var assigned = new TaskAssigned(view, "claim-1-0011223344556677", DateTimeOffset.UnixEpoch.AddMinutes(1), null);
+        probe.Reply(assigned);
+
+        Assert.Same(assigned, await claiming);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_change_never_answered_gives_up_after_its_retries_naming_the_key_to_send_it_again_under()
+    {
+        var probe = CreateTestProbe();
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, Retries: 1));
+
+        var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => client.SaveStateAsync(new SaveState("agent-a", "notes", "[]")));
+
+        var keys = new[] { probe.ExpectMsg<SaveState>(), probe.ExpectMsg<SaveState>() }.Select(s => s.IdempotencyKey).Distinct().ToList();
+        var key = Assert.Single(keys);
+        Assert.Equal(key, unreachable.IdempotencyKey);
+        Assert.EndsWith($"; sent again under idempotency key {key} it is done at most once", unreachable.Message);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
+    public async Task A_key_the_caller_gives_is_the_one_sent_and_without_retries_a_change_goes_as_given_once()
+    {
+        var probe = CreateTestProbe();
+        var retrying = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, Retries: 1));
+        await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => retrying.CancelTaskAsync(new CancelTask("t-1", "no") { IdempotencyKey = "mine-1" }));
+        Assert.Equal(["mine-1", "mine-1"], new[] { probe.ExpectMsg<CancelTask>(), probe.ExpectMsg<CancelTask>() }.Select(c => c.IdempotencyKey));
+
+        var once = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, Retries: 0));
+        var unreachable = await Assert.ThrowsAsync<OrchestratorUnreachableException>(() => once.ClaimTaskAsync(new ClaimTask("agent-a")));
+        Assert.Null(probe.ExpectMsg<ClaimTask>().IdempotencyKey);
+        Assert.Null(unreachable.IdempotencyKey);
+        Assert.False(probe.HasMessages);
+    }
+
+    [Fact]
     public async Task A_definition_answered_with_a_conflict_is_not_sent_again()
     {
         var probe = CreateTestProbe();
-        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, DefineRetries: 5));
+        var client = new OrchestratorClient(probe.Ref, new OrchestratorClientOptions(Short, Retries: 5));
         var definition = new DefineTask("r-3", "*", "tasks/r-3.md");
 
         var defining = client.DefineTaskAsync(definition);

@@ -347,6 +347,53 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         Assert.Empty(await none.Content.ReadAsByteArrayAsync());
     }
 
+    [Fact]
+    public async Task A_change_sent_again_with_its_Idempotency_Key_is_done_once_and_answered_as_the_first_time()
+    {
+        await _server.Define(_ns, """{"taskId":"i1","agent":"*","taskFile":"f"}""");
+        await _server.Define(_ns, """{"taskId":"i2","agent":"*","taskFile":"f"}""");
+        var key = Guid.NewGuid().ToString();
+
+        using var first = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"builder"}""", ("Idempotency-Key", key));
+        // The header as a structured-field string names the same key
+        using var again = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"builder"}""", ("Idempotency-Key", $"\"{key}\""));
+        var (claimed, repeated) = (await HttpServer.Json(first), await HttpServer.Json(again));
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, again.StatusCode));
+        Assert.Equal(("i1", claimed.GetProperty("claimId").GetString()), (repeated.GetProperty("taskId").GetString(), repeated.GetProperty("claimId").GetString()));
+        using var other = await _server.Get($"{Tasks}/i2");
+        Assert.Equal("READY", (await HttpServer.Json(other)).GetProperty("status").GetString());
+
+        var path = $"/v1/namespaces/{_ns}/state/agent-1/notes";
+        foreach (var _ in new[] { 1, 2 })
+        {
+            using var saved = await _server.Send(HttpMethod.Put, path, """{"n":1}""", ("Idempotency-Key", "save-" + key));
+            Assert.Equal((HttpStatusCode.Created, "\"1\""), (saved.StatusCode, saved.Headers.ETag?.ToString()));
+        }
+
+        // The key on another request: 400 naming the key
+        using var reused = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"someone-else"}""", ("Idempotency-Key", key));
+        var problem = await HttpServer.Problem(reused, 400);
+        Assert.Equal(("idempotencyKey", key), (problem.GetProperty("field").GetString(), problem.GetProperty("value").GetString()));
+    }
+
+    [Theory]
+    [InlineData("/claims", "has space")]
+    [InlineData("/tasks/i1/cancel", "")]
+    [InlineData("/tasks/i1/requeue", "201 characters")]
+    public async Task A_malformed_Idempotency_Key_is_400_naming_the_header_and_nothing_is_done(string route, string key)
+    {
+        if (key == "201 characters") key = new string('k', 201);
+        await _server.Define(_ns, """{"taskId":"i1","agent":"*","taskFile":"f"}""");
+        var body = route switch { "/claims" => """{"agent":"builder"}""", "/tasks/i1/cancel" => """{"reason":"no"}""", _ => "{}" };
+        using var response = await _server.Post($"/v1/namespaces/{_ns}{route}", body, ("Idempotency-Key", key));
+
+        var problem = await HttpServer.Problem(response, 400);
+        // A long value is echoed cut to its first 100 characters
+        Assert.Equal(("Idempotency-Key", key.Length > 100 ? key[..100] + "…" : key), (problem.GetProperty("field").GetString(), problem.GetProperty("value").GetString()));
+        using var task = await _server.Get($"{Tasks}/i1");
+        Assert.Equal("READY", (await HttpServer.Json(task)).GetProperty("status").GetString());
+    }
+
     [Theory]
     [InlineData("", """{"agent":"*"}""", "agent", "*")]
     [InlineData("", """{"agent":"builder","lease":"30"}""", "lease", "30")]

@@ -146,6 +146,24 @@ public abstract class McpToolSpecs : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_claim_and_a_save_called_again_with_their_idempotencyKey_are_done_once_and_another_call_with_the_key_is_refused()
+    {
+        await Call("define_task", new() { ["taskId"] = "k-1", ["agent"] = "*", ["taskFile"] = "tasks/k.md" });
+        await Call("define_task", new() { ["taskId"] = "k-2", ["agent"] = "*", ["taskFile"] = "tasks/k.md" });
+
+        var claims = new[] { await Call("claim_task", new() { ["agent"] = "w", ["idempotencyKey"] = "call-17" }), await Call("claim_task", new() { ["agent"] = "w", ["idempotencyKey"] = "call-17" }) }
+            .Select(c => (c.GetProperty("task").GetProperty("taskId").GetString(), c.GetProperty("task").GetProperty("claimId").GetString())).ToList();
+        Assert.Equal(claims[0], claims[1]);
+        Assert.Equal("READY", (await Call("get_task", new() { ["taskId"] = "k-2" })).GetProperty("status").GetString());
+        foreach (var _ in new[] { 1, 2 })
+            Assert.Equal(1, (await Call("save_state", new() { ["ownerId"] = "w", ["key"] = "notes", ["json"] = "[]", ["idempotencyKey"] = "call-18" })).GetProperty("version").GetInt64());
+
+        var refused = await Raw("cancel_task", new() { ["taskId"] = "k-2", ["reason"] = "no", ["idempotencyKey"] = "call-17" });
+        Assert.True(refused.IsError);
+        Assert.Equal(("idempotencyKey", "call-17"), (Problem(refused).GetProperty("field").GetString(), Problem(refused).GetProperty("value").GetString()));
+    }
+
+    [Fact]
     public async Task A_waiting_claim_is_answered_when_a_task_is_defined_meanwhile()
     {
         var waiting = Call("claim_task", new() { ["agent"] = "sleeper", ["wait"] = "30s" });

@@ -434,6 +434,33 @@ class ClientTests(ServerTestCase):
         self.assertEqual("DEAD", dead_again.status)
         self.assertEqual("READY", self.client.requeue("f2").status)
 
+    def test_changes_sent_again_under_their_idempotency_key_are_done_once_and_answered_as_the_first_time(self) -> None:
+        self.define("k1", agent="w")
+        self.define("k2", agent="w")
+        key = str(uuid.uuid4())
+        first = self.client.claim("w", idempotency_key=key)
+        again = self.client.claim("w", idempotency_key=key)
+        self.assertEqual(("k1", first.claim_id), (again.task_id, again.claim_id))
+        self.assertEqual("READY", self.client.get_task("k2").status, "the repeat claimed nothing more")
+
+        saved = self.client.save_state("w", "notes", {"n": 1}, idempotency_key="save-" + key)
+        self.assertEqual((1, 1), (saved.version, self.client.save_state("w", "notes", {"n": 1}, idempotency_key="save-" + key).version))
+        self.assertEqual(1, self.client.get_state("w", "notes").version)
+
+        done = self.client.complete(first, result={"ok": True}, idempotency_key="done-" + key)
+        self.assertEqual("COMPLETED", self.client.complete(first, result={"ok": True}, idempotency_key="done-" + key).status)
+        self.assertEqual("COMPLETED", done.status)
+
+        # The key on another request is refused, naming the field and the key
+        with self.assertRaises(Rejected) as caught:
+            self.client.claim("someone-else", idempotency_key=key)
+        self.assertEqual(("idempotencyKey", key), (caught.exception.field, caught.exception.value))
+        with self.assertRaises(Rejected) as caught:
+            self.client.cancel("k2", reason="no", idempotency_key="has space")
+        self.assertEqual(("Idempotency-Key", "has space"), (caught.exception.field, caught.exception.value))
+        with self.assertRaises(TypeError):
+            self.client.requeue("k2", idempotency_key=42)  # type: ignore[arg-type]
+
     def test_cancel_ends_an_unfinished_task_and_kills_its_dependants(self) -> None:
         self.define("parent")
         self.define("child", depends_on=["parent"])

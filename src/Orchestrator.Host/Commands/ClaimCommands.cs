@@ -17,11 +17,12 @@ internal static class ClaimCommands
     {
         var agent = Agent();
         var lease = CliOptions.Duration("--lease", "How long the claim lasts without a heartbeat, such as 30s or 2m (the orchestrator's default when omitted).");
-        var command = new Command("claim", "Claim the next READY task for an agent; exit 4 when none is ready.") { agent, lease };
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("claim", "Claim the next READY task for an agent; exit 4 when none is ready.") { agent, lease, key };
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var name = parse.GetValue(agent)!;
-            var assigned = await client.ClaimTaskAsync(new ClaimTask(name, parse.GetValue(lease)), cancellation);
+            var assigned = await client.ClaimTaskAsync(new ClaimTask(name, parse.GetValue(lease)) { IdempotencyKey = parse.GetValue(key) }, cancellation);
             if (assigned is null)
             {
                 Output.Error($"no task ready for agent '{name}'");
@@ -66,11 +67,13 @@ internal static class ClaimCommands
     {
         var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
         var result = CliOptions.JsonDocument("--result", "The task's result, as JSON.");
-        var command = new Command("complete", "Complete a claimed task.") { taskId, agent, claimId, result };
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("complete", "Complete a claimed task.") { taskId, agent, claimId, result, key };
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var updated = await client.CompleteTaskAsync(
-                new CompleteTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(result)), cancellation);
+                new CompleteTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(result)) { IdempotencyKey = parse.GetValue(key) },
+                cancellation);
             TaskCommands.PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;
         });
@@ -80,14 +83,16 @@ internal static class ClaimCommands
     {
         var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
         var reason = CliOptions.Text("--reason", "REASON", "Why it failed.");
+        var key = CliOptions.IdempotencyKey();
         var command = new Command("fail", "Report that a claimed task failed: it is retried after a backoff, or DEAD after its last attempt.")
         {
-            taskId, agent, claimId, reason,
+            taskId, agent, claimId, reason, key,
         };
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var updated = await client.FailTaskAsync(
-                new FailTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(reason)!), cancellation);
+                new FailTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(reason)!) { IdempotencyKey = parse.GetValue(key) },
+                cancellation);
             TaskCommands.PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;
         });

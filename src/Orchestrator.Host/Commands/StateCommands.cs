@@ -18,9 +18,10 @@ internal static class StateCommands
         var fromFile = new Option<string?>("--from-file") { Description = "Read the document from this file.", HelpName = "PATH" };
         var expectedVersion = CliOptions.Number("--expected-version", "N",
             "Save only if this is the current version (0: only if there is no document yet); exit 3 otherwise.", 0L);
+        var idempotencyKey = CliOptions.IdempotencyKey();
         var command = new Command("save-state", "Save a JSON document under OWNER and KEY; each save adds one to its version.")
         {
-            owner, key, value, fromFile, expectedVersion,
+            owner, key, value, fromFile, expectedVersion, idempotencyKey,
         };
         command.Validators.Add(result =>
         {
@@ -31,7 +32,8 @@ internal static class StateCommands
         {
             var json = parse.GetValue(value) ?? await ReadDocumentAsync(parse.GetValue(fromFile)!, cancellation);
             var saved = await client.SaveStateAsync(
-                new SaveState(parse.GetValue(owner)!, parse.GetValue(key)!, json, parse.GetValue(expectedVersion)), cancellation);
+                new SaveState(parse.GetValue(owner)!, parse.GetValue(key)!, json, parse.GetValue(expectedVersion)) { IdempotencyKey = parse.GetValue(idempotencyKey) },
+                cancellation);
             if (parse.GetValue(CliOptions.Json))
                 Output.Json(saved);
             else

@@ -226,10 +226,11 @@ internal static class TaskCommands
     {
         var taskId = TaskId();
         var reason = CliOptions.Text("--reason", "REASON", "Why, for the task's history.");
-        var command = new Command("cancel", "Cancel a task that is not finished; its PENDING dependants die.") { taskId, reason };
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("cancel", "Cancel a task that is not finished; its PENDING dependants die.") { taskId, reason, key };
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var updated = await client.CancelTaskAsync(new CancelTask(parse.GetValue(taskId)!, parse.GetValue(reason)!), cancellation);
+            var updated = await client.CancelTaskAsync(new CancelTask(parse.GetValue(taskId)!, parse.GetValue(reason)!) { IdempotencyKey = parse.GetValue(key) }, cancellation);
             PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;
         });
@@ -238,10 +239,11 @@ internal static class TaskCommands
     private static Command Requeue()
     {
         var taskId = TaskId();
-        var command = new Command("requeue", "Give a DEAD task a new round of attempts.") { taskId };
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("requeue", "Give a DEAD task a new round of attempts.") { taskId, key };
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var updated = await client.RequeueDeadTaskAsync(new RequeueDeadTask(parse.GetValue(taskId)!), cancellation);
+            var updated = await client.RequeueDeadTaskAsync(new RequeueDeadTask(parse.GetValue(taskId)!) { IdempotencyKey = parse.GetValue(key) }, cancellation);
             PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;
         });

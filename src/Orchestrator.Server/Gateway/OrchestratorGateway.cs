@@ -39,7 +39,7 @@ public sealed class OrchestratorGateway
     /// <summary>Called once, when the node has started.</summary>
     public void Attach(OrchestratorNode node)
     {
-        Attach(node.System, new OrchestratorClient(node.StateManager, new OrchestratorClientOptions(RequestTimeout, DefineRetries: 0), node.Address.ToString()));
+        Attach(node.System, new OrchestratorClient(node.StateManager, new OrchestratorClientOptions(RequestTimeout, Retries: 0), node.Address.ToString()));
         _node.TrySetResult(node);
     }
 

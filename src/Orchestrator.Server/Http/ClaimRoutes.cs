@@ -34,28 +34,33 @@ internal static class ClaimRoutes
 
     private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(
         string ns, HttpRequest request, ClaimWaiter waiter, HttpSettings settings, CancellationToken cancellation,
-        [FromQuery] string? wait = null)
+        [FromQuery] string? wait = null, [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var waitFor = waiter.Wait(wait);
+        var key = HttpInput.IdempotencyKey(idempotencyKey);
         var body = await HttpInput.Body(request, ServerJson.Default.ClaimBody, settings, cancellation);
-        var assigned = await waiter.ClaimAsync(ns, body.ToCommand(), waitFor, cancellation);
+        var assigned = await waiter.ClaimAsync(ns, body.ToCommand() with { IdempotencyKey = key }, waitFor, cancellation);
         return assigned is null ? TypedResults.NoContent() : TypedResults.Ok(Shapes.Claimed(assigned));
     }
 
     private static async Task<Ok<LeaseRenewed>> Heartbeat(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var body = await HttpInput.Body(request, ServerJson.Default.HeartbeatBody, settings, cancellation);
-        return TypedResults.Ok(await gateway.For(ns).HeartbeatAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
+        var command = body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) };
+        return TypedResults.Ok(await gateway.For(ns).HeartbeatAsync(command, cancellation));
     }
 
     private static Task<Ok<TaskShape>> Complete(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
         TaskRoutes.Transition(request, ServerJson.Default.CompleteBody, settings, cancellation,
-            body => gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
+            body => gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
 
     private static Task<Ok<TaskShape>> Fail(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
         TaskRoutes.Transition(request, ServerJson.Default.FailBody, settings, cancellation,
-            body => gateway.For(ns).FailTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
+            body => gateway.For(ns).FailTaskAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
 }

@@ -121,6 +121,21 @@ public static class HttpInput
             : throw Invalid("If-Match", ifMatch, "expected one strong entity tag holding a version, such as \"3\" (the ETag of the document)");
     }
 
+    /// <summary>The header a change's idempotency key comes in (draft-ietf-httpapi-idempotency-key-header).</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>
+    /// The <c>Idempotency-Key</c> header's key: null when it is absent; the key as a structured-field
+    /// string (<c>"KEY"</c>) or bare. Refused as the protocol refuses a key (1-200 visible ASCII characters).
+    /// </summary>
+    public static string? IdempotencyKey(string? header)
+    {
+        if (header is null) return null;
+        var key = header.Trim();
+        if (key.Length >= 2 && key[0] == '"' && key[^1] == '"') key = key[1..^1];
+        return Validation.IdempotencyKey(IdempotencyKeyHeader, key) is { } invalid ? throw new ProblemException(Problems.Rejected(invalid)) : key;
+    }
+
     /// <summary>The entity tag of a document's version: <c>"N"</c>.</summary>
     public static string ETag(long version) => $"\"{version.ToString(CultureInfo.InvariantCulture)}\"";
 

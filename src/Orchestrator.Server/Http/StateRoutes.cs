@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Replies;
@@ -34,12 +35,14 @@ internal static class StateRoutes
 
     private static async Task<Results<Created<StateSaved>, Ok<StateSaved>>> Save(
         string ns, string ownerId, string key, HttpRequest request, HttpResponse response,
-        OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+        OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var expected = HttpInput.ExpectedVersion(request.Headers);
+        var idempotency = HttpInput.IdempotencyKey(idempotencyKey);
         var document = await HttpInput.Text(request, settings, cancellation);
         var (owner, name) = (HttpInput.Segment(ownerId), HttpInput.Segment(key));
-        var saved = await gateway.For(ns).SaveStateAsync(new SaveState(owner, name, document, expected), cancellation);
+        var saved = await gateway.For(ns).SaveStateAsync(new SaveState(owner, name, document, expected) { IdempotencyKey = idempotency }, cancellation);
         response.Headers.ETag = HttpInput.ETag(saved.Version);
         return saved.Version == 1
             ? TypedResults.Created($"/v1/namespaces/{Uri.EscapeDataString(ns)}/state/{Uri.EscapeDataString(owner)}/{Uri.EscapeDataString(name)}", saved)

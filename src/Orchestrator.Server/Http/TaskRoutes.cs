@@ -55,19 +55,22 @@ internal static class TaskRoutes
     public static string Path(string ns, string taskId) => $"/v1/namespaces/{Uri.EscapeDataString(ns)}/tasks/{Uri.EscapeDataString(taskId)}";
 
     private static async Task<Results<Created<TaskShape>, Ok<TaskShape>>> Define(
-        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var body = await HttpInput.Body(request, ServerJson.Default.DefineTaskBody, settings, cancellation);
-        var accepted = await gateway.For(ns).DefineTaskAsync(body.ToCommand(), cancellation);
+        var accepted = await gateway.For(ns).DefineTaskAsync(body.ToCommand() with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation);
         var task = Shapes.Task(accepted.Task);
         return accepted.AlreadyDefined ? TypedResults.Ok(task) : TypedResults.Created(Path(ns, task.TaskId), task);
     }
 
     private static async Task<Ok<BatchShape>> DefineBatch(
-        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var body = await HttpInput.Body(request, ServerJson.Default.DefineTasksBody, settings, cancellation);
-        return TypedResults.Ok(Shapes.Batch(await gateway.For(ns).DefineTasksAsync(body.ToCommand(), cancellation)));
+        var command = body.ToCommand() with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) };
+        return TypedResults.Ok(Shapes.Batch(await gateway.For(ns).DefineTasksAsync(command, cancellation)));
     }
 
     private static async Task<Ok<TaskListShape>> List(
@@ -88,14 +91,16 @@ internal static class TaskRoutes
         TypedResults.Ok(await gateway.For(ns).GetTaskHistoryAsync(HttpInput.Segment(taskId), cancellation));
 
     private static Task<Ok<TaskShape>> Cancel(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
         Transition(request, ServerJson.Default.CancelBody, settings, cancellation,
-            body => gateway.For(ns).CancelTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation));
+            body => gateway.For(ns).CancelTaskAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
 
     private static Task<Ok<TaskShape>> Requeue(
-        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation) =>
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
         Transition(request, ServerJson.Default.RequeueBody, settings, cancellation,
-            body => gateway.For(ns).RequeueDeadTaskAsync(body.ToCommand(HttpInput.Segment(taskId)), cancellation), absent: new RequeueBody());
+            body => gateway.For(ns).RequeueDeadTaskAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation), absent: new RequeueBody());
 
     /// <summary>
     /// A transition of one task (complete, fail, cancel, requeue): its body read, its command sent,

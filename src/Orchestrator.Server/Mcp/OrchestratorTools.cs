@@ -26,6 +26,9 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
     private const string ClaimHelp = "Required: the claimId that claim_task answered (the whole id; a task shows only its public part claim-N). It fences the claim.";
     private const string DurationHelp = "A duration such as 30s, 2m or 1h.";
     private const string JsonHelp = "Any JSON value, or a string holding JSON.";
+    private const string KeyHelp = "A name you choose for this change (a UUID serves; 1-200 visible ASCII characters). If the call fails without an answer " +
+                                   "(a timeout, the server unavailable), make the same call again with the same key: it is done at most once, " +
+                                   "and you get the first call's answer. Kept 24 hours; a different call with the same key is refused.";
 
     [McpServerTool(Name = "define_task", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(DefinedShape))]
     [Description("Define a task for an agent (or '*' for any agent). The identical definition again changes nothing (created: false), " +
@@ -76,12 +79,13 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("Your agent name.")] string agent,
         [Description("How long the claim holds without a heartbeat (30s when left out). " + DurationHelp)] string? lease = null,
         [Description("How long to wait for a task to become READY (no wait when left out; at most orchestrator.http.max-claim-wait). " + DurationHelp)] string? wait = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
             var waitFor = waiter.Wait(wait);
-            var command = new ClaimBody(agent, lease).ToCommand();
+            var command = new ClaimBody(agent, lease).ToCommand() with { IdempotencyKey = idempotencyKey };
             var assigned = await waiter.ClaimAsync(Namespace(@namespace), command, waitFor, cancellation);
             return assigned is null
                 ? Ok(new ClaimShape(false, null), ServerJson.Default.ClaimShape, $"no task is READY for agent '{agent}'")
@@ -111,12 +115,13 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description(AgentHelp)] string agent,
         [Description(ClaimHelp)] string? claimId = null,
         [Description("What came of it. " + JsonHelp)] JsonElement? result = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
             var body = new CompleteBody(agent, claimId, JsonArgument.Value(result));
-            return Task(await Client(@namespace).CompleteTaskAsync(body.ToCommand(taskId), cancellation));
+            return Task(await Client(@namespace).CompleteTaskAsync(body.ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation));
         });
 
     [McpServerTool(Name = "fail_task", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
@@ -126,9 +131,10 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description(AgentHelp)] string agent,
         [Description("Why it failed, for whoever looks at it next.")] string reason,
         [Description(ClaimHelp)] string? claimId = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
-        Run(async () => Task(await Client(@namespace).FailTaskAsync(new FailBody(agent, claimId, reason).ToCommand(taskId), cancellation)));
+        Run(async () => Task(await Client(@namespace).FailTaskAsync(new FailBody(agent, claimId, reason).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
 
     [McpServerTool(Name = "cancel_task", Destructive = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
     [Description("Cancel a task that is not finished. Tasks that wait for it become DEAD; a claim on it ends.")]
@@ -136,18 +142,20 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("The task to cancel.")] string taskId,
         [Description("Why.")] string reason,
         [Description("Who cancels it (for the history).")] string? by = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
-        Run(async () => Task(await Client(@namespace).CancelTaskAsync(new CancelBody(reason, by).ToCommand(taskId), cancellation)));
+        Run(async () => Task(await Client(@namespace).CancelTaskAsync(new CancelBody(reason, by).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
 
     [McpServerTool(Name = "requeue_task", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
     [Description("Give a DEAD task another round of attempts (READY again, or PENDING while it waits for others).")]
     public Task<CallToolResult> RequeueTask(
         [Description("The DEAD task.")] string taskId,
         [Description("Who requeues it (for the history).")] string? by = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
-        Run(async () => Task(await Client(@namespace).RequeueDeadTaskAsync(new RequeueBody(by).ToCommand(taskId), cancellation)));
+        Run(async () => Task(await Client(@namespace).RequeueDeadTaskAsync(new RequeueBody(by).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
 
     [McpServerTool(Name = "get_task", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskDetailShape))]
     [Description("Read a task: its status, claim, attempts, payload and (once COMPLETED) its result.")]
@@ -198,13 +206,14 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("Which document of the owner.")] string key,
         [Description("The document. " + JsonHelp)] JsonElement json,
         [Description("Save only at this version (0: only if absent).")] long? expectedVersion = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
             var text = Shapes.DocumentText(JsonArgument.Value(json))!;
             var saved = await Client(@namespace).SaveStateAsync(
-                new Actors.Protocol.Commands.SaveState(ownerId, key, text, expectedVersion) { Namespace = Namespace(@namespace) }, cancellation);
+                new Actors.Protocol.Commands.SaveState(ownerId, key, text, expectedVersion) { Namespace = Namespace(@namespace), IdempotencyKey = idempotencyKey }, cancellation);
             return Ok(saved, ServerJson.Default.StateSaved, $"saved '{saved.OwnerId}/{saved.Key}' as version {saved.Version}");
         });
 

@@ -70,7 +70,7 @@ internal static class FailoverRun
             nodes.AddRange(ports.Skip(1).Select(p => (p, Start(p))));
             await Task.WhenAll(nodes.Skip(1).Select(n => n.Process.WaitForLineAsync("member up", Patience)));
             var clients = await Task.WhenAll(nodes.Select(n => OrchestratorClient.ConnectAsync(client, $"127.0.0.1:{n.Port}",
-                new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(60), DefineRetries: 0, Namespace: Namespace))));
+                new OrchestratorClientOptions(Timeout: TimeSpan.FromSeconds(60), Retries: 0, Namespace: Namespace))));
             Console.WriteLine($"3 members up on database {database}; seeding {tasks:N0} tasks into namespace {Namespace}");
 
             var seeding = Stopwatch.StartNew();

@@ -20,7 +20,7 @@ internal static class SoakObserver
         {
             try
             {
-                return await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}", new OrchestratorClientOptions(Timeout: timeout, DefineRetries: 0));
+                return await OrchestratorClient.ConnectAsync(system, $"127.0.0.1:{port}", new OrchestratorClientOptions(Timeout: timeout, Retries: 0));
             }
             catch (OrchestratorUnreachableException) when (waited.Elapsed < patience)
             {

@@ -67,7 +67,7 @@ public sealed class ClusterProcesses : IDisposable
 
     /// <summary>A client of <paramref name="node"/>'s state manager (any namespace reaches any node).</summary>
     public Task<OrchestratorClient> ConnectAsync(ClusterNode node, TimeSpan requestTimeout) =>
-        OrchestratorClient.ConnectAsync(ClientSystem, node.Server, new OrchestratorClientOptions(Timeout: requestTimeout, DefineRetries: 0));
+        OrchestratorClient.ConnectAsync(ClientSystem, node.Server, new OrchestratorClientOptions(Timeout: requestTimeout, Retries: 0));
 
     /// <summary>The cluster as <paramref name="via"/> sees it.</summary>
     public async Task<ClusterStatus> StatusAsync(ClusterNode via) =>
