@@ -808,7 +808,7 @@ class OrchestratorClient:
         server holds the request until one is READY or the wait is over (at most its
         ``max-claim-wait``, 5m by default). With ``idempotency_key`` (any string you choose, a UUID
         serves) the same claim sent again under the key, within 24 hours, is answered with the claim
-        the first one made instead of claiming another task: send it again after ``Unreachable``."""
+        the first one made instead of claiming another task: send it again after ``Unavailable``."""
         body = _compact({"agent": agent, "lease": None if lease is None else format_duration(lease)})
         query = None if wait is None else {"wait": format_duration(wait)}
         extra = duration_seconds(wait) or 0.0
