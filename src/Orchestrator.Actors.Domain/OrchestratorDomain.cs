@@ -50,7 +50,8 @@ public static partial class OrchestratorDomain
         var command = (IStateManagerCommand)keyed;
         if (Validation.IdempotencyKey("idempotencyKey", key) is { } invalid) return Decision.Answer(invalid);
         if (!RequestKeys.Remembers(command)) return DecideUnkeyed(state, command, context);
-        var fingerprint = RequestKeys.Fingerprint(keyed);
+        // Not even written as JSON: refused by the input rules, and never remembered.
+        if (RequestKeys.Fingerprint(keyed) is not { } fingerprint) return DecideUnkeyed(state, command, context);
         // A key older than it is kept (not yet dropped: only a newer key drops the old ones) is forgotten.
         if (state.RequestKeys.TryGet(key, out var done) && context.Now - done.At <= RequestKeys.Kept)
             return Decision.Answer(done.Fingerprint == fingerprint

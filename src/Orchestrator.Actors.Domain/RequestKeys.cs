@@ -78,14 +78,23 @@ public sealed class RequestKeys
 
     /// <summary>
     /// The request's digest: SHA-256 of its JSON (as <see cref="OrchestratorSerializer"/> writes it)
-    /// without its namespace, trace context, deadline and key, the first 16 bytes in hex.
+    /// without its namespace, trace context, deadline and key, the first 16 bytes in hex. Null when
+    /// it cannot be written as JSON (text that is not valid Unicode, a required field null: what the input rules refuse).
     /// </summary>
-    public static string Fingerprint(NamespacedRequest request)
+    public static string? Fingerprint(NamespacedRequest request)
     {
         var bare = request with { Namespace = Namespaces.Default, TraceParent = null, Within = null, IdempotencyKey = null };
-        var json = JsonSerializer.SerializeToUtf8Bytes(bare, OrchestratorJsonContext.Default.GetTypeInfo(bare.GetType())
-                                                             ?? throw new ArgumentException($"{bare.GetType().Name} has no JSON contract", nameof(request)));
-        return Convert.ToHexStringLower(SHA256.HashData(json).AsSpan(0, 16));
+        var contract = OrchestratorJsonContext.Default.GetTypeInfo(bare.GetType())
+                       ?? throw new ArgumentException($"{bare.GetType().Name} has no JSON contract", nameof(request));
+        try
+        {
+            return Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(bare, contract)).AsSpan(0, 16));
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException)
+        {
+            // A lone surrogate (the writer refuses invalid UTF-16), or null where the contract has none.
+            return null;
+        }
     }
 
     /// <summary>

@@ -59,7 +59,10 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
         Gen.Select(Id, NastyInput.TextOrNull, NastyInput.TextOrNull).Select((id, reason, by) => (IStateManagerCommand)new CancelTask(id, reason!, by)),
         Gen.Select(Id, NastyInput.TextOrNull).Select((id, by) => (IStateManagerCommand)new RequeueDeadTask(id, by)),
         Gen.Select(Agent, NastyInput.List(NastyInput.Text, null!)).Select((agent, capabilities) => (IStateManagerCommand)new RegisterAgent(agent, capabilities)),
-        Gen.Const<IStateManagerCommand>(ProcessDeadlines.Instance));
+        Gen.Const<IStateManagerCommand>(ProcessDeadlines.Instance))
+        // Some under an idempotency key: none, one the rich state remembers, or anything.
+        .Select(Gen.Frequency((3, Gen.Const((string?)null)), (1, Gen.OneOf<string?>("agent-c-claim-1", "agent-c-save-1")), (1, NastyInput.TextOrNull)),
+            (command, key) => key is not null && command is NamespacedRequest request ? (IStateManagerCommand)(request with { IdempotencyKey = key }) : command);
 
     private static readonly Gen<IStateManagerQuery> Query = Gen.OneOf<IStateManagerQuery>(
         Id.Select(id => (IStateManagerQuery)new GetTask(id!)),

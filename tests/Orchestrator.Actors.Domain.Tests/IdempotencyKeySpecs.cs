@@ -169,6 +169,17 @@ public sealed class IdempotencyKeySpecs
     }
 
     [Fact]
+    public void A_keyed_request_that_cannot_be_written_as_JSON_is_refused_by_the_input_rules_not_thrown()
+    {
+        // Found by DomainFuzzSpecs: the digest is of the request's JSON, which a lone surrogate or a null document has none of.
+        var scenario = new Scenario();
+        Assert.Empty(scenario.When(Keyed(new SaveState("a", "b", "[\"\ud800\"]"), "k-1")).Events);
+        AssertRejected(scenario.Decide(Keyed(new SaveState("a", "b", "[\"\ud800\"]"), "k-1")), "json");
+        AssertRejected(scenario.Decide(Keyed(new SaveState("a", "b", null!), "k-1")), "json");
+        Assert.Equal(0, scenario.State.RequestKeys.Count);
+    }
+
+    [Fact]
     public void A_key_longer_than_200_characters_is_refused_with_its_length()
     {
         var decision = new Scenario().When(Keyed(new SaveState("a", "b", "[]"), new string('k', 201)));
