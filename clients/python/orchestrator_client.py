@@ -300,7 +300,7 @@ class ClaimInfo:
 
 
 _TASK_CONVERTERS = {"defined_at": _time, "updated_at": _time, "retry_at": _time, "lease_until": _time,
-                    "claim": ClaimInfo.from_json, "depends_on": list}
+                    "claim": ClaimInfo.from_json, "depends_on": list, "tags": list}
 
 
 @dataclass
@@ -320,6 +320,7 @@ class Task:
     retry_at: Optional[datetime.datetime] = None
     reason: Optional[str] = None
     updated_at: Optional[datetime.datetime] = None
+    tags: List[str] = _field(default_factory=list)
     payload: JSON = None
     result: JSON = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
@@ -356,11 +357,13 @@ class TaskDefinition:
     max_attempts: Optional[int] = None
     payload: JSON = None
     by: Optional[str] = None
+    tags: Optional[List[str]] = None
 
     def to_json(self) -> Dict[str, Any]:
         return _compact({"taskId": self.task_id, "agent": self.agent, "taskFile": self.task_file,
                          "priority": self.priority, "dependsOn": self.depends_on,
-                         "maxAttempts": self.max_attempts, "payload": self.payload, "by": self.by})
+                         "maxAttempts": self.max_attempts, "payload": self.payload, "by": self.by,
+                         "tags": self.tags})
 
 
 @dataclass
@@ -760,11 +763,16 @@ class OrchestratorClient:
 
     def define_task(self, task_id: str, agent: str, task_file: str, priority: Optional[str] = None,
                     depends_on: Optional[Iterable[str]] = None, max_attempts: Optional[int] = None,
-                    payload: JSON = None, by: Optional[str] = None) -> DefineResult:
+                    payload: JSON = None, by: Optional[str] = None, *, tags: Optional[Iterable[str]] = None) -> DefineResult:
         """Defines a task (idempotent). ``created`` is False when the identical definition was
-        already there; a different one under the same id raises ``Conflict`` with ``existing``."""
+        already there; a different one under the same id raises ``Conflict`` with ``existing``.
+        ``tags`` (up to 20, such as ``"team:search"`` or ``"tenant=acme"``) find it again with
+        ``list_tasks(tag=...)``."""
+        if isinstance(tags, str):
+            raise TypeError("tags must be an iterable of str, not one str (write tags=[%r])" % tags)
         definition = TaskDefinition(task_id, agent, task_file, priority,
-                                    None if depends_on is None else list(depends_on), max_attempts, payload, by)
+                                    None if depends_on is None else list(depends_on), max_attempts, payload, by,
+                                    None if tags is None else list(tags))
         reply = self._call("POST", self._ns("/tasks"), definition.to_json())
         return DefineResult(Task.from_json(reply.json()), created=reply.status == 201)
 
@@ -775,19 +783,20 @@ class OrchestratorClient:
         return BatchResult.from_json(self._call("POST", self._ns("/tasks:batch"), {"tasks": items}).json())
 
     def list_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
-                   offset: int = 0, limit: int = 100, *, id_prefix: Optional[str] = None) -> TaskPage:
+                   offset: int = 0, limit: int = 100, *, id_prefix: Optional[str] = None,
+                   tag: Optional[str] = None) -> TaskPage:
         """One page of the tasks matching every filter given, in definition order. ``id_prefix``
-        keeps the tasks whose id starts with it (case-sensitive)."""
+        keeps the tasks whose id starts with it (case-sensitive), ``tag`` those carrying it."""
         query = _compact({"status": status, "agent": agent, "priority": priority, "idPrefix": id_prefix,
-                          "offset": offset, "limit": limit})
+                          "tag": tag, "offset": offset, "limit": limit})
         return TaskPage.from_json(self._call("GET", self._ns("/tasks"), query=query).json())
 
     def iter_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
-                   page_size: int = 100, *, id_prefix: Optional[str] = None) -> Iterator[Task]:
+                   page_size: int = 100, *, id_prefix: Optional[str] = None, tag: Optional[str] = None) -> Iterator[Task]:
         """Every matching task, page after page."""
         offset: Optional[int] = 0
         while offset is not None:
-            page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix)
+            page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix, tag=tag)
             for task in page.tasks:
                 yield task
             offset = _next_offset(page, offset, len(page.tasks))

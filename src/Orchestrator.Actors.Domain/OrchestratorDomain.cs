@@ -196,17 +196,20 @@ public static partial class OrchestratorDomain
                           : null)
                       ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
                       ?? Validation.By("by", command.By)
+                      ?? Validation.Tags("tags", command.Tags)
                       ?? ValidateDependencyIds(command.DependsOn, policy);
         if (invalid is not null) return (invalid, null);
         Validation.Priority(command.Priority, out var priority);
         var dependsOn = command.DependsOn is not { Count: > 0 } ? [] : command.DependsOn.Distinct(StringComparer.Ordinal).ToImmutableArray();
+        var tags = command.Tags is not { Count: > 0 } ? [] : command.Tags.Distinct(StringComparer.Ordinal).ToImmutableArray();
 
         if (state.TryGetTask(command.TaskId, out var existing))
         {
             var same = existing.HasDefinition(command.Agent, command.TaskFile, priority)
                        && existing.DependsOn.ToHashSet(StringComparer.Ordinal).SetEquals(dependsOn)
                        && (command.MaxAttempts is null || command.MaxAttempts == existing.MaxAttempts)
-                       && existing.Payload == command.Payload;
+                       && existing.Payload == command.Payload
+                       && existing.Tags.ToHashSet(StringComparer.Ordinal).SetEquals(tags);
             return same
                 ? (new TaskDefinitionAccepted(existing.ToView(), AlreadyDefined: true), null)
                 : (new TaskDefinitionConflict(command.TaskId, existing.ToView()), null);
@@ -231,7 +234,7 @@ public static partial class OrchestratorDomain
                 $"would be task {state.TaskCount + 1:N0} of the namespace: it holds at most orchestrator.limits.max-tasks = {context.Limits.MaxTasks:N0}; use another namespace"), null);
 
         var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, context.Now,
-            dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By);
+            dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By, tags.IsEmpty ? null : tags);
         ApplyDefined(state, defined);
         state.TryGetTask(defined.TaskId, out var task);
         return (new TaskDefinitionAccepted(task!.ToView(), AlreadyDefined: false), defined);
@@ -254,6 +257,7 @@ public static partial class OrchestratorDomain
             : TaskState.Pending;
         var agent = state.SharedName(e.Agent);
         var by = e.By is null ? null : state.SharedName(e.By);
+        var tags = e.Tags is not { Count: > 0 } ? [] : e.Tags.Distinct(StringComparer.Ordinal).Select(state.SharedTag).ToImmutableArray();
         var task = new TaskRecord(e.TaskId, agent, e.TaskFile, e.Priority, status, e.DefinedAt, state.NextOrdinal)
         {
             DependsOn = dependsOn,
@@ -262,6 +266,7 @@ public static partial class OrchestratorDomain
             DefinedBy = by,
             UpdatedAt = e.DefinedAt,
             ReadySeq = status == TaskState.Ready ? state.NextReadySeq : 0,
+            Tags = tags,
         };
         task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, by, null,
             dependsOn.IsEmpty ? null : $"waits for {string.Join(", ", dependsOn)}"));
@@ -347,13 +352,16 @@ public static partial class OrchestratorDomain
         var prefix = string.IsNullOrEmpty(query.IdPrefix) ? null : query.IdPrefix;
         if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix)
             return badPrefix;
+        var tag = string.IsNullOrEmpty(query.Tag) ? null : query.Tag;
+        if (tag is not null && Validation.Tag("tag", tag) is { } badTag)
+            return badTag;
 
         // Tasks are read in definition order from the kept order, never sorted. A page ends at its
         // limit, or before the task that would take it past the reply's budget.
         var agent = string.IsNullOrEmpty(query.Agent) ? null : query.Agent;
         var page = new List<TaskView>();
         var bytes = new ReplyBytes(limits.MaxReplyBytes);
-        if (agent is null && status is null && priority is null && prefix is null)
+        if (agent is null && status is null && priority is null && prefix is null && tag is null)
         {
             for (var i = query.Offset; i < state.Order.Count && page.Count < query.Limit; i++)
             {
@@ -364,18 +372,21 @@ public static partial class OrchestratorDomain
             return new TaskPage(page, state.Order.Count, query.Offset, query.Limit);
         }
 
-        // An agent filter reads that agent's tasks only (a kept order per agent). With one filter the
-        // total is a kept count and the reading stops at the page's end; an id-prefix filter, or two
-        // filters, read every task in reach to count the matches (an id prefix reads only the ids,
-        // not the tasks, to rule one out).
+        // An agent or a tag filter reads that agent's or tag's tasks only (a kept order for each; with
+        // both, the shorter). With one filter the total is a kept count and the reading stops at the
+        // page's end; an id-prefix filter, or two filters, read every task in reach to count the
+        // matches (an id prefix reads only the ids, not the tasks, to rule one out).
         IReadOnlyList<string> candidates = state.Order;
         if (agent is not null)
             candidates = state.OrderByAgent.TryGetValue(agent, out var agentsOwn) ? agentsOwn : TaskOrder.Empty;
-        int? total = (agent, status, priority, prefix) switch
+        if (tag is not null && (state.OrderByTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
+            && (agent is null || byTag.Count < candidates.Count))
+            candidates = byTag;
+        int? total = (agent, status, priority, prefix, tag) switch
         {
-            ({ }, null, null, null) => candidates.Count,
-            (null, { } only, null, null) => state.Counts[only],
-            (null, null, { } only, null) => state.Counts[only],
+            ({ }, null, null, null, null) or (null, null, null, null, { }) => candidates.Count,
+            (null, { } only, null, null, null) => state.Counts[only],
+            (null, null, { } only, null, null) => state.Counts[only],
             _ => null,
         };
         var matched = 0;
@@ -389,7 +400,7 @@ public static partial class OrchestratorDomain
                 continue;
             var task = state.Tasks[taskId];
             if ((agent is not null && task.Agent != agent) || (status is not null && task.Status != status)
-                || (priority is not null && task.Priority != priority))
+                || (priority is not null && task.Priority != priority) || (tag is not null && !task.Tags.Contains(tag)))
                 continue;
             if (matched >= query.Offset && !full)
             {

@@ -63,6 +63,9 @@ public sealed record TaskRecord(
     /// <summary>How <see cref="LastClaim"/> ended: COMPLETED, FAILED, EXPIRED or CANCELLED.</summary>
     public ClaimOutcome? LastClaimOutcome { get; init; }
 
+    /// <summary>Its tags, each once, in the order first given.</summary>
+    public ImmutableArray<string> Tags { get; init; } = [];
+
     /// <summary>The newest <see cref="HistoryLimit"/> transitions, oldest first.</summary>
     public ImmutableList<TaskHistoryEntry> History { get; init; } = [];
 
@@ -71,7 +74,7 @@ public sealed record TaskRecord(
 
     /// <summary>The protocol's view of this task.</summary>
     public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt,
-        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt);
+        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt) { Tags = Tags.IsEmpty ? null : Tags };
 
     /// <summary>True when the definition (agent, file, priority) is the same as the given one.</summary>
     public bool HasDefinition(string agent, string taskFile, TaskPriority priority) =>
@@ -108,7 +111,7 @@ public sealed record TaskRecord(
         && DefinedBy == other.DefinedBy && Attempts == other.Attempts && Claim == other.Claim && RetryAt == other.RetryAt
         && Result == other.Result && Reason == other.Reason && KilledBy == other.KilledBy && UpdatedAt == other.UpdatedAt
         && ReadySeq == other.ReadySeq && LastClaim == other.LastClaim && LastClaimOutcome == other.LastClaimOutcome
-        && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped;
+        && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped && Tags.SequenceEqual(other.Tags);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, UpdatedAt);
@@ -216,6 +219,13 @@ public sealed record OrchestratorState(
     public ImmutableDictionary<string, TaskOrder> OrderByAgent { get; private init; } =
         ImmutableDictionary.Create<string, TaskOrder>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The task ids carrying each tag, in definition order, kept by <see cref="Put"/>: a list by tag
+    /// reads that tag's tasks, not every task. Tags are set at definition and never change.
+    /// </summary>
+    public ImmutableDictionary<string, TaskOrder> OrderByTag { get; private init; } =
+        ImmutableDictionary.Create<string, TaskOrder>(StringComparer.Ordinal);
+
     /// <summary>The tasks by status and priority and the claims by agent, kept by <see cref="Put"/>.</summary>
     public TaskCounts Counts { get; private init; } = TaskCounts.Empty;
 
@@ -314,12 +324,18 @@ public sealed record OrchestratorState(
         var dependants = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var order = new string[tasks.Count];
         var byAgent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         for (var i = 0; i < tasks.Count; i++)
         {
             var task = tasks[i];
             order[i] = task.TaskId;
             if (!byAgent.TryGetValue(task.Agent, out var ids)) byAgent[task.Agent] = ids = [];
             ids.Add(task.TaskId);
+            foreach (var tag in task.Tags)
+            {
+                if (!byTag.TryGetValue(tag, out var tagged)) byTag[tag] = tagged = [];
+                tagged.Add(task.TaskId);
+            }
             if (task.Status == TaskState.Ready)
             {
                 if (!ready.TryGetValue(task.Agent, out var queue)) ready[task.Agent] = queue = [];
@@ -339,10 +355,13 @@ public sealed record OrchestratorState(
         foreach (var (dependency, list) in dependants) dependantLists[dependency] = ImmutableList.CreateRange(list);
         var orderByAgent = ImmutableDictionary.CreateBuilder<string, TaskOrder>(StringComparer.Ordinal);
         foreach (var (agent, ids) in byAgent) orderByAgent[agent] = TaskOrder.Of(ids);
+        var orderByTag = ImmutableDictionary.CreateBuilder<string, TaskOrder>(StringComparer.Ordinal);
+        foreach (var (tag, ids) in byTag) orderByTag[tag] = TaskOrder.Of(ids);
         return this with
         {
             Order = TaskOrder.Of(order),
             OrderByAgent = orderByAgent.ToImmutable(),
+            OrderByTag = orderByTag.ToImmutable(),
             Counts = TaskCounts.Of(tasks),
             Ready = readyQueues.ToImmutable(),
             Deadlines = ImmutableSortedSet.CreateRange(deadlines),
@@ -386,11 +405,19 @@ public sealed record OrchestratorState(
             OrderByAgent = before is null
                 ? OrderByAgent.SetItem(task.Agent, (OrderByAgent.TryGetValue(task.Agent, out var mine) ? mine : TaskOrder.Empty).Add(task.TaskId))
                 : OrderByAgent,
+            OrderByTag = before is null && !task.Tags.IsEmpty ? Tagged(OrderByTag, task) : OrderByTag,
             Counts = Counts.Replacing(before, task),
             Ready = ready,
             Deadlines = deadlines,
             Dependants = dependants,
         };
+    }
+
+    private static ImmutableDictionary<string, TaskOrder> Tagged(ImmutableDictionary<string, TaskOrder> byTag, TaskRecord task)
+    {
+        foreach (var tag in task.Tags)
+            byTag = byTag.SetItem(tag, (byTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty).Add(task.TaskId));
+        return byTag;
     }
 
     /// <summary>A builder starting from this state, for many changes at once (<see cref="Builder"/>).</summary>
@@ -413,8 +440,10 @@ public sealed record OrchestratorState(
         private readonly ImmutableDictionary<string, ImmutableList<string>>.Builder _dependants;
         private TaskCounts _counts;
         private TaskOrder _order;
-        // The agents' orders changed so far (written back by ToState).
+        // The agents' and tags' orders changed so far (written back by ToState).
         private Dictionary<string, TaskOrder>? _byAgent;
+        private Dictionary<string, TaskOrder>? _byTag;
+        private Dictionary<string, string>? _tagNames;
 
         internal Builder(OrchestratorState start)
         {
@@ -446,6 +475,16 @@ public sealed record OrchestratorState(
         public string SharedName(string name) =>
             _ready.TryGetKey(name, out var held) || _start.Agents.TryGetKey(name, out held) ? held : name;
 
+        /// <summary>The instance of a tag the state already holds (a key of its index), else <paramref name="tag"/>: a million tasks of one tag hold it once.</summary>
+        public string SharedTag(string tag)
+        {
+            if (_start.OrderByTag.TryGetKey(tag, out var held)) return held;
+            _tagNames ??= new Dictionary<string, string>(StringComparer.Ordinal);
+            if (_tagNames.TryGetValue(tag, out held)) return held;
+            _tagNames[tag] = tag;
+            return tag;
+        }
+
         /// <summary>Stores <paramref name="task"/> and updates the indexes, as <see cref="OrchestratorState.Put"/> does.</summary>
         public void Put(TaskRecord task)
         {
@@ -462,6 +501,12 @@ public sealed record OrchestratorState(
                 _byAgent ??= new Dictionary<string, TaskOrder>(StringComparer.Ordinal);
                 if (!_byAgent.TryGetValue(task.Agent, out var mine) && !_start.OrderByAgent.TryGetValue(task.Agent, out mine)) mine = TaskOrder.Empty;
                 _byAgent[task.Agent] = mine.Add(task.TaskId);
+                foreach (var tag in task.Tags)
+                {
+                    _byTag ??= new Dictionary<string, TaskOrder>(StringComparer.Ordinal);
+                    if (!_byTag.TryGetValue(tag, out var tagged) && !_start.OrderByTag.TryGetValue(tag, out tagged)) tagged = TaskOrder.Empty;
+                    _byTag[tag] = tagged.Add(task.TaskId);
+                }
             }
             _tasks[task.TaskId] = task;
             _counts = _counts.Replacing(before, task);
@@ -480,6 +525,7 @@ public sealed record OrchestratorState(
                 Tasks = _tasks.ToImmutable(),
                 Order = _order,
                 OrderByAgent = _byAgent is null ? _start.OrderByAgent : _start.OrderByAgent.SetItems(_byAgent),
+                OrderByTag = _byTag is null ? _start.OrderByTag : _start.OrderByTag.SetItems(_byTag),
                 Counts = _counts,
                 Ready = _ready.ToImmutable(),
                 Deadlines = _deadlines.ToImmutable(),

@@ -88,6 +88,34 @@ public static class Validation
             ? Reject(field, value, "is reserved for the state manager's own transitions (lease expiry, retries)")
             : null);
 
+    /// <summary>The most tags a task may carry.</summary>
+    public const int MaxTags = 20;
+
+    /// <summary>The longest tag.</summary>
+    public const int MaxTagLength = 64;
+
+    /// <summary>A task's tags: at most 20, each 1-64 ASCII letters, digits and <c>._:/=-</c>.</summary>
+    public static CommandRejected? Tags(string field, IReadOnlyList<string>? tags)
+    {
+        if (tags is null) return null;
+        if (tags.Count > MaxTags) return Reject(field, $"{tags.Count} tags", $"lists too many; at most {MaxTags} are allowed");
+        foreach (var tag in tags) if (Tag(field, tag) is { } invalid) return invalid;
+        return null;
+    }
+
+    /// <summary>One tag: 1-64 ASCII letters, digits and <c>._:/=-</c>.</summary>
+    public static CommandRejected? Tag(string field, string? tag)
+    {
+        if (string.IsNullOrEmpty(tag)) return Reject(field, tag, "must not hold an empty tag");
+        if (tag.Length > MaxTagLength) return Reject(field, tag, $"holds a tag {tag.Length} characters long; at most {MaxTagLength} are allowed");
+        foreach (var c in tag)
+        {
+            if (!IsIdChar(c) && c != '=')
+                return Reject(field, tag, $"holds a tag with '{Printable(c)}'; only ASCII letters, digits and . _ : / = - are allowed");
+        }
+        return null;
+    }
+
     /// <summary>An idempotency key: 1-200 visible ASCII characters (no spaces, no control characters).</summary>
     public static CommandRejected? IdempotencyKey(string field, string value)
     {

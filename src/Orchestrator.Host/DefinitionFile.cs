@@ -6,7 +6,7 @@ namespace Orchestrator.Host;
 
 /// <summary>
 /// The file of <c>define --from-file</c>: JSON Lines, one definition per non-blank line,
-/// <c>{"taskId", "agent", "taskFile", "priority"?, "dependsOn"?, "maxAttempts"?, "payload"?, "by"?}</c>.
+/// <c>{"taskId", "agent", "taskFile", "priority"?, "dependsOn"?, "maxAttempts"?, "payload"?, "by"?, "tags"?}</c>.
 /// Only the shape is checked here, so that a malformed file sends nothing; the rules on the values
 /// are the orchestrator's, which answers a definition that breaks one as invalid.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class DefinitionFile
     /// <summary>A definition, the line (from 1) it was read from, and that line's length in UTF-8 bytes.</summary>
     public sealed record Line(int Number, DefineTask Definition, int Bytes);
 
-    private static readonly string[] Fields = ["taskId", "agent", "taskFile", "priority", "dependsOn", "maxAttempts", "payload", "by"];
+    private static readonly string[] Fields = ["taskId", "agent", "taskFile", "priority", "dependsOn", "maxAttempts", "payload", "by", "tags"];
 
     /// <exception cref="CommandLineException">The file cannot be read, holds no definition, or a line is not one (naming the line and why).</exception>
     public static async Task<IReadOnlyList<Line>> ReadAsync(string path, CancellationToken cancellation)
@@ -95,12 +95,13 @@ internal static class DefinitionFile
             var taskFile = Text(line, "taskFile", required: true, ref problem);
             var priority = Text(line, "priority", required: false, ref problem);
             var dependsOn = Ids(line, "dependsOn", ref problem);
+            var tags = Ids(line, "tags", ref problem, "tags");
             var maxAttempts = Number(line, "maxAttempts", ref problem);
             var by = Text(line, "by", required: false, ref problem);
             // Any JSON value, kept as written (as --payload is).
             var payload = line.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p.GetRawText() : null;
             if (problem is not null) return problem;
-            definition = new DefineTask(taskId!, agent!, taskFile!, priority, dependsOn, maxAttempts, payload, by);
+            definition = new DefineTask(taskId!, agent!, taskFile!, priority, dependsOn, maxAttempts, payload, by, tags);
             return null;
         }
     }
@@ -117,12 +118,12 @@ internal static class DefinitionFile
         return null;
     }
 
-    private static IReadOnlyList<string>? Ids(JsonElement line, string field, ref string? problem)
+    private static IReadOnlyList<string>? Ids(JsonElement line, string field, ref string? problem, string what = "task ids")
     {
         if (!line.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(id => id.ValueKind == JsonValueKind.String))
             return value.EnumerateArray().Select(id => id.GetString()!).ToList();
-        problem ??= $"'{field}' must be an array of task ids (strings)";
+        problem ??= $"'{field}' must be an array of {what} (strings)";
         return null;
     }
 

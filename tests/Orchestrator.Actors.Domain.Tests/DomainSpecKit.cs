@@ -127,6 +127,12 @@ internal static class DomainSpecKit
         Assert.Equal(Dependants(expected), Dependants(actual));
         Assert.Equal(Counted(expected), Counted(actual));
         Assert.Equal(expected.RequestKeys.OldestFirst(), actual.RequestKeys.OldestFirst());
+        Assert.Equal(
+            expected.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))),
+            actual.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))));
+        Assert.Equal(actual.Tasks.Values.SelectMany(t => t.Tags.Select(tag => (tag, t.Ordinal, t.TaskId))).GroupBy(x => x.tag)
+                .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(",", g.OrderBy(x => x.Ordinal).Select(x => x.TaskId)))),
+            actual.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))));
         AssertCountsMatchTheTasks(actual);
     }
 
@@ -163,6 +169,7 @@ internal static class DomainSpecKit
         new(id, agent, file, priority);
 
     /// <summary>A definition for the lifecycle specs: dependencies, attempts and payload as named arguments.</summary>
-    public static DefineTask Task(string id, string agent = "agent-a", string? priority = null, string[]? dependsOn = null, int? maxAttempts = null, string? payload = null) =>
-        new(id, agent, $"tasks/{id}.md", priority, dependsOn, maxAttempts, payload);
+    public static DefineTask Task(string id, string agent = "agent-a", string? priority = null, string[]? dependsOn = null, int? maxAttempts = null, string? payload = null,
+        string[]? tags = null) =>
+        new(id, agent, $"tasks/{id}.md", priority, dependsOn, maxAttempts, payload, Tags: tags);
 }

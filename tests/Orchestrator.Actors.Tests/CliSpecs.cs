@@ -271,6 +271,20 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Tags_given_to_define_and_in_a_definitions_file_are_shown_by_get_and_listed_by_list_tag()
+    {
+        var tag = "cli:" + Guid.NewGuid().ToString("N")[..8];
+        Success(await server.RunAsync("define", "tag-1", "--agent", "cli-tag-agent", "--file", "tasks/t.md", "--tag", tag, "os=linux"));
+        var file = await DefinitionsFileAsync($$"""{"taskId":"tag-2","agent":"cli-tag-agent","taskFile":"tasks/t.md","tags":["{{tag}}"]}""");
+        Success(await server.RunAsync("define", "--from-file", file));
+
+        Assert.Equal([tag, "os=linux"], Json(await server.RunAsync("get", "tag-1", "--json")).GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains(Success(await server.RunAsync("get", "tag-1")), line => line.StartsWith("tags ") && line.EndsWith($"  {tag}, os=linux"));
+        Assert.Equal(["tag-1", "tag-2"], Json(await server.RunAsync("list", "--tag", tag, "--json")).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        AssertFails(await server.RunAsync("list", "--tag", "two words"), 2, "'two words'");
+    }
+
+    [Fact]
     public async Task A_claim_a_save_and_a_requeue_run_again_with_their_idempotency_key_are_done_once()
     {
         const string agent = "cli-key-agent";

@@ -89,7 +89,7 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
     }
 
     [SkippableFact]
-    public async Task The_tasks_table_filters_by_status_and_id_prefix_as_the_api_lists()
+    public async Task The_tasks_table_filters_by_status_id_prefix_and_tag_as_the_api_lists_and_shows_the_tags()
     {
         var ns = HttpServer.NewNamespace();
         for (var i = 0; i < 3; i++) await DefineAsync(ns, $"t{i}", "MEDIUM");
@@ -109,8 +109,8 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await ScreenshotAsync(page.Page, "dashboard-tasks.png");
 
         // By id prefix, with any status: t1 and t10, as the API lists them.
-        await DefineAsync(ns, "t10", "MEDIUM");
-        await DefineAsync(ns, "x1", "MEDIUM");
+        await DefineAsync(ns, "t10", "MEDIUM", """["team:core","os=linux"]""");
+        await DefineAsync(ns, "x1", "MEDIUM", """["team:core"]""");
         await page.Page.Locator("#status-filter").SelectOptionAsync("");
         await page.Page.Locator("#prefix-filter").FillAsync("t1");
         await page.Page.Locator("#prefix-filter").PressAsync("Tab");
@@ -121,6 +121,18 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(row.First).ToHaveAttributeAsync("data-task-id", "t1");
         await Assertions.Expect(row.Last).ToHaveAttributeAsync("data-task-id", "t10");
         await Assertions.Expect(page.Page.Locator("#page-info")).ToHaveTextAsync("1–2 of 2");
+        await Assertions.Expect(row.Last.Locator("td").Nth(6)).ToHaveTextAsync("team:core, os=linux");
+
+        // By tag, the prefix cleared: t10 and x1, as the API lists them.
+        await page.Page.Locator("#prefix-filter").FillAsync("");
+        await page.Page.Locator("#tag-filter").FillAsync("team:core");
+        await page.Page.Locator("#tag-filter").PressAsync("Tab");
+        var tagged = (await HttpServer.Json(await Server.Send(HttpMethod.Get, $"/v1/namespaces/{ns}/tasks?tag=team:core", null, Auth)))
+            .GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()).ToList();
+        Assert.Equal(["t10", "x1"], tagged);
+        await Assertions.Expect(row).ToHaveCountAsync(2);
+        await Assertions.Expect(row.First).ToHaveAttributeAsync("data-task-id", "t10");
+        await Assertions.Expect(row.Last).ToHaveAttributeAsync("data-task-id", "x1");
         Assert.True(page.Errors.Count == 0, "the page reported: " + string.Join(" | ", page.Errors));
     }
 
@@ -317,10 +329,10 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
 
     private static readonly (string, string)[] Auth = [("Authorization", $"Bearer {Browser.FullKey}")];
 
-    private async Task DefineAsync(string ns, string id, string priority)
+    private async Task DefineAsync(string ns, string id, string priority, string tags = "[]")
     {
         using var response = await Server.Send(HttpMethod.Post, $"/v1/namespaces/{ns}/tasks",
-            $$"""{"taskId":"{{id}}","agent":"*","taskFile":"tasks/{{id}}.md","priority":"{{priority}}"}""", Auth);
+            $$"""{"taskId":"{{id}}","agent":"*","taskFile":"tasks/{{id}}.md","priority":"{{priority}}","tags":{{tags}}}""", Auth);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 

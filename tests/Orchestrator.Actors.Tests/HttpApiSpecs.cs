@@ -348,6 +348,38 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Tags_are_defined_with_a_task_shown_on_it_and_a_list_by_tag_reads_that_tags_tasks()
+    {
+        using var created = await _server.Post(Tasks, """{"taskId":"g1","agent":"*","taskFile":"f","tags":["team:core","tenant=acme","team:core"]}""");
+        Assert.Equal(["team:core", "tenant=acme"], (await HttpServer.Json(created)).GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        await _server.Define(_ns, """{"taskId":"g2","agent":"b","taskFile":"f","tags":["team:core"]}""");
+        await _server.Define(_ns, """{"taskId":"g3","agent":"*","taskFile":"f"}""");
+        using var untagged = await _server.Get($"{Tasks}/g3");
+        Assert.Equal(0, (await HttpServer.Json(untagged)).GetProperty("tags").GetArrayLength());
+
+        using var listed = await _server.Get($"{Tasks}?tag=team:core&limit=1");
+        var page = await HttpServer.Json(listed);
+        Assert.Equal(["g1"], page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal((2, 1), (page.GetProperty("total").GetInt32(), page.GetProperty("nextOffset").GetInt32()));
+        Assert.Contains("tag=team%3Acore", listed.Headers.GetValues("Link").Single());
+        using var both = await _server.Get($"{Tasks}?tag=team:core&agent=b");
+        Assert.Equal(["g2"], (await HttpServer.Json(both)).GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+
+        using var badTag = await _server.Get($"{Tasks}?tag=two%20words");
+        Assert.Equal(("tag", "two words"), await FieldAndValue(badTag));
+        using var badDefinition = await _server.Post(Tasks, """{"taskId":"g4","agent":"*","taskFile":"f","tags":[""]}""");
+        Assert.Equal(("tags", ""), await FieldAndValue(badDefinition));
+        using var conflict = await _server.Post(Tasks, """{"taskId":"g1","agent":"*","taskFile":"f","tags":["team:core"]}""");
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
+        static async Task<(string?, string?)> FieldAndValue(HttpResponseMessage response)
+        {
+            var problem = await HttpServer.Problem(response, 400);
+            return (problem.GetProperty("field").GetString(), problem.GetProperty("value").GetString());
+        }
+    }
+
+    [Fact]
     public async Task A_change_sent_again_with_its_Idempotency_Key_is_done_once_and_answered_as_the_first_time()
     {
         await _server.Define(_ns, """{"taskId":"i1","agent":"*","taskFile":"f"}""");

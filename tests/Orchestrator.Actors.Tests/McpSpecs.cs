@@ -200,6 +200,10 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("CANCELLED", (await Call("cancel_task", new() { ["taskId"] = "a", ["reason"] = "not needed" })).GetProperty("status").GetString());
         var page = await Call("list_tasks", new() { ["status"] = "DEAD", ["limit"] = 10 });
         Assert.Equal(["b"], page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        await Call("define_task", new() { ["taskId"] = "tagged", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "team:core", "os=linux" } });
+        var byTag = await Call("list_tasks", new() { ["tag"] = "os=linux" });
+        Assert.Equal(["tagged"], byTag.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
+        Assert.Equal(["team:core", "os=linux"], byTag.GetProperty("tasks")[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         var byPrefix = await Call("list_tasks", new() { ["idPrefix"] = "b" });
         Assert.Equal(["b"], byPrefix.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(1, byPrefix.GetProperty("total").GetInt32());
@@ -214,7 +218,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("review", agent.GetProperty("capabilities")[0].GetString());
         Assert.Contains("reviewer", (await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
         var stats = await Call("stats", []);
-        Assert.Equal((2, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
+        Assert.Equal((3, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
     }
 
     [Theory]

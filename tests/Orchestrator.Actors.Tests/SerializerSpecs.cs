@@ -56,7 +56,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     private static readonly TaskView View = new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Failed, At,
         DependsOn: ["t-0", "build/step:1"], MaxAttempts: 5, Attempts: 2, Claim: Claim, RetryAt: At.AddMinutes(10),
-        Reason: "flaky", UpdatedAt: At.AddMinutes(3));
+        Reason: "flaky", UpdatedAt: At.AddMinutes(3)) { Tags = ["team:core", "tenant=acme"] };
     private static readonly TaskView OtherView = View with
     {
         TaskId = "build/step:2", Agent = "*", TaskFile = "tasks/b.md", Priority = TaskPriority.Low, Status = TaskState.Claimed,
@@ -67,7 +67,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new("agent-a", ["build", "test"], Registered: true, RegisteredAt: At, LastSeen: At.AddMinutes(5), ClaimsHeld: 2, Completed: 7, Failed: 3, LeasesExpired: 1);
 
     private static readonly TaskDefined Defined =
-        new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, At, ["t-0"], 4, """{"input":"é€😀"}""", "planner");
+        new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, At, ["t-0"], 4, """{"input":"é€😀"}""", "planner", ["team:core", "os=linux"]);
     private static readonly StateSavedEvent Saved = new("agent-a", "progress", """{"done":["t-1"],"note":"é€😀"}""", 7, At);
 
     /// <summary>
@@ -77,13 +77,13 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     internal static readonly IReadOnlyDictionary<Type, IOrchestratorMessage> Samples = new IOrchestratorMessage[]
     {
         // commands and queries
-        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner") { Namespace = "team-a" },
-        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner") { Namespace = "team-a", TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10) }])
+        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner", ["team:core"]) { Namespace = "team-a" },
+        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner", ["os=linux"]) { Namespace = "team-a", TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10), IdempotencyKey = "batch-1" }])
             { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
         new GetTask("t-1"),
-        new ListTasks("agent-a", "READY", "HIGH", 10, 20, "build-"),
+        new ListTasks("agent-a", "READY", "HIGH", 10, 20, "build-", "team:core"),
         new GetActivity(10) { Namespace = "team-a" },
         new GetStats { Namespace = "team-a" },
         new GetState("agent-a", "progress"),
@@ -161,6 +161,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new TaskRequeued("t-2", "ops", "t-1", At.AddMinutes(6)),
         new AgentRegistered("agent-a", ["build", "test"], At),
         new AgentSeen("agent-a", At.AddMinutes(7)),
+        new RequestKeyed("0b9b6a3e-6f2d-4c1e-9a57-3c1f5d8e2b71", "5f1c9d2ab3e4f60718293a4b5c6d7e8f", "t-1", "claim-7-0011223344556677", At.AddMinutes(2), 3, At.AddMinutes(1)),
         new EventBatch([Defined, new TaskClaimed("t-1", "agent-a", "c-7", 2, Lease, At.AddMinutes(1) + Lease, At.AddMinutes(1)), Saved]),
         // snapshots
         new OrchestratorSnapshotV1(
@@ -172,17 +173,21 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [
                 new TaskSnapshotV2("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Claimed, At, 7, ["t-0"], 5,
                     """{"n":1}""", "planner", 2, Claim, At.AddMinutes(10), """{"ok":true}""", "flaky", "t-0", At.AddMinutes(1),
-                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2),
+                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2) { Tags = ["team:core"] },
             ],
             [Saved],
-            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)]) { EventsJournaled = 11 },
+            [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)])
+        {
+            EventsJournaled = 11,
+            RequestKeys = [new RequestKeyed("k-1", "5f1c9d2ab3e4f60718293a4b5c6d7e8f", "t-1", "claim-3-0011223344556677", At.AddMinutes(1), 2, At)],
+        },
     }.Select(Traced).ToDictionary(m => m.GetType());
 
-    // Every request carries the optional trace context and deadline too (NamespacedRequest.TraceParent, Within).
+    // Every request carries the optional trace context, deadline and idempotency key too (NamespacedRequest.TraceParent, Within, IdempotencyKey).
     private const string SampleTraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
     private static IOrchestratorMessage Traced(IOrchestratorMessage message) =>
-        message is NamespacedRequest request ? request with { TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10) } : message;
+        message is NamespacedRequest request ? request with { TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10), IdempotencyKey = "sample-key-1" } : message;
 
     public static TheoryData<string> RegisteredManifests => new(OrchestratorSerializer.Manifests.Keys.Order());
 

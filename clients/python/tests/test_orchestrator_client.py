@@ -303,6 +303,25 @@ class ClientTests(ServerTestCase):
             list(self.client.iter_tasks(agent="a", id_prefix="#"))
         self.assertEqual("idPrefix", caught.exception.field)
 
+    def test_tags_are_given_at_definition_and_a_list_by_tag_finds_the_tags_tasks(self) -> None:
+        self.define("g1", tags=["team:core", "tenant=acme"])
+        self.define("g2", agent="b", tags=["team:core"])
+        self.define("g3")
+        self.client.define_tasks([{"task_id": "g4", "agent": "a", "task_file": "f", "tags": ["tenant=acme"]}])
+        self.assertEqual(["team:core", "tenant=acme"], self.client.get_task("g1").tags)
+        self.assertEqual([], self.client.get_task("g3").tags)
+
+        page = self.client.list_tasks(tag="team:core")
+        self.assertEqual((["g1", "g2"], 2), ([t.task_id for t in page.tasks], page.total))
+        self.assertEqual(["g1", "g4"], [t.task_id for t in self.client.iter_tasks(tag="tenant=acme", page_size=1)])
+        self.assertEqual(["g2"], [t.task_id for t in self.client.iter_tasks(agent="b", tag="team:core")])
+
+        with self.assertRaises(Rejected) as caught:
+            self.client.define_task("g5", agent="a", task_file="f", tags=["two words"])
+        self.assertEqual(("tags", "two words"), (caught.exception.field, caught.exception.value))
+        with self.assertRaises(TypeError):
+            self.client.define_task("g6", agent="a", task_file="f", tags="team:core")
+
     def test_unknown_tasks_are_not_found(self) -> None:
         for call in (lambda: self.client.get_task("nope"), lambda: self.client.get_history("nope"),
                      lambda: self.client.heartbeat("nope", agent="a", claim_id="claim-1"),

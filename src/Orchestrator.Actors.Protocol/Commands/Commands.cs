@@ -15,6 +15,10 @@ namespace Orchestrator.Actors.Protocol.Commands;
 /// <param name="MaxAttempts">How many claims the task gets before it is DEAD (1 to <c>orchestrator.lifecycle.max-attempts-limit</c>, 1,000 by default); <c>orchestrator.lifecycle.max-attempts</c> when null.</param>
 /// <param name="Payload">Optional JSON handed to the agent that claims the task, size-limited like SaveState.</param>
 /// <param name="By">Who defines it, for the history.</param>
+/// <param name="Tags">
+/// Free-form tags to find it by (<see cref="Queries.ListTasks.Tag"/>): at most 20, each 1-64 ASCII
+/// letters, digits and <c>._:/=-</c> (<c>team:search</c>, <c>tenant=acme</c>); a repeated tag counts once.
+/// </param>
 public sealed record DefineTask(
     string TaskId,
     string Agent,
@@ -23,7 +27,8 @@ public sealed record DefineTask(
     IReadOnlyList<string>? DependsOn = null,
     int? MaxAttempts = null,
     string? Payload = null,
-    string? By = null) : NamespacedRequest, IStateManagerCommand;
+    string? By = null,
+    IReadOnlyList<string>? Tags = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Defines several tasks in one message: each definition is decided in the order given, against the

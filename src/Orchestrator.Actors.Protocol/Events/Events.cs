@@ -14,6 +14,7 @@ namespace Orchestrator.Actors.Protocol.Events;
 /// <param name="Priority">The task's priority.</param>
 /// <param name="TaskFile">Where the task's instructions live.</param>
 /// <param name="TaskId">The task.</param>
+/// <param name="Tags">Its tags, each once (absent from events written before tags: none).</param>
 public sealed record TaskDefined(
     string TaskId,
     string Agent,
@@ -23,7 +24,8 @@ public sealed record TaskDefined(
     IReadOnlyList<string>? DependsOn = null,
     int? MaxAttempts = null,
     string? Payload = null,
-    string? By = null) : IOrchestratorEvent
+    string? By = null,
+    IReadOnlyList<string>? Tags = null) : IOrchestratorEvent
 {
     /// <summary>The attempts of a task whose event predates the lifecycle.</summary>
     public const int DefaultMaxAttempts = 3;

@@ -13,7 +13,9 @@ public sealed record GetTask(string TaskId) : NamespacedRequest, IStateManagerQu
 /// <param name="Offset">How many matching tasks to skip (at least 0).</param>
 /// <param name="Limit">How many to return at most (1 to 1,000).</param>
 /// <param name="IdPrefix">Only tasks whose id starts with this (case-sensitive, the characters of an id).</param>
-public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100, string? IdPrefix = null)
+/// <param name="Tag">Only tasks carrying this tag (exact match); read from a kept index of the tag's tasks, not every task.</param>
+public sealed record ListTasks(string? Agent = null, string? Status = null, string? Priority = null, int Offset = 0, int Limit = 100, string? IdPrefix = null,
+    string? Tag = null)
     : NamespacedRequest, IStateManagerQuery;
 
 /// <summary>

@@ -29,6 +29,10 @@ public sealed record TaskView(
     string? Reason = null,
     DateTimeOffset? UpdatedAt = null)
 {
+    /// <summary>Its tags, in the order first given; null when it has none (and left out of the JSON then).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tags { get; init; }
+
     /// <inheritdoc />
     public bool Equals(TaskView? other) =>
         other is not null
@@ -36,7 +40,8 @@ public sealed record TaskView(
         && Priority == other.Priority && Status == other.Status && DefinedAt == other.DefinedAt
         && (DependsOn ?? []).SequenceEqual(other.DependsOn ?? [])
         && MaxAttempts == other.MaxAttempts && Attempts == other.Attempts && Claim == other.Claim
-        && RetryAt == other.RetryAt && Reason == other.Reason && UpdatedAt == other.UpdatedAt;
+        && RetryAt == other.RetryAt && Reason == other.Reason && UpdatedAt == other.UpdatedAt
+        && (Tags ?? []).SequenceEqual(other.Tags ?? []);
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, Claim, UpdatedAt);

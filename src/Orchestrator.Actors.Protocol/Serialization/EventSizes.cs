@@ -17,7 +17,7 @@ public static class EventSizes
     /// <summary>The most <paramref name="event"/> can take in the journal.</summary>
     public static long UpperBound(IOrchestratorEvent @event) => Allowance + @event switch
     {
-        TaskDefined d => Text(d.TaskId) + Text(d.Agent) + Text(d.TaskFile) + Text(d.Payload) + Text(d.By) + Texts(d.DependsOn),
+        TaskDefined d => Text(d.TaskId) + Text(d.Agent) + Text(d.TaskFile) + Text(d.Payload) + Text(d.By) + Texts(d.DependsOn) + Texts(d.Tags),
         StateSavedEvent s => Text(s.OwnerId) + Text(s.Key) + Text(s.Json),
         TaskClaimed c => Text(c.TaskId) + Text(c.Agent) + Text(c.ClaimId),
         LeaseRenewed r => Text(r.TaskId) + Text(r.Agent) + Text(r.ClaimId),

@@ -87,7 +87,12 @@ public sealed record TaskSnapshotV2(
     ClaimInfo? LastClaim,
     ClaimOutcome? LastClaimOutcome,
     IReadOnlyList<TaskHistoryEntry> History,
-    int HistoryDropped);
+    int HistoryDropped)
+{
+    /// <summary>Its tags; absent when it has none, and from snapshots written before tags.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tags { get; init; }
+}
 
 /// <summary>
 /// One agent in a <see cref="OrchestratorSnapshotV2"/>. The tally (<paramref name="Completed"/>,

@@ -30,6 +30,12 @@ internal static class TaskCommands
             AllowMultipleArgumentsPerToken = true,
         };
         var payload = CliOptions.JsonDocument("--payload", "JSON handed to the agent that claims the task.");
+        var tags = new Option<string[]>("--tag")
+        {
+            Description = "A tag to find the task by (list --tag); repeat the option or list several.",
+            HelpName = "TAG",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var maxAttempts = CliOptions.Number("--max-attempts", "N", "Claims it gets before it is DEAD (the orchestrator's default when omitted).", 1);
         var fromFile = new Option<string?>("--from-file")
         {
@@ -40,7 +46,7 @@ internal static class TaskCommands
 
         var command = new Command("define", "Define a task; an identical definition again is a success that changes nothing.")
         {
-            taskId, agent, file, priority, dependsOn, payload, maxAttempts, fromFile,
+            taskId, agent, file, priority, dependsOn, payload, maxAttempts, tags, fromFile,
         };
         command.Validators.Add(result =>
         {
@@ -49,7 +55,7 @@ internal static class TaskCommands
                 ("TASK_ID", result.GetResult(taskId) is { Tokens.Count: > 0 }), ("--agent", result.GetResult(agent) is not null),
                 ("--file", result.GetResult(file) is not null), ("--priority", result.GetResult(priority) is not null),
                 ("--depends-on", result.GetResult(dependsOn) is not null), ("--payload", result.GetResult(payload) is not null),
-                ("--max-attempts", result.GetResult(maxAttempts) is not null),
+                ("--max-attempts", result.GetResult(maxAttempts) is not null), ("--tag", result.GetResult(tags) is not null),
             ];
             if (result.GetResult(fromFile) is not null)
             {
@@ -68,7 +74,7 @@ internal static class TaskCommands
             var dependencies = parse.GetValue(dependsOn) is { Length: > 0 } ids ? ids : null;
             var accepted = await client.DefineTaskAsync(new DefineTask(
                 parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(file)!, parse.GetValue(priority),
-                dependencies, parse.GetValue(maxAttempts), parse.GetValue(payload)), cancellation);
+                dependencies, parse.GetValue(maxAttempts), parse.GetValue(payload), Tags: parse.GetValue(tags) is { Length: > 0 } given ? given : null), cancellation);
             var task = accepted.Task;
             if (parse.GetValue(CliOptions.Json))
             {
@@ -197,10 +203,11 @@ internal static class TaskCommands
         var agent = CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent (* for those defined for any agent).", required: false);
         var priority = CliOptions.Priority("Only tasks of this priority.");
         var idPrefix = CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this (case-sensitive).", required: false);
-        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority, idPrefix };
+        var tag = CliOptions.Text("--tag", "TAG", "Only tasks carrying this tag.", required: false);
+        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority, idPrefix, tag };
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority), IdPrefix: parse.GetValue(idPrefix));
+            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority), IdPrefix: parse.GetValue(idPrefix), Tag: parse.GetValue(tag));
             var tasks = new List<TaskView>();
             for (int? offset = 0; offset is { } next; )
             {

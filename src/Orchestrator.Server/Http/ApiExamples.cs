@@ -23,7 +23,7 @@ internal static class ApiExamples
     private static readonly JsonElement Payload = JsonDocument.Parse("""{"target":"linux"}""").RootElement;
 
     private static readonly TaskView Ready = new("build-1", "builder", "tasks/build.md", TaskPriority.High, TaskState.Ready, DefinedAt,
-        DependsOn: ["plan-1"], MaxAttempts: 3, UpdatedAt: DefinedAt);
+        DependsOn: ["plan-1"], MaxAttempts: 3, UpdatedAt: DefinedAt) { Tags = ["team:platform", "os=linux"] };
 
     private static readonly TaskAssigned Assigned = new(
         Ready with
@@ -40,7 +40,7 @@ internal static class ApiExamples
 
     private static readonly Dictionary<Type, JsonNode?> ByType = new()
     {
-        [typeof(DefineTaskBody)] = Node(new DefineTaskBody("build-1", "builder", "tasks/build.md", "HIGH", ["plan-1"], 3, Payload), ServerJson.Default.DefineTaskBody),
+        [typeof(DefineTaskBody)] = Node(new DefineTaskBody("build-1", "builder", "tasks/build.md", "HIGH", ["plan-1"], 3, Payload, Tags: ["team:platform", "os=linux"]), ServerJson.Default.DefineTaskBody),
         [typeof(DefineTasksBody)] = Node(new DefineTasksBody([
             new DefineTaskBody("build-1", "builder", "tasks/build.md", "HIGH"),
             new DefineTaskBody("test-1", "*", "tasks/test.md", DependsOn: ["build-1"]),

@@ -17,10 +17,11 @@ public sealed record DefineTaskBody(
     IReadOnlyList<string>? DependsOn = null,
     int? MaxAttempts = null,
     JsonElement? Payload = null,
-    string? By = null)
+    string? By = null,
+    IReadOnlyList<string>? Tags = null)
 {
     /// <summary>The protocol's command.</summary>
-    public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By);
+    public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By, Tags);
 }
 
 /// <summary>POST .../tasks:batch: definitions decided in order and journaled in one write.</summary>

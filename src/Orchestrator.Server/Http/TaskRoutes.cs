@@ -76,9 +76,9 @@ internal static class TaskRoutes
     private static async Task<Ok<TaskListShape>> List(
         string ns, HttpRequest request, HttpResponse response, OrchestratorGateway gateway, CancellationToken cancellation,
         [FromQuery] string? status = null, [FromQuery] string? agent = null, [FromQuery] string? priority = null,
-        [FromQuery] string? offset = null, [FromQuery] string? limit = null, [FromQuery] string? idPrefix = null)
+        [FromQuery] string? offset = null, [FromQuery] string? limit = null, [FromQuery] string? idPrefix = null, [FromQuery] string? tag = null)
     {
-        var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100), idPrefix);
+        var query = new ListTasks(agent, status, priority, HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100), idPrefix, tag);
         var page = await gateway.For(ns).ListTasksAsync(query, cancellation);
         NextPage.Link(request, response, page.NextOffset);
         return TypedResults.Ok(Shapes.List(page));

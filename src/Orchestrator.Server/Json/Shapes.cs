@@ -91,6 +91,9 @@ public class TaskShape(TaskView task)
 
     /// <summary>The time of its last transition.</summary>
     public DateTimeOffset? UpdatedAt { get; } = task.UpdatedAt;
+
+    /// <summary>Its tags, in the order first given (empty when it has none).</summary>
+    public IReadOnlyList<string> Tags { get; } = task.Tags ?? [];
 }
 
 /// <summary>A task with its payload and, once COMPLETED, its result (JSON values, or null).</summary>

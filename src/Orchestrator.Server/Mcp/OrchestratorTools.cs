@@ -42,11 +42,12 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("How many claims it gets before it is DEAD (3 when left out).")] int? maxAttempts = null,
         [Description("Data for the agent that claims it. " + JsonHelp)] JsonElement? payload = null,
         [Description("Who defines it (for the history).")] string? by = null,
+        [Description("Tags to find it by later (list_tasks tag): up to 20, each 1-64 letters, digits and . _ : / = - (for example 'team:search', 'tenant=acme').")] string[]? tags = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var body = new DefineTaskBody(taskId, agent, taskFile, priority, dependsOn, maxAttempts, JsonArgument.Value(payload), by);
+            var body = new DefineTaskBody(taskId, agent, taskFile, priority, dependsOn, maxAttempts, JsonArgument.Value(payload), by, tags);
             var accepted = await Client(@namespace).DefineTaskAsync(body.ToCommand(), cancellation);
             var shape = new DefinedShape(!accepted.AlreadyDefined, Shapes.Task(accepted.Task));
             return Ok(shape, ServerJson.Default.DefinedShape,
@@ -57,7 +58,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
     [Description("Define up to 1,000 tasks at once, decided in order (a task may depend on one earlier in the list) and stored in one write. " +
                  "One result per item: created, unchanged, conflict (with the existing definition) or invalid (with the error); the others are still defined.")]
     public Task<CallToolResult> DefineTasks(
-        [Description("The definitions: objects with taskId, agent, taskFile and optionally priority, dependsOn, maxAttempts, payload, by.")] JsonElement tasks,
+        [Description("The definitions: objects with taskId, agent, taskFile and optionally priority, dependsOn, maxAttempts, payload, by, tags.")] JsonElement tasks,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
@@ -170,7 +171,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         });
 
     [McpServerTool(Name = "list_tasks", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskListShape))]
-    [Description("List tasks in the order they were defined, filtered by status, agent, priority and id prefix (filters combine), a page at a time. " + PagingHelp)]
+    [Description("List tasks in the order they were defined, filtered by status, agent, priority, tag and id prefix (filters combine), a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListTasks(
         [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
         [Description("Only tasks defined for this agent.")] string? agent = null,
@@ -178,11 +179,12 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("How many matching tasks to skip (0 when left out).")] int? offset = null,
         [Description("The page size, 1 to 1000 (100 when left out).")] int? limit = null,
         [Description("Only tasks whose id starts with this (case-sensitive).")] string? idPrefix = null,
+        [Description("Only tasks carrying this tag.")] string? tag = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100, idPrefix), cancellation));
+            var page = Shapes.List(await Client(@namespace).ListTasksAsync(new ListTasks(agent, status, priority, offset ?? 0, limit ?? 100, idPrefix, tag), cancellation));
             return Ok(page, ServerJson.Default.TaskListShape, $"{page.Tasks.Count} of {page.Total} tasks (offset {page.Offset}){Next(page.NextOffset)}");
         });
 

@@ -107,12 +107,13 @@ async function loadTasks() {
   if ($("agent-filter").value.trim()) query.set("agent", $("agent-filter").value.trim());
   if ($("priority-filter").value) query.set("priority", $("priority-filter").value);
   if ($("prefix-filter").value.trim()) query.set("idPrefix", $("prefix-filter").value.trim());
+  if ($("tag-filter").value.trim()) query.set("tag", $("tag-filter").value.trim());
   const page = await api(`${ns()}/tasks?${query}`);
   const body = $("tasks").tBodies[0];
   body.replaceChildren(...page.tasks.map((task) => {
     const row = document.createElement("tr");
     row.dataset.taskId = task.taskId;
-    cells(row, [[task.taskId], [task.status, "status"], [task.priority], [task.agent], [task.attempts ?? 0], [task.claim?.agent]]);
+    cells(row, [[task.taskId], [task.status, "status"], [task.priority], [task.agent], [task.attempts ?? 0], [task.claim?.agent], [(task.tags ?? []).join(", ")]]);
     return row;
   }));
   const last = Math.min(page.offset + page.tasks.length, page.total);
@@ -295,7 +296,7 @@ async function loadTask(taskId) {
   const fields = $("task-fields");
   fields.replaceChildren();
   for (const [name, value] of [["Status", task.status], ["Priority", task.priority], ["Agent", task.agent], ["File", task.taskFile],
-    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Defined", when(task.definedAt)],
+    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Tags", (task.tags ?? []).join(", ")], ["Defined", when(task.definedAt)],
     ["Claimed by", task.claim?.agent], ["Retry at", when(task.retryAt)], ["Reason", task.reason]]) {
     if (!value) continue;
     const dt = document.createElement("dt");
