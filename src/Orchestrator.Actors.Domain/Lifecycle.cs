@@ -188,12 +188,13 @@ public static partial class OrchestratorDomain
                 ],
                 TaskState.Claimed => [new LeaseExpired(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, task.Attempts, OutOfAttempts: false, context.Now)],
                 TaskState.Failed => [new RetryDue(task.TaskId, context.Now)],
+                TaskState.Pending => [new TaskDue(task.TaskId, context.Now)],
                 _ => [],
             };
             events.AddRange(due);
             current = ApplyAll(current, due);
         }
-        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue))) { After = current };
+        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue or TaskDue))) { After = current };
     }
 
     // A task's dependants that are still waiting (PENDING) can never run once it is DEAD or CANCELLED;

@@ -209,7 +209,8 @@ public static partial class OrchestratorDomain
                        && existing.DependsOn.ToHashSet(StringComparer.Ordinal).SetEquals(dependsOn)
                        && (command.MaxAttempts is null || command.MaxAttempts == existing.MaxAttempts)
                        && existing.Payload == command.Payload
-                       && existing.Tags.ToHashSet(StringComparer.Ordinal).SetEquals(tags);
+                       && existing.Tags.ToHashSet(StringComparer.Ordinal).SetEquals(tags)
+                       && existing.NotBefore == command.NotBefore;
             return same
                 ? (new TaskDefinitionAccepted(existing.ToView(), AlreadyDefined: true), null)
                 : (new TaskDefinitionConflict(command.TaskId, existing.ToView()), null);
@@ -234,7 +235,7 @@ public static partial class OrchestratorDomain
                 $"would be task {state.TaskCount + 1:N0} of the namespace: it holds at most orchestrator.limits.max-tasks = {context.Limits.MaxTasks:N0}; use another namespace"), null);
 
         var defined = new TaskDefined(command.TaskId, command.Agent, command.TaskFile, priority, context.Now,
-            dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By, tags.IsEmpty ? null : tags);
+            dependsOn, command.MaxAttempts ?? policy.DefaultMaxAttempts, command.Payload, command.By, tags.IsEmpty ? null : tags, command.NotBefore);
         ApplyDefined(state, defined);
         state.TryGetTask(defined.TaskId, out var task);
         return (new TaskDefinitionAccepted(task!.ToView(), AlreadyDefined: false), defined);
@@ -252,9 +253,9 @@ public static partial class OrchestratorDomain
     private static void ApplyDefined(OrchestratorState.Builder state, TaskDefined e)
     {
         var dependsOn = e.DependsOn is not { Count: > 0 } ? [] : e.DependsOn.ToImmutableArray();
-        var status = dependsOn.IsEmpty || AllComplete(dependsOn, id => state.TryGetTask(id, out var t) ? t : null)
-            ? TaskState.Ready
-            : TaskState.Pending;
+        var (status, dueAt) = dependsOn.IsEmpty || AllComplete(dependsOn, id => state.TryGetTask(id, out var t) ? t : null)
+            ? TaskRecord.Released(e.NotBefore, e.DefinedAt)
+            : (TaskState.Pending, null);
         var agent = state.SharedName(e.Agent);
         var by = e.By is null ? null : state.SharedName(e.By);
         var tags = e.Tags is not { Count: > 0 } ? [] : e.Tags.Distinct(StringComparer.Ordinal).Select(state.SharedTag).ToImmutableArray();
@@ -267,12 +268,21 @@ public static partial class OrchestratorDomain
             UpdatedAt = e.DefinedAt,
             ReadySeq = status == TaskState.Ready ? state.NextReadySeq : 0,
             Tags = tags,
+            NotBefore = e.NotBefore,
+            DueAt = dueAt,
         };
-        task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, by, null,
-            dependsOn.IsEmpty ? null : $"waits for {string.Join(", ", dependsOn)}"));
+        task = task.WithHistory(new TaskHistoryEntry("task-defined", null, status, e.DefinedAt, by, null, DefinedDetail(dependsOn, e.NotBefore, e.DefinedAt)));
         state.Put(task);
         state.NextOrdinal++;
         if (status == TaskState.Ready) state.NextReadySeq++;
+    }
+
+    // What a definition's history entry says it waits for: its dependencies, its time, both, or nothing.
+    private static string? DefinedDetail(IReadOnlyCollection<string> dependsOn, DateTimeOffset? notBefore, DateTimeOffset definedAt)
+    {
+        var waits = dependsOn.Count > 0 ? $"waits for {string.Join(", ", dependsOn)}" : null;
+        var scheduled = notBefore is { } time && time > definedAt ? $"not before {time:O}" : null;
+        return waits is null ? scheduled : scheduled is null ? waits : $"{waits}; {scheduled}";
     }
 
     private static bool AllComplete(OrchestratorState state, IEnumerable<string> dependsOn) =>
@@ -382,11 +392,22 @@ public static partial class OrchestratorDomain
         if (tag is not null && (state.OrderByTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
             && (agent is null || byTag.Count < candidates.Count))
             candidates = byTag;
-        int? total = (agent, status, priority, prefix, tag) switch
+        if (status is null && priority is null && prefix is null && (agent is null || tag is null))
         {
-            ({ }, null, null, null, null) or (null, null, null, null, { }) => candidates.Count,
-            (null, { } only, null, null, null) => state.Counts[only],
-            (null, null, { } only, null, null) => state.Counts[only],
+            // One kept index and nothing else: every entry matches, so the page is read from its
+            // offset on, as the unfiltered list is (a deep page reads no task before it).
+            for (var i = query.Offset; i < candidates.Count && page.Count < query.Limit; i++)
+            {
+                var view = state.Tasks[candidates[i]].ToView();
+                if (!bytes.Take(ViewSizes.UpperBound(view))) break;
+                page.Add(view);
+            }
+            return new TaskPage(page, candidates.Count, query.Offset, query.Limit);
+        }
+        int? total = (agent, status, priority, prefix) switch
+        {
+            (null, { } only, null, null) when tag is null => state.Counts[only],
+            (null, null, { } only, null) when tag is null => state.Counts[only],
             _ => null,
         };
         var matched = 0;

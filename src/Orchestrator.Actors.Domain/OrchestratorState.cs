@@ -66,6 +66,20 @@ public sealed record TaskRecord(
     /// <summary>Its tags, each once, in the order first given.</summary>
     public ImmutableArray<string> Tags { get; init; } = [];
 
+    /// <summary>A scheduled task's time: it is not READY before it.</summary>
+    public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>While PENDING with every dependency COMPLETED, waiting only for <see cref="NotBefore"/>: that time (its deadline).</summary>
+    public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>
+    /// The status of a task that may now leave PENDING (defined with its dependencies COMPLETED, its
+    /// last dependency completed, or requeued) at <paramref name="at"/>: READY, or PENDING until
+    /// <see cref="NotBefore"/> when that is still ahead. <see cref="DueAt"/> to go with it.
+    /// </summary>
+    public static (TaskState Status, DateTimeOffset? DueAt) Released(DateTimeOffset? notBefore, DateTimeOffset at) =>
+        notBefore is { } time && time > at ? (TaskState.Pending, time) : (TaskState.Ready, null);
+
     /// <summary>The newest <see cref="HistoryLimit"/> transitions, oldest first.</summary>
     public ImmutableList<TaskHistoryEntry> History { get; init; } = [];
 
@@ -74,7 +88,7 @@ public sealed record TaskRecord(
 
     /// <summary>The protocol's view of this task.</summary>
     public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt,
-        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt) { Tags = Tags.IsEmpty ? null : Tags };
+        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt) { Tags = Tags.IsEmpty ? null : Tags, NotBefore = NotBefore };
 
     /// <summary>True when the definition (agent, file, priority) is the same as the given one.</summary>
     public bool HasDefinition(string agent, string taskFile, TaskPriority priority) =>
@@ -82,11 +96,12 @@ public sealed record TaskRecord(
         && string.Equals(TaskFile, taskFile, StringComparison.Ordinal)
         && Priority == priority;
 
-    /// <summary>When the orchestrator must act on this task by itself (lease end, retry), if ever.</summary>
+    /// <summary>When the orchestrator must act on this task by itself (lease end, retry, a scheduled task's time), if ever.</summary>
     public DateTimeOffset? Deadline => Status switch
     {
         TaskState.Claimed => Claim?.LeaseUntil,
         TaskState.Failed => RetryAt,
+        TaskState.Pending => DueAt,
         _ => null,
     };
 
@@ -111,7 +126,8 @@ public sealed record TaskRecord(
         && DefinedBy == other.DefinedBy && Attempts == other.Attempts && Claim == other.Claim && RetryAt == other.RetryAt
         && Result == other.Result && Reason == other.Reason && KilledBy == other.KilledBy && UpdatedAt == other.UpdatedAt
         && ReadySeq == other.ReadySeq && LastClaim == other.LastClaim && LastClaimOutcome == other.LastClaimOutcome
-        && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped && Tags.SequenceEqual(other.Tags);
+        && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped && Tags.SequenceEqual(other.Tags)
+        && NotBefore == other.NotBefore && DueAt == other.DueAt;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, UpdatedAt);

@@ -40,7 +40,7 @@ public static class Snapshots
     private static TaskSnapshotV2 ToSnapshot(TaskRecord t) => new(
         t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal, t.DependsOn, t.MaxAttempts, t.Payload,
         t.DefinedBy, t.Attempts, t.Claim, t.RetryAt, t.Result, t.Reason, t.KilledBy, t.UpdatedAt, t.ReadySeq, t.LastClaim,
-        t.LastClaimOutcome, t.History, t.HistoryDropped) { Tags = t.Tags.IsEmpty ? null : t.Tags };
+        t.LastClaimOutcome, t.History, t.HistoryDropped) { Tags = t.Tags.IsEmpty ? null : t.Tags, NotBefore = t.NotBefore, DueAt = t.DueAt };
 
     // The tasks of a snapshot as a read-only list made on demand from the (immutable) records.
     private sealed class TaskSnapshotView(TaskRecord[] tasks) : IReadOnlyList<TaskSnapshotV2>
@@ -148,6 +148,8 @@ public static class Snapshots
             History = [.. t.History.Select(h => WithSharedNames(names, h))],
             HistoryDropped = t.HistoryDropped,
             Tags = t.Tags is not { Count: > 0 } tags ? [] : [.. tags.Select(tag => Shared(names, tag))],
+            NotBefore = t.NotBefore,
+            DueAt = t.Status == TaskState.Pending ? t.DueAt : null,
         };
     }
 

@@ -17,10 +17,10 @@ public static partial class OrchestratorDomain
     {
         if (@event is TaskDefined defined)
         {
-            var status = AllComplete(state, defined.DependsOn ?? []) ? TaskState.Ready : TaskState.Pending;
+            var status = AllComplete(state, defined.DependsOn ?? []) ? TaskRecord.Released(defined.NotBefore, defined.DefinedAt).Status : TaskState.Pending;
             return new TaskTransitioned(defined.TaskId, defined.Agent, defined.Priority,
                 new TaskHistoryEntry("task-defined", null, status, defined.DefinedAt, defined.By, null,
-                    defined.DependsOn is { Count: > 0 } deps ? $"waits for {string.Join(", ", deps)}" : null));
+                    DefinedDetail([.. (defined.DependsOn ?? []).Distinct(StringComparer.Ordinal)], defined.NotBefore, defined.DefinedAt)));
         }
 
         var entry = Entry(state, @event);
@@ -45,10 +45,11 @@ public static partial class OrchestratorDomain
             TaskFailed e => (e.TaskId, e.RetryAt is null ? TaskState.Dead : TaskState.Failed),
             LeaseExpired e => (e.TaskId, e.OutOfAttempts ? TaskState.Dead : TaskState.Ready),
             RetryDue e => (e.TaskId, TaskState.Ready),
-            DependenciesMet e => (e.TaskId, TaskState.Ready),
+            TaskDue e => (e.TaskId, TaskState.Ready),
+            DependenciesMet e => (e.TaskId, TaskRecord.Released(state.Tasks[e.TaskId].NotBefore, e.At).Status),
             TaskKilled e => (e.TaskId, TaskState.Dead),
             TaskCancelled e => (e.TaskId, TaskState.Cancelled),
-            TaskRequeued e => (e.TaskId, AllComplete(state, state.Tasks[e.TaskId].DependsOn) ? TaskState.Ready : TaskState.Pending),
+            TaskRequeued e => (e.TaskId, AllComplete(state, state.Tasks[e.TaskId].DependsOn) ? TaskRecord.Released(state.Tasks[e.TaskId].NotBefore, e.At).Status : TaskState.Pending),
             _ => null,
         };
 
@@ -66,7 +67,9 @@ public static partial class OrchestratorDomain
             LeaseExpired e => new("lease-expired", null, to, e.At, Causes.Orchestrator, ClaimIds.Public(e.ClaimId),
                 $"agent '{e.Agent}' sent no heartbeat (attempt {e.Attempt}{(e.OutOfAttempts ? ", the last" : "")})"),
             RetryDue e => new("retry-due", null, to, e.At, Causes.Orchestrator),
-            DependenciesMet e => new("dependencies-met", null, to, e.At, e.By, null, $"'{e.CompletedDependency}' completed"),
+            TaskDue e => new("task-due", null, to, e.At, Causes.Orchestrator, null, $"not before {state.Tasks[e.TaskId].NotBefore:O}"),
+            DependenciesMet e => new("dependencies-met", null, to, e.At, e.By, null,
+                to == TaskState.Pending ? $"'{e.CompletedDependency}' completed; not before {state.Tasks[e.TaskId].NotBefore:O}" : $"'{e.CompletedDependency}' completed"),
             TaskKilled e => new("task-killed", null, to, e.At, e.By, null, e.Reason),
             TaskCancelled e => new("task-cancelled", null, to, e.At, e.By, ClaimIds.Public(state.Tasks[e.TaskId].Claim)?.ClaimId, e.Reason),
             TaskRequeued e => new("task-requeued", null, to, e.At, e.By, null, e.Because is null ? null : $"came back with '{e.Because}'"),
@@ -96,6 +99,7 @@ public static partial class OrchestratorDomain
                 Claim = null,
             },
             RetryDue => task with { RetryAt = null },
+            TaskDue => task,
             DependenciesMet => task,
             TaskKilled e => task with { Reason = e.Reason, KilledBy = e.Dependency },
             TaskCancelled e => task with
@@ -113,6 +117,10 @@ public static partial class OrchestratorDomain
         var entering = entry.To == TaskState.Ready;
         next = (next with
         {
+            // Waiting only for its time: a task released (its dependencies COMPLETED) before it.
+            DueAt = entry.To == TaskState.Pending && (@event is DependenciesMet || (@event is TaskRequeued && AllComplete(state, task.DependsOn)))
+                ? TaskRecord.Released(task.NotBefore, entry.At).DueAt
+                : null,
             Status = entry.To,
             UpdatedAt = entry.At,
             ReadySeq = entering ? state.NextReadySeq : next.ReadySeq,

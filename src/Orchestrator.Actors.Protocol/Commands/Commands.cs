@@ -19,6 +19,10 @@ namespace Orchestrator.Actors.Protocol.Commands;
 /// Free-form tags to find it by (<see cref="Queries.ListTasks.Tag"/>): at most 20, each 1-64 ASCII
 /// letters, digits and <c>._:/=-</c> (<c>team:search</c>, <c>tenant=acme</c>); a repeated tag counts once.
 /// </param>
+/// <param name="NotBefore">
+/// A scheduled task: it is not READY before this instant (PENDING until then, and until its
+/// dependencies are COMPLETED); null or a time already passed: READY as soon as its dependencies are.
+/// </param>
 public sealed record DefineTask(
     string TaskId,
     string Agent,
@@ -28,7 +32,8 @@ public sealed record DefineTask(
     int? MaxAttempts = null,
     string? Payload = null,
     string? By = null,
-    IReadOnlyList<string>? Tags = null) : NamespacedRequest, IStateManagerCommand;
+    IReadOnlyList<string>? Tags = null,
+    DateTimeOffset? NotBefore = null) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Defines several tasks in one message: each definition is decided in the order given, against the

@@ -15,6 +15,7 @@ namespace Orchestrator.Actors.Protocol.Events;
 /// <param name="TaskFile">Where the task's instructions live.</param>
 /// <param name="TaskId">The task.</param>
 /// <param name="Tags">Its tags, each once (absent from events written before tags: none).</param>
+/// <param name="NotBefore">When a scheduled task may become READY (absent: as soon as its dependencies are COMPLETED).</param>
 public sealed record TaskDefined(
     string TaskId,
     string Agent,
@@ -25,7 +26,8 @@ public sealed record TaskDefined(
     int? MaxAttempts = null,
     string? Payload = null,
     string? By = null,
-    IReadOnlyList<string>? Tags = null) : IOrchestratorEvent
+    IReadOnlyList<string>? Tags = null,
+    DateTimeOffset? NotBefore = null) : IOrchestratorEvent
 {
     /// <summary>The attempts of a task whose event predates the lifecycle.</summary>
     public const int DefaultMaxAttempts = 3;

@@ -34,6 +34,9 @@ public sealed record LeaseExpired(string TaskId, string Agent, string ClaimId, i
 /// <summary>A FAILED task's backoff elapsed: it is READY again. Journaled as <c>retry-due.v1</c>.</summary>
 public sealed record RetryDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
 
+/// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>
+public sealed record TaskDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
+
 /// <summary>
 /// Every dependency of a PENDING task is COMPLETED: it is READY. <paramref name="By"/> is the agent
 /// whose completion of <paramref name="CompletedDependency"/> made it so. Journaled as <c>dependencies-met.v1</c>.

@@ -33,6 +33,10 @@ public sealed record TaskView(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Tags { get; init; }
 
+    /// <summary>A scheduled task's time: not READY before it; null (and left out of the JSON) for a task that is not scheduled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? NotBefore { get; init; }
+
     /// <inheritdoc />
     public bool Equals(TaskView? other) =>
         other is not null
@@ -41,7 +45,7 @@ public sealed record TaskView(
         && (DependsOn ?? []).SequenceEqual(other.DependsOn ?? [])
         && MaxAttempts == other.MaxAttempts && Attempts == other.Attempts && Claim == other.Claim
         && RetryAt == other.RetryAt && Reason == other.Reason && UpdatedAt == other.UpdatedAt
-        && (Tags ?? []).SequenceEqual(other.Tags ?? []);
+        && (Tags ?? []).SequenceEqual(other.Tags ?? []) && NotBefore == other.NotBefore;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, Claim, UpdatedAt);

@@ -25,6 +25,7 @@ public static class EventSizes
         TaskFailed f => Text(f.TaskId) + Text(f.Agent) + Text(f.ClaimId) + Text(f.Reason),
         LeaseExpired e => Text(e.TaskId) + Text(e.Agent) + Text(e.ClaimId),
         RetryDue r => Text(r.TaskId),
+        TaskDue d => Text(d.TaskId),
         DependenciesMet m => Text(m.TaskId) + Text(m.CompletedDependency) + Text(m.By),
         TaskKilled k => Text(k.TaskId) + Text(k.Dependency) + Text(k.Reason) + Text(k.By),
         TaskCancelled c => Text(c.TaskId) + Text(c.Reason) + Text(c.By),

@@ -81,6 +81,7 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(AgentRegistered))]
 [JsonSerializable(typeof(AgentSeen))]
 [JsonSerializable(typeof(RequestKeyed))]
+[JsonSerializable(typeof(TaskDue))]
 [JsonSerializable(typeof(OrchestratorSnapshotV2))]
 [JsonSerializable(typeof(IReadOnlyList<TaskSnapshotV2>))]
 [JsonSerializable(typeof(SnapshotChunkIndex))]

@@ -102,6 +102,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("get-activity.v1", typeof(GetActivity), Json.GetActivity),
         ("activity-report.v1", typeof(ActivityReport), Json.ActivityReport),
         ("request-keyed.v1", typeof(RequestKeyed), Json.RequestKeyed),
+        ("task-due.v1", typeof(TaskDue), Json.TaskDue),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -92,6 +92,14 @@ public sealed record TaskSnapshotV2(
     /// <summary>Its tags; absent when it has none, and from snapshots written before tags.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>A scheduled task's time; absent when it is not scheduled.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? NotBefore { get; init; }
+
+    /// <summary>While PENDING with its dependencies COMPLETED: when its time comes (the deadline that makes it READY).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? DueAt { get; init; }
 }
 
 /// <summary>

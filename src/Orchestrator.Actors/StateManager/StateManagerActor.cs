@@ -381,13 +381,18 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
         StopIfIdle();
     }
 
+    private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
+
     // One timer for the earliest deadline of the state as decided (confirmed plus pending): a
     // deadline already being acted on is not in it, so the timer does not fire again for it.
     private void ArmDeadline()
     {
         if (_commit.Projected.NextDeadline is { } next)
         {
+            // A scheduled task's time may be years ahead: the timer fires at least daily, finds nothing
+            // due, and is set again (the scheduler's wheel does not take any delay).
             var delay = next - _clock.GetUtcNow();
+            delay = delay > LongestTimer ? LongestTimer : delay;
             Timers.StartSingleTimer(DeadlineDue.Instance, DeadlineDue.Instance, delay > TimeSpan.Zero ? delay : TimeSpan.Zero);
         }
         else
