@@ -158,6 +158,17 @@ _ERRORS = {400: Rejected, 413: Rejected, 415: Rejected, 401: Unauthorized, 403: 
            404: NotFound, 409: Conflict, 412: Conflict, 503: Unavailable}
 
 
+def _instant(value: Optional[Union[datetime.datetime, str]]) -> Optional[str]:
+    """A time for the server: ISO 8601 with its offset. A naive datetime is refused (its zone is unknown)."""
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, datetime.datetime):
+        raise TypeError("not_before must be a datetime or an ISO 8601 str, not %s" % type(value).__name__)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("not_before must be an aware datetime (with a tzinfo, such as datetime.timezone.utc)")
+    return value.isoformat()
+
+
 def _keyed(idempotency_key: Optional[str]) -> Dict[str, str]:
     """The Idempotency-Key header of a change, when it has a key."""
     if idempotency_key is None:
@@ -299,7 +310,7 @@ class ClaimInfo:
         return _build(cls, data, {"claimed_at": _time, "lease_duration": _span, "lease_until": _time})
 
 
-_TASK_CONVERTERS = {"defined_at": _time, "updated_at": _time, "retry_at": _time, "lease_until": _time,
+_TASK_CONVERTERS = {"defined_at": _time, "updated_at": _time, "retry_at": _time, "lease_until": _time, "not_before": _time,
                     "claim": ClaimInfo.from_json, "depends_on": list, "tags": list}
 
 
@@ -321,6 +332,7 @@ class Task:
     reason: Optional[str] = None
     updated_at: Optional[datetime.datetime] = None
     tags: List[str] = _field(default_factory=list)
+    not_before: Optional[datetime.datetime] = None
     payload: JSON = None
     result: JSON = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
@@ -358,12 +370,13 @@ class TaskDefinition:
     payload: JSON = None
     by: Optional[str] = None
     tags: Optional[List[str]] = None
+    not_before: Optional[Union[datetime.datetime, str]] = None
 
     def to_json(self) -> Dict[str, Any]:
         return _compact({"taskId": self.task_id, "agent": self.agent, "taskFile": self.task_file,
                          "priority": self.priority, "dependsOn": self.depends_on,
                          "maxAttempts": self.max_attempts, "payload": self.payload, "by": self.by,
-                         "tags": self.tags})
+                         "tags": self.tags, "notBefore": _instant(self.not_before)})
 
 
 @dataclass
@@ -763,16 +776,18 @@ class OrchestratorClient:
 
     def define_task(self, task_id: str, agent: str, task_file: str, priority: Optional[str] = None,
                     depends_on: Optional[Iterable[str]] = None, max_attempts: Optional[int] = None,
-                    payload: JSON = None, by: Optional[str] = None, *, tags: Optional[Iterable[str]] = None) -> DefineResult:
+                    payload: JSON = None, by: Optional[str] = None, *, tags: Optional[Iterable[str]] = None,
+                    not_before: Optional[Union[datetime.datetime, str]] = None) -> DefineResult:
         """Defines a task (idempotent). ``created`` is False when the identical definition was
         already there; a different one under the same id raises ``Conflict`` with ``existing``.
         ``tags`` (up to 20, such as ``"team:search"`` or ``"tenant=acme"``) find it again with
-        ``list_tasks(tag=...)``."""
+        ``list_tasks(tag=...)``. ``not_before`` (an aware ``datetime``, or an ISO 8601 string)
+        schedules it: PENDING, not READY before that time."""
         if isinstance(tags, str):
             raise TypeError("tags must be an iterable of str, not one str (write tags=[%r])" % tags)
         definition = TaskDefinition(task_id, agent, task_file, priority,
                                     None if depends_on is None else list(depends_on), max_attempts, payload, by,
-                                    None if tags is None else list(tags))
+                                    None if tags is None else list(tags), not_before)
         reply = self._call("POST", self._ns("/tasks"), definition.to_json())
         return DefineResult(Task.from_json(reply.json()), created=reply.status == 201)
 

@@ -133,6 +133,25 @@ internal static class CliOptions
     public static Option<TimeSpan?> Duration(string name, string description) =>
         new(name) { Description = description, HelpName = "DURATION", CustomParser = result => ParseDuration(result, positive: false) };
 
+    /// <summary>
+    /// A time: ISO 8601 (<c>2026-12-24T09:00:00Z</c>; without an offset, UTC) or a duration from now
+    /// (<c>10m</c>); anything else is an error naming the value.
+    /// </summary>
+    public static Option<DateTimeOffset?> Time(string name, string description) =>
+        new(name)
+        {
+            Description = description,
+            HelpName = "TIME",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : string.Join(" ", result.Tokens.Select(t => t.Value));
+                if (Durations.TryParse(text, out var fromNow)) return DateTimeOffset.UtcNow + fromNow;
+                if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)) return time;
+                result.AddError($"invalid {name} '{text}': expected a time in ISO 8601 (2026-12-24T09:00:00Z) or a duration from now (such as 10m)");
+                return null;
+            },
+        };
+
     /// <summary>A JSON document, checked locally.</summary>
     public static Option<string?> JsonDocument(string name, string description)
     {

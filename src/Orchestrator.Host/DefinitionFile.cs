@@ -6,7 +6,7 @@ namespace Orchestrator.Host;
 
 /// <summary>
 /// The file of <c>define --from-file</c>: JSON Lines, one definition per non-blank line,
-/// <c>{"taskId", "agent", "taskFile", "priority"?, "dependsOn"?, "maxAttempts"?, "payload"?, "by"?, "tags"?}</c>.
+/// <c>{"taskId", "agent", "taskFile", "priority"?, "dependsOn"?, "maxAttempts"?, "payload"?, "by"?, "tags"?, "notBefore"?}</c>.
 /// Only the shape is checked here, so that a malformed file sends nothing; the rules on the values
 /// are the orchestrator's, which answers a definition that breaks one as invalid.
 /// </summary>
@@ -15,7 +15,7 @@ internal static class DefinitionFile
     /// <summary>A definition, the line (from 1) it was read from, and that line's length in UTF-8 bytes.</summary>
     public sealed record Line(int Number, DefineTask Definition, int Bytes);
 
-    private static readonly string[] Fields = ["taskId", "agent", "taskFile", "priority", "dependsOn", "maxAttempts", "payload", "by", "tags"];
+    private static readonly string[] Fields = ["taskId", "agent", "taskFile", "priority", "dependsOn", "maxAttempts", "payload", "by", "tags", "notBefore"];
 
     /// <exception cref="CommandLineException">The file cannot be read, holds no definition, or a line is not one (naming the line and why).</exception>
     public static async Task<IReadOnlyList<Line>> ReadAsync(string path, CancellationToken cancellation)
@@ -96,12 +96,13 @@ internal static class DefinitionFile
             var priority = Text(line, "priority", required: false, ref problem);
             var dependsOn = Ids(line, "dependsOn", ref problem);
             var tags = Ids(line, "tags", ref problem, "tags");
+            var notBefore = Time(line, "notBefore", ref problem);
             var maxAttempts = Number(line, "maxAttempts", ref problem);
             var by = Text(line, "by", required: false, ref problem);
             // Any JSON value, kept as written (as --payload is).
             var payload = line.TryGetProperty("payload", out var p) && p.ValueKind != JsonValueKind.Null ? p.GetRawText() : null;
             if (problem is not null) return problem;
-            definition = new DefineTask(taskId!, agent!, taskFile!, priority, dependsOn, maxAttempts, payload, by, tags);
+            definition = new DefineTask(taskId!, agent!, taskFile!, priority, dependsOn, maxAttempts, payload, by, tags, notBefore);
             return null;
         }
     }
@@ -124,6 +125,14 @@ internal static class DefinitionFile
         if (value.ValueKind == JsonValueKind.Array && value.EnumerateArray().All(id => id.ValueKind == JsonValueKind.String))
             return value.EnumerateArray().Select(id => id.GetString()!).ToList();
         problem ??= $"'{field}' must be an array of {what} (strings)";
+        return null;
+    }
+
+    private static DateTimeOffset? Time(JsonElement line, string field, ref string? problem)
+    {
+        if (!line.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind == JsonValueKind.String && value.TryGetDateTimeOffset(out var time)) return time;
+        problem ??= $"'{field}' must be a time in ISO 8601 with an offset (2026-12-24T09:00:00Z), not {(value.ValueKind == JsonValueKind.String ? $"'{value.GetString()}'" : Kind(value))}";
         return null;
     }
 

@@ -66,6 +66,7 @@ internal static class Output
         yield return ("attempts", $"{task.Attempts} of {task.MaxAttempts}");
         yield return ("depends on", task.DependsOn is { Count: > 0 } dependsOn ? string.Join(", ", dependsOn) : "-");
         if (task.Tags is { Count: > 0 } tags) yield return ("tags", string.Join(", ", tags));
+        if (task.NotBefore is { } notBefore) yield return ("not before", Time(notBefore));
         if (task.Claim is { } claim)
             yield return ("claim", $"{claim.ClaimId} by {claim.Agent}, attempt {claim.Attempt}, lease {Durations.Format(claim.LeaseDuration)} until {Time(claim.LeaseUntil)}");
         if (task.RetryAt is { } retryAt) yield return ("retry at", Time(retryAt));

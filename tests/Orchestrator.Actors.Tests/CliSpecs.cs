@@ -282,6 +282,12 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Contains(Success(await server.RunAsync("get", "tag-1")), line => line.StartsWith("tags ") && line.EndsWith($"  {tag}, os=linux"));
         Assert.Equal(["tag-1", "tag-2"], Json(await server.RunAsync("list", "--tag", tag, "--json")).EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         AssertFails(await server.RunAsync("list", "--tag", "two words"), 2, "'two words'");
+
+        // Scheduled an hour ahead: PENDING with its time, shown by get
+        var scheduled = Json(await server.RunAsync("define", "tag-3", "--agent", "cli-tag-agent", "--file", "tasks/t.md", "--not-before", "1h", "--json"));
+        Assert.Equal("PENDING", scheduled.GetProperty("status").GetString());
+        Assert.InRange(scheduled.GetProperty("notBefore").GetDateTimeOffset(), DateTimeOffset.UtcNow.AddMinutes(50), DateTimeOffset.UtcNow.AddMinutes(61));
+        Assert.Contains(Success(await server.RunAsync("get", "tag-3")), line => line.StartsWith("not before "));
     }
 
     [Fact]
@@ -497,6 +503,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             (2, "'lowest'", ["list", "--priority", "lowest"]),
             (2, "'5x'", ["claim", "--agent", "a", "--lease", "5x"]),
             (2, "--idempotency-key 'a b'", ["claim", "--agent", "a", "--idempotency-key", "a b"]),
+            (2, "--not-before 'soonish'", ["define", "bad-1", "--agent", "a", "--file", "f", "--not-before", "soonish"]),
             (2, "'30'", ["heartbeat", "t", "--agent", "a", "--claim", "claim-1", "--lease", "30"]),
             (2, "'2 minutes'", ["claim", "--agent", "a", "--lease", "2 minutes"]),
             (2, "agent '*'", ["claim", "--agent", "*", "--server", server1]),

@@ -380,6 +380,24 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task A_task_defined_with_notBefore_ahead_is_PENDING_with_its_time_and_not_claimed_and_a_bad_time_is_400()
+    {
+        var at = DateTimeOffset.UtcNow.AddHours(1);
+        using var created = await _server.Post(Tasks, $$"""{"taskId":"s1","agent":"sched","taskFile":"f","notBefore":"{{at:O}}"}""");
+        var task = await HttpServer.Json(created);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(("PENDING", at), (task.GetProperty("status").GetString(), task.GetProperty("notBefore").GetDateTimeOffset()));
+        using var none = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"sched"}""");
+        Assert.Equal(HttpStatusCode.NoContent, none.StatusCode);
+        using var unscheduled = await _server.Post(Tasks, """{"taskId":"s2","agent":"sched","taskFile":"f"}""");
+        Assert.Equal(JsonValueKind.Null, (await HttpServer.Json(unscheduled)).GetProperty("notBefore").ValueKind);
+
+        using var bad = await _server.Post(Tasks, """{"taskId":"s3","agent":"sched","taskFile":"f","notBefore":"tomorrow"}""");
+        var problem = await HttpServer.Problem(bad, 400);
+        Assert.Contains("notBefore", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task A_change_sent_again_with_its_Idempotency_Key_is_done_once_and_answered_as_the_first_time()
     {
         await _server.Define(_ns, """{"taskId":"i1","agent":"*","taskFile":"f"}""");

@@ -199,8 +199,9 @@ public sealed class LifecycleRecoverySpecs(ITestOutputHelper output)
             }
             Assert.Equal(Agents, other.Agents);
             Assert.Equal(Stats.ByStatus, other.Stats.ByStatus);
-            Assert.Equal((Stats.Tasks, Stats.Agents, Stats.EventsJournaled, Stats.LastSnapshotSequenceNr),
-                (other.Stats.Tasks, other.Stats.Agents, other.Stats.EventsJournaled, other.Stats.LastSnapshotSequenceNr));
+            Assert.Equal((Stats.Tasks, Stats.Agents, Stats.EventsJournaled), (other.Stats.Tasks, other.Stats.Agents, other.Stats.EventsJournaled));
+            // A snapshot still being written when this picture was taken may have landed before the kill.
+            Assert.InRange(other.Stats.LastSnapshotSequenceNr, Stats.LastSnapshotSequenceNr, Stats.JournalSequenceNr);
         }
     }
 }

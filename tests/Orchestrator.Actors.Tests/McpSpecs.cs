@@ -201,6 +201,8 @@ public abstract class McpToolSpecs : IAsyncLifetime
         var page = await Call("list_tasks", new() { ["status"] = "DEAD", ["limit"] = 10 });
         Assert.Equal(["b"], page.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         await Call("define_task", new() { ["taskId"] = "tagged", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "team:core", "os=linux" } });
+        var scheduled = await Call("define_task", new() { ["taskId"] = "later", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["notBefore"] = "2099-12-24T09:00:00Z" });
+        Assert.Equal(("PENDING", "2099-12-24T09:00:00+00:00"), (scheduled.GetProperty("task").GetProperty("status").GetString(), scheduled.GetProperty("task").GetProperty("notBefore").GetString()));
         var byTag = await Call("list_tasks", new() { ["tag"] = "os=linux" });
         Assert.Equal(["tagged"], byTag.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(["team:core", "os=linux"], byTag.GetProperty("tasks")[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
@@ -218,7 +220,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("review", agent.GetProperty("capabilities")[0].GetString());
         Assert.Contains("reviewer", (await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
         var stats = await Call("stats", []);
-        Assert.Equal((3, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
+        Assert.Equal((4, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
     }
 
     [Theory]

@@ -56,7 +56,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     private static readonly TaskView View = new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Failed, At,
         DependsOn: ["t-0", "build/step:1"], MaxAttempts: 5, Attempts: 2, Claim: Claim, RetryAt: At.AddMinutes(10),
-        Reason: "flaky", UpdatedAt: At.AddMinutes(3)) { Tags = ["team:core", "tenant=acme"] };
+        Reason: "flaky", UpdatedAt: At.AddMinutes(3)) { Tags = ["team:core", "tenant=acme"], NotBefore = At.AddHours(5) };
     private static readonly TaskView OtherView = View with
     {
         TaskId = "build/step:2", Agent = "*", TaskFile = "tasks/b.md", Priority = TaskPriority.Low, Status = TaskState.Claimed,
@@ -67,7 +67,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new("agent-a", ["build", "test"], Registered: true, RegisteredAt: At, LastSeen: At.AddMinutes(5), ClaimsHeld: 2, Completed: 7, Failed: 3, LeasesExpired: 1);
 
     private static readonly TaskDefined Defined =
-        new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, At, ["t-0"], 4, """{"input":"é€😀"}""", "planner", ["team:core", "os=linux"]);
+        new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.Critical, At, ["t-0"], 4, """{"input":"é€😀"}""", "planner", ["team:core", "os=linux"], At.AddHours(6));
     private static readonly StateSavedEvent Saved = new("agent-a", "progress", """{"done":["t-1"],"note":"é€😀"}""", 7, At);
 
     /// <summary>
@@ -77,8 +77,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
     internal static readonly IReadOnlyDictionary<Type, IOrchestratorMessage> Samples = new IOrchestratorMessage[]
     {
         // commands and queries
-        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner", ["team:core"]) { Namespace = "team-a" },
-        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner", ["os=linux"]) { Namespace = "team-a", TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10), IdempotencyKey = "batch-1" }])
+        new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0", "t-00"], 5, """{"n":1}""", "planner", ["team:core"], At.AddHours(7)) { Namespace = "team-a" },
+        new DefineTasks([new DefineTask("t-1", "agent-a", "tasks/t-1.md", "HIGH", ["t-0"], 5, """{"n":1}""", "planner", ["os=linux"], At.AddHours(8)) { Namespace = "team-a", TraceParent = SampleTraceParent, Within = TimeSpan.FromSeconds(10), IdempotencyKey = "batch-1" }])
             { Namespace = "team-a" },
         new SaveState("agent-a", "progress", """{"step":1}""", 3),
         Protocol.Commands.Shutdown.Instance, // qualified: TestKit has a Shutdown method
@@ -155,6 +155,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new TaskFailed("t-1", "agent-a", "c-7", "flaky", 2, At.AddMinutes(10), At.AddMinutes(3)),
         new LeaseExpired("t-1", "agent-a", "c-7", 5, OutOfAttempts: true, At.AddMinutes(4)),
         new RetryDue("t-1", At.AddMinutes(10)),
+        new TaskDue("t-1", At.AddMinutes(11)),
         new DependenciesMet("t-2", "t-1", "agent-a", At.AddMinutes(3)),
         new TaskKilled("t-2", "t-1", "'t-1' is DEAD", "agent-a", At.AddMinutes(4)),
         new TaskCancelled("t-1", "not needed", "ops", At.AddMinutes(5)),
@@ -173,7 +174,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [
                 new TaskSnapshotV2("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Claimed, At, 7, ["t-0"], 5,
                     """{"n":1}""", "planner", 2, Claim, At.AddMinutes(10), """{"ok":true}""", "flaky", "t-0", At.AddMinutes(1),
-                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2) { Tags = ["team:core"] },
+                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2) { Tags = ["team:core"], NotBefore = At.AddHours(1), DueAt = At.AddHours(1) },
             ],
             [Saved],
             [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)])

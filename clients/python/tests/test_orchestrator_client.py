@@ -322,6 +322,17 @@ class ClientTests(ServerTestCase):
         with self.assertRaises(TypeError):
             self.client.define_task("g6", agent="a", task_file="f", tags="team:core")
 
+    def test_a_task_scheduled_for_later_is_pending_with_its_time_and_not_claimed(self) -> None:
+        at = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
+        task = self.define("s1", agent="sched", not_before=at)
+        self.assertEqual(("PENDING", at), (task.status, task.not_before))
+        self.assertIsNone(self.client.claim("sched"))
+        self.assertEqual(at, self.client.get_task("s1").not_before)
+        self.assertIsNone(self.define("s2", agent="sched").not_before)
+        self.assertEqual("PENDING", self.define("s3", agent="sched", not_before="2099-01-01T00:00:00Z").status)
+        with self.assertRaises(ValueError):
+            self.define("s4", agent="sched", not_before=datetime.datetime(2099, 1, 1))
+
     def test_unknown_tasks_are_not_found(self) -> None:
         for call in (lambda: self.client.get_task("nope"), lambda: self.client.get_history("nope"),
                      lambda: self.client.heartbeat("nope", agent="a", claim_id="claim-1"),

@@ -30,6 +30,7 @@ internal static class TaskCommands
             AllowMultipleArgumentsPerToken = true,
         };
         var payload = CliOptions.JsonDocument("--payload", "JSON handed to the agent that claims the task.");
+        var notBefore = CliOptions.Time("--not-before", "Schedule it: not READY before this time (ISO 8601, or a duration from now such as 10m).");
         var tags = new Option<string[]>("--tag")
         {
             Description = "A tag to find the task by (list --tag); repeat the option or list several.",
@@ -46,7 +47,7 @@ internal static class TaskCommands
 
         var command = new Command("define", "Define a task; an identical definition again is a success that changes nothing.")
         {
-            taskId, agent, file, priority, dependsOn, payload, maxAttempts, tags, fromFile,
+            taskId, agent, file, priority, dependsOn, payload, maxAttempts, tags, notBefore, fromFile,
         };
         command.Validators.Add(result =>
         {
@@ -56,6 +57,7 @@ internal static class TaskCommands
                 ("--file", result.GetResult(file) is not null), ("--priority", result.GetResult(priority) is not null),
                 ("--depends-on", result.GetResult(dependsOn) is not null), ("--payload", result.GetResult(payload) is not null),
                 ("--max-attempts", result.GetResult(maxAttempts) is not null), ("--tag", result.GetResult(tags) is not null),
+                ("--not-before", result.GetResult(notBefore) is not null),
             ];
             if (result.GetResult(fromFile) is not null)
             {
@@ -74,7 +76,8 @@ internal static class TaskCommands
             var dependencies = parse.GetValue(dependsOn) is { Length: > 0 } ids ? ids : null;
             var accepted = await client.DefineTaskAsync(new DefineTask(
                 parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(file)!, parse.GetValue(priority),
-                dependencies, parse.GetValue(maxAttempts), parse.GetValue(payload), Tags: parse.GetValue(tags) is { Length: > 0 } given ? given : null), cancellation);
+                dependencies, parse.GetValue(maxAttempts), parse.GetValue(payload), Tags: parse.GetValue(tags) is { Length: > 0 } given ? given : null,
+                NotBefore: parse.GetValue(notBefore)), cancellation);
             var task = accepted.Task;
             if (parse.GetValue(CliOptions.Json))
             {

@@ -43,7 +43,7 @@ internal static class ApiExamples
         [typeof(DefineTaskBody)] = Node(new DefineTaskBody("build-1", "builder", "tasks/build.md", "HIGH", ["plan-1"], 3, Payload, Tags: ["team:platform", "os=linux"]), ServerJson.Default.DefineTaskBody),
         [typeof(DefineTasksBody)] = Node(new DefineTasksBody([
             new DefineTaskBody("build-1", "builder", "tasks/build.md", "HIGH"),
-            new DefineTaskBody("test-1", "*", "tasks/test.md", DependsOn: ["build-1"]),
+            new DefineTaskBody("test-1", "*", "tasks/test.md", DependsOn: ["build-1"], NotBefore: DefinedAt.AddHours(12)),
         ]), ServerJson.Default.DefineTasksBody),
         [typeof(BatchShape)] = Node(Shapes.Batch(new TasksDefined([
             new TaskDefinitionResult(0, "build-1", DefinitionOutcome.Created, Task: Ready with { DependsOn = [] }),

@@ -18,10 +18,11 @@ public sealed record DefineTaskBody(
     int? MaxAttempts = null,
     JsonElement? Payload = null,
     string? By = null,
-    IReadOnlyList<string>? Tags = null)
+    IReadOnlyList<string>? Tags = null,
+    DateTimeOffset? NotBefore = null)
 {
     /// <summary>The protocol's command.</summary>
-    public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By, Tags);
+    public DefineTask ToCommand() => new(TaskId!, Agent!, TaskFile!, Priority, DependsOn, MaxAttempts, Shapes.DocumentText(Payload), By, Tags, NotBefore);
 }
 
 /// <summary>POST .../tasks:batch: definitions decided in order and journaled in one write.</summary>

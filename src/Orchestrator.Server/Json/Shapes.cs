@@ -94,6 +94,9 @@ public class TaskShape(TaskView task)
 
     /// <summary>Its tags, in the order first given (empty when it has none).</summary>
     public IReadOnlyList<string> Tags { get; } = task.Tags ?? [];
+
+    /// <summary>A scheduled task's time: not READY before it (null when it is not scheduled).</summary>
+    public DateTimeOffset? NotBefore { get; } = task.NotBefore;
 }
 
 /// <summary>A task with its payload and, once COMPLETED, its result (JSON values, or null).</summary>

@@ -43,11 +43,12 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("Data for the agent that claims it. " + JsonHelp)] JsonElement? payload = null,
         [Description("Who defines it (for the history).")] string? by = null,
         [Description("Tags to find it by later (list_tasks tag): up to 20, each 1-64 letters, digits and . _ : / = - (for example 'team:search', 'tenant=acme').")] string[]? tags = null,
+        [Description("Schedule it: not READY before this time (ISO 8601 with an offset, such as 2026-12-24T09:00:00Z); READY as soon as its dependencies are when left out.")] DateTimeOffset? notBefore = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var body = new DefineTaskBody(taskId, agent, taskFile, priority, dependsOn, maxAttempts, JsonArgument.Value(payload), by, tags);
+            var body = new DefineTaskBody(taskId, agent, taskFile, priority, dependsOn, maxAttempts, JsonArgument.Value(payload), by, tags, notBefore);
             var accepted = await Client(@namespace).DefineTaskAsync(body.ToCommand(), cancellation);
             var shape = new DefinedShape(!accepted.AlreadyDefined, Shapes.Task(accepted.Task));
             return Ok(shape, ServerJson.Default.DefinedShape,
@@ -58,7 +59,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
     [Description("Define up to 1,000 tasks at once, decided in order (a task may depend on one earlier in the list) and stored in one write. " +
                  "One result per item: created, unchanged, conflict (with the existing definition) or invalid (with the error); the others are still defined.")]
     public Task<CallToolResult> DefineTasks(
-        [Description("The definitions: objects with taskId, agent, taskFile and optionally priority, dependsOn, maxAttempts, payload, by, tags.")] JsonElement tasks,
+        [Description("The definitions: objects with taskId, agent, taskFile and optionally priority, dependsOn, maxAttempts, payload, by, tags, notBefore.")] JsonElement tasks,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>

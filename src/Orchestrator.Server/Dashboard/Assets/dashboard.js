@@ -296,7 +296,7 @@ async function loadTask(taskId) {
   const fields = $("task-fields");
   fields.replaceChildren();
   for (const [name, value] of [["Status", task.status], ["Priority", task.priority], ["Agent", task.agent], ["File", task.taskFile],
-    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Tags", (task.tags ?? []).join(", ")], ["Defined", when(task.definedAt)],
+    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Tags", (task.tags ?? []).join(", ")], ["Not before", when(task.notBefore)], ["Defined", when(task.definedAt)],
     ["Claimed by", task.claim?.agent], ["Retry at", when(task.retryAt)], ["Reason", task.reason]]) {
     if (!value) continue;
     const dt = document.createElement("dt");

@@ -1,0 +1,71 @@
+using Akka.Configuration;
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
+using Orchestrator.Actors.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Orchestrator.Actors.Tests;
+
+/// <summary>
+/// Issue 17: scheduled tasks survive a crash. Their times are deadlines in the journal: one that
+/// passed while the node was down is acted on at once after recovery, one still ahead falls due on
+/// time, on the TestKit scheduler and a manual clock (no sleeps).
+/// </summary>
+public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
+    : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 20s"), output: output)
+{
+    private readonly string _dataDirectory = TestConfigs.NewDataDirectory();
+    private readonly ManualClock _clock = new(ManualTime.Start);
+
+    // A snapshot every 2 events: the times come back through a snapshot and the events after it.
+    private Config NodeConfig() => TestConfigs.Sqlite(_dataDirectory, ManualTime.SchedulerConfig + """
+
+        orchestrator.snapshots { every = 2, every-fraction-of-tasks = 0 }
+        akka.coordinated-shutdown.run-by-actor-system-terminate = off
+        """);
+
+    [Fact]
+    public async Task A_time_that_passed_while_the_node_was_down_is_acted_on_at_recovery_and_one_ahead_falls_due_on_time()
+    {
+        var start = ManualTime.Start;
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("soon", "*", "tasks/soon.md", NotBefore: start + TimeSpan.FromSeconds(10)));
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("later", "*", "tasks/later.md", NotBefore: start + TimeSpan.FromMinutes(1)));
+            await sm.Define("plain", "*");
+            Assert.Equal(TaskState.Pending, (await sm.View("soon")).Status);
+        }
+        finally
+        {
+            // Killed: no shutdown message.
+            await first.System.Terminate();
+        }
+
+        // Down for 30 s: soon's time (+10 s) passes meanwhile; later's (+1 min) does not.
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
+        var time = new ManualTime(_clock, second.System);
+        var sm2 = second.StateManager;
+        var transitions = CreateTestProbe();
+        sm2.Tell(new SubscribeToTasks(), transitions.Ref);
+        transitions.ExpectMsg<SubscribedToTasks>();
+        // A query is answered once the state manager recovered, and so armed its timer.
+        await sm2.Barrier();
+
+        time.RunDueTimers();
+        var due = transitions.ExpectMsg<TaskTransitioned>();
+        Assert.Equal(("soon", "task-due", TaskState.Ready, start + TimeSpan.FromSeconds(30)), (due.TaskId, due.Entry.Event, due.Entry.To, due.Entry.At));
+        Assert.Equal(TaskState.Ready, (await sm2.View("soon")).Status);
+
+        time.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
+        await sm2.Barrier();
+        Assert.Equal(TaskState.Pending, (await sm2.View("later")).Status);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var later = transitions.ExpectMsg<TaskTransitioned>(t => t.TaskId == "later");
+        Assert.Equal(("task-due", start + TimeSpan.FromMinutes(1)), (later.Entry.Event, later.Entry.At));
+    }
+}
