@@ -40,7 +40,7 @@ public static partial class OrchestratorDomain
         var claimed = new TaskClaimed(task.TaskId, command.Agent, context.ClaimId(state.NextClaim), task.Attempts + 1,
             lease, context.Now + lease, context.Now);
         return Respond(state, [claimed], after =>
-            new TaskAssigned(after.Tasks[task.TaskId].ToView(), claimed.ClaimId, claimed.LeaseUntil, task.Payload));
+            new TaskAssigned(after.Tasks[task.TaskId].ToView(), claimed.ClaimId, claimed.LeaseUntil, task.Payload) { Input = task.Input });
     }
 
     private static Decision DecideHeartbeat(OrchestratorState state, Heartbeat command, DecisionContext context)
@@ -96,6 +96,39 @@ public static partial class OrchestratorDomain
         return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
     }
 
+    /// <summary>The longest wait for an answer a question may set.</summary>
+    public static readonly TimeSpan LongestAnswerWait = TimeSpan.FromDays(30);
+
+    private static Decision DecideRequestInput(OrchestratorState state, RequestInput command, DecisionContext context)
+    {
+        var invalid = ValidateClaimMessage(command.TaskId, command.Agent, command.ClaimId) ?? Validation.Text("question", command.Question)
+                      ?? (command.AnswerWithin is { } wait && (wait < TimeSpan.FromSeconds(1) || wait > LongestAnswerWait)
+                          ? Validation.Reject("answerWithin", ProtocolNames.Of(wait), $"must be between 1s and {ProtocolNames.Of(LongestAnswerWait)}")
+                          : null);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (IsRepeat(state, command.TaskId, command.Agent, command.ClaimId, ClaimOutcome.Waiting) is { } waiting && waiting.Question == command.Question)
+            return Decision.Answer(new TaskUpdated(waiting.ToView()));
+        if (ClaimedTask(state, "request input for", command.TaskId, command.Agent, command.ClaimId, context.Policy) is { } refused)
+            return Decision.Answer(refused);
+
+        var task = state.Tasks[command.TaskId];
+        var asked = new InputRequested(task.TaskId, command.Agent, task.Claim!.ClaimId, command.Question, context.Now + command.AnswerWithin, context.Now);
+        return Respond(state, [asked], after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
+    private static Decision DecideProvideInput(OrchestratorState state, ProvideInput command, DecisionContext context)
+    {
+        var invalid = Validation.Id("taskId", command.TaskId)
+                      ?? Validation.JsonDocumentText("input", command.Input, context.Limits.MaxDocumentBytes)
+                      ?? Validation.By("by", command.By);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (!state.Tasks.TryGetValue(command.TaskId, out var task)) return Decision.Answer(new TaskNotFound(command.TaskId));
+        if (task.Status != TaskState.Waiting)
+            return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "provide input", "only WAITING tasks take input"));
+        var provided = new InputProvided(task.TaskId, command.Input, command.By ?? Causes.Operator, context.Now);
+        return Respond(state, [provided], after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
+    }
+
     private static Decision DecideCancel(OrchestratorState state, CancelTask command, DecisionContext context)
     {
         var invalid = Validation.Id("taskId", command.TaskId) ?? Validation.Text("reason", command.Reason) ?? Validation.By("by", command.By);
@@ -104,7 +137,7 @@ public static partial class OrchestratorDomain
         if (task.Status == TaskState.Cancelled) return Decision.Answer(new TaskUpdated(task.ToView()));
         if (task.Status is TaskState.Completed or TaskState.Dead)
             return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "cancel",
-                "only unfinished tasks (PENDING, READY, CLAIMED, FAILED) can be cancelled"));
+                "only unfinished tasks (PENDING, READY, CLAIMED, WAITING, FAILED) can be cancelled"));
 
         var by = command.By ?? Causes.Operator;
         var events = new List<IOrchestratorEvent> { new TaskCancelled(task.TaskId, command.Reason, by, context.Now) };
@@ -189,12 +222,18 @@ public static partial class OrchestratorDomain
                 TaskState.Claimed => [new LeaseExpired(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, task.Attempts, OutOfAttempts: false, context.Now)],
                 TaskState.Failed => [new RetryDue(task.TaskId, context.Now)],
                 TaskState.Pending => [new TaskDue(task.TaskId, context.Now)],
+                TaskState.Waiting when task.Attempts >= task.MaxAttempts =>
+                [
+                    new InputTimedOut(task.TaskId, task.Attempts, null, context.Now),
+                    .. KillDependants(current, task.TaskId, TaskState.Dead, Causes.Orchestrator, context.Now),
+                ],
+                TaskState.Waiting => [new InputTimedOut(task.TaskId, task.Attempts, context.Now + RetryDelay(task.Attempts, context.Policy, context.Random()), context.Now)],
                 _ => [],
             };
             events.AddRange(due);
             current = ApplyAll(current, due);
         }
-        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue or TaskDue))) { After = current };
+        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue or TaskDue or InputTimedOut))) { After = current };
     }
 
     // A task's dependants that are still waiting (PENDING) can never run once it is DEAD or CANCELLED;

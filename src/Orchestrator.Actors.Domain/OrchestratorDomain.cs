@@ -75,6 +75,8 @@ public static partial class OrchestratorDomain
             FailTask fail => DecideFail(state, fail, context),
             CancelTask cancel => DecideCancel(state, cancel, context),
             RequeueDeadTask requeue => DecideRequeue(state, requeue, context),
+            RequestInput request => DecideRequestInput(state, request, context),
+            ProvideInput provide => DecideProvideInput(state, provide, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),
@@ -157,7 +159,7 @@ public static partial class OrchestratorDomain
         {
             GetTask q => Validation.Id("taskId", q.TaskId) as IOrchestratorReply
                          ?? (state.Tasks.TryGetValue(q.TaskId, out var task)
-                             ? new TaskFound(task.ToView(), task.Payload, task.Result)
+                             ? new TaskFound(task.ToView(), task.Payload, task.Result) { Input = task.Input }
                              : new TaskNotFound(q.TaskId)),
             GetTaskHistory q => Validation.Id("taskId", q.TaskId) as IOrchestratorReply
                                 ?? (state.Tasks.TryGetValue(q.TaskId, out var task)

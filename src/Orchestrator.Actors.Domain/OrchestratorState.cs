@@ -72,6 +72,15 @@ public sealed record TaskRecord(
     /// <summary>While PENDING with every dependency COMPLETED, waiting only for <see cref="NotBefore"/>: that time (its deadline).</summary>
     public DateTimeOffset? DueAt { get; init; }
 
+    /// <summary>The question a holder asked (kept once answered, for the next claimer).</summary>
+    public string? Question { get; init; }
+
+    /// <summary>While WAITING: when it fails without an answer (its deadline); null: no limit.</summary>
+    public DateTimeOffset? AnswerBy { get; init; }
+
+    /// <summary>The answer to <see cref="Question"/>, JSON.</summary>
+    public string? Input { get; init; }
+
     /// <summary>
     /// The status of a task that may now leave PENDING (defined with its dependencies COMPLETED, its
     /// last dependency completed, or requeued) at <paramref name="at"/>: READY, or PENDING until
@@ -88,7 +97,7 @@ public sealed record TaskRecord(
 
     /// <summary>The protocol's view of this task.</summary>
     public TaskView ToView() => new(TaskId, Agent, TaskFile, Priority, Status, DefinedAt,
-        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt) { Tags = Tags.IsEmpty ? null : Tags, NotBefore = NotBefore };
+        DependsOn, MaxAttempts, Attempts, ClaimIds.Public(Claim), RetryAt, Reason, UpdatedAt) { Tags = Tags.IsEmpty ? null : Tags, NotBefore = NotBefore, Question = Question, AnswerBy = AnswerBy };
 
     /// <summary>True when the definition (agent, file, priority) is the same as the given one.</summary>
     public bool HasDefinition(string agent, string taskFile, TaskPriority priority) =>
@@ -102,6 +111,7 @@ public sealed record TaskRecord(
         TaskState.Claimed => Claim?.LeaseUntil,
         TaskState.Failed => RetryAt,
         TaskState.Pending => DueAt,
+        TaskState.Waiting => AnswerBy,
         _ => null,
     };
 
@@ -127,7 +137,7 @@ public sealed record TaskRecord(
         && Result == other.Result && Reason == other.Reason && KilledBy == other.KilledBy && UpdatedAt == other.UpdatedAt
         && ReadySeq == other.ReadySeq && LastClaim == other.LastClaim && LastClaimOutcome == other.LastClaimOutcome
         && History.SequenceEqual(other.History) && HistoryDropped == other.HistoryDropped && Tags.SequenceEqual(other.Tags)
-        && NotBefore == other.NotBefore && DueAt == other.DueAt;
+        && NotBefore == other.NotBefore && DueAt == other.DueAt && Question == other.Question && AnswerBy == other.AnswerBy && Input == other.Input;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, UpdatedAt);

@@ -70,11 +70,11 @@ public sealed class RequestKeys
 
     /// <summary>
     /// True for the changes a key is remembered for: those that would do something again if sent
-    /// again (a claim, a save, a completion, a failure, a cancel, a requeue). A definition, a
+    /// again (a claim, a save, a completion, a failure, a cancel, a requeue, a question, an answer). A definition, a
     /// registration and a heartbeat are idempotent by themselves: their key is checked, not kept.
     /// </summary>
     public static bool Remembers(IStateManagerCommand command) =>
-        command is ClaimTask or SaveState or CompleteTask or FailTask or CancelTask or RequeueDeadTask;
+        command is ClaimTask or SaveState or CompleteTask or FailTask or CancelTask or RequeueDeadTask or RequestInput or ProvideInput;
 
     /// <summary>
     /// The request's digest: SHA-256 of its JSON (as <see cref="OrchestratorSerializer"/> writes it)
@@ -119,6 +119,6 @@ public sealed class RequestKeys
         if (done.TaskId is null || !state.Tasks.TryGetValue(done.TaskId, out var task)) return new TaskNotFound(done.TaskId ?? "");
         if (command is not ClaimTask) return new TaskUpdated(task.ToView());
         var lease = task.Claim is { } current && current.ClaimId == done.ClaimId ? current.LeaseUntil : done.LeaseUntil ?? done.At;
-        return new TaskAssigned(task.ToView(), done.ClaimId ?? "", lease, task.Payload);
+        return new TaskAssigned(task.ToView(), done.ClaimId ?? "", lease, task.Payload) { Input = task.Input };
     }
 }

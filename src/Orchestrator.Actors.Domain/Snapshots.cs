@@ -40,7 +40,7 @@ public static class Snapshots
     private static TaskSnapshotV2 ToSnapshot(TaskRecord t) => new(
         t.TaskId, t.Agent, t.TaskFile, t.Priority, t.Status, t.DefinedAt, t.Ordinal, t.DependsOn, t.MaxAttempts, t.Payload,
         t.DefinedBy, t.Attempts, t.Claim, t.RetryAt, t.Result, t.Reason, t.KilledBy, t.UpdatedAt, t.ReadySeq, t.LastClaim,
-        t.LastClaimOutcome, t.History, t.HistoryDropped) { Tags = t.Tags.IsEmpty ? null : t.Tags, NotBefore = t.NotBefore, DueAt = t.DueAt };
+        t.LastClaimOutcome, t.History, t.HistoryDropped) { Tags = t.Tags.IsEmpty ? null : t.Tags, NotBefore = t.NotBefore, DueAt = t.DueAt, Question = t.Question, AnswerBy = t.AnswerBy, Input = t.Input };
 
     // The tasks of a snapshot as a read-only list made on demand from the (immutable) records.
     private sealed class TaskSnapshotView(TaskRecord[] tasks) : IReadOnlyList<TaskSnapshotV2>
@@ -150,6 +150,9 @@ public static class Snapshots
             Tags = t.Tags is not { Count: > 0 } tags ? [] : [.. tags.Select(tag => Shared(names, tag))],
             NotBefore = t.NotBefore,
             DueAt = t.Status == TaskState.Pending ? t.DueAt : null,
+            Question = t.Question,
+            AnswerBy = t.Status == TaskState.Waiting ? t.AnswerBy : null,
+            Input = t.Input,
         };
     }
 

@@ -12,7 +12,7 @@ namespace Orchestrator.Actors.Domain;
 /// </summary>
 public readonly struct TaskCounts
 {
-    private const int Statuses = 7, Priorities = 4;
+    private const int Statuses = 8, Priorities = 4;
 
     private readonly Slots _slots;
     private readonly ImmutableDictionary<string, int>? _claimsByAgent;
@@ -21,7 +21,7 @@ public readonly struct TaskCounts
     {
         // The slots are the enums' values: a new status or priority must widen them.
         if (Enum.GetValues<TaskState>().Length != Statuses || Enum.GetValues<TaskPriority>().Length != Priorities)
-            throw new InvalidOperationException("TaskCounts holds 7 statuses and 4 priorities; the enums changed");
+            throw new InvalidOperationException("TaskCounts holds 8 statuses and 4 priorities; the enums changed");
     }
 
     private TaskCounts(Slots slots, ImmutableDictionary<string, int> claimsByAgent)

@@ -46,6 +46,9 @@ public static partial class OrchestratorDomain
             LeaseExpired e => (e.TaskId, e.OutOfAttempts ? TaskState.Dead : TaskState.Ready),
             RetryDue e => (e.TaskId, TaskState.Ready),
             TaskDue e => (e.TaskId, TaskState.Ready),
+            InputRequested e => (e.TaskId, TaskState.Waiting),
+            InputProvided e => (e.TaskId, TaskState.Ready),
+            InputTimedOut e => (e.TaskId, e.RetryAt is null ? TaskState.Dead : TaskState.Failed),
             DependenciesMet e => (e.TaskId, TaskRecord.Released(state.Tasks[e.TaskId].NotBefore, e.At).Status),
             TaskKilled e => (e.TaskId, TaskState.Dead),
             TaskCancelled e => (e.TaskId, TaskState.Cancelled),
@@ -68,6 +71,11 @@ public static partial class OrchestratorDomain
                 $"agent '{e.Agent}' sent no heartbeat (attempt {e.Attempt}{(e.OutOfAttempts ? ", the last" : "")})"),
             RetryDue e => new("retry-due", null, to, e.At, Causes.Orchestrator),
             TaskDue e => new("task-due", null, to, e.At, Causes.Orchestrator, null, $"not before {state.Tasks[e.TaskId].NotBefore:O}"),
+            InputRequested e => new("input-requested", null, to, e.At, e.Agent, ClaimIds.Public(e.ClaimId),
+                e.AnswerBy is { } by ? $"{e.Question} (answer by {by:O})" : e.Question),
+            InputProvided e => new("input-provided", null, to, e.At, e.By),
+            InputTimedOut e => new("input-timed-out", null, to, e.At, Causes.Orchestrator, null,
+                e.RetryAt is { } retryAt ? $"no answer (attempt {e.Attempt}; retry at {retryAt:O})" : $"no answer (attempt {e.Attempt}, the last)"),
             DependenciesMet e => new("dependencies-met", null, to, e.At, e.By, null,
                 to == TaskState.Pending ? $"'{e.CompletedDependency}' completed; not before {state.Tasks[e.TaskId].NotBefore:O}" : $"'{e.CompletedDependency}' completed"),
             TaskKilled e => new("task-killed", null, to, e.At, e.By, null, e.Reason),
@@ -100,6 +108,19 @@ public static partial class OrchestratorDomain
             },
             RetryDue => task with { RetryAt = null },
             TaskDue => task,
+            InputRequested e => task with
+            {
+                Question = e.Question,
+                AnswerBy = e.AnswerBy,
+                Input = null,
+                Reason = null,
+                LastClaim = task.Claim,
+                LastClaimOutcome = ClaimOutcome.Waiting,
+                Claim = null,
+            },
+            // The attempt that asked is given back: asking is not failing.
+            InputProvided e => task with { Input = e.Input, AnswerBy = null, Attempts = Math.Max(0, task.Attempts - 1) },
+            InputTimedOut e => task with { AnswerBy = null, RetryAt = e.RetryAt, Reason = "no answer to: " + task.Question },
             DependenciesMet => task,
             TaskKilled e => task with { Reason = e.Reason, KilledBy = e.Dependency },
             TaskCancelled e => task with
@@ -130,6 +151,7 @@ public static partial class OrchestratorDomain
         return @event switch
         {
             TaskClaimed e => Seen(after, e.Agent, e.At) with { NextClaim = after.NextClaim + 1 },
+            InputRequested e => Seen(after, e.Agent, e.At),
             TaskCompleted e => Seen(after, e.Agent, e.At, a => a with { Completed = a.Completed + 1 }),
             TaskFailed e => Seen(after, e.Agent, e.At, a => a with { Failed = a.Failed + 1 }),
             LeaseExpired e when after.Agents.TryGetValue(e.Agent, out var holder) =>

@@ -34,6 +34,8 @@ public enum TaskState
     [JsonStringEnumMemberName("DEAD")] Dead = 5,
     /// <summary>Cancelled by an operator.</summary>
     [JsonStringEnumMemberName("CANCELLED")] Cancelled = 6,
+    /// <summary>Its holder asked for input (a human's or another agent's); READY again once it is given.</summary>
+    [JsonStringEnumMemberName("WAITING")] Waiting = 7,
 }
 
 /// <summary>How a claim ended: kept on the task to tell an idempotent repeat from a stale message.</summary>
@@ -48,6 +50,8 @@ public enum ClaimOutcome
     [JsonStringEnumMemberName("EXPIRED")] Expired = 2,
     /// <summary>The task was cancelled while claimed.</summary>
     [JsonStringEnumMemberName("CANCELLED")] Cancelled = 3,
+    /// <summary>Its holder asked for input: the task is WAITING.</summary>
+    [JsonStringEnumMemberName("WAITING")] Waiting = 4,
 }
 
 /// <summary>What became of one definition of a batch (<see cref="Commands.DefineTasks"/>).</summary>

@@ -27,6 +27,8 @@ public sealed class HistoryAndStatsSpecs
         scenario.Fail(scenario.Claim("agent-a"));
         scenario.Fail(scenario.Claim("agent-a"));
         scenario.Claim("agent-a");
+        scenario.Given(Task("waiting", "agent-c"));
+        scenario.Given(new RequestInput("waiting", "agent-c", scenario.Claim("agent-c").ClaimId, "Which one?"));
         scenario.Given(Task("ready", "agent-b"));
         return scenario;
     }
@@ -206,9 +208,9 @@ public sealed class HistoryAndStatsSpecs
 
         var stats = Assert.IsType<StatsReport>(scenario.Ask(GetStats.Instance));
 
-        Assert.Equal(7, stats.Tasks);
+        Assert.Equal(Enum.GetValues<TaskState>().Length, stats.Tasks);
         Assert.Equal(Enum.GetValues<TaskState>().ToDictionary(ProtocolNames.Of, _ => 1), stats.ByStatus.ToDictionary());
-        Assert.Equal(1, stats.Agents);
+        Assert.Equal(2, stats.Agents); // agent-a, and agent-c, which asked for input
     }
 
     [Fact]

@@ -353,7 +353,7 @@ public sealed class QuerySpecs
             new Dictionary<string, int>
             {
                 ["PENDING"] = 0, ["READY"] = 5, ["CLAIMED"] = 0, ["COMPLETED"] = 0,
-                ["FAILED"] = 0, ["DEAD"] = 0, ["CANCELLED"] = 0,
+                ["FAILED"] = 0, ["DEAD"] = 0, ["CANCELLED"] = 0, ["WAITING"] = 0,
             },
             stats.ByStatus.ToDictionary());
         Assert.Equal(

@@ -162,6 +162,8 @@ internal static class Scenarios
         scenario.Advance(TimeSpan.FromSeconds(10)).Given(new Heartbeat("left", "agent-b", left.ClaimId));
         scenario.Advance(TimeSpan.FromSeconds(25)).ProcessDeadlines();                        // flaky due, idle-1 expired
         scenario.Fail(Expect(scenario.Claim("agent-a"), "flaky"), "flaky again");            // FAILED, retry in 2.2 s
+        scenario.Given(DomainSpecKit.Task("ask", "agent-q"));                                  // WAITING for an answer within the hour
+        scenario.Given(new RequestInput("ask", "agent-q", Expect(scenario.Claim("agent-q"), "ask").ClaimId, "Which region?", TimeSpan.FromHours(1)));
         return scenario;
     }
 

@@ -90,7 +90,7 @@ public sealed class SnapshotV2Specs
         Assert.Equal(OrchestratorSnapshotV2.Version, snapshot.FormatVersion);
         Assert.Equal((state.NextOrdinal, state.NextClaim, state.NextReadySeq), (snapshot.NextOrdinal, snapshot.NextClaim, snapshot.NextReadySeq));
         Assert.Equal(state.Tasks.Values.OrderBy(t => t.Ordinal).Select(t => t.TaskId), snapshot.Tasks.Select(t => t.TaskId));
-        Assert.Equal(["agent-a", "agent-b", "agent-c", "agent-z"], snapshot.Agents.Select(a => a.Agent));
+        Assert.Equal(["agent-a", "agent-b", "agent-c", "agent-q", "agent-z"], snapshot.Agents.Select(a => a.Agent));
     }
 
     [Fact]

@@ -44,7 +44,33 @@ public sealed record CompleteTask(string TaskId, string Agent, string? ClaimId =
 public sealed record FailTask(string TaskId, string Agent, string? ClaimId, string Reason) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
-/// Cancels a task that is not finished (PENDING, READY, CLAIMED or FAILED). Its dependants become DEAD.
+/// The holder of a claim asks for input before it can go on (a human's decision, another agent's
+/// answer): the claim ends and the task is WAITING with the question, its attempt not spent, until
+/// <see cref="ProvideInput"/> makes it READY again (for the agent it is defined for) or, with
+/// <paramref name="AnswerWithin"/>, until that long has passed, when it fails as a failed attempt
+/// does (FAILED and retried, or DEAD on its last attempt). Only the holder of the current claim may.
+/// Replies <see cref="Replies.TaskUpdated"/>; repeating it with the same claim answers the same.
+/// A2A's <c>input-required</c>.
+/// </summary>
+/// <param name="TaskId">The claimed task.</param>
+/// <param name="Agent">The agent that holds the claim.</param>
+/// <param name="ClaimId">The claim id from <see cref="Replies.TaskAssigned"/>.</param>
+/// <param name="Question">What it needs to know (non-empty text, at most 1,000 characters).</param>
+/// <param name="AnswerWithin">How long the answer may take (1 s to 30 days); no limit when null.</param>
+public sealed record RequestInput(string TaskId, string Agent, string? ClaimId, string Question, TimeSpan? AnswerWithin = null) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
+/// Answers a WAITING task's question: it is READY again, and the next claim of it carries the answer
+/// (<see cref="Replies.TaskAssigned.Input"/>) beside the question. Replies <see cref="Replies.TaskUpdated"/>;
+/// <see cref="Replies.TransitionRejected"/> when the task is not WAITING.
+/// </summary>
+/// <param name="TaskId">The WAITING task.</param>
+/// <param name="Input">The answer: JSON, size-limited like SaveState.</param>
+/// <param name="By">Who answers, for the history; "operator" when null.</param>
+public sealed record ProvideInput(string TaskId, string Input, string? By = null) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
+/// Cancels a task that is not finished (PENDING, READY, CLAIMED, WAITING or FAILED). Its dependants become DEAD.
 /// A claim on it ends: the holder's later messages are rejected as stale. Replies <see cref="Replies.TaskUpdated"/>.
 /// </summary>
 /// <param name="TaskId">The task.</param>

@@ -34,6 +34,21 @@ public sealed record LeaseExpired(string TaskId, string Agent, string ClaimId, i
 /// <summary>A FAILED task's backoff elapsed: it is READY again. Journaled as <c>retry-due.v1</c>.</summary>
 public sealed record RetryDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
 
+/// <summary>
+/// The holder of a claim asked for input: the claim ends and the task is WAITING, until
+/// <paramref name="AnswerBy"/> when set. Journaled as <c>input-requested.v1</c>.
+/// </summary>
+public sealed record InputRequested(string TaskId, string Agent, string ClaimId, string Question, DateTimeOffset? AnswerBy, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>A WAITING task got its answer: READY again, its attempt given back. Journaled as <c>input-provided.v1</c>.</summary>
+public sealed record InputProvided(string TaskId, string Input, string By, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// No answer came by the time it was due: the attempt failed. With <paramref name="RetryAt"/> the
+/// task is FAILED until then; without, it used its last attempt and is DEAD. Journaled as <c>input-timed-out.v1</c>.
+/// </summary>
+public sealed record InputTimedOut(string TaskId, int Attempt, DateTimeOffset? RetryAt, DateTimeOffset At) : IOrchestratorEvent;
+
 /// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>
 public sealed record TaskDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
 

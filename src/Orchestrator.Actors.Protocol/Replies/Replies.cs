@@ -79,7 +79,12 @@ public sealed record StateDocument(string OwnerId, string Key, string Json, long
 public sealed record StateNotFound(string OwnerId, string Key) : IOrchestratorReply;
 
 /// <summary>The task, with its payload and, once COMPLETED, its result.</summary>
-public sealed record TaskFound(TaskView Task, string? Payload = null, string? Result = null) : IOrchestratorReply;
+public sealed record TaskFound(TaskView Task, string? Payload = null, string? Result = null) : IOrchestratorReply
+{
+    /// <summary>The answer to its question (<see cref="Commands.ProvideInput"/>), JSON; null when none was given.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
+}
 
 /// <summary>No task has this id.</summary>
 public sealed record TaskNotFound(string TaskId) : IOrchestratorReply;
@@ -184,7 +189,12 @@ public sealed record ShutdownComplete : IOrchestratorReply
 /// <param name="ClaimId">Pass it with Heartbeat, CompleteTask and FailTask.</param>
 /// <param name="LeaseUntil">When the claim lapses without a heartbeat.</param>
 /// <param name="Payload">The payload the task was defined with.</param>
-public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset LeaseUntil, string? Payload) : IOrchestratorReply;
+public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset LeaseUntil, string? Payload) : IOrchestratorReply
+{
+    /// <summary>The answer to the question an earlier claim asked (the question is <see cref="TaskView.Question"/>), JSON; null when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
+}
 
 /// <summary>No task defined for the agent or for any agent is READY.</summary>
 public sealed record NoTaskReady(string Agent) : IOrchestratorReply;

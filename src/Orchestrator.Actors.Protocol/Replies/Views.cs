@@ -37,6 +37,14 @@ public sealed record TaskView(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? NotBefore { get; init; }
 
+    /// <summary>The question its holder asked (<see cref="Commands.RequestInput"/>), kept once answered; null when none was asked.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Question { get; init; }
+
+    /// <summary>While WAITING: when it fails if no answer came; null when the wait has no limit.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? AnswerBy { get; init; }
+
     /// <inheritdoc />
     public bool Equals(TaskView? other) =>
         other is not null
@@ -45,7 +53,7 @@ public sealed record TaskView(
         && (DependsOn ?? []).SequenceEqual(other.DependsOn ?? [])
         && MaxAttempts == other.MaxAttempts && Attempts == other.Attempts && Claim == other.Claim
         && RetryAt == other.RetryAt && Reason == other.Reason && UpdatedAt == other.UpdatedAt
-        && (Tags ?? []).SequenceEqual(other.Tags ?? []) && NotBefore == other.NotBefore;
+        && (Tags ?? []).SequenceEqual(other.Tags ?? []) && NotBefore == other.NotBefore && Question == other.Question && AnswerBy == other.AnswerBy;
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(TaskId, Status, Attempts, Claim, UpdatedAt);

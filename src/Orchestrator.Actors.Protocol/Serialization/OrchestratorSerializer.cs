@@ -103,6 +103,11 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("activity-report.v1", typeof(ActivityReport), Json.ActivityReport),
         ("request-keyed.v1", typeof(RequestKeyed), Json.RequestKeyed),
         ("task-due.v1", typeof(TaskDue), Json.TaskDue),
+        ("request-input.v1", typeof(RequestInput), Json.RequestInput),
+        ("provide-input.v1", typeof(ProvideInput), Json.ProvideInput),
+        ("input-requested.v1", typeof(InputRequested), Json.InputRequested),
+        ("input-provided.v1", typeof(InputProvided), Json.InputProvided),
+        ("input-timed-out.v1", typeof(InputTimedOut), Json.InputTimedOut),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

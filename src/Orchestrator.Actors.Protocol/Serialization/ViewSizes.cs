@@ -20,7 +20,7 @@ public static class ViewSizes
 
     /// <summary>The most <paramref name="task"/> takes in a page.</summary>
     public static long UpperBound(TaskView task) =>
-        Allowance + Text(task.TaskId) + Text(task.Agent) + Text(task.TaskFile) + Texts(task.DependsOn) + Text(task.Reason) + Texts(task.Tags)
+        Allowance + Text(task.TaskId) + Text(task.Agent) + Text(task.TaskFile) + Texts(task.DependsOn) + Text(task.Reason) + Texts(task.Tags) + Text(task.Question)
         + (task.Claim is { } claim ? Text(claim.ClaimId) + Text(claim.Agent) : 0);
 
     /// <summary>The most <paramref name="agent"/> takes in a page.</summary>

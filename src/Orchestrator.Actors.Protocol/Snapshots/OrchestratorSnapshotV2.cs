@@ -100,6 +100,18 @@ public sealed record TaskSnapshotV2(
     /// <summary>While PENDING with its dependencies COMPLETED: when its time comes (the deadline that makes it READY).</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? DueAt { get; init; }
+
+    /// <summary>The question its holder asked; absent when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Question { get; init; }
+
+    /// <summary>While WAITING: when it fails without an answer; absent when the wait has no limit.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? AnswerBy { get; init; }
+
+    /// <summary>The answer to its question, JSON; absent when none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Input { get; init; }
 }
 
 /// <summary>
