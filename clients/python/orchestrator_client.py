@@ -310,7 +310,7 @@ class ClaimInfo:
         return _build(cls, data, {"claimed_at": _time, "lease_duration": _span, "lease_until": _time})
 
 
-_TASK_CONVERTERS = {"defined_at": _time, "updated_at": _time, "retry_at": _time, "lease_until": _time, "not_before": _time,
+_TASK_CONVERTERS = {"defined_at": _time, "updated_at": _time, "retry_at": _time, "lease_until": _time, "not_before": _time, "answer_by": _time,
                     "claim": ClaimInfo.from_json, "depends_on": list, "tags": list}
 
 
@@ -333,8 +333,11 @@ class Task:
     updated_at: Optional[datetime.datetime] = None
     tags: List[str] = _field(default_factory=list)
     not_before: Optional[datetime.datetime] = None
+    question: Optional[str] = None
+    answer_by: Optional[datetime.datetime] = None
     payload: JSON = None
     result: JSON = None
+    input: JSON = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
@@ -862,6 +865,23 @@ class OrchestratorClient:
         task_id, agent, claim_id = self._claim_of(task, agent, claim_id)
         body = _compact({"agent": agent, "claimId": claim_id, "reason": reason})
         return Task.from_json(self._call("POST", self._task(task_id, "/fail"), body, headers=_keyed(idempotency_key)).json())
+
+    def request_input(self, task: Union[str, Assignment], question: str, agent: Optional[str] = None,
+                      claim_id: Optional[str] = None, answer_within: Optional[Duration] = None, *,
+                      idempotency_key: Optional[str] = None) -> Task:
+        """Asks for input before a claimed task can go on: the claim ends and the task is WAITING
+        with ``question`` until ``provide_input`` answers it (then READY, and its next claim carries
+        the answer as ``input``). With ``answer_within``, no answer in that time fails the attempt."""
+        task_id, agent, claim_id = self._claim_of(task, agent, claim_id)
+        body = _compact({"agent": agent, "claimId": claim_id, "question": question,
+                         "answerWithin": None if answer_within is None else format_duration(answer_within)})
+        return Task.from_json(self._call("POST", self._task(task_id, "/request-input"), body, headers=_keyed(idempotency_key)).json())
+
+    def provide_input(self, task_id: str, input: JSON, by: Optional[str] = None, *,
+                      idempotency_key: Optional[str] = None) -> Task:
+        """Answers a WAITING task's question with any JSON value: it is READY again."""
+        body = _compact({"input": input, "by": by})
+        return Task.from_json(self._call("POST", self._task(task_id, "/provide-input"), body, headers=_keyed(idempotency_key)).json())
 
     def cancel(self, task_id: str, reason: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
         """Cancels an unfinished task (its PENDING dependants become DEAD). ``idempotency_key``: as for ``claim``."""

@@ -303,6 +303,17 @@ public sealed class OrchestratorClient
     public Task<TaskUpdated> RequeueDeadTaskAsync(RequeueDeadTask command, CancellationToken cancellation = default) =>
         AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
+    /// <summary>
+    /// Asks for input on a claimed task: the claim ends and the task is WAITING with the question. A
+    /// timed-out attempt is repeated under one idempotency key.
+    /// </summary>
+    public Task<TaskUpdated> RequestInputAsync(RequestInput command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
+
+    /// <summary>Answers a WAITING task's question: it is READY again. A timed-out attempt is repeated under one idempotency key.</summary>
+    public Task<TaskUpdated> ProvideInputAsync(ProvideInput command, CancellationToken cancellation = default) =>
+        AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
+
     /// <summary>Registers an agent.</summary>
     public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
         AskAsync<AgentRegistrationAccepted>(command, cancellation);

@@ -67,6 +67,8 @@ internal static class Output
         yield return ("depends on", task.DependsOn is { Count: > 0 } dependsOn ? string.Join(", ", dependsOn) : "-");
         if (task.Tags is { Count: > 0 } tags) yield return ("tags", string.Join(", ", tags));
         if (task.NotBefore is { } notBefore) yield return ("not before", Time(notBefore));
+        if (task.Question is { } question) yield return ("question", question);
+        if (task.AnswerBy is { } answerBy) yield return ("answer by", Time(answerBy));
         if (task.Claim is { } claim)
             yield return ("claim", $"{claim.ClaimId} by {claim.Agent}, attempt {claim.Attempt}, lease {Durations.Format(claim.LeaseDuration)} until {Time(claim.LeaseUntil)}");
         if (task.RetryAt is { } retryAt) yield return ("retry at", Time(retryAt));

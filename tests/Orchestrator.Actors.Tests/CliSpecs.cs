@@ -291,6 +291,21 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Request_input_and_provide_input_take_a_task_through_WAITING_and_the_next_claim_shows_the_answer()
+    {
+        const string agent = "cli-ask-agent";
+        Success(await server.RunAsync("define", "ask-1", "--agent", agent, "--file", "tasks/ask.md"));
+        var claimId = Json(await server.RunAsync("claim", "--agent", agent, "--json")).GetProperty("claimId").GetString()!;
+
+        var waiting = Json(await server.RunAsync("request-input", "ask-1", "--agent", agent, "--claim", claimId, "--question", "Which region?", "--answer-within", "4h", "--json"));
+        Assert.Equal(("WAITING", "Which region?"), (waiting.GetProperty("status").GetString(), waiting.GetProperty("question").GetString()));
+        Assert.Equal("READY", Json(await server.RunAsync("provide-input", "ask-1", "--input", """{"region":"eu-west"}""", "--by", "alice", "--json")).GetProperty("status").GetString());
+        var again = Json(await server.RunAsync("claim", "--agent", agent, "--json"));
+        Assert.Equal("eu-west", again.GetProperty("input").GetProperty("region").GetString());
+        AssertFails(await server.RunAsync("provide-input", "ask-1", "--input", "{}"), 3, "'ask-1'");
+    }
+
+    [Fact]
     public async Task A_claim_a_save_and_a_requeue_run_again_with_their_idempotency_key_are_done_once()
     {
         const string agent = "cli-key-agent";
@@ -401,7 +416,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var agentsJson = server.RunAsync("agents", "--json");
         var stats = Json(await statsJson);
         var byStatus = stats.GetProperty("byStatus").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.Equal(["PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED"], byStatus.Keys);
+        Assert.Equal(["PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED", "WAITING"], byStatus.Keys);
         Assert.Equal(stats.GetProperty("tasks").GetInt32(), byStatus.Values.Sum());
         Assert.True(byStatus["CLAIMED"] >= 1);
         Assert.Contains(Success(await statsHuman), l => l.StartsWith("tasks"));

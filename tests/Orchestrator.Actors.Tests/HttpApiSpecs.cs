@@ -380,6 +380,35 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Request_input_makes_a_claimed_task_WAITING_and_provide_input_makes_it_READY_with_the_answer_for_the_next_claim()
+    {
+        await _server.Define(_ns, """{"taskId":"w1","agent":"asker","taskFile":"f"}""");
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"asker"}""");
+        var claimId = (await HttpServer.Json(claim)).GetProperty("claimId").GetString();
+
+        using var asked = await _server.Post($"{Tasks}/w1/request-input", $$"""{"agent":"asker","claimId":"{{claimId}}","question":"Which region?","answerWithin":"1h"}""");
+        var waiting = await HttpServer.Json(asked);
+        Assert.Equal((HttpStatusCode.OK, "WAITING", "Which region?"), (asked.StatusCode, waiting.GetProperty("status").GetString(), waiting.GetProperty("question").GetString()));
+        Assert.True(waiting.GetProperty("answerBy").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+        using var stale = await _server.Post($"{Tasks}/w1/complete", $$"""{"agent":"asker","claimId":"{{claimId}}"}""");
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+
+        using var answered = await _server.Post($"{Tasks}/w1/provide-input", """{"input":{"region":"eu-west"},"by":"alice"}""");
+        Assert.Equal("READY", (await HttpServer.Json(answered)).GetProperty("status").GetString());
+        using var again = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"asker"}""");
+        var next = await HttpServer.Json(again);
+        Assert.Equal(("eu-west", "Which region?"), (next.GetProperty("input").GetProperty("region").GetString(), next.GetProperty("question").GetString()));
+        using var detail = await _server.Get($"{Tasks}/w1");
+        Assert.Equal("eu-west", (await HttpServer.Json(detail)).GetProperty("input").GetProperty("region").GetString());
+
+        using var notWaiting = await _server.Post($"{Tasks}/w1/provide-input", """{"input":1}""");
+        var problem = await HttpServer.Problem(notWaiting, 409);
+        Assert.Equal("provide input", problem.GetProperty("action").GetString());
+        using var noQuestion = await _server.Post($"{Tasks}/w1/request-input", """{"agent":"asker","claimId":"claim-1"}""");
+        Assert.Equal("question", (await HttpServer.Problem(noQuestion, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task A_task_defined_with_notBefore_ahead_is_PENDING_with_its_time_and_not_claimed_and_a_bad_time_is_400()
     {
         var at = DateTimeOffset.UtcNow.AddHours(1);
@@ -764,7 +793,8 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "GET /v1/namespaces/{ns}/tasks/{taskId}", "POST /v1/namespaces/{ns}/tasks/{taskId}/cancel",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/complete", "POST /v1/namespaces/{ns}/tasks/{taskId}/fail",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/heartbeat", "GET /v1/namespaces/{ns}/tasks/{taskId}/history",
-            "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue", "POST /v1/namespaces/{ns}/tasks/{taskId}/request-input",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input",
         ];
         Assert.Equal(expected.Order(), operations);
 

@@ -54,6 +54,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [
         "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
         "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
+        "request_input", "provide_input",
     ];
 
     private readonly string _ns = HttpServer.NewNamespace();
@@ -161,6 +162,23 @@ public abstract class McpToolSpecs : IAsyncLifetime
         var refused = await Raw("cancel_task", new() { ["taskId"] = "k-2", ["reason"] = "no", ["idempotencyKey"] = "call-17" });
         Assert.True(refused.IsError);
         Assert.Equal(("idempotencyKey", "call-17"), (Problem(refused).GetProperty("field").GetString(), Problem(refused).GetProperty("value").GetString()));
+    }
+
+    [Fact]
+    public async Task An_agent_asks_for_input_and_another_answers_and_the_next_claim_carries_question_and_answer()
+    {
+        await Call("define_task", new() { ["taskId"] = "ask-1", ["agent"] = "asker", ["taskFile"] = "tasks/ask.md" });
+        var claimId = (await Call("claim_task", new() { ["agent"] = "asker" })).GetProperty("task").GetProperty("claimId").GetString();
+
+        var waiting = await Call("request_input", new() { ["taskId"] = "ask-1", ["agent"] = "asker", ["claimId"] = claimId, ["question"] = "Which region?", ["answerWithin"] = "1h" });
+        Assert.Equal(("WAITING", "Which region?"), (waiting.GetProperty("status").GetString(), waiting.GetProperty("question").GetString()));
+        Assert.Equal("READY", (await Call("provide_input", new() { ["taskId"] = "ask-1", ["input"] = new { region = "eu-west" }, ["by"] = "alice" })).GetProperty("status").GetString());
+
+        var again = (await Call("claim_task", new() { ["agent"] = "asker" })).GetProperty("task");
+        Assert.Equal(("eu-west", "Which region?"), (again.GetProperty("input").GetProperty("region").GetString(), again.GetProperty("question").GetString()));
+        var refused = await Raw("provide_input", new() { ["taskId"] = "ask-1", ["input"] = "{}" });
+        Assert.True(refused.IsError);
+        Assert.Equal(409, Problem(refused).GetProperty("status").GetInt32());
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
 
     private static readonly TaskView View = new("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Failed, At,
         DependsOn: ["t-0", "build/step:1"], MaxAttempts: 5, Attempts: 2, Claim: Claim, RetryAt: At.AddMinutes(10),
-        Reason: "flaky", UpdatedAt: At.AddMinutes(3)) { Tags = ["team:core", "tenant=acme"], NotBefore = At.AddHours(5) };
+        Reason: "flaky", UpdatedAt: At.AddMinutes(3)) { Tags = ["team:core", "tenant=acme"], NotBefore = At.AddHours(5), Question = "Which region?", AnswerBy = At.AddHours(9) };
     private static readonly TaskView OtherView = View with
     {
         TaskId = "build/step:2", Agent = "*", TaskFile = "tasks/b.md", Priority = TaskPriority.Low, Status = TaskState.Claimed,
@@ -92,6 +92,8 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new CompleteTask("t-1", "agent-a", "c-7", """{"ok":true}"""),
         new FailTask("t-1", "agent-a", "c-7", "flaky"),
         new CancelTask("t-1", "not needed", "ops"),
+        new RequestInput("t-1", "agent-a", "c-7", "Which region?", TimeSpan.FromHours(4)),
+        new ProvideInput("t-1", """{"region":"eu-west"}""", "alice"),
         new RequeueDeadTask("t-1", "ops"),
         new RegisterAgent("agent-a", ["build", "test"]),
         new GetTaskHistory("t-1"),
@@ -116,7 +118,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new StateVersionConflict("agent-a", "progress", 1, 2),
         new StateDocument("agent-a", "progress", """{"step":1}""", 2, At),
         new StateNotFound("agent-a", "progress"),
-        new TaskFound(View, """{"n":1}""", """{"ok":true}"""),
+        new TaskFound(View, """{"n":1}""", """{"ok":true}""") { Input = """{"region":"eu-west"}""" },
         new TaskNotFound("t-9"),
         new TaskPage([View, OtherView], 7, 5, 2),
         new StatsReport(
@@ -136,7 +138,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             ["akka.tcp://orchestrator@127.0.0.1:4054"]),
         new OrchestratorUnavailable("journal write failed"),
         ShutdownComplete.Instance,
-        new TaskAssigned(OtherView, "c-7", At.AddMinutes(1) + Lease, """{"n":1}"""),
+        new TaskAssigned(OtherView, "c-7", At.AddMinutes(1) + Lease, """{"n":1}""") { Input = """{"region":"eu-west"}""" },
         new NoTaskReady("agent-a"),
         new LeaseRenewedReply("t-1", "c-7", At.AddMinutes(2)),
         new TaskUpdated(View),
@@ -156,6 +158,9 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new LeaseExpired("t-1", "agent-a", "c-7", 5, OutOfAttempts: true, At.AddMinutes(4)),
         new RetryDue("t-1", At.AddMinutes(10)),
         new TaskDue("t-1", At.AddMinutes(11)),
+        new InputRequested("t-1", "agent-a", "c-7", "Which region?", At.AddHours(4), At.AddMinutes(12)),
+        new InputProvided("t-1", """{"region":"eu-west"}""", "alice", At.AddMinutes(13)),
+        new InputTimedOut("t-1", 2, At.AddMinutes(20), At.AddMinutes(14)),
         new DependenciesMet("t-2", "t-1", "agent-a", At.AddMinutes(3)),
         new TaskKilled("t-2", "t-1", "'t-1' is DEAD", "agent-a", At.AddMinutes(4)),
         new TaskCancelled("t-1", "not needed", "ops", At.AddMinutes(5)),
@@ -174,7 +179,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             [
                 new TaskSnapshotV2("t-1", "agent-a", "tasks/t-1.md", TaskPriority.High, TaskState.Claimed, At, 7, ["t-0"], 5,
                     """{"n":1}""", "planner", 2, Claim, At.AddMinutes(10), """{"ok":true}""", "flaky", "t-0", At.AddMinutes(1),
-                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2) { Tags = ["team:core"], NotBefore = At.AddHours(1), DueAt = At.AddHours(1) },
+                    9, LastClaim, ClaimOutcome.Failed, [Entry, OtherEntry], 2) { Tags = ["team:core"], NotBefore = At.AddHours(1), DueAt = At.AddHours(1), Question = "Which region?", AnswerBy = At.AddHours(2), Input = """{"region":"eu-west"}""" },
             ],
             [Saved],
             [new AgentSnapshotV2("agent-a", ["build", "test"], true, At, At.AddMinutes(5), 7, 3, 1)])
@@ -315,9 +320,9 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.ThrowsAny<Exception>(() => AssertSameMessage(view, view with { Task = view.Task with { DefinedAt = At.ToUniversalTime() } }));
         Assert.ThrowsAny<Exception>(() => AssertSameMessage(snapshot, snapshot with { Tasks = [task with { History = [Entry] }] }));
         Assert.ThrowsAny<Exception>(() => AssertSameMessage(snapshot, snapshot with { Agents = [] }));
-        Assert.Equal(["TaskFound.Task.Claim"], DefaultFields(new TaskFound(OtherView with { Claim = null }, "{}", "{}"), nameof(TaskFound)));
+        Assert.Equal(["TaskFound.Task.Claim"], DefaultFields(new TaskFound(OtherView with { Claim = null }, "{}", "{}") { Input = "{}" }, nameof(TaskFound)));
         Assert.Equal(["TaskFound.Result", "TaskFound.Task.Attempts"],
-            DefaultFields(new TaskFound(OtherView with { Attempts = 0 }, "{}"), nameof(TaskFound)).Order());
+            DefaultFields(new TaskFound(OtherView with { Attempts = 0 }, "{}") { Input = "{}" }, nameof(TaskFound)).Order());
     }
 
     [Fact]

@@ -491,6 +491,25 @@ class ClientTests(ServerTestCase):
         with self.assertRaises(TypeError):
             self.client.requeue("k2", idempotency_key=42)  # type: ignore[arg-type]
 
+    def test_a_task_waits_for_input_and_its_next_claim_carries_the_question_and_the_answer(self) -> None:
+        self.define("w1", agent="asker")
+        job = self.client.claim("asker")
+        waiting = self.client.request_input(job, "Which region?", answer_within="1h")
+        self.assertEqual(("WAITING", "Which region?"), (waiting.status, waiting.question))
+        self.assertIsInstance(waiting.answer_by, datetime.datetime)
+        self.assertIsNone(self.client.claim("asker"))
+        with self.assertRaises(Conflict):
+            self.client.complete(job)
+
+        ready = self.client.provide_input("w1", {"region": "eu-west"}, by="alice")
+        self.assertEqual("READY", ready.status)
+        again = self.client.claim("asker")
+        self.assertEqual(({"region": "eu-west"}, "Which region?"), (again.input, again.question))
+        self.assertEqual({"region": "eu-west"}, self.client.get_task("w1").input)
+        with self.assertRaises(Conflict) as caught:
+            self.client.provide_input("w1", {"again": True})
+        self.assertEqual(("CLAIMED", "provide input"), (caught.exception.task_status, caught.exception.action))
+
     def test_cancel_ends_an_unfinished_task_and_kills_its_dependants(self) -> None:
         self.define("parent")
         self.define("child", depends_on=["parent"])

@@ -6,7 +6,7 @@ namespace Orchestrator.Host.Commands;
 /// <summary>What an agent does with its work: claim, heartbeat, complete and fail.</summary>
 internal static class ClaimCommands
 {
-    public static IEnumerable<Command> Create() => [Claim(), Heartbeat(), Complete(), Fail()];
+    public static IEnumerable<Command> Create() => [Claim(), Heartbeat(), Complete(), Fail(), RequestInput(), ProvideInput()];
 
     private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The claimed task.");
     private static Option<string> Agent() => CliOptions.Text("--agent", "AGENT", "The agent (its own name, not *).");
@@ -34,13 +34,14 @@ internal static class ClaimCommands
                 json["claimId"] = assigned.ClaimId;
                 json["leaseUntil"] = assigned.LeaseUntil;
                 json["payload"] = Output.Document(assigned.Payload);
+                json["input"] = Output.Document(assigned.Input);
                 Output.Json(json);
             }
             else
             {
                 Output.Lines(new (string, string?)[] { ("claimed", assigned.Task.TaskId), ("claim id", assigned.ClaimId), ("lease until", Output.Time(assigned.LeaseUntil)) }
                     .Concat(Output.TaskLines(assigned.Task).Skip(1))
-                    .Append(("payload", assigned.Payload)));
+                    .Append(("payload", assigned.Payload)).Append(("input", assigned.Input)));
             }
             return ExitCodes.Success;
         });
@@ -73,6 +74,47 @@ internal static class ClaimCommands
         {
             var updated = await client.CompleteTaskAsync(
                 new CompleteTask(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(result)) { IdempotencyKey = parse.GetValue(key) },
+                cancellation);
+            TaskCommands.PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command RequestInput()
+    {
+        var (taskId, agent, claimId) = (TaskId(), Agent(), ClaimId());
+        var question = CliOptions.Text("--question", "TEXT", "What the agent needs to know before it can go on.");
+        var answerWithin = CliOptions.Duration("--answer-within", "How long the answer may take (1s to 30 days), such as 4h; no limit when omitted.");
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("request-input", "End the claim and make the task WAITING with a question, until provide-input answers it.")
+        {
+            taskId, agent, claimId, question, answerWithin, key,
+        };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.RequestInputAsync(
+                new Actors.Protocol.Commands.RequestInput(parse.GetValue(taskId)!, parse.GetValue(agent)!, parse.GetValue(claimId), parse.GetValue(question)!,
+                    parse.GetValue(answerWithin)) { IdempotencyKey = parse.GetValue(key) }, cancellation);
+            TaskCommands.PrintUpdated(parse, updated.Task);
+            return ExitCodes.Success;
+        });
+    }
+
+    private static Command ProvideInput()
+    {
+        var taskId = CliOptions.Id("TASK_ID", "The WAITING task.");
+        var input = CliOptions.JsonDocument("--input", "The answer, as JSON.");
+        input.Required = true;
+        var by = CliOptions.Text("--by", "NAME", "Who answers, for the history (operator when omitted).", required: false);
+        var key = CliOptions.IdempotencyKey();
+        var command = new Command("provide-input", "Answer a WAITING task's question: it is READY again, and its next claim carries the answer.")
+        {
+            taskId, input, by, key,
+        };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var updated = await client.ProvideInputAsync(
+                new Actors.Protocol.Commands.ProvideInput(parse.GetValue(taskId)!, parse.GetValue(input)!, parse.GetValue(by)) { IdempotencyKey = parse.GetValue(key) },
                 cancellation);
             TaskCommands.PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;

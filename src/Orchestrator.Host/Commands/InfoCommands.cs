@@ -35,10 +35,10 @@ internal static class InfoCommands
                 }
                 Console.Out.WriteLine();
                 string Count(Actors.Protocol.Replies.StatsReport s, string status) => s.ByStatus.GetValueOrDefault(status).ToString();
-                Output.Table(["NAMESPACE", "TASKS", "PENDING", "READY", "CLAIMED", "FAILED", "COMPLETED", "DEAD", "CANCELLED", "AGENTS", "EVENTS"],
+                Output.Table(["NAMESPACE", "TASKS", "PENDING", "READY", "CLAIMED", "WAITING", "FAILED", "COMPLETED", "DEAD", "CANCELLED", "AGENTS", "EVENTS"],
                     status.Namespaces.Select(n => (IReadOnlyList<string>)
                     [
-                        n.Namespace, n.Tasks.ToString(), Count(n, "PENDING"), Count(n, "READY"), Count(n, "CLAIMED"), Count(n, "FAILED"),
+                        n.Namespace, n.Tasks.ToString(), Count(n, "PENDING"), Count(n, "READY"), Count(n, "CLAIMED"), Count(n, "WAITING"), Count(n, "FAILED"),
                         Count(n, "COMPLETED"), Count(n, "DEAD"), Count(n, "CANCELLED"), n.Agents.ToString(), n.EventsJournaled.ToString(),
                     ]).ToList());
                 if (status.Unanswered.Count > 0)

@@ -168,11 +168,12 @@ internal static class TaskCommands
                 var json = Output.TaskObject(found.Task);
                 json["payload"] = Output.Document(found.Payload);
                 json["result"] = Output.Document(found.Result);
+                json["input"] = Output.Document(found.Input);
                 Output.Json(json);
             }
             else
             {
-                Output.Lines(Output.TaskLines(found.Task).Append(("payload", found.Payload)).Append(("result", found.Result)));
+                Output.Lines(Output.TaskLines(found.Task).Append(("payload", found.Payload)).Append(("input", found.Input)).Append(("result", found.Result)));
             }
             return ExitCodes.Success;
         });

@@ -30,6 +30,14 @@ internal static class ClaimRoutes
             .WithSummary("Report that a claimed task failed")
             .WithDescription("FAILED until its retry, or DEAD after its last attempt.")
             .JsonBody<FailBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ns.MapPost("/tasks/{taskId}/request-input", RequestInput).WithName("RequestInput")
+            .WithSummary("Ask for input before a claimed task can go on")
+            .WithDescription("The claim ends and the task is WAITING with the question (A2A's input-required), until provide-input, or until answerWithin, when the attempt fails. 409 for a stale claim.")
+            .JsonBody<RequestInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+        ns.MapPost("/tasks/{taskId}/provide-input", ProvideInput).WithName("ProvideInput")
+            .WithSummary("Answer a WAITING task's question")
+            .WithDescription("The task is READY again, and its next claim carries the answer as input. 409 when it is not WAITING.")
+            .JsonBody<ProvideInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
     }
 
     private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(
@@ -57,6 +65,18 @@ internal static class ClaimRoutes
         [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
         TaskRoutes.Transition(request, ServerJson.Default.CompleteBody, settings, cancellation,
             body => gateway.For(ns).CompleteTaskAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
+
+    private static Task<Ok<TaskShape>> RequestInput(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
+        TaskRoutes.Transition(request, ServerJson.Default.RequestInputBody, settings, cancellation,
+            body => gateway.For(ns).RequestInputAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
+
+    private static Task<Ok<TaskShape>> ProvideInput(
+        string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,
+        [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null) =>
+        TaskRoutes.Transition(request, ServerJson.Default.ProvideInputBody, settings, cancellation,
+            body => gateway.For(ns).ProvideInputAsync(body.ToCommand(HttpInput.Segment(taskId)) with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) }, cancellation));
 
     private static Task<Ok<TaskShape>> Fail(
         string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,

@@ -60,6 +60,20 @@ public sealed record FailBody(string? Agent, string? ClaimId = null, string? Rea
     public FailTask ToCommand(string taskId) => new(taskId, Agent!, ClaimId, Reason!);
 }
 
+/// <summary>POST .../request-input.</summary>
+public sealed record RequestInputBody(string? Agent, string? ClaimId = null, string? Question = null, string? AnswerWithin = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public RequestInput ToCommand(string taskId) => new(taskId, Agent!, ClaimId, Question!, HttpInput.OptionalDuration("answerWithin", AnswerWithin));
+}
+
+/// <summary>POST .../provide-input.</summary>
+public sealed record ProvideInputBody(JsonElement? Input = null, string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public ProvideInput ToCommand(string taskId) => new(taskId, Shapes.DocumentText(Input)!, By);
+}
+
 /// <summary>POST .../cancel.</summary>
 public sealed record CancelBody(string? Reason, string? By = null)
 {

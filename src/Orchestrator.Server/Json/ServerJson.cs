@@ -49,6 +49,8 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(HeartbeatBody))]
 [JsonSerializable(typeof(CompleteBody))]
 [JsonSerializable(typeof(FailBody))]
+[JsonSerializable(typeof(RequestInputBody))]
+[JsonSerializable(typeof(ProvideInputBody))]
 [JsonSerializable(typeof(CancelBody))]
 [JsonSerializable(typeof(RequeueBody))]
 [JsonSerializable(typeof(RegisterAgentBody))]

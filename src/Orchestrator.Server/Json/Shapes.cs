@@ -65,7 +65,7 @@ public class TaskShape(TaskView task)
     /// <summary>CRITICAL, HIGH, MEDIUM or LOW.</summary>
     public TaskPriority Priority { get; } = task.Priority;
 
-    /// <summary>PENDING, READY, CLAIMED, COMPLETED, FAILED, DEAD or CANCELLED.</summary>
+    /// <summary>PENDING, READY, CLAIMED, WAITING, COMPLETED, FAILED, DEAD or CANCELLED.</summary>
     public TaskState Status { get; } = task.Status;
 
     /// <summary>When it was defined.</summary>
@@ -97,6 +97,12 @@ public class TaskShape(TaskView task)
 
     /// <summary>A scheduled task's time: not READY before it (null when it is not scheduled).</summary>
     public DateTimeOffset? NotBefore { get; } = task.NotBefore;
+
+    /// <summary>The question a holder asked (request-input), kept once answered; null when none was asked.</summary>
+    public string? Question { get; } = task.Question;
+
+    /// <summary>While WAITING: when it fails if no answer came (null: no limit).</summary>
+    public DateTimeOffset? AnswerBy { get; } = task.AnswerBy;
 }
 
 /// <summary>A task with its payload and, once COMPLETED, its result (JSON values, or null).</summary>
@@ -109,6 +115,10 @@ public sealed class TaskDetailShape(TaskFound found) : TaskShape(found.Task)
     /// <summary>The result it was completed with.</summary>
     [JsonPropertyOrder(1)]
     public JsonElement? Result { get; } = Shapes.Document(found.Result);
+
+    /// <summary>The answer to its question (provide-input).</summary>
+    [JsonPropertyOrder(1)]
+    public JsonElement? Input { get; } = Shapes.Document(found.Input);
 }
 
 /// <summary>A task just claimed, with the claim's id, when its lease runs out and the payload.</summary>
@@ -125,6 +135,10 @@ public sealed class ClaimedTaskShape(TaskAssigned assigned) : TaskShape(assigned
     /// <summary>The payload the task was defined with.</summary>
     [JsonPropertyOrder(1)]
     public JsonElement? Payload { get; } = Shapes.Document(assigned.Payload);
+
+    /// <summary>The answer to the question an earlier claim asked (the question is <c>question</c>); null when none.</summary>
+    [JsonPropertyOrder(1)]
+    public JsonElement? Input { get; } = Shapes.Document(assigned.Input);
 }
 
 /// <summary>

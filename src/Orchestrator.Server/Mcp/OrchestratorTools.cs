@@ -138,6 +138,34 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         CancellationToken cancellation = default) =>
         Run(async () => Task(await Client(@namespace).FailTaskAsync(new FailBody(agent, claimId, reason).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
 
+    [McpServerTool(Name = "request_input", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Ask for input you need before you can go on with a task you hold (a human's decision, another agent's answer). Your claim ends and the task " +
+                 "is WAITING with your question until provide_input answers it; then it is READY again and whoever claims it next gets the question and the " +
+                 "answer (input). With answerWithin, no answer in that time fails the attempt.")]
+    public Task<CallToolResult> RequestInput(
+        [Description("The task you hold.")] string taskId,
+        [Description(AgentHelp)] string agent,
+        [Description("What you need to know, as you would ask a person.")] string question,
+        [Description(ClaimHelp)] string? claimId = null,
+        [Description("How long the answer may take (1s to 30 days; no limit when left out). " + DurationHelp)] string? answerWithin = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () => Task(await Client(@namespace).RequestInputAsync(
+            new RequestInputBody(agent, claimId, question, answerWithin).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
+
+    [McpServerTool(Name = "provide_input", UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
+    [Description("Answer the question of a WAITING task (its question is on the task): it is READY again, and its next claim carries your answer as input.")]
+    public Task<CallToolResult> ProvideInput(
+        [Description("The WAITING task.")] string taskId,
+        [Description("The answer. " + JsonHelp)] JsonElement input,
+        [Description("Who answers (for the history).")] string? by = null,
+        [Description(KeyHelp)] string? idempotencyKey = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () => Task(await Client(@namespace).ProvideInputAsync(
+            new ProvideInputBody(JsonArgument.Value(input), by).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
+
     [McpServerTool(Name = "cancel_task", Destructive = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskShape))]
     [Description("Cancel a task that is not finished. Tasks that wait for it become DEAD; a claim on it ends.")]
     public Task<CallToolResult> CancelTask(
@@ -174,7 +202,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
     [McpServerTool(Name = "list_tasks", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskListShape))]
     [Description("List tasks in the order they were defined, filtered by status, agent, priority, tag and id prefix (filters combine), a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListTasks(
-        [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
+        [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "WAITING", "COMPLETED", "FAILED", "DEAD", "CANCELLED")] string? status = null,
         [Description("Only tasks defined for this agent.")] string? agent = null,
         [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
         [Description("How many matching tasks to skip (0 when left out).")] int? offset = null,

@@ -3,7 +3,7 @@
 // moved (debounced), so what is shown is what the API answers.
 "use strict";
 
-const STATUSES = ["PENDING", "READY", "CLAIMED", "COMPLETED", "FAILED", "DEAD", "CANCELLED"];
+const STATUSES = ["PENDING", "READY", "CLAIMED", "WAITING", "COMPLETED", "FAILED", "DEAD", "CANCELLED"];
 const PRIORITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW"];
 const PAGE = 50;
 const STEP = 10; // seconds per point of the charts: 360 points over the hour
@@ -296,7 +296,8 @@ async function loadTask(taskId) {
   const fields = $("task-fields");
   fields.replaceChildren();
   for (const [name, value] of [["Status", task.status], ["Priority", task.priority], ["Agent", task.agent], ["File", task.taskFile],
-    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Tags", (task.tags ?? []).join(", ")], ["Not before", when(task.notBefore)], ["Defined", when(task.definedAt)],
+    ["Attempts", `${task.attempts}/${task.maxAttempts}`], ["Depends on", task.dependsOn.join(", ")], ["Tags", (task.tags ?? []).join(", ")], ["Not before", when(task.notBefore)], ["Question", task.question], ["Answer by", when(task.answerBy)],
+    ["Input", task.input === null || task.input === undefined ? null : JSON.stringify(task.input)], ["Defined", when(task.definedAt)],
     ["Claimed by", task.claim?.agent], ["Retry at", when(task.retryAt)], ["Reason", task.reason]]) {
     if (!value) continue;
     const dt = document.createElement("dt");
