@@ -383,6 +383,19 @@ class TaskDefinition:
 
 
 @dataclass
+class TasksChanged:
+    """What ``cancel_tasks`` or ``requeue_tasks`` did: how many tasks, which, and whether more match."""
+    count: int = 0
+    task_ids: List[str] = _field(default_factory=list)
+    more: bool = False
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> TasksChanged:
+        return _build(cls, data, {"task_ids": list})
+
+
+@dataclass
 class DefineResult:
     """``define_task``'s answer: the task, and whether this request created it (201) or it was
     already defined identically (200). A different definition raises ``Conflict``."""
@@ -882,6 +895,22 @@ class OrchestratorClient:
         """Answers a WAITING task's question with any JSON value: it is READY again."""
         body = _compact({"input": input, "by": by})
         return Task.from_json(self._call("POST", self._task(task_id, "/provide-input"), body, headers=_keyed(idempotency_key)).json())
+
+    def cancel_tasks(self, reason: str, *, status: Optional[str] = None, agent: Optional[str] = None,
+                     priority: Optional[str] = None, id_prefix: Optional[str] = None, tag: Optional[str] = None,
+                     by: Optional[str] = None, limit: Optional[int] = None) -> TasksChanged:
+        """Cancels the unfinished tasks the filters match (``list_tasks``'s), up to ``limit`` (1 to
+        1,000) in one event; ``more`` is True when more match: call again."""
+        body = _compact({"status": status, "agent": agent, "priority": priority, "idPrefix": id_prefix, "tag": tag,
+                         "reason": reason, "by": by, "limit": limit})
+        return TasksChanged.from_json(self._call("POST", self._ns("/tasks:cancel"), body).json())
+
+    def requeue_tasks(self, *, agent: Optional[str] = None, priority: Optional[str] = None,
+                      id_prefix: Optional[str] = None, tag: Optional[str] = None, by: Optional[str] = None,
+                      limit: Optional[int] = None) -> TasksChanged:
+        """Requeues the DEAD tasks the filters match, up to ``limit`` in one event; ``more`` as for ``cancel_tasks``."""
+        body = _compact({"agent": agent, "priority": priority, "idPrefix": id_prefix, "tag": tag, "by": by, "limit": limit})
+        return TasksChanged.from_json(self._call("POST", self._ns("/tasks:requeue"), body).json())
 
     def cancel(self, task_id: str, reason: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
         """Cancels an unfinished task (its PENDING dependants become DEAD). ``idempotency_key``: as for ``claim``."""

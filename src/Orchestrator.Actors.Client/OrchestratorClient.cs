@@ -314,6 +314,12 @@ public sealed class OrchestratorClient
     public Task<TaskUpdated> ProvideInputAsync(ProvideInput command, CancellationToken cancellation = default) =>
         AskAgainOnTimeoutAsync<TaskUpdated>(Keyed(command), cancellation);
 
+    /// <summary>Cancels the unfinished tasks a filter matches, up to its limit; <see cref="TasksChanged.More"/> says whether to send it again.</summary>
+    public Task<TasksChanged> CancelTasksAsync(CancelTasks command, CancellationToken cancellation = default) => AskAsync<TasksChanged>(command, cancellation);
+
+    /// <summary>Requeues the DEAD tasks a filter matches, up to its limit; <see cref="TasksChanged.More"/> says whether to send it again.</summary>
+    public Task<TasksChanged> RequeueTasksAsync(RequeueTasks command, CancellationToken cancellation = default) => AskAsync<TasksChanged>(command, cancellation);
+
     /// <summary>Registers an agent.</summary>
     public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
         AskAsync<AgentRegistrationAccepted>(command, cancellation);

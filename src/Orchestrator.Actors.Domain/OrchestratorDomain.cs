@@ -77,6 +77,8 @@ public static partial class OrchestratorDomain
             RequeueDeadTask requeue => DecideRequeue(state, requeue, context),
             RequestInput request => DecideRequestInput(state, request, context),
             ProvideInput provide => DecideProvideInput(state, provide, context),
+            CancelTasks cancel => DecideCancelTasks(state, cancel, context),
+            RequeueTasks requeue => DecideRequeueTasks(state, requeue, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),
@@ -94,6 +96,8 @@ public static partial class OrchestratorDomain
                     Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
                         new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
                 };
+            case TasksCancelled or TasksRequeued:
+                return Expand(state, @event).After;
             case RequestKeyed e:
                 return state with { RequestKeys = state.RequestKeys.Add(e) };
             case EventsDeleted:

@@ -291,6 +291,20 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Cancel_all_and_requeue_all_change_every_task_the_filters_match()
+    {
+        var tag = "wave:" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var id in new[] { "all-1", "all-2" })
+            Success(await server.RunAsync("define", id, "--agent", "cli-bulk-agent", "--file", "tasks/t.md", "--tag", tag));
+
+        var cancelled = Json(await server.RunAsync("cancel-all", "--tag", tag, "--reason", "called off", "--json"));
+        Assert.Equal(["all-1", "all-2"], cancelled.GetProperty("taskIds").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains(Success(await server.RunAsync("cancel-all", "--tag", tag, "--reason", "again")), line => line == "no task cancelled");
+        Assert.Equal(0, Json(await server.RunAsync("requeue-all", "--tag", tag, "--json")).GetProperty("count").GetInt32());
+        AssertFails(await server.RunAsync("cancel-all", "--tag", "two words", "--reason", "x"), 2, "'two words'");
+    }
+
+    [Fact]
     public async Task Request_input_and_provide_input_take_a_task_through_WAITING_and_the_next_claim_shows_the_answer()
     {
         const string agent = "cli-ask-agent";

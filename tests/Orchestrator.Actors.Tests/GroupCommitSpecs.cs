@@ -117,6 +117,27 @@ public sealed class GroupCommitSpecs
     }
 
     [Fact]
+    public void A_bulk_cancel_is_one_event_and_its_notices_are_one_per_transition_it_stands_for()
+    {
+        var commit = Empty();
+        commit.Submit(Define("a"), "x", Context);
+        commit.Submit(Define("b", "a"), "x", Context);
+        commit.Submit(Define("c"), "x", Context);
+        commit.TakeWrite();
+        commit.Confirm();
+
+        commit.Submit(new CancelTasks(new TaskFilter(IdPrefix: "a"), "called off"), "canceller", Context);
+        commit.Submit(new CancelTasks(new TaskFilter(IdPrefix: "c"), "called off"), "canceller", Context);
+        var write = commit.TakeWrite()!;
+        var confirmed = commit.Confirm();
+
+        Assert.Equal(2, write.Events.Count);
+        // a CANCELLED and its dependant b DEAD (one event), then c CANCELLED (the next): each from the status it had
+        var transitions = confirmed.Notices.Cast<TaskTransitioned>().Select(n => (n.TaskId, n.Entry.From, n.Entry.To)).ToList();
+        Assert.Equal([("a", (TaskState?)TaskState.Ready, TaskState.Cancelled), ("b", TaskState.Pending, TaskState.Dead), ("c", TaskState.Ready, TaskState.Cancelled)], transitions);
+    }
+
+    [Fact]
     public void Notices_describe_each_transition_against_the_state_it_met()
     {
         var commit = Empty();

@@ -409,6 +409,32 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Tasks_cancel_and_requeue_change_what_the_filters_match_a_limit_at_a_time_and_answer_the_count()
+    {
+        foreach (var id in new[] { "k1", "k2", "k3" })
+            await _server.Define(_ns, $$"""{"taskId":"{{id}}","agent":"bulk","taskFile":"f","tags":["wave:1"],"maxAttempts":1}""");
+        await _server.Define(_ns, """{"taskId":"k4","agent":"bulk","taskFile":"f","tags":["wave:2"],"maxAttempts":1}""");
+
+        using var first = await _server.Post($"{Tasks}:cancel", """{"tag":"wave:1","reason":"called off","by":"ops","limit":2}""");
+        var changed = await HttpServer.Json(first);
+        Assert.Equal(["k1", "k2"], changed.GetProperty("taskIds").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal((2, true), (changed.GetProperty("count").GetInt32(), changed.GetProperty("more").GetBoolean()));
+        using var rest = await _server.Post($"{Tasks}:cancel", """{"tag":"wave:1","reason":"called off"}""");
+        Assert.Equal((1, false), ((await HttpServer.Json(rest)).GetProperty("count").GetInt32(), (await HttpServer.Json(rest)).GetProperty("more").GetBoolean()));
+
+        using var claim = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"bulk"}""");
+        var held = await HttpServer.Json(claim);
+        using var failed = await _server.Post($"{Tasks}/k4/fail", $$"""{"agent":"bulk","claimId":"{{held.GetProperty("claimId").GetString()}}","reason":"broken"}""");
+        using var requeued = await _server.Post($"{Tasks}:requeue", """{"tag":"wave:2"}""");
+        Assert.Equal(["k4"], (await HttpServer.Json(requeued)).GetProperty("taskIds").EnumerateArray().Select(t => t.GetString()));
+
+        using var noReason = await _server.Post($"{Tasks}:cancel", """{"tag":"wave:1"}""");
+        Assert.Equal("reason", (await HttpServer.Problem(noReason, 400)).GetProperty("field").GetString());
+        using var badLimit = await _server.Post($"{Tasks}:requeue", """{"limit":5000}""");
+        Assert.Equal("limit", (await HttpServer.Problem(badLimit, 400)).GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task A_task_defined_with_notBefore_ahead_is_PENDING_with_its_time_and_not_claimed_and_a_bad_time_is_400()
     {
         var at = DateTimeOffset.UtcNow.AddHours(1);
@@ -795,6 +821,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "POST /v1/namespaces/{ns}/tasks/{taskId}/heartbeat", "GET /v1/namespaces/{ns}/tasks/{taskId}/history",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue", "POST /v1/namespaces/{ns}/tasks/{taskId}/request-input",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input",
+            "POST /v1/namespaces/{ns}/tasks:cancel", "POST /v1/namespaces/{ns}/tasks:requeue",
         ];
         Assert.Equal(expected.Order(), operations);
 

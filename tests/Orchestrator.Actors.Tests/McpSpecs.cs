@@ -54,7 +54,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [
         "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
         "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
-        "request_input", "provide_input",
+        "request_input", "provide_input", "cancel_tasks", "requeue_tasks",
     ];
 
     private readonly string _ns = HttpServer.NewNamespace();
@@ -224,6 +224,10 @@ public abstract class McpToolSpecs : IAsyncLifetime
         var byTag = await Call("list_tasks", new() { ["tag"] = "os=linux" });
         Assert.Equal(["tagged"], byTag.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(["team:core", "os=linux"], byTag.GetProperty("tasks")[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        await Call("define_task", new() { ["taskId"] = "wave-1", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "wave:1" } });
+        var bulk = await Call("cancel_tasks", new() { ["reason"] = "called off", ["tag"] = "wave:1" });
+        Assert.Equal((1, false), (bulk.GetProperty("count").GetInt32(), bulk.GetProperty("more").GetBoolean()));
+        Assert.Equal(0, (await Call("requeue_tasks", new() { ["tag"] = "wave:1" })).GetProperty("count").GetInt32());
         var byPrefix = await Call("list_tasks", new() { ["idPrefix"] = "b" });
         Assert.Equal(["b"], byPrefix.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(1, byPrefix.GetProperty("total").GetInt32());
@@ -238,7 +242,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("review", agent.GetProperty("capabilities")[0].GetString());
         Assert.Contains("reviewer", (await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
         var stats = await Call("stats", []);
-        Assert.Equal((4, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
+        Assert.Equal((5, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
     }
 
     [Theory]

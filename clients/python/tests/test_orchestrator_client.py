@@ -510,6 +510,23 @@ class ClientTests(ServerTestCase):
             self.client.provide_input("w1", {"again": True})
         self.assertEqual(("CLAIMED", "provide input"), (caught.exception.task_status, caught.exception.action))
 
+    def test_bulk_cancel_and_requeue_by_tag_take_every_match_a_limit_at_a_time(self) -> None:
+        for i in range(3):
+            self.define("b%d" % i, agent="bulk", tags=["wave:1"], max_attempts=1)
+        self.define("keep", agent="bulk", tags=["wave:2"], max_attempts=1)
+        first = self.client.cancel_tasks("called off", tag="wave:1", by="ops", limit=2)
+        self.assertEqual((2, ["b0", "b1"], True), (first.count, first.task_ids, first.more))
+        rest = self.client.cancel_tasks("called off", tag="wave:1")
+        self.assertEqual((1, False), (rest.count, rest.more))
+        self.assertEqual(["CANCELLED"] * 3 + ["READY"], [self.client.get_task(t).status for t in ("b0", "b1", "b2", "keep")])
+
+        self.client.fail(self.client.claim("bulk"), reason="broken")
+        requeued = self.client.requeue_tasks(tag="wave:2")
+        self.assertEqual((1, ["keep"]), (requeued.count, requeued.task_ids))
+        with self.assertRaises(Rejected) as caught:
+            self.client.cancel_tasks("x", status="nope")
+        self.assertEqual(("status", "nope"), (caught.exception.field, caught.exception.value))
+
     def test_cancel_ends_an_unfinished_task_and_kills_its_dependants(self) -> None:
         self.define("parent")
         self.define("child", depends_on=["parent"])

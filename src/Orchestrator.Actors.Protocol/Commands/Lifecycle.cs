@@ -87,6 +87,30 @@ public sealed record CancelTask(string TaskId, string Reason, string? By = null)
 /// <param name="By">Who requeues it, for the history; "operator" when null.</param>
 public sealed record RequeueDeadTask(string TaskId, string? By = null) : NamespacedRequest, IStateManagerCommand;
 
+/// <summary>Which tasks a bulk command touches: the filters of <see cref="Queries.ListTasks"/>, combined with AND.</summary>
+/// <param name="Agent">Only tasks defined for this agent.</param>
+/// <param name="Status">Only tasks in this status.</param>
+/// <param name="Priority">Only tasks of this priority.</param>
+/// <param name="IdPrefix">Only tasks whose id starts with this.</param>
+/// <param name="Tag">Only tasks carrying this tag.</param>
+public sealed record TaskFilter(string? Agent = null, string? Status = null, string? Priority = null, string? IdPrefix = null, string? Tag = null);
+
+/// <summary>
+/// Cancels the unfinished tasks the filter matches, in definition order, at most
+/// <paramref name="Limit"/> of them (1 to 1,000): one <c>tasks-cancelled.v1</c> event with their ids,
+/// each cancelled as <see cref="CancelTask"/> would (claims end, PENDING dependants die). Replies
+/// <see cref="Replies.TasksChanged"/>: how many, which, and whether more match (send it again).
+/// </summary>
+public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
+/// Requeues the DEAD tasks the filter matches, in definition order, at most <paramref name="Limit"/>
+/// (1 to 1,000): one <c>tasks-requeued.v1</c> event with their ids, each requeued as
+/// <see cref="RequeueDeadTask"/> would (dependants that died with it come back); a DEAD task whose
+/// dependency is DEAD or CANCELLED is left as it is. Replies <see cref="Replies.TasksChanged"/>.
+/// </summary>
+public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+
 /// <summary>
 /// Registers an agent and what it can do, or updates its capabilities. Replies
 /// <see cref="Replies.AgentRegistrationAccepted"/>.

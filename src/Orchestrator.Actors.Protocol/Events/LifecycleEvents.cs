@@ -49,6 +49,18 @@ public sealed record InputProvided(string TaskId, string Input, string By, DateT
 /// </summary>
 public sealed record InputTimedOut(string TaskId, int Attempt, DateTimeOffset? RetryAt, DateTimeOffset At) : IOrchestratorEvent;
 
+/// <summary>
+/// A bulk cancel (<see cref="Commands.CancelTasks"/>): each task cancelled as by <c>task-cancelled.v1</c>,
+/// in order, and the PENDING dependants of each killed. Journaled as <c>tasks-cancelled.v1</c>.
+/// </summary>
+public sealed record TasksCancelled(IReadOnlyList<string> TaskIds, string Reason, string By, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// A bulk requeue (<see cref="Commands.RequeueTasks"/>): each task requeued as by <c>task-requeued.v1</c>,
+/// in order, with the dependants that died with it. Journaled as <c>tasks-requeued.v1</c>.
+/// </summary>
+public sealed record TasksRequeued(IReadOnlyList<string> TaskIds, string By, DateTimeOffset At) : IOrchestratorEvent;
+
 /// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>
 public sealed record TaskDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
 

@@ -78,6 +78,12 @@ public sealed record StateDocument(string OwnerId, string Key, string Json, long
 /// <summary>No document is saved under (owner, key).</summary>
 public sealed record StateNotFound(string OwnerId, string Key) : IOrchestratorReply;
 
+/// <summary>What a bulk command did: the tasks it changed (in definition order), and whether more match than it took.</summary>
+/// <param name="Count">How many tasks it changed.</param>
+/// <param name="TaskIds">Their ids.</param>
+/// <param name="More">True when more tasks match than its limit took: send it again.</param>
+public sealed record TasksChanged(int Count, IReadOnlyList<string> TaskIds, bool More) : IOrchestratorReply;
+
 /// <summary>The task, with its payload and, once COMPLETED, its result.</summary>
 public sealed record TaskFound(TaskView Task, string? Payload = null, string? Result = null) : IOrchestratorReply
 {

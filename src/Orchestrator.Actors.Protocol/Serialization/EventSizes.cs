@@ -29,6 +29,8 @@ public static class EventSizes
         InputRequested r => Text(r.TaskId) + Text(r.Agent) + Text(r.ClaimId) + Text(r.Question),
         InputProvided p => Text(p.TaskId) + Text(p.Input) + Text(p.By),
         InputTimedOut t => Text(t.TaskId),
+        TasksCancelled c => Texts(c.TaskIds) + Text(c.Reason) + Text(c.By),
+        TasksRequeued r => Texts(r.TaskIds) + Text(r.By),
         DependenciesMet m => Text(m.TaskId) + Text(m.CompletedDependency) + Text(m.By),
         TaskKilled k => Text(k.TaskId) + Text(k.Dependency) + Text(k.Reason) + Text(k.By),
         TaskCancelled c => Text(c.TaskId) + Text(c.Reason) + Text(c.By),

@@ -108,6 +108,11 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("input-requested.v1", typeof(InputRequested), Json.InputRequested),
         ("input-provided.v1", typeof(InputProvided), Json.InputProvided),
         ("input-timed-out.v1", typeof(InputTimedOut), Json.InputTimedOut),
+        ("cancel-tasks.v1", typeof(CancelTasks), Json.CancelTasks),
+        ("requeue-tasks.v1", typeof(RequeueTasks), Json.RequeueTasks),
+        ("tasks-changed.v1", typeof(TasksChanged), Json.TasksChanged),
+        ("tasks-cancelled.v1", typeof(TasksCancelled), Json.TasksCancelled),
+        ("tasks-requeued.v1", typeof(TasksRequeued), Json.TasksRequeued),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

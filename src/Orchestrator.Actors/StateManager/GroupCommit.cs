@@ -106,7 +106,8 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
             var applyBefore = Math.Min(definitionsFrom, decided.Count - 1);
             for (var i = 0; i < decided.Count; i++)
             {
-                if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) notices.Add(notice);
+                if (OrchestratorDomain.IsBulk(decided[i])) notices.AddRange(OrchestratorDomain.DescribeBulk(state, decided[i]));
+                else if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) notices.Add(notice);
                 else if (decided[i] is StateSavedEvent saved) notices.Add(new StateChanged(saved.OwnerId, saved.Key, saved.Version, saved.SavedAt));
                 if (i < applyBefore) state = OrchestratorDomain.Apply(state, decided[i]);
             }

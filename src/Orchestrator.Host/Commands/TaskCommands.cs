@@ -12,7 +12,7 @@ namespace Orchestrator.Host.Commands;
 /// <summary>define, get, history, list, cancel and requeue.</summary>
 internal static class TaskCommands
 {
-    public static IEnumerable<Command> Create() => [Define(), Get(), History(), List(), Cancel(), Requeue()];
+    public static IEnumerable<Command> Create() => [Define(), Get(), History(), List(), Cancel(), Requeue(), CancelAll(), RequeueAll()];
 
     private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The task's id: 1-200 ASCII letters, digits and ._:/-");
 
@@ -258,6 +258,56 @@ internal static class TaskCommands
             PrintUpdated(parse, updated.Task);
             return ExitCodes.Success;
         });
+    }
+
+    // The filters of a bulk command (as list's), and each round of it sent until nothing more matches.
+    private sealed record BulkFilters(Option<string?> Status, Option<string> Agent, Option<string?> Priority, Option<string> IdPrefix, Option<string> Tag)
+    {
+        public static BulkFilters Create() => new(
+            CliOptions.Status("Only tasks in this status."),
+            CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent.", required: false),
+            CliOptions.Priority("Only tasks of this priority."),
+            CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this.", required: false),
+            CliOptions.Text("--tag", "TAG", "Only tasks carrying this tag.", required: false));
+
+        public IEnumerable<Option> All => [Status, Agent, Priority, IdPrefix, Tag];
+
+        public TaskFilter Of(ParseResult parse) => new(parse.GetValue(Agent), parse.GetValue(Status), parse.GetValue(Priority), parse.GetValue(IdPrefix), parse.GetValue(Tag));
+    }
+
+    private static async Task<int> RunBulkAsync(ParseResult parse, string done, Func<Task<TasksChanged>> round)
+    {
+        var ids = new List<string>();
+        for (var more = true; more; )
+        {
+            var changed = await round();
+            ids.AddRange(changed.TaskIds);
+            more = changed.More;
+        }
+        if (parse.GetValue(CliOptions.Json))
+            Output.Json(new TasksChanged(ids.Count, ids, false));
+        else
+            Console.Out.WriteLine(ids.Count == 0 ? $"no task {done}" : $"{done} {ids.Count} tasks: {string.Join(", ", ids)}");
+        return ExitCodes.Success;
+    }
+
+    private static Command CancelAll()
+    {
+        var filters = BulkFilters.Create();
+        var reason = CliOptions.Text("--reason", "REASON", "Why, for each task's history.");
+        var command = new Command("cancel-all", "Cancel every unfinished task the filters match (1,000 to a request, until none is left).") { reason };
+        foreach (var option in filters.All) command.Add(option);
+        return command.WithClient((parse, client, cancellation) =>
+            RunBulkAsync(parse, "cancelled", () => client.CancelTasksAsync(new CancelTasks(filters.Of(parse), parse.GetValue(reason)!), cancellation)));
+    }
+
+    private static Command RequeueAll()
+    {
+        var filters = BulkFilters.Create();
+        var command = new Command("requeue-all", "Requeue every DEAD task the filters match (1,000 to a request, until none is left).");
+        foreach (var option in filters.All.Where(o => o != filters.Status)) command.Add(option);
+        return command.WithClient((parse, client, cancellation) =>
+            RunBulkAsync(parse, "requeued", () => client.RequeueTasksAsync(new RequeueTasks(filters.Of(parse)), cancellation)));
     }
 
     /// <summary>The task after complete, fail, cancel or requeue.</summary>

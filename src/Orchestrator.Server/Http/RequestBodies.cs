@@ -74,6 +74,22 @@ public sealed record ProvideInputBody(JsonElement? Input = null, string? By = nu
     public ProvideInput ToCommand(string taskId) => new(taskId, Shapes.DocumentText(Input)!, By);
 }
 
+/// <summary>POST .../tasks:cancel and .../tasks:requeue: the list's filters, and what the change needs.</summary>
+public sealed record BulkBody(
+    string? Status = null, string? Agent = null, string? Priority = null, string? IdPrefix = null, string? Tag = null,
+    string? Reason = null, string? By = null, int? Limit = null)
+{
+    private TaskFilter Filter => new(Agent, Status, Priority, IdPrefix, Tag);
+
+    /// <summary>The protocol's bulk cancel.</summary>
+    public CancelTasks ToCancel() => new(Filter, Reason!, By, Limit ?? CancelTasksLimit);
+
+    /// <summary>The protocol's bulk requeue.</summary>
+    public RequeueTasks ToRequeue() => new(Filter, By, Limit ?? CancelTasksLimit);
+
+    private const int CancelTasksLimit = 1000;
+}
+
 /// <summary>POST .../cancel.</summary>
 public sealed record CancelBody(string? Reason, string? By = null)
 {

@@ -25,6 +25,14 @@ internal static class TaskRoutes
             .WithSummary("Define up to 1,000 tasks in one request")
             .WithDescription("Decided in order and journaled in one write; one result per item: created, unchanged, conflict (with the existing task) or invalid (with the error). An empty or oversized batch is 400.")
             .JsonBody<DefineTasksBody>().Problems(StatusCodes.Status400BadRequest);
+        ns.MapPost("/tasks:cancel", CancelMatching).WithName("CancelTasks")
+            .WithSummary("Cancel the unfinished tasks the filters match, up to 1,000 at a time")
+            .WithDescription("The filters are the list's (status, agent, priority, idPrefix, tag; all optional, combined with AND); reason is required. One event with the ids, each task cancelled as by .../cancel. 200 {count, taskIds, more}: more is true when more match than limit (1 to 1,000) took.")
+            .JsonBody<BulkBody>().Problems(StatusCodes.Status400BadRequest);
+        ns.MapPost("/tasks:requeue", RequeueMatching).WithName("RequeueTasks")
+            .WithSummary("Requeue the DEAD tasks the filters match, up to 1,000 at a time")
+            .WithDescription("As tasks:cancel, for DEAD tasks; one whose dependency is DEAD or CANCELLED is left as it is.")
+            .JsonBody<BulkBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/tasks", List).WithName("ListTasks")
             .WithSummary("List tasks in definition order")
             .WithDescription("Filters combine with AND. " + PagingHelp)
@@ -71,6 +79,20 @@ internal static class TaskRoutes
         var body = await HttpInput.Body(request, ServerJson.Default.DefineTasksBody, settings, cancellation);
         var command = body.ToCommand() with { IdempotencyKey = HttpInput.IdempotencyKey(idempotencyKey) };
         return TypedResults.Ok(Shapes.Batch(await gateway.For(ns).DefineTasksAsync(command, cancellation)));
+    }
+
+    private static async Task<Ok<TasksChanged>> CancelMatching(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.BulkBody, settings, cancellation);
+        return TypedResults.Ok(await gateway.For(ns).CancelTasksAsync(body.ToCancel(), cancellation));
+    }
+
+    private static async Task<Ok<TasksChanged>> RequeueMatching(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.BulkBody, settings, cancellation);
+        return TypedResults.Ok(await gateway.For(ns).RequeueTasksAsync(body.ToRequeue(), cancellation));
     }
 
     private static async Task<Ok<TaskListShape>> List(

@@ -51,6 +51,8 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(FailBody))]
 [JsonSerializable(typeof(RequestInputBody))]
 [JsonSerializable(typeof(ProvideInputBody))]
+[JsonSerializable(typeof(BulkBody))]
+[JsonSerializable(typeof(TasksChanged))]
 [JsonSerializable(typeof(CancelBody))]
 [JsonSerializable(typeof(RequeueBody))]
 [JsonSerializable(typeof(RegisterAgentBody))]

@@ -187,6 +187,43 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         CancellationToken cancellation = default) =>
         Run(async () => Task(await Client(@namespace).RequeueDeadTaskAsync(new RequeueBody(by).ToCommand(taskId) with { IdempotencyKey = idempotencyKey }, cancellation)));
 
+    [McpServerTool(Name = "cancel_tasks", Destructive = true, UseStructuredContent = true, OutputSchemaType = typeof(TasksChanged))]
+    [Description("Cancel every unfinished task the filters match (combined; at least one is wise), up to 'limit' (1 to 1000, 1000 when left out) in one go. " +
+                 "more: true when more matched; call again.")]
+    public Task<CallToolResult> CancelTasks(
+        [Description("Why, for each task's history.")] string reason,
+        [Description("Only tasks in this status.")][AllowedValues("PENDING", "READY", "CLAIMED", "WAITING", "FAILED")] string? status = null,
+        [Description("Only tasks defined for this agent.")] string? agent = null,
+        [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("Only tasks whose id starts with this.")] string? idPrefix = null,
+        [Description("Only tasks carrying this tag.")] string? tag = null,
+        [Description("Who cancels them (for the history).")] string? by = null,
+        [Description("The most tasks to cancel in this call (1 to 1000).")] int? limit = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var changed = await Client(@namespace).CancelTasksAsync(new BulkBody(status, agent, priority, idPrefix, tag, reason, by, limit).ToCancel(), cancellation);
+            return Ok(changed, ServerJson.Default.TasksChanged, $"cancelled {changed.Count} tasks{(changed.More ? "; more match: call again" : "")}");
+        });
+
+    [McpServerTool(Name = "requeue_tasks", UseStructuredContent = true, OutputSchemaType = typeof(TasksChanged))]
+    [Description("Give every DEAD task the filters match another round, up to 'limit' (1 to 1000) in one go; one whose dependency is DEAD or CANCELLED is left. more: true when more matched.")]
+    public Task<CallToolResult> RequeueTasks(
+        [Description("Only tasks defined for this agent.")] string? agent = null,
+        [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("Only tasks whose id starts with this.")] string? idPrefix = null,
+        [Description("Only tasks carrying this tag.")] string? tag = null,
+        [Description("Who requeues them (for the history).")] string? by = null,
+        [Description("The most tasks to requeue in this call (1 to 1000).")] int? limit = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var changed = await Client(@namespace).RequeueTasksAsync(new BulkBody(null, agent, priority, idPrefix, tag, null, by, limit).ToRequeue(), cancellation);
+            return Ok(changed, ServerJson.Default.TasksChanged, $"requeued {changed.Count} tasks{(changed.More ? "; more match: call again" : "")}");
+        });
+
     [McpServerTool(Name = "get_task", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(TaskDetailShape))]
     [Description("Read a task: its status, claim, attempts, payload and (once COMPLETED) its result.")]
     public Task<CallToolResult> GetTask(

@@ -1,0 +1,155 @@
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
+using Orchestrator.Actors.Protocol.Subscriptions;
+
+namespace Orchestrator.Actors.Domain;
+
+// Bulk cancel and requeue: the tasks a filter matches, one event with their ids. The event is
+// applied as the single-task transitions it stands for (Expand), decided and replayed alike.
+public static partial class OrchestratorDomain
+{
+    /// <summary>The most tasks one bulk command changes.</summary>
+    public const int MaxBulkTasks = 1000;
+
+    private static Decision DecideCancelTasks(OrchestratorState state, CancelTasks command, DecisionContext context)
+    {
+        var invalid = Validation.Text("reason", command.Reason) ?? Validation.By("by", command.By) ?? BulkLimit(command.Limit);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (Matching(state, command.Filter, out var matches) is { } badFilter) return Decision.Answer(badFilter);
+        var ids = new List<string>();
+        var more = false;
+        foreach (var task in matches)
+        {
+            if (task.IsFinished) continue;
+            if (ids.Count == command.Limit) { more = true; break; }
+            ids.Add(task.TaskId);
+        }
+        if (ids.Count == 0) return Decision.Answer(new TasksChanged(0, [], false));
+        var cancelled = new TasksCancelled(ids, command.Reason, command.By ?? Causes.Operator, context.Now);
+        return new Decision([cancelled], new TasksChanged(ids.Count, ids, more)) { After = Expand(state, cancelled).After };
+    }
+
+    private static Decision DecideRequeueTasks(OrchestratorState state, RequeueTasks command, DecisionContext context)
+    {
+        var invalid = Validation.By("by", command.By) ?? BulkLimit(command.Limit);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (Matching(state, command.Filter, out var matches) is { } badFilter) return Decision.Answer(badFilter);
+        // In definition order, each against the state the ones before it left: a dependency requeued
+        // earlier in the batch is no longer DEAD, and a task revived by an earlier one is not DEAD any more.
+        var by = command.By ?? Causes.Operator;
+        var ids = new List<string>();
+        var more = false;
+        var current = state;
+        foreach (var matched in matches.Where(t => t.Status == TaskState.Dead).ToList())
+        {
+            if (Requeued(current, matched.TaskId, by, context.Now) is not { } events) continue;
+            if (ids.Count == command.Limit) { more = true; break; }
+            ids.Add(matched.TaskId);
+            current = ApplyAll(current, events);
+        }
+        if (ids.Count == 0) return Decision.Answer(new TasksChanged(0, [], false));
+        return new Decision([new TasksRequeued(ids, by, context.Now)], new TasksChanged(ids.Count, ids, more)) { After = current };
+    }
+
+    /// <summary>
+    /// The single-task events a bulk event stands for, in order, and the state after them: each
+    /// task as <see cref="CancelTask"/> or <see cref="RequeueDeadTask"/> would have changed it against
+    /// the state the ones before it left. A task that can no longer take the change (gone, already
+    /// finished, no longer DEAD) is passed over.
+    /// </summary>
+    public static (IReadOnlyList<IOrchestratorEvent> Events, OrchestratorState After) Expand(OrchestratorState state, IOrchestratorEvent bulk)
+    {
+        var events = new List<IOrchestratorEvent>();
+        var current = state;
+        switch (bulk)
+        {
+            case TasksCancelled c:
+                foreach (var id in c.TaskIds)
+                {
+                    if (!current.Tasks.TryGetValue(id, out var task) || task.IsFinished) continue;
+                    IReadOnlyList<IOrchestratorEvent> one = [new TaskCancelled(id, c.Reason, c.By, c.At), .. KillDependants(current, id, TaskState.Cancelled, c.By, c.At)];
+                    events.AddRange(one);
+                    current = ApplyAll(current, one);
+                }
+                break;
+            case TasksRequeued r:
+                foreach (var id in r.TaskIds)
+                {
+                    if (Requeued(current, id, r.By, r.At) is not { } one) continue;
+                    events.AddRange(one);
+                    current = ApplyAll(current, one);
+                }
+                break;
+            default:
+                throw new ArgumentException($"{bulk.GetType().Name} is not a bulk event", nameof(bulk));
+        }
+        return (events, current);
+    }
+
+    /// <summary>The notices of a bulk event: one per transition it stands for, each described against the state it met.</summary>
+    public static IEnumerable<TaskTransitioned> DescribeBulk(OrchestratorState state, IOrchestratorEvent bulk)
+    {
+        var current = state;
+        foreach (var @event in Expand(state, bulk).Events)
+        {
+            if (Describe(current, @event) is { } notice) yield return notice;
+            current = Apply(current, @event);
+        }
+    }
+
+    /// <summary>True for the events that stand for several tasks' transitions (<see cref="Expand"/>).</summary>
+    public static bool IsBulk(IOrchestratorEvent @event) => @event is TasksCancelled or TasksRequeued;
+
+    // A DEAD task's requeue with the dependants that died with it, as RequeueDeadTask decides it; null
+    // when it is not DEAD or one of its dependencies is DEAD or CANCELLED.
+    private static List<IOrchestratorEvent>? Requeued(OrchestratorState state, string taskId, string by, DateTimeOffset now)
+    {
+        if (!state.Tasks.TryGetValue(taskId, out var task) || task.Status != TaskState.Dead) return null;
+        if (task.DependsOn.Any(d => state.Tasks[d].Status is TaskState.Dead or TaskState.Cancelled)) return null;
+        return [new TaskRequeued(taskId, by, null, now), .. Revivable(state, taskId).Select(id => new TaskRequeued(id, by, taskId, now))];
+    }
+
+    private static CommandRejected? BulkLimit(int limit) =>
+        limit is < 1 or > MaxBulkTasks ? Validation.Reject("limit", limit.ToString(), $"must be between 1 and {MaxBulkTasks}") : null;
+
+    // The tasks a filter matches, in definition order, read from the kept index of its agent or tag
+    // (the shorter), else every task; the filter checked as ListTasks checks it.
+    private static CommandRejected? Matching(OrchestratorState state, TaskFilter? filter, out IEnumerable<TaskRecord> matches)
+    {
+        matches = [];
+        if (filter is null) return Validation.Reject("filter", null, "must be given; an empty filter ({}) matches every task");
+        TaskState? status = null;
+        if (!string.IsNullOrWhiteSpace(filter.Status))
+        {
+            if (!ProtocolNames.TryParseStatus(filter.Status, out var s))
+                return Validation.Reject("status", filter.Status, $"unknown status; expected one of {ProtocolNames.AllNames<TaskState>()}");
+            status = s;
+        }
+        TaskPriority? priority = null;
+        if (!string.IsNullOrWhiteSpace(filter.Priority))
+        {
+            if (!ProtocolNames.TryParsePriority(filter.Priority, out var p))
+                return Validation.Reject("priority", filter.Priority, $"unknown priority; expected one of {ProtocolNames.AllNames<TaskPriority>()}");
+            priority = p;
+        }
+        var prefix = string.IsNullOrEmpty(filter.IdPrefix) ? null : filter.IdPrefix;
+        if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix) return badPrefix;
+        var tag = string.IsNullOrEmpty(filter.Tag) ? null : filter.Tag;
+        if (tag is not null && Validation.Tag("tag", tag) is { } badTag) return badTag;
+        var agent = string.IsNullOrEmpty(filter.Agent) ? null : filter.Agent;
+
+        IReadOnlyList<string> candidates = state.Order;
+        if (agent is not null) candidates = state.OrderByAgent.TryGetValue(agent, out var mine) ? mine : TaskOrder.Empty;
+        if (tag is not null && (state.OrderByTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
+            && (agent is null || byTag.Count < candidates.Count))
+            candidates = byTag;
+        matches = candidates
+            .Where(id => prefix is null || id.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(id => state.Tasks[id])
+            .Where(t => (agent is null || t.Agent == agent) && (status is null || t.Status == status)
+                        && (priority is null || t.Priority == priority) && (tag is null || t.Tags.Contains(tag)));
+        return null;
+    }
+}
