@@ -26,13 +26,14 @@ public static partial class OrchestratorDomain
         var invalid = Validation.AgentName("agent", command.Agent) ?? Validation.Lease("lease", command.Lease, context.Policy);
         if (invalid is not null) return Decision.Answer(invalid);
 
-        if (state.NextReadyFor(command.Agent) is not { } next)
+        string? limited = null;
+        var eligible = state.ClaimLimits is { } limits ? NextEligible(state, command.Agent, limits, out limited) : state.NextReadyFor(command.Agent);
+        if (eligible is not { } next)
         {
             // Journal an idle agent's visit now and then, so that its last-seen time stays meaningful.
             var stale = !state.Agents.TryGetValue(command.Agent, out var agent) || context.Now - agent.LastSeen >= context.Policy.SeenResolution;
-            return stale
-                ? Decision.Persist(new AgentSeen(command.Agent, context.Now), new NoTaskReady(command.Agent))
-                : Decision.Answer(new NoTaskReady(command.Agent));
+            var none = new NoTaskReady(command.Agent) { Limited = limited };
+            return stale ? Decision.Persist(new AgentSeen(command.Agent, context.Now), none) : Decision.Answer(none);
         }
 
         var task = state.Tasks[next.TaskId];

@@ -79,6 +79,7 @@ public static partial class OrchestratorDomain
             ProvideInput provide => DecideProvideInput(state, provide, context),
             CancelTasks cancel => DecideCancelTasks(state, cancel, context),
             RequeueTasks requeue => DecideRequeueTasks(state, requeue, context),
+            SetClaimLimits limits => DecideSetClaimLimits(state, limits, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),
@@ -96,6 +97,11 @@ public static partial class OrchestratorDomain
                     Documents = state.Documents.SetItem(new DocumentKey(e.OwnerId, e.Key),
                         new DocumentRecord(e.OwnerId, e.Key, e.Json, e.Version, e.SavedAt)),
                 };
+            case ClaimLimitsChanged e:
+            {
+                var limits = new ClaimLimits(e.MaxClaims, e.MaxClaimsPerAgent, e.MaxClaimsPerTag ?? new Dictionary<string, int>());
+                return state with { ClaimLimits = limits.IsNone ? null : limits };
+            }
             case TasksCancelled or TasksRequeued:
                 return Expand(state, @event).After;
             case RequestKeyed e:
@@ -478,6 +484,6 @@ public static partial class OrchestratorDomain
         var byPriority = Enum.GetValues<TaskPriority>().ToDictionary(ProtocolNames.Of, p => state.Counts[p]);
         var oldestReady = state.LongestReady()?.UpdatedAt;
         return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0,
-            state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null);
+            state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null) { ClaimLimits = state.ClaimLimits };
     }
 }

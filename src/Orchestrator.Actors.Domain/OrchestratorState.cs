@@ -216,6 +216,9 @@ public sealed record OrchestratorState(
     /// <summary>The number of the next claim id.</summary>
     public long NextClaim { get; init; } = 1;
 
+    /// <summary>The claim limits in force; null when none is set.</summary>
+    public ClaimLimits? ClaimLimits { get; init; }
+
     /// <summary>The idempotency keys remembered and what was done under each.</summary>
     public RequestKeys RequestKeys { get; init; } = RequestKeys.Empty;
 

@@ -34,6 +34,7 @@ public static class Snapshots
                 .ToList())
         {
             RequestKeys = state.RequestKeys.Count == 0 ? null : state.RequestKeys.OldestFirst(),
+            ClaimLimits = state.ClaimLimits,
         };
     }
 
@@ -111,7 +112,8 @@ public static class Snapshots
             agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen)
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
-        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys) };
+        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
+            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits with { MaxClaimsPerTag = limits.MaxClaimsPerTag ?? new Dictionary<string, int>() } : null };
     }
 
     // Snapshots list their tasks in definition order; one written otherwise is sorted first.

@@ -16,6 +16,7 @@ public readonly struct TaskCounts
 
     private readonly Slots _slots;
     private readonly ImmutableDictionary<string, int>? _claimsByAgent;
+    private readonly ImmutableDictionary<string, int>? _claimsByTag;
 
     static TaskCounts()
     {
@@ -24,14 +25,15 @@ public readonly struct TaskCounts
             throw new InvalidOperationException("TaskCounts holds 8 statuses and 4 priorities; the enums changed");
     }
 
-    private TaskCounts(Slots slots, ImmutableDictionary<string, int> claimsByAgent)
+    private TaskCounts(Slots slots, ImmutableDictionary<string, int> claimsByAgent, ImmutableDictionary<string, int> claimsByTag)
     {
         _slots = slots;
         _claimsByAgent = claimsByAgent;
+        _claimsByTag = claimsByTag;
     }
 
     /// <summary>No tasks.</summary>
-    public static TaskCounts Empty { get; } = new(default, ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
+    public static TaskCounts Empty { get; } = new(default, ImmutableDictionary.Create<string, int>(StringComparer.Ordinal), ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
 
     /// <summary>The tasks in <paramref name="status"/>.</summary>
     public int this[TaskState status] => _slots[(int)status];
@@ -42,18 +44,24 @@ public readonly struct TaskCounts
     /// <summary>The CLAIMED tasks each agent holds (agents holding none are absent).</summary>
     public ImmutableDictionary<string, int> ClaimsByAgent => _claimsByAgent ?? Empty.ClaimsByAgent;
 
+    /// <summary>The CLAIMED tasks carrying each tag (tags of no claimed task are absent): what a tag's claim limit counts.</summary>
+    public ImmutableDictionary<string, int> ClaimsByTag => _claimsByTag ?? Empty.ClaimsByTag;
+
     /// <summary>The counts of <paramref name="tasks"/>, counted once (loading a snapshot).</summary>
     public static TaskCounts Of(IEnumerable<TaskRecord> tasks)
     {
         var slots = default(Slots);
         var claims = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var task in tasks)
         {
             slots[(int)task.Status]++;
             slots[Statuses + (int)task.Priority]++;
-            if (ClaimAgent(task) is { } agent) claims[agent] = claims.GetValueOrDefault(agent) + 1;
+            if (ClaimAgent(task) is not { } agent) continue;
+            claims[agent] = claims.GetValueOrDefault(agent) + 1;
+            foreach (var tag in task.Tags) byTag[tag] = byTag.GetValueOrDefault(tag) + 1;
         }
-        return new TaskCounts(slots, claims.ToImmutableDictionary(StringComparer.Ordinal));
+        return new TaskCounts(slots, claims.ToImmutableDictionary(StringComparer.Ordinal), byTag.ToImmutableDictionary(StringComparer.Ordinal));
     }
 
     /// <summary>The counts once <paramref name="before"/> (null for a new task) has become <paramref name="after"/>.</summary>
@@ -69,12 +77,19 @@ public readonly struct TaskCounts
         }
         slots[(int)after.Status]++;
         slots[Statuses + (int)after.Priority]++;
+        var byTag = ClaimsByTag;
         if (held != holder)
         {
             if (held is not null) claims = claims[held] == 1 ? claims.Remove(held) : claims.SetItem(held, claims[held] - 1);
             if (holder is not null) claims = claims.SetItem(holder, claims.GetValueOrDefault(holder) + 1);
+            // Tags never change: a claim begun adds its task's tags, a claim ended takes them away.
+            if ((held is null) != (holder is null))
+                foreach (var tag in after.Tags)
+                    byTag = holder is not null
+                        ? byTag.SetItem(tag, byTag.GetValueOrDefault(tag) + 1)
+                        : byTag[tag] == 1 ? byTag.Remove(tag) : byTag.SetItem(tag, byTag[tag] - 1);
         }
-        return new TaskCounts(slots, claims);
+        return new TaskCounts(slots, claims, byTag);
     }
 
     // The agent whose claim a task counts against: a CLAIMED task's holder.

@@ -146,6 +146,7 @@ internal static class DomainSpecKit
         .. Enum.GetValues<TaskState>().Select(s => $"{s}: {state.Counts[s]}"),
         .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Counts[p]}"),
         .. state.Counts.ClaimsByAgent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} holds {c.Value}"),
+        .. state.Counts.ClaimsByTag.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"tag {c.Key} claimed {c.Value}"),
     ];
 
     private static List<string> Recounted(OrchestratorState state) =>
@@ -154,6 +155,8 @@ internal static class DomainSpecKit
         .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Tasks.Values.Count(t => t.Priority == p)}"),
         .. state.Tasks.Values.Where(t => t is { Status: TaskState.Claimed, Claim: not null })
             .GroupBy(t => t.Claim!.Agent, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} holds {g.Count()}"),
+        .. state.Tasks.Values.Where(t => t is { Status: TaskState.Claimed, Claim: not null }).SelectMany(t => t.Tags)
+            .GroupBy(tag => tag, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"tag {g.Key} claimed {g.Count()}"),
     ];
 
     // Queues that emptied may linger as empty sets; they hold nothing, so they do not count.

@@ -112,6 +112,19 @@ public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = 
 public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
+/// Sets the namespace's claim limits, replacing the ones before (a null or absent limit: none). A
+/// claim that a limit holds back gets the next task no limit holds back, or none
+/// (<see cref="Replies.NoTaskReady.Limited"/> says which limit). Journaled (<c>claim-limits-changed.v1</c>),
+/// kept in snapshots, changed at run time. Replies <see cref="Replies.ClaimLimitsSet"/>.
+/// </summary>
+/// <param name="MaxClaims">The most claims held at once in the namespace (0 to 1,000,000; 0 holds every claim back).</param>
+/// <param name="MaxClaimsPerAgent">The most claims one agent holds at once.</param>
+/// <param name="MaxClaimsPerTag">The most claims held at once of the tasks carrying each tag (at most 100 tags).</param>
+/// <param name="By">Who sets them, for the record.</param>
+public sealed record SetClaimLimits(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null)
+    : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
 /// Registers an agent and what it can do, or updates its capabilities. Replies
 /// <see cref="Replies.AgentRegistrationAccepted"/>.
 /// </summary>

@@ -61,6 +61,9 @@ public sealed record TasksCancelled(IReadOnlyList<string> TaskIds, string Reason
 /// </summary>
 public sealed record TasksRequeued(IReadOnlyList<string> TaskIds, string By, DateTimeOffset At) : IOrchestratorEvent;
 
+/// <summary>The namespace's claim limits were set (<see cref="Commands.SetClaimLimits"/>). Journaled as <c>claim-limits-changed.v1</c>.</summary>
+public sealed record ClaimLimitsChanged(int? MaxClaims, int? MaxClaimsPerAgent, IReadOnlyDictionary<string, int>? MaxClaimsPerTag, string By, DateTimeOffset At) : IOrchestratorEvent;
+
 /// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>
 public sealed record TaskDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;
 

@@ -140,6 +140,10 @@ public sealed record StatsReport(
         get => _namespace;
         init => _namespace = value ?? Namespaces.Default;
     }
+
+    /// <summary>The claim limits in force; null (left out of the JSON) when none is set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ClaimLimits? ClaimLimits { get; init; }
 }
 
 /// <summary>
@@ -203,7 +207,29 @@ public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset 
 }
 
 /// <summary>No task defined for the agent or for any agent is READY.</summary>
-public sealed record NoTaskReady(string Agent) : IOrchestratorReply;
+public sealed record NoTaskReady(string Agent) : IOrchestratorReply
+{
+    /// <summary>When a claim limit held the claim back: which (and none is READY otherwise); null when nothing is READY for the agent.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Limited { get; init; }
+}
+
+/// <summary>The namespace's claim limits; a null limit is none.</summary>
+/// <param name="MaxClaims">The most claims held at once in the namespace.</param>
+/// <param name="MaxClaimsPerAgent">The most claims one agent holds at once.</param>
+/// <param name="MaxClaimsPerTag">The most claims held at once per tag.</param>
+public sealed record ClaimLimits(int? MaxClaims, int? MaxClaimsPerAgent, IReadOnlyDictionary<string, int> MaxClaimsPerTag)
+{
+    /// <summary>No limits.</summary>
+    public static ClaimLimits None { get; } = new(null, null, new Dictionary<string, int>());
+
+    /// <summary>True when no limit is set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsNone => MaxClaims is null && MaxClaimsPerAgent is null && MaxClaimsPerTag.Count == 0;
+}
+
+/// <summary>The claim limits now in force (<see cref="Commands.SetClaimLimits"/>).</summary>
+public sealed record ClaimLimitsSet(ClaimLimits Limits) : IOrchestratorReply;
 
 /// <summary>The heartbeat extended the lease.</summary>
 public sealed record LeaseRenewed(string TaskId, string ClaimId, DateTimeOffset LeaseUntil) : IOrchestratorReply;

@@ -31,6 +31,7 @@ public static class EventSizes
         InputTimedOut t => Text(t.TaskId),
         TasksCancelled c => Texts(c.TaskIds) + Text(c.Reason) + Text(c.By),
         TasksRequeued r => Texts(r.TaskIds) + Text(r.By),
+        ClaimLimitsChanged l => Text(l.By) + (l.MaxClaimsPerTag is null ? 0 : Texts([.. l.MaxClaimsPerTag.Keys]) + 16L * l.MaxClaimsPerTag.Count),
         DependenciesMet m => Text(m.TaskId) + Text(m.CompletedDependency) + Text(m.By),
         TaskKilled k => Text(k.TaskId) + Text(k.Dependency) + Text(k.Reason) + Text(k.By),
         TaskCancelled c => Text(c.TaskId) + Text(c.Reason) + Text(c.By),

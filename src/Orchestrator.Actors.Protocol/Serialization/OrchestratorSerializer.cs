@@ -113,6 +113,9 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("tasks-changed.v1", typeof(TasksChanged), Json.TasksChanged),
         ("tasks-cancelled.v1", typeof(TasksCancelled), Json.TasksCancelled),
         ("tasks-requeued.v1", typeof(TasksRequeued), Json.TasksRequeued),
+        ("set-claim-limits.v1", typeof(SetClaimLimits), Json.SetClaimLimits),
+        ("claim-limits-set.v1", typeof(ClaimLimitsSet), Json.ClaimLimitsSet),
+        ("claim-limits-changed.v1", typeof(ClaimLimitsChanged), Json.ClaimLimitsChanged),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -38,6 +38,10 @@ public sealed record OrchestratorSnapshotV2(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<RequestKeyed>? RequestKeys { get; init; }
+
+    /// <summary>The claim limits in force; absent when none is set, and from snapshots written before limits.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ClaimLimits? ClaimLimits { get; init; }
 }
 
 /// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>
