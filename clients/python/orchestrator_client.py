@@ -552,11 +552,26 @@ class Stats:
     journal_sequence_nr: int = 0
     agents: int = 0
     oldest_ready_age: Optional[datetime.timedelta] = None
+    claim_limits: Optional[ClaimLimits] = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> Stats:
-        return _build(cls, data, {"by_status": dict, "by_priority": dict, "oldest_ready_age": _span})
+        return _build(cls, data, {"by_status": dict, "by_priority": dict, "oldest_ready_age": _span,
+                                  "claim_limits": ClaimLimits.from_json})
+
+
+@dataclass
+class ClaimLimits:
+    """A namespace's claim limits; None: no such limit."""
+    max_claims: Optional[int] = None
+    max_claims_per_agent: Optional[int] = None
+    max_claims_per_tag: Dict[str, int] = _field(default_factory=dict)
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> ClaimLimits:
+        return _build(cls, data, {"max_claims_per_tag": dict})
 
 
 @dataclass
@@ -911,6 +926,14 @@ class OrchestratorClient:
         """Requeues the DEAD tasks the filters match, up to ``limit`` in one event; ``more`` as for ``cancel_tasks``."""
         body = _compact({"agent": agent, "priority": priority, "idPrefix": id_prefix, "tag": tag, "by": by, "limit": limit})
         return TasksChanged.from_json(self._call("POST", self._ns("/tasks:requeue"), body).json())
+
+    def set_claim_limits(self, max_claims: Optional[int] = None, max_claims_per_agent: Optional[int] = None,
+                         max_claims_per_tag: Optional[Mapping[str, int]] = None, by: Optional[str] = None) -> ClaimLimits:
+        """Sets the namespace's claim limits, replacing the ones before (None: no such limit). A claim
+        a limit holds back gets the next task none holds back, or None from ``claim``."""
+        body = _compact({"maxClaims": max_claims, "maxClaimsPerAgent": max_claims_per_agent,
+                         "maxClaimsPerTag": None if max_claims_per_tag is None else dict(max_claims_per_tag), "by": by})
+        return ClaimLimits.from_json(self._call("PUT", self._ns("/claim-limits"), body).json())
 
     def cancel(self, task_id: str, reason: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
         """Cancels an unfinished task (its PENDING dependants become DEAD). ``idempotency_key``: as for ``claim``."""

@@ -320,6 +320,9 @@ public sealed class OrchestratorClient
     /// <summary>Requeues the DEAD tasks a filter matches, up to its limit; <see cref="TasksChanged.More"/> says whether to send it again.</summary>
     public Task<TasksChanged> RequeueTasksAsync(RequeueTasks command, CancellationToken cancellation = default) => AskAsync<TasksChanged>(command, cancellation);
 
+    /// <summary>Sets the namespace's claim limits (replacing the ones before; null: none).</summary>
+    public Task<ClaimLimitsSet> SetClaimLimitsAsync(SetClaimLimits command, CancellationToken cancellation = default) => AskAsync<ClaimLimitsSet>(command, cancellation);
+
     /// <summary>Registers an agent.</summary>
     public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
         AskAsync<AgentRegistrationAccepted>(command, cancellation);

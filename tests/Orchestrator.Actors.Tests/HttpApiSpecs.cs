@@ -409,6 +409,25 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Claim_limits_are_set_with_PUT_hold_a_claim_back_to_204_and_show_in_the_stats()
+    {
+        await _server.Define(_ns, """{"taskId":"c1","agent":"*","taskFile":"f","tags":["tenant=a"]}""");
+        await _server.Define(_ns, """{"taskId":"c2","agent":"*","taskFile":"f","tags":["tenant=a"]}""");
+        using var set = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaimsPerTag":{"tenant=a":1},"by":"ops"}""");
+        Assert.Equal(1, (await HttpServer.Json(set)).GetProperty("maxClaimsPerTag").GetProperty("tenant=a").GetInt32());
+
+        using var first = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"w"}""");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var held = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"w"}""");
+        Assert.Equal(HttpStatusCode.NoContent, held.StatusCode);
+        using var stats = await _server.Get($"/v1/namespaces/{_ns}/stats");
+        Assert.Equal(1, (await HttpServer.Json(stats)).GetProperty("claimLimits").GetProperty("maxClaimsPerTag").GetProperty("tenant=a").GetInt32());
+
+        using var bad = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaims":-1}""");
+        Assert.Equal(("maxClaims", "-1"), ((await HttpServer.Problem(bad, 400)).GetProperty("field").GetString(), (await HttpServer.Problem(bad, 400)).GetProperty("value").GetString()));
+    }
+
+    [Fact]
     public async Task Tasks_cancel_and_requeue_change_what_the_filters_match_a_limit_at_a_time_and_answer_the_count()
     {
         foreach (var id in new[] { "k1", "k2", "k3" })
@@ -821,7 +840,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "POST /v1/namespaces/{ns}/tasks/{taskId}/heartbeat", "GET /v1/namespaces/{ns}/tasks/{taskId}/history",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue", "POST /v1/namespaces/{ns}/tasks/{taskId}/request-input",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input",
-            "POST /v1/namespaces/{ns}/tasks:cancel", "POST /v1/namespaces/{ns}/tasks:requeue",
+            "POST /v1/namespaces/{ns}/tasks:cancel", "POST /v1/namespaces/{ns}/tasks:requeue", "PUT /v1/namespaces/{ns}/claim-limits",
         ];
         Assert.Equal(expected.Order(), operations);
 

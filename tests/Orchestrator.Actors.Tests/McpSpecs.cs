@@ -54,7 +54,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [
         "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
         "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
-        "request_input", "provide_input", "cancel_tasks", "requeue_tasks",
+        "request_input", "provide_input", "cancel_tasks", "requeue_tasks", "set_claim_limits",
     ];
 
     private readonly string _ns = HttpServer.NewNamespace();
@@ -225,6 +225,10 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal(["tagged"], byTag.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(["team:core", "os=linux"], byTag.GetProperty("tasks")[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         await Call("define_task", new() { ["taskId"] = "wave-1", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "wave:1" } });
+        var limits = await Call("set_claim_limits", new() { ["maxClaims"] = 0, ["maxClaimsPerTag"] = new Dictionary<string, int> { ["wave:1"] = 0 } });
+        Assert.Equal((0, 0), (limits.GetProperty("maxClaims").GetInt32(), limits.GetProperty("maxClaimsPerTag").GetProperty("wave:1").GetInt32()));
+        Assert.False((await Call("claim_task", new() { ["agent"] = "wave-agent" })).GetProperty("claimed").GetBoolean());
+        await Call("set_claim_limits", []);
         var bulk = await Call("cancel_tasks", new() { ["reason"] = "called off", ["tag"] = "wave:1" });
         Assert.Equal((1, false), (bulk.GetProperty("count").GetInt32(), bulk.GetProperty("more").GetBoolean()));
         Assert.Equal(0, (await Call("requeue_tasks", new() { ["tag"] = "wave:1" })).GetProperty("count").GetInt32());

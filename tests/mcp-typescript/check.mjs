@@ -23,7 +23,7 @@ const STEP_TIMEOUT_MS = 30_000; // each test step (connect includes a process st
 const TOOLS = [
   'define_task', 'define_tasks', 'claim_task', 'heartbeat', 'complete_task', 'fail_task',
   'cancel_task', 'requeue_task', 'get_task', 'list_tasks', 'task_history', 'save_state',
-  'get_state', 'stats', 'list_agents', 'register_agent', 'request_input', 'provide_input', 'cancel_tasks', 'requeue_tasks',
+  'get_state', 'stats', 'list_agents', 'register_agent', 'request_input', 'provide_input', 'cancel_tasks', 'requeue_tasks', 'set_claim_limits',
 ];
 const PRIORITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 

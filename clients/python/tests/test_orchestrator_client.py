@@ -527,6 +527,21 @@ class ClientTests(ServerTestCase):
             self.client.cancel_tasks("x", status="nope")
         self.assertEqual(("status", "nope"), (caught.exception.field, caught.exception.value))
 
+    def test_claim_limits_hold_a_tag_back_and_show_in_the_stats(self) -> None:
+        self.define("l1", agent="lim", tags=["tenant=a"])
+        self.define("l2", agent="lim", tags=["tenant=a"])
+        self.define("l3", agent="lim", tags=["tenant=b"])
+        limits = self.client.set_claim_limits(max_claims_per_tag={"tenant=a": 1}, by="ops")
+        self.assertEqual(({"tenant=a": 1}, None), (limits.max_claims_per_tag, limits.max_claims))
+        self.assertEqual(["l1", "l3"], [self.client.claim("lim").task_id, self.client.claim("lim").task_id])
+        self.assertIsNone(self.client.claim("lim"))
+        self.assertEqual({"tenant=a": 1}, self.client.stats().claim_limits.max_claims_per_tag)
+        self.assertIsNone(self.client.set_claim_limits().max_claims)
+        self.assertEqual("l2", self.client.claim("lim").task_id)
+        with self.assertRaises(Rejected) as caught:
+            self.client.set_claim_limits(max_claims=-1)
+        self.assertEqual("maxClaims", caught.exception.field)
+
     def test_cancel_ends_an_unfinished_task_and_kills_its_dependants(self) -> None:
         self.define("parent")
         self.define("child", depends_on=["parent"])

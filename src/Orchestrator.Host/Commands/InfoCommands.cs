@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
 
@@ -7,7 +8,7 @@ namespace Orchestrator.Host.Commands;
 /// <summary>The orchestrator's figures: stats and agents.</summary>
 internal static class InfoCommands
 {
-    public static IEnumerable<Command> Create() => [Stats(), Agents(), Cluster()];
+    public static IEnumerable<Command> Create() => [Stats(), Agents(), Cluster(), SetClaimLimits()];
 
     private static Command Cluster() =>
         new Command("cluster", "The orchestrator's nodes and where its namespaces run.")
@@ -65,9 +66,54 @@ internal static class InfoCommands
                 ("documents", stats.StateDocuments.ToString()),
                 ("events", stats.EventsJournaled.ToString()),
                 ("snapshot at", stats.LastSnapshotSequenceNr.ToString()),
+                ("claim limits", stats.ClaimLimits is { } limits ? Limits(limits) : "none"),
             ]);
             return ExitCodes.Success;
         });
+
+    private static string Limits(ClaimLimits limits) => string.Join(", ",
+        new[] { limits.MaxClaims is { } n ? $"namespace {n}" : null, limits.MaxClaimsPerAgent is { } a ? $"per agent {a}" : null }
+            .Concat(limits.MaxClaimsPerTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"tag {t.Key} {t.Value}"))
+            .OfType<string>());
+
+    private static Command SetClaimLimits()
+    {
+        var maxClaims = CliOptions.Number("--max-claims", "N", "The most claims held at once in the namespace.", 0, OrchestratorDomain.MaxClaimLimit);
+        var perAgent = CliOptions.Number("--max-claims-per-agent", "N", "The most claims one agent holds at once.", 0, OrchestratorDomain.MaxClaimLimit);
+        var perTag = new Option<string[]>("--tag-limit")
+        {
+            Description = "TAG=N: the most claims held at once of the tasks carrying TAG (repeat for several tags).",
+            HelpName = "TAG=N",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        perTag.Validators.Add(result =>
+        {
+            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
+                if (ParseTagLimit(text) is null)
+                    result.AddError($"invalid --tag-limit '{text}': expected TAG=N, such as tenant=acme=10 (the last '=' splits)");
+        });
+        var command = new Command("set-claim-limits", "Set the namespace's claim limits, replacing the ones before (an option left out: no such limit).")
+        {
+            maxClaims, perAgent, perTag,
+        };
+        return command.WithClient(async (parse, client, cancellation) =>
+        {
+            var tags = (parse.GetValue(perTag) ?? []).Select(t => ParseTagLimit(t)!.Value).ToDictionary(t => t.Tag, t => t.Limit, StringComparer.Ordinal);
+            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags), cancellation);
+            if (parse.GetValue(CliOptions.Json)) Output.Json(set.Limits);
+            else Console.Out.WriteLine(set.Limits.IsNone ? "claim limits: none" : $"claim limits: {Limits(set.Limits)}");
+            return ExitCodes.Success;
+        });
+    }
+
+    // TAG=N, split at the last '=' (a tag may hold '=' itself).
+    private static (string Tag, int Limit)? ParseTagLimit(string text)
+    {
+        var at = text.LastIndexOf('=');
+        return at > 0 && int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit)
+            ? (text[..at], limit)
+            : null;
+    }
 
     private static Command Agents() =>
         new Command("agents", "List the agents the orchestrator knows, by name: registered, or seen claiming (every page).").WithClient(async (parse, client, cancellation) =>

@@ -20,6 +20,10 @@ internal static class InfoRoutes
         ns.MapGet("/stats", Stats).WithName("GetStats")
             .WithSummary("Tasks by status and priority, documents, agents and journal figures")
             .Problems(StatusCodes.Status400BadRequest);
+        ns.MapPut("/claim-limits", SetClaimLimits).WithName("SetClaimLimits")
+            .WithSummary("Set the namespace's claim limits")
+            .WithDescription("At most maxClaims claims held at once in the namespace, maxClaimsPerAgent per agent, and maxClaimsPerTag[tag] per tag (0 to 1,000,000; null or absent: none). Replaces the limits before; journaled. A claim a limit holds back gets the next task none holds back, or 204. The limits in force are in the stats (claimLimits).")
+            .JsonBody<ClaimLimitsBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/activity", Activity).WithName("GetActivity")
             .WithSummary("Definitions, claims, completions, failures and journal write latency over the last hour")
             .WithDescription("One point per step, oldest first; stepSeconds is a multiple of 5 from 5 to 3600 (60 by default). Kept in memory by the namespace's state manager since it last started on its node.")
@@ -38,6 +42,13 @@ internal static class InfoRoutes
 
     private static async Task<Ok<StatsReport>> Stats(string ns, OrchestratorGateway gateway, CancellationToken cancellation) =>
         TypedResults.Ok(await gateway.For(ns).GetStatsAsync(cancellation));
+
+    private static async Task<Ok<ClaimLimits>> SetClaimLimits(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.ClaimLimitsBody, settings, cancellation);
+        return TypedResults.Ok((await gateway.For(ns).SetClaimLimitsAsync(body.ToCommand(), cancellation)).Limits);
+    }
 
     private static async Task<Ok<ActivityReport>> Activity(
         string ns, OrchestratorGateway gateway, CancellationToken cancellation, [FromQuery] string? stepSeconds = null) =>

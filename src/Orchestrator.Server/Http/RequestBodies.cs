@@ -90,6 +90,13 @@ public sealed record BulkBody(
     private const int CancelTasksLimit = 1000;
 }
 
+/// <summary>PUT .../claim-limits: every limit, null or absent for none.</summary>
+public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By);
+}
+
 /// <summary>POST .../cancel.</summary>
 public sealed record CancelBody(string? Reason, string? By = null)
 {

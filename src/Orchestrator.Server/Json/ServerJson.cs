@@ -52,6 +52,8 @@ namespace Orchestrator.Server.Json;
 [JsonSerializable(typeof(RequestInputBody))]
 [JsonSerializable(typeof(ProvideInputBody))]
 [JsonSerializable(typeof(BulkBody))]
+[JsonSerializable(typeof(ClaimLimitsBody))]
+[JsonSerializable(typeof(ClaimLimits))]
 [JsonSerializable(typeof(TasksChanged))]
 [JsonSerializable(typeof(CancelBody))]
 [JsonSerializable(typeof(RequeueBody))]

@@ -309,6 +309,22 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
             return Ok(stats, ServerJson.Default.StatsReport, $"{stats.Tasks} tasks in namespace '{stats.Namespace}'");
         });
 
+    [McpServerTool(Name = "set_claim_limits", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(ClaimLimits))]
+    [Description("Set the namespace's claim limits, replacing the ones before (leave one out for none): at most maxClaims claims held at once, maxClaimsPerAgent per agent, " +
+                 "maxClaimsPerTag per tag (such as {\"tenant=acme\": 10}). A claim a limit holds back gets the next task none holds back, or none. stats shows the limits.")]
+    public Task<CallToolResult> SetClaimLimits(
+        [Description("The most claims held at once in the namespace (0 to 1000000).")] int? maxClaims = null,
+        [Description("The most claims one agent holds at once.")] int? maxClaimsPerAgent = null,
+        [Description("The most claims held at once per tag: an object of tag to number.")] Dictionary<string, int>? maxClaimsPerTag = null,
+        [Description("Who sets them.")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var set = await Client(@namespace).SetClaimLimitsAsync(new ClaimLimitsBody(maxClaims, maxClaimsPerAgent, maxClaimsPerTag, by).ToCommand(), cancellation);
+            return Ok(set.Limits, ServerJson.Default.ClaimLimits, set.Limits.IsNone ? "no claim limits" : "claim limits set");
+        });
+
     [McpServerTool(Name = "list_agents", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentListShape))]
     [Description("The agents known: registered, or seen claiming, with their capabilities and the claims each holds; by name, a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListAgents(

@@ -99,6 +99,7 @@ async function loadStats() {
   $("agents").textContent = String(stats.agents);
   $("oldest-ready").textContent = duration(stats.oldestReadyAge);
   $("events").textContent = String(stats.eventsJournaled);
+  $("claim-limits").textContent = limitsText(stats.claimLimits);
 }
 
 async function loadTasks() {
@@ -121,6 +122,15 @@ async function loadTasks() {
   state.nextOffset = page.nextOffset ?? null;
   $("previous").disabled = page.offset === 0;
   $("next").disabled = state.nextOffset === null;
+}
+
+function limitsText(limits) {
+  if (!limits) return "none";
+  const parts = [];
+  if (limits.maxClaims !== null && limits.maxClaims !== undefined) parts.push(`namespace ${limits.maxClaims}`);
+  if (limits.maxClaimsPerAgent !== null && limits.maxClaimsPerAgent !== undefined) parts.push(`per agent ${limits.maxClaimsPerAgent}`);
+  for (const [tag, most] of Object.entries(limits.maxClaimsPerTag ?? {})) parts.push(`${tag} ${most}`);
+  return parts.length === 0 ? "none" : parts.join(", ");
 }
 
 function firstPage() {
