@@ -51,18 +51,29 @@ public static partial class OrchestratorDomain
             limited = $"agent '{agent}' holds {state.Counts.ClaimsByAgent.GetValueOrDefault(agent)} claims, its limit maxClaimsPerAgent = {mine}";
             return null;
         }
-        if (limits.MaxClaimsPerTag.Count == 0) return state.NextReadyFor(agent);
+        var head = state.NextReadyFor(agent);
+        if (limits.MaxClaimsPerTag.Count == 0 || head is not { } first) return head;
 
+        // The head first, without walking the queues: most claims find it free.
         var held = state.Counts.ClaimsByTag;
+        if (FullTag(state.Tasks[first.TaskId], limits, held) is null) return head;
         var scanned = 0;
         foreach (var entry in ReadyInClaimOrder(state, agent))
         {
-            var task = state.Tasks[entry.TaskId];
-            var full = task.Tags.FirstOrDefault(tag => limits.MaxClaimsPerTag.TryGetValue(tag, out var most) && held.GetValueOrDefault(tag) >= most);
+            var full = FullTag(state.Tasks[entry.TaskId], limits, held);
             if (full is null) return entry;
             limited ??= $"tag '{full}' holds {held.GetValueOrDefault(full)} claims, its limit maxClaimsPerTag = {limits.MaxClaimsPerTag[full]}";
             if (++scanned == MaxLimitedScan) break;
         }
+        return null;
+    }
+
+    // The first of the task's tags whose limit its claims have reached, if any.
+    private static string? FullTag(TaskRecord task, ClaimLimits limits, System.Collections.Immutable.ImmutableDictionary<string, int> held)
+    {
+        foreach (var tag in task.Tags)
+            if (limits.MaxClaimsPerTag.TryGetValue(tag, out var most) && held.GetValueOrDefault(tag) >= most)
+                return tag;
         return null;
     }
 

@@ -58,6 +58,8 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         var ns = HttpServer.NewNamespace();
         foreach (var (id, priority) in new[] { ("d1", "HIGH"), ("d2", "LOW"), ("d3", "HIGH") })
             await DefineAsync(ns, id, priority);
+        using (var limits = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/claim-limits", """{"maxClaimsPerAgent":4,"maxClaimsPerTag":{"tenant=acme":10}}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, limits.StatusCode);
         await using var page = await OpenAsync($"/?namespace={ns}");
 
         // A read-only key is enough to look.
@@ -68,6 +70,7 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#count-READY")).ToHaveTextAsync(stats.GetProperty("byStatus").GetProperty("READY").GetInt32().ToString());
         await Assertions.Expect(page.Page.Locator("#count-HIGH")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Page.Locator("#total")).ToHaveTextAsync("3");
+        await Assertions.Expect(page.Page.Locator("#claim-limits")).ToHaveTextAsync("per agent 4, tenant=acme 10");
         await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
         // The last hour's charts hold what the API's activity holds.
