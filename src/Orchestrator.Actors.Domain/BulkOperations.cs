@@ -114,42 +114,14 @@ public static partial class OrchestratorDomain
     private static CommandRejected? BulkLimit(int limit) =>
         limit is < 1 or > MaxBulkTasks ? Validation.Reject("limit", limit.ToString(), $"must be between 1 and {MaxBulkTasks}") : null;
 
-    // The tasks a filter matches, in definition order, read from the kept index of its agent or tag
-    // (the shorter), else every task; the filter checked as ListTasks checks it.
+    // The tasks a filter matches, in definition order, read as ListTasks reads them.
     private static CommandRejected? Matching(OrchestratorState state, TaskFilter? filter, out IEnumerable<TaskRecord> matches)
     {
         matches = [];
         if (filter is null) return Validation.Reject("filter", null, "must be given; an empty filter ({}) matches every task");
-        TaskState? status = null;
-        if (!string.IsNullOrWhiteSpace(filter.Status))
-        {
-            if (!ProtocolNames.TryParseStatus(filter.Status, out var s))
-                return Validation.Reject("status", filter.Status, $"unknown status; expected one of {ProtocolNames.AllNames<TaskState>()}");
-            status = s;
-        }
-        TaskPriority? priority = null;
-        if (!string.IsNullOrWhiteSpace(filter.Priority))
-        {
-            if (!ProtocolNames.TryParsePriority(filter.Priority, out var p))
-                return Validation.Reject("priority", filter.Priority, $"unknown priority; expected one of {ProtocolNames.AllNames<TaskPriority>()}");
-            priority = p;
-        }
-        var prefix = string.IsNullOrEmpty(filter.IdPrefix) ? null : filter.IdPrefix;
-        if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix) return badPrefix;
-        var tag = string.IsNullOrEmpty(filter.Tag) ? null : filter.Tag;
-        if (tag is not null && Validation.Tag("tag", tag) is { } badTag) return badTag;
-        var agent = string.IsNullOrEmpty(filter.Agent) ? null : filter.Agent;
-
-        IReadOnlyList<string> candidates = state.Order;
-        if (agent is not null) candidates = state.OrderByAgent.TryGetValue(agent, out var mine) ? mine : TaskOrder.Empty;
-        if (tag is not null && (state.OrderByTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
-            && (agent is null || byTag.Count < candidates.Count))
-            candidates = byTag;
-        matches = candidates
-            .Where(id => prefix is null || id.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(id => state.Tasks[id])
-            .Where(t => (agent is null || t.Agent == agent) && (status is null || t.Status == status)
-                        && (priority is null || t.Priority == priority) && (tag is null || t.Tags.Contains(tag)));
+        if (TaskSelection.Parse(filter.Agent, filter.Status, filter.Priority, filter.IdPrefix, filter.Tag, out var selection) is { } badFilter)
+            return badFilter;
+        matches = selection.Candidates(state).Where(selection.MayMatch).Select(id => state.Tasks[id]).Where(selection.Matches);
         return null;
     }
 }

@@ -342,7 +342,8 @@ public static partial class OrchestratorDomain
     public static bool ReadsEveryTask(IStateManagerQuery query) =>
         query is ListTasks q
         && (!string.IsNullOrEmpty(q.IdPrefix)
-            || (!string.IsNullOrEmpty(q.Agent) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Status) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Priority) ? 1 : 0) > 1);
+            || (!string.IsNullOrEmpty(q.Agent) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Status) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Priority) ? 1 : 0)
+            + (!string.IsNullOrEmpty(q.Tag) ? 1 : 0) > 1);
 
     // The paging rules every listing shares.
     private static CommandRejected? Page(int offset, int limit, DomainLimits limits) =>
@@ -355,59 +356,18 @@ public static partial class OrchestratorDomain
         if (Page(query.Offset, query.Limit, limits) is { } badPage)
             return badPage;
 
-        TaskState? status = null;
-        if (!string.IsNullOrWhiteSpace(query.Status))
-        {
-            if (!ProtocolNames.TryParseStatus(query.Status, out var s))
-                return Validation.Reject("status", query.Status, $"unknown status; expected one of {ProtocolNames.AllNames<TaskState>()}");
-            status = s;
-        }
+        if (TaskSelection.Parse(query.Agent, query.Status, query.Priority, query.IdPrefix, query.Tag, out var selection) is { } badFilter)
+            return badFilter;
 
-        TaskPriority? priority = null;
-        if (!string.IsNullOrWhiteSpace(query.Priority))
-        {
-            if (!ProtocolNames.TryParsePriority(query.Priority, out var p))
-                return Validation.Reject("priority", query.Priority, $"unknown priority; expected one of {ProtocolNames.AllNames<TaskPriority>()}");
-            priority = p;
-        }
-
-        var prefix = string.IsNullOrEmpty(query.IdPrefix) ? null : query.IdPrefix;
-        if (prefix is not null && Validation.Id("idPrefix", prefix) is { } badPrefix)
-            return badPrefix;
-        var tag = string.IsNullOrEmpty(query.Tag) ? null : query.Tag;
-        if (tag is not null && Validation.Tag("tag", tag) is { } badTag)
-            return badTag;
-
-        // Tasks are read in definition order from the kept order, never sorted. A page ends at its
-        // limit, or before the task that would take it past the reply's budget.
-        var agent = string.IsNullOrEmpty(query.Agent) ? null : query.Agent;
+        // Tasks are read in definition order from the kept orders, never sorted. A page ends at its
+        // limit, or before the task that would take it past the reply's budget. An agent or a tag
+        // filter reads that agent's or tag's tasks only; with it alone (or none), every candidate
+        // matches, so the page is read from its offset on and the total is the order's count.
         var page = new List<TaskView>();
         var bytes = new ReplyBytes(limits.MaxReplyBytes);
-        if (agent is null && status is null && priority is null && prefix is null && tag is null)
+        var candidates = selection.Candidates(state);
+        if (selection.CandidatesAllMatch)
         {
-            for (var i = query.Offset; i < state.Order.Count && page.Count < query.Limit; i++)
-            {
-                var view = state.Tasks[state.Order[i]].ToView();
-                if (!bytes.Take(ViewSizes.UpperBound(view))) break;
-                page.Add(view);
-            }
-            return new TaskPage(page, state.Order.Count, query.Offset, query.Limit);
-        }
-
-        // An agent or a tag filter reads that agent's or tag's tasks only (a kept order for each; with
-        // both, the shorter). With one filter the total is a kept count and the reading stops at the
-        // page's end; an id-prefix filter, or two filters, read every task in reach to count the
-        // matches (an id prefix reads only the ids, not the tasks, to rule one out).
-        IReadOnlyList<string> candidates = state.Order;
-        if (agent is not null)
-            candidates = state.OrderByAgent.TryGetValue(agent, out var agentsOwn) ? agentsOwn : TaskOrder.Empty;
-        if (tag is not null && (state.OrderByTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
-            && (agent is null || byTag.Count < candidates.Count))
-            candidates = byTag;
-        if (status is null && priority is null && prefix is null && (agent is null || tag is null))
-        {
-            // One kept index and nothing else: every entry matches, so the page is read from its
-            // offset on, as the unfiltered list is (a deep page reads no task before it).
             for (var i = query.Offset; i < candidates.Count && page.Count < query.Limit; i++)
             {
                 var view = state.Tasks[candidates[i]].ToView();
@@ -416,10 +376,14 @@ public static partial class OrchestratorDomain
             }
             return new TaskPage(page, candidates.Count, query.Offset, query.Limit);
         }
-        int? total = (agent, status, priority, prefix) switch
+
+        // Otherwise a status or a priority alone has a kept count, and the reading stops at the
+        // page's end; an id prefix or two filters read every candidate to count the matches (an id
+        // prefix reads only the ids, not the tasks, to rule one out).
+        int? total = selection switch
         {
-            (null, { } only, null, null) when tag is null => state.Counts[only],
-            (null, null, { } only, null) when tag is null => state.Counts[only],
+            { Agent: null, Status: { } only, Priority: null, Prefix: null, Tag: null } => state.Counts[only],
+            { Agent: null, Status: null, Priority: { } only, Prefix: null, Tag: null } => state.Counts[only],
             _ => null,
         };
         var matched = 0;
@@ -429,12 +393,9 @@ public static partial class OrchestratorDomain
             // With the total known, the reading ends at the page's end or at the last match: a status
             // no task has (DEAD, most of the time) reads nothing.
             if (total is not null && (full || matched >= total)) break;
-            if (prefix is not null && !taskId.StartsWith(prefix, StringComparison.Ordinal))
-                continue;
+            if (!selection.MayMatch(taskId)) continue;
             var task = state.Tasks[taskId];
-            if ((agent is not null && task.Agent != agent) || (status is not null && task.Status != status)
-                || (priority is not null && task.Priority != priority) || (tag is not null && !task.Tags.Contains(tag)))
-                continue;
+            if (!selection.Matches(task)) continue;
             if (matched >= query.Offset && !full)
             {
                 // A task the budget has no room for starts the next page; the reading goes on only to count.

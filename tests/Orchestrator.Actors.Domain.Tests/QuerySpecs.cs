@@ -219,6 +219,13 @@ public sealed class QuerySpecs
         Assert.False(OrchestratorDomain.ReadsEveryTask(new ListAgents()));
     }
 
+    [Theory]
+    [InlineData(null, null, false)]
+    [InlineData("READY", null, true)]
+    [InlineData(null, "agent-a", true)]
+    public void A_tag_alone_reads_its_index_and_a_tag_with_another_filter_counts_as_two(string? status, string? agent, bool readsEveryTask) =>
+        Assert.Equal(readsEveryTask, OrchestratorDomain.ReadsEveryTask(new ListTasks(agent, status, Tag: "team:x")));
+
     [Fact]
     public void List_pages_with_offset_and_limit_and_counts_every_match_in_total()
     {
