@@ -9,9 +9,9 @@ using Xunit.Abstractions;
 namespace Orchestrator.Actors.Tests;
 
 /// <summary>
-/// Issue 17: scheduled tasks survive a crash. Their times are deadlines in the journal: one that
-/// passed while the node was down is acted on at once after recovery, one still ahead falls due on
-/// time, on the TestKit scheduler and a manual clock (no sleeps).
+/// Issue 17: scheduled tasks, tasks waiting for input and claim limits survive a crash. Times are
+/// deadlines in the journal: one that passed while the node was down is acted on at once after
+/// recovery, one still ahead falls due on time, on the TestKit scheduler and a manual clock (no sleeps).
 /// </summary>
 public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
     : Akka.TestKit.Xunit2.TestKit(ConfigurationFactory.ParseString("akka.test.single-expect-default = 20s"), output: output)
@@ -67,5 +67,48 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         time.Advance(TimeSpan.FromMilliseconds(1));
         var later = transitions.ExpectMsg<TaskTransitioned>(t => t.TaskId == "later");
         Assert.Equal(("task-due", start + TimeSpan.FromMinutes(1)), (later.Entry.Event, later.Entry.At));
+    }
+
+    [Fact]
+    public async Task A_waiting_task_and_the_claim_limits_come_back_and_the_answers_deadline_fires_on_time()
+    {
+        var start = ManualTime.Start;
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("ask", "asker", "tasks/ask.md", MaxAttempts: 2, Tags: ["tenant=a"]));
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("other", "asker", "tasks/other.md", Tags: ["tenant=a"]));
+            var claim = await sm.Claim("asker");
+            Assert.Equal("ask", claim.Task.TaskId);
+            await sm.Expect<TaskUpdated>(new RequestInput("ask", "asker", claim.ClaimId, "Which region?", TimeSpan.FromMinutes(5)));
+            await sm.Expect<ClaimLimitsSet>(new SetClaimLimits(MaxClaimsPerTag: new Dictionary<string, int> { ["tenant=a"] = 0 }));
+        }
+        finally
+        {
+            await first.System.Terminate();
+        }
+
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
+        var time = new ManualTime(_clock, second.System);
+        var sm2 = second.StateManager;
+        var transitions = CreateTestProbe();
+        sm2.Tell(new SubscribeToTasks(), transitions.Ref);
+        transitions.ExpectMsg<SubscribedToTasks>();
+
+        // The question and the limits are back: the READY task of tenant=a is held back
+        var waiting = await sm2.View("ask");
+        Assert.Equal((TaskState.Waiting, "Which region?", start + TimeSpan.FromMinutes(5)), (waiting.Status, waiting.Question, waiting.AnswerBy));
+        Assert.Equal(0, (await sm2.Expect<StatsReport>(Protocol.Queries.GetStats.Instance)).ClaimLimits!.MaxClaimsPerTag["tenant=a"]);
+        Assert.StartsWith("tag 'tenant=a' holds 0 claims", (await sm2.Expect<NoTaskReady>(new ClaimTask("asker"))).Limited);
+
+        // No answer by +5 min: the attempt fails on time, and a retry is set
+        time.Advance(TimeSpan.FromMinutes(4) - TimeSpan.FromMilliseconds(1));
+        await sm2.Barrier();
+        Assert.Equal(TaskState.Waiting, (await sm2.View("ask")).Status);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        var timedOut = transitions.ExpectMsg<TaskTransitioned>(t => t.TaskId == "ask");
+        Assert.Equal(("input-timed-out", TaskState.Failed, start + TimeSpan.FromMinutes(5)), (timedOut.Entry.Event, timedOut.Entry.To, timedOut.Entry.At));
     }
 }
