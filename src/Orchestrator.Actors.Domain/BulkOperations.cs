@@ -44,10 +44,10 @@ public static partial class OrchestratorDomain
         var current = state;
         foreach (var matched in matches.Where(t => t.Status == TaskState.Dead).ToList())
         {
-            if (Requeued(current, matched.TaskId, by, context.Now) is not { } events) continue;
+            if (!Requeueable(current, matched.TaskId)) continue;
             if (ids.Count == command.Limit) { more = true; break; }
             ids.Add(matched.TaskId);
-            current = ApplyAll(current, events);
+            current = ApplyAll(current, Requeued(current, matched.TaskId, by, context.Now));
         }
         if (ids.Count == 0) return Decision.Answer(new TasksChanged(0, [], false));
         return new Decision([new TasksRequeued(ids, by, context.Now)], new TasksChanged(ids.Count, ids, more)) { After = current };
@@ -57,9 +57,11 @@ public static partial class OrchestratorDomain
     /// The single-task events a bulk event stands for, in order, and the state after them: each
     /// task as <see cref="CancelTask"/> or <see cref="RequeueDeadTask"/> would have changed it against
     /// the state the ones before it left. A task that can no longer take the change (gone, already
-    /// finished, no longer DEAD) is passed over.
+    /// finished, no longer DEAD) is passed over. With <paramref name="notices"/>, each transition's
+    /// notice is added to it, described against the state it met (what subscribers hear).
     /// </summary>
-    public static (IReadOnlyList<IOrchestratorEvent> Events, OrchestratorState After) Expand(OrchestratorState state, IOrchestratorEvent bulk)
+    public static (IReadOnlyList<IOrchestratorEvent> Events, OrchestratorState After) Expand(
+        OrchestratorState state, IOrchestratorEvent bulk, List<TaskTransitioned>? notices = null)
     {
         var events = new List<IOrchestratorEvent>();
         var current = state;
@@ -67,49 +69,39 @@ public static partial class OrchestratorDomain
         {
             case TasksCancelled c:
                 foreach (var id in c.TaskIds)
-                {
-                    if (!current.Tasks.TryGetValue(id, out var task) || task.IsFinished) continue;
-                    IReadOnlyList<IOrchestratorEvent> one = [new TaskCancelled(id, c.Reason, c.By, c.At), .. KillDependants(current, id, TaskState.Cancelled, c.By, c.At)];
-                    events.AddRange(one);
-                    current = ApplyAll(current, one);
-                }
+                    if (current.Tasks.TryGetValue(id, out var task) && !task.IsFinished)
+                        current = Take(current, Cancelled(current, id, c.Reason, c.By, c.At));
                 break;
             case TasksRequeued r:
                 foreach (var id in r.TaskIds)
-                {
-                    if (Requeued(current, id, r.By, r.At) is not { } one) continue;
-                    events.AddRange(one);
-                    current = ApplyAll(current, one);
-                }
+                    if (Requeueable(current, id))
+                        current = Take(current, Requeued(current, id, r.By, r.At));
                 break;
             default:
                 throw new ArgumentException($"{bulk.GetType().Name} is not a bulk event", nameof(bulk));
         }
         return (events, current);
-    }
 
-    /// <summary>The notices of a bulk event: one per transition it stands for, each described against the state it met.</summary>
-    public static IEnumerable<TaskTransitioned> DescribeBulk(OrchestratorState state, IOrchestratorEvent bulk)
-    {
-        var current = state;
-        foreach (var @event in Expand(state, bulk).Events)
+        OrchestratorState Take(OrchestratorState before, List<IOrchestratorEvent> one)
         {
-            if (Describe(current, @event) is { } notice) yield return notice;
-            current = Apply(current, @event);
+            events.AddRange(one);
+            if (notices is null) return ApplyAll(before, one);
+            foreach (var @event in one)
+            {
+                if (Describe(before, @event) is { } notice) notices.Add(notice);
+                before = Apply(before, @event);
+            }
+            return before;
         }
     }
 
     /// <summary>True for the events that stand for several tasks' transitions (<see cref="Expand"/>).</summary>
     public static bool IsBulk(IOrchestratorEvent @event) => @event is TasksCancelled or TasksRequeued;
 
-    // A DEAD task's requeue with the dependants that died with it, as RequeueDeadTask decides it; null
-    // when it is not DEAD or one of its dependencies is DEAD or CANCELLED.
-    private static List<IOrchestratorEvent>? Requeued(OrchestratorState state, string taskId, string by, DateTimeOffset now)
-    {
-        if (!state.Tasks.TryGetValue(taskId, out var task) || task.Status != TaskState.Dead) return null;
-        if (task.DependsOn.Any(d => state.Tasks[d].Status is TaskState.Dead or TaskState.Cancelled)) return null;
-        return [new TaskRequeued(taskId, by, null, now), .. Revivable(state, taskId).Select(id => new TaskRequeued(id, by, taskId, now))];
-    }
+    // What RequeueDeadTask would take: a DEAD task none of whose dependencies is DEAD or CANCELLED.
+    private static bool Requeueable(OrchestratorState state, string taskId) =>
+        state.Tasks.TryGetValue(taskId, out var task) && task.Status == TaskState.Dead
+        && !task.DependsOn.Any(d => state.Tasks[d].Status is TaskState.Dead or TaskState.Cancelled);
 
     private static CommandRejected? BulkLimit(int limit) =>
         limit is < 1 or > MaxBulkTasks ? Validation.Reject("limit", limit.ToString(), $"must be between 1 and {MaxBulkTasks}") : null;

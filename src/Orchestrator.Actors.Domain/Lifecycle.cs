@@ -87,15 +87,19 @@ public static partial class OrchestratorDomain
             return Decision.Answer(refused);
 
         var task = state.Tasks[command.TaskId];
-        var outOfAttempts = task.Attempts >= task.MaxAttempts;
-        DateTimeOffset? retryAt = outOfAttempts ? null : context.Now + RetryDelay(task.Attempts, context.Policy, context.Random());
+        var retryAt = RetryAfterFailure(task, context);
         var events = new List<IOrchestratorEvent>
         {
             new TaskFailed(task.TaskId, command.Agent, task.Claim!.ClaimId, command.Reason, task.Attempts, retryAt, context.Now),
         };
-        if (outOfAttempts) events.AddRange(KillDependants(state, task.TaskId, TaskState.Dead, command.Agent, context.Now));
+        if (retryAt is null) events.AddRange(KillDependants(state, task.TaskId, TaskState.Dead, command.Agent, context.Now));
         return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
     }
+
+    // When a failed attempt is tried again: after the backoff, or never (null) when it was the task's
+    // last, and the task is DEAD. One random draw for the jitter.
+    private static DateTimeOffset? RetryAfterFailure(TaskRecord task, DecisionContext context) =>
+        task.Attempts >= task.MaxAttempts ? null : context.Now + RetryDelay(task.Attempts, context.Policy, context.Random());
 
     /// <summary>The longest wait for an answer a question may set.</summary>
     public static readonly TimeSpan LongestAnswerWait = TimeSpan.FromDays(30);
@@ -140,11 +144,13 @@ public static partial class OrchestratorDomain
             return Decision.Answer(new TransitionRejected(task.TaskId, task.Status, "cancel",
                 "only unfinished tasks (PENDING, READY, CLAIMED, WAITING, FAILED) can be cancelled"));
 
-        var by = command.By ?? Causes.Operator;
-        var events = new List<IOrchestratorEvent> { new TaskCancelled(task.TaskId, command.Reason, by, context.Now) };
-        events.AddRange(KillDependants(state, task.TaskId, TaskState.Cancelled, by, context.Now));
+        var events = Cancelled(state, task.TaskId, command.Reason, command.By ?? Causes.Operator, context.Now);
         return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
     }
+
+    // An unfinished task's cancel and the deaths of its PENDING dependants (CancelTask, CancelTasks).
+    private static List<IOrchestratorEvent> Cancelled(OrchestratorState state, string taskId, string reason, string by, DateTimeOffset now) =>
+        [new TaskCancelled(taskId, reason, by, now), .. KillDependants(state, taskId, TaskState.Cancelled, by, now)];
 
     private static Decision DecideRequeue(OrchestratorState state, RequeueDeadTask command, DecisionContext context)
     {
@@ -159,11 +165,13 @@ public static partial class OrchestratorDomain
                 $"its dependency '{deadDependency.TaskId}' is {ProtocolNames.Of(deadDependency.Status)}" +
                 (deadDependency.Status == TaskState.Dead ? "; requeue that one first" : " and can never complete")));
 
-        var by = command.By ?? Causes.Operator;
-        var events = new List<IOrchestratorEvent> { new TaskRequeued(task.TaskId, by, null, context.Now) };
-        events.AddRange(Revivable(state, task.TaskId).Select(id => new TaskRequeued(id, by, task.TaskId, context.Now)));
+        var events = Requeued(state, task.TaskId, command.By ?? Causes.Operator, context.Now);
         return Respond(state, events, after => new TaskUpdated(after.Tasks[task.TaskId].ToView()));
     }
+
+    // A DEAD task's requeue with the dependants that died with it (RequeueDeadTask, RequeueTasks).
+    private static List<IOrchestratorEvent> Requeued(OrchestratorState state, string taskId, string by, DateTimeOffset now) =>
+        [new TaskRequeued(taskId, by, null, now), .. Revivable(state, taskId).Select(id => new TaskRequeued(id, by, taskId, now))];
 
     private static Decision DecideRegister(OrchestratorState state, RegisterAgent command, DecisionContext context)
     {
@@ -223,12 +231,12 @@ public static partial class OrchestratorDomain
                 TaskState.Claimed => [new LeaseExpired(task.TaskId, task.Claim!.Agent, task.Claim.ClaimId, task.Attempts, OutOfAttempts: false, context.Now)],
                 TaskState.Failed => [new RetryDue(task.TaskId, context.Now)],
                 TaskState.Pending => [new TaskDue(task.TaskId, context.Now)],
-                TaskState.Waiting when task.Attempts >= task.MaxAttempts =>
+                // No answer in time: the attempt failed, as a reported failure does.
+                TaskState.Waiting when RetryAfterFailure(task, context) is var retryAt =>
                 [
-                    new InputTimedOut(task.TaskId, task.Attempts, null, context.Now),
-                    .. KillDependants(current, task.TaskId, TaskState.Dead, Causes.Orchestrator, context.Now),
+                    new InputTimedOut(task.TaskId, task.Attempts, retryAt, context.Now),
+                    .. retryAt is null ? KillDependants(current, task.TaskId, TaskState.Dead, Causes.Orchestrator, context.Now) : [],
                 ],
-                TaskState.Waiting => [new InputTimedOut(task.TaskId, task.Attempts, context.Now + RetryDelay(task.Attempts, context.Policy, context.Random()), context.Now)],
                 _ => [],
             };
             events.AddRange(due);

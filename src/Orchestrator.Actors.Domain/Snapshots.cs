@@ -113,7 +113,7 @@ public static class Snapshots
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
         return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
-            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits with { MaxClaimsPerTag = limits.MaxClaimsPerTag ?? new Dictionary<string, int>() } : null };
+            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits : null };
     }
 
     // Snapshots list their tasks in definition order; one written otherwise is sorted first.

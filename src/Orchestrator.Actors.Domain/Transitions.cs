@@ -20,7 +20,7 @@ public static partial class OrchestratorDomain
             var status = AllComplete(state, defined.DependsOn ?? []) ? TaskRecord.Released(defined.NotBefore, defined.DefinedAt).Status : TaskState.Pending;
             return new TaskTransitioned(defined.TaskId, defined.Agent, defined.Priority,
                 new TaskHistoryEntry("task-defined", null, status, defined.DefinedAt, defined.By, null,
-                    DefinedDetail([.. (defined.DependsOn ?? []).Distinct(StringComparer.Ordinal)], defined.NotBefore, defined.DefinedAt)));
+                    DefinedDetail(defined.DependsOn ?? [], defined.NotBefore, defined.DefinedAt)));
         }
 
         var entry = Entry(state, @event);
@@ -138,10 +138,8 @@ public static partial class OrchestratorDomain
         var entering = entry.To == TaskState.Ready;
         next = (next with
         {
-            // Waiting only for its time: a task released (its dependencies COMPLETED) before it.
-            DueAt = entry.To == TaskState.Pending && (@event is DependenciesMet || (@event is TaskRequeued && AllComplete(state, task.DependsOn)))
-                ? TaskRecord.Released(task.NotBefore, entry.At).DueAt
-                : null,
+            // PENDING with every dependency COMPLETED: it waits only for its time.
+            DueAt = entry.To == TaskState.Pending && AllComplete(state, task.DependsOn) ? task.NotBefore : null,
             Status = entry.To,
             UpdatedAt = entry.At,
             ReadySeq = entering ? state.NextReadySeq : next.ReadySeq,

@@ -26,6 +26,19 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         akka.coordinated-shutdown.run-by-actor-system-terminate = off
         """);
 
+    // The node down for a while, then a new one on the same journal, with a subscriber to every
+    // transition; answered a query, so recovered, with its timer armed.
+    private async Task<(OrchestratorNode Node, ManualTime Time, Akka.TestKit.TestProbe Transitions)> RecoverAfterAsync(TimeSpan down)
+    {
+        _clock.Advance(down);
+        var node = OrchestratorNode.Start(NodeConfig(), "second", _clock);
+        var transitions = CreateTestProbe();
+        node.StateManager.Tell(new SubscribeToTasks(), transitions.Ref);
+        transitions.ExpectMsg<SubscribedToTasks>();
+        await node.StateManager.Barrier();
+        return (node, new ManualTime(_clock, node.System), transitions);
+    }
+
     [Fact]
     public async Task A_time_that_passed_while_the_node_was_down_is_acted_on_at_recovery_and_one_ahead_falls_due_on_time()
     {
@@ -46,15 +59,9 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         }
 
         // Down for 30 s: soon's time (+10 s) passes meanwhile; later's (+1 min) does not.
-        _clock.Advance(TimeSpan.FromSeconds(30));
-        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
-        var time = new ManualTime(_clock, second.System);
+        var (second, time, transitions) = await RecoverAfterAsync(TimeSpan.FromSeconds(30));
+        await using var _ = second;
         var sm2 = second.StateManager;
-        var transitions = CreateTestProbe();
-        sm2.Tell(new SubscribeToTasks(), transitions.Ref);
-        transitions.ExpectMsg<SubscribedToTasks>();
-        // A query is answered once the state manager recovered, and so armed its timer.
-        await sm2.Barrier();
 
         time.RunDueTimers();
         var due = transitions.ExpectMsg<TaskTransitioned>();
@@ -89,13 +96,9 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
             await first.System.Terminate();
         }
 
-        _clock.Advance(TimeSpan.FromMinutes(1));
-        await using var second = OrchestratorNode.Start(NodeConfig(), "second", _clock);
-        var time = new ManualTime(_clock, second.System);
+        var (second, time, transitions) = await RecoverAfterAsync(TimeSpan.FromMinutes(1));
+        await using var _ = second;
         var sm2 = second.StateManager;
-        var transitions = CreateTestProbe();
-        sm2.Tell(new SubscribeToTasks(), transitions.Ref);
-        transitions.ExpectMsg<SubscribedToTasks>();
 
         // The question and the limits are back: the READY task of tenant=a is held back
         var waiting = await sm2.View("ask");

@@ -106,8 +106,16 @@ public sealed class GroupCommit<TAsker>(OrchestratorState confirmed, int maxBatc
             var applyBefore = Math.Min(definitionsFrom, decided.Count - 1);
             for (var i = 0; i < decided.Count; i++)
             {
-                if (OrchestratorDomain.IsBulk(decided[i])) notices.AddRange(OrchestratorDomain.DescribeBulk(state, decided[i]));
-                else if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) notices.Add(notice);
+                if (OrchestratorDomain.IsBulk(decided[i]))
+                {
+                    // One expansion gives the notices and the state after them.
+                    var described = new List<TaskTransitioned>();
+                    var after = OrchestratorDomain.Expand(state, decided[i], described).After;
+                    notices.AddRange(described);
+                    if (i < applyBefore) state = after;
+                    continue;
+                }
+                if (OrchestratorDomain.Describe(state, decided[i]) is { } notice) notices.Add(notice);
                 else if (decided[i] is StateSavedEvent saved) notices.Add(new StateChanged(saved.OwnerId, saved.Key, saved.Version, saved.SavedAt));
                 if (i < applyBefore) state = OrchestratorDomain.Apply(state, decided[i]);
             }

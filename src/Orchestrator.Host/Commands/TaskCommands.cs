@@ -203,15 +203,13 @@ internal static class TaskCommands
 
     private static Command List()
     {
-        var status = CliOptions.Status("Only tasks in this status.");
-        var agent = CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent (* for those defined for any agent).", required: false);
-        var priority = CliOptions.Priority("Only tasks of this priority.");
-        var idPrefix = CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this (case-sensitive).", required: false);
-        var tag = CliOptions.Text("--tag", "TAG", "Only tasks carrying this tag.", required: false);
-        var command = new Command("list", "List tasks in definition order (every page).") { status, agent, priority, idPrefix, tag };
+        var filters = FilterOptions.Create();
+        var command = new Command("list", "List tasks in definition order (every page).");
+        foreach (var option in filters.All) command.Add(option);
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var query = new ListTasks(parse.GetValue(agent), parse.GetValue(status), parse.GetValue(priority), IdPrefix: parse.GetValue(idPrefix), Tag: parse.GetValue(tag));
+            var filter = filters.Of(parse);
+            var query = new ListTasks(filter.Agent, filter.Status, filter.Priority, IdPrefix: filter.IdPrefix, Tag: filter.Tag);
             var tasks = new List<TaskView>();
             for (int? offset = 0; offset is { } next; )
             {
@@ -260,14 +258,14 @@ internal static class TaskCommands
         });
     }
 
-    // The filters of a bulk command (as list's), and each round of it sent until nothing more matches.
-    private sealed record BulkFilters(Option<string?> Status, Option<string> Agent, Option<string?> Priority, Option<string> IdPrefix, Option<string> Tag)
+    // The filters of list and of the bulk commands, as options.
+    private sealed record FilterOptions(Option<string?> Status, Option<string> Agent, Option<string?> Priority, Option<string> IdPrefix, Option<string> Tag)
     {
-        public static BulkFilters Create() => new(
+        public static FilterOptions Create() => new(
             CliOptions.Status("Only tasks in this status."),
-            CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent.", required: false),
+            CliOptions.Text("--agent", "AGENT", "Only tasks defined for this agent (* for those defined for any agent).", required: false),
             CliOptions.Priority("Only tasks of this priority."),
-            CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this.", required: false),
+            CliOptions.Text("--id-prefix", "PREFIX", "Only tasks whose id starts with this (case-sensitive).", required: false),
             CliOptions.Text("--tag", "TAG", "Only tasks carrying this tag.", required: false));
 
         public IEnumerable<Option> All => [Status, Agent, Priority, IdPrefix, Tag];
@@ -275,6 +273,7 @@ internal static class TaskCommands
         public TaskFilter Of(ParseResult parse) => new(parse.GetValue(Agent), parse.GetValue(Status), parse.GetValue(Priority), parse.GetValue(IdPrefix), parse.GetValue(Tag));
     }
 
+    // Each round of a bulk command, sent until nothing more matches.
     private static async Task<int> RunBulkAsync(ParseResult parse, string done, Func<Task<TasksChanged>> round)
     {
         var ids = new List<string>();
@@ -293,7 +292,7 @@ internal static class TaskCommands
 
     private static Command CancelAll()
     {
-        var filters = BulkFilters.Create();
+        var filters = FilterOptions.Create();
         var reason = CliOptions.Text("--reason", "REASON", "Why, for each task's history.");
         var command = new Command("cancel-all", "Cancel every unfinished task the filters match (1,000 to a request, until none is left).") { reason };
         foreach (var option in filters.All) command.Add(option);
@@ -303,7 +302,7 @@ internal static class TaskCommands
 
     private static Command RequeueAll()
     {
-        var filters = BulkFilters.Create();
+        var filters = FilterOptions.Create();
         var command = new Command("requeue-all", "Requeue every DEAD task the filters match (1,000 to a request, until none is left).");
         foreach (var option in filters.All.Where(o => o != filters.Status)) command.Add(option);
         return command.WithClient((parse, client, cancellation) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Server.Json;
 
@@ -82,12 +83,10 @@ public sealed record BulkBody(
     private TaskFilter Filter => new(Agent, Status, Priority, IdPrefix, Tag);
 
     /// <summary>The protocol's bulk cancel.</summary>
-    public CancelTasks ToCancel() => new(Filter, Reason!, By, Limit ?? CancelTasksLimit);
+    public CancelTasks ToCancel() => new(Filter, Reason!, By, Limit ?? OrchestratorDomain.MaxBulkTasks);
 
     /// <summary>The protocol's bulk requeue.</summary>
-    public RequeueTasks ToRequeue() => new(Filter, By, Limit ?? CancelTasksLimit);
-
-    private const int CancelTasksLimit = 1000;
+    public RequeueTasks ToRequeue() => new(Filter, By, Limit ?? OrchestratorDomain.MaxBulkTasks);
 }
 
 /// <summary>PUT .../claim-limits: every limit, null or absent for none.</summary>
