@@ -242,7 +242,8 @@ public static partial class OrchestratorDomain
             events.AddRange(due);
             current = ApplyAll(current, due);
         }
-        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue or TaskDue or InputTimedOut))) { After = current };
+        current = DecideSchedules(current, context, events, ref acted);
+        return new Decision(events, new DeadlinesProcessed(events.Count(e => e is LeaseExpired or RetryDue or TaskDue or InputTimedOut or ScheduleFired))) { After = current };
     }
 
     // A task's dependants that are still waiting (PENDING) can never run once it is DEAD or CANCELLED;

@@ -80,6 +80,8 @@ public static partial class OrchestratorDomain
             CancelTasks cancel => DecideCancelTasks(state, cancel, context),
             RequeueTasks requeue => DecideRequeueTasks(state, requeue, context),
             SetClaimLimits limits => DecideSetClaimLimits(state, limits, context),
+            DefineSchedule schedule => DecideDefineSchedule(state, schedule, context),
+            RemoveSchedule remove => DecideRemoveSchedule(state, remove, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),
@@ -104,6 +106,8 @@ public static partial class OrchestratorDomain
             }
             case TasksCancelled or TasksRequeued:
                 return Expand(state, @event).After;
+            case ScheduleDefined or ScheduleRemovedEvent or ScheduleFired:
+                return ApplySchedule(state, @event);
             case RequestKeyed e:
                 return state with { RequestKeys = state.RequestKeys.Add(e) };
             case EventsDeleted:
@@ -177,6 +181,7 @@ public static partial class OrchestratorDomain
                                     : new TaskNotFound(q.TaskId)),
             ListTasks q => List(state, q, limits),
             ListAgents q => Agents(state, q, limits),
+            ListSchedules q => Schedules(state, q, limits),
             GetStats => Stats(state, now),
             GetState q => Validation.Id("ownerId", q.OwnerId) as IOrchestratorReply
                           ?? Validation.Id("key", q.Key) as IOrchestratorReply
@@ -199,17 +204,7 @@ public static partial class OrchestratorDomain
     private static (IOrchestratorReply Reply, TaskDefined? Defined) DecideDefine(OrchestratorState.Builder state, DefineTask command, DecisionContext context)
     {
         var policy = context.Policy;
-        var invalid = Validation.Id("taskId", command.TaskId)
-                      ?? (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
-                      ?? Validation.Name("taskFile", command.TaskFile)
-                      ?? Validation.Priority(command.Priority, out _)
-                      ?? (command.MaxAttempts is { } max && (max < 1 || max > policy.MaxAttemptsLimit)
-                          ? Validation.Reject("maxAttempts", max.ToString(), $"must be between 1 and {policy.MaxAttemptsLimit}")
-                          : null)
-                      ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
-                      ?? Validation.By("by", command.By)
-                      ?? Validation.Tags("tags", command.Tags)
-                      ?? ValidateDependencyIds(command.DependsOn, policy);
+        var invalid = Validation.Id("taskId", command.TaskId) ?? Invalid(command, context);
         if (invalid is not null) return (invalid, null);
         Validation.Priority(command.Priority, out var priority);
         var dependsOn = command.DependsOn is not { Count: > 0 } ? [] : command.DependsOn.Distinct(StringComparer.Ordinal).ToImmutableArray();
@@ -252,6 +247,19 @@ public static partial class OrchestratorDomain
         state.TryGetTask(defined.TaskId, out var task);
         return (new TaskDefinitionAccepted(task!.ToView(), AlreadyDefined: false), defined);
     }
+
+    // A definition's input rules (its id aside): a task's, and a schedule's template's.
+    private static CommandRejected? Invalid(DefineTask command, DecisionContext context) =>
+        (command.Agent == ProtocolNames.AnyAgent ? null : Validation.AgentName("agent", command.Agent))
+        ?? Validation.Name("taskFile", command.TaskFile)
+        ?? Validation.Priority(command.Priority, out _)
+        ?? (command.MaxAttempts is { } max && (max < 1 || max > context.Policy.MaxAttemptsLimit)
+            ? Validation.Reject("maxAttempts", max.ToString(), $"must be between 1 and {context.Policy.MaxAttemptsLimit}")
+            : null)
+        ?? (command.Payload is null ? null : Validation.JsonDocumentText("payload", command.Payload, context.Limits.MaxDocumentBytes))
+        ?? Validation.By("by", command.By)
+        ?? Validation.Tags("tags", command.Tags)
+        ?? ValidateDependencyIds(command.DependsOn, context.Policy);
 
     private static CommandRejected? ValidateDependencyIds(IReadOnlyList<string>? dependsOn, LifecyclePolicy policy)
     {

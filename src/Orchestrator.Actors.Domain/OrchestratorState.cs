@@ -219,6 +219,30 @@ public sealed record OrchestratorState(
     /// <summary>The claim limits in force; null when none is set.</summary>
     public ClaimLimits? ClaimLimits { get; init; }
 
+    /// <summary>The recurring schedules by id.</summary>
+    public ImmutableSortedDictionary<string, ScheduleView> Schedules { get; private init; } = ImmutableSortedDictionary.Create<string, ScheduleView>(StringComparer.Ordinal);
+
+    /// <summary>The schedules' next occurrences, earliest first (a <see cref="Deadline"/> names the schedule).</summary>
+    public ImmutableSortedSet<Deadline> ScheduleTimes { get; private init; } = ImmutableSortedSet<Deadline>.Empty;
+
+    /// <summary>This state with <paramref name="schedule"/> stored (or replaced), its next occurrence kept in <see cref="ScheduleTimes"/>.</summary>
+    public OrchestratorState WithSchedule(ScheduleView schedule)
+    {
+        var times = WithoutTime(schedule.ScheduleId);
+        return this with
+        {
+            Schedules = Schedules.SetItem(schedule.ScheduleId, schedule),
+            ScheduleTimes = schedule.NextAt is { } next ? times.Add(new Deadline(next, schedule.ScheduleId)) : times,
+        };
+    }
+
+    /// <summary>This state without the schedule <paramref name="scheduleId"/>.</summary>
+    public OrchestratorState WithoutSchedule(string scheduleId) =>
+        this with { Schedules = Schedules.Remove(scheduleId), ScheduleTimes = WithoutTime(scheduleId) };
+
+    private ImmutableSortedSet<Deadline> WithoutTime(string scheduleId) =>
+        Schedules.TryGetValue(scheduleId, out var before) && before.NextAt is { } at ? ScheduleTimes.Remove(new Deadline(at, scheduleId)) : ScheduleTimes;
+
     /// <summary>The idempotency keys remembered and what was done under each.</summary>
     public RequestKeys RequestKeys { get; init; } = RequestKeys.Empty;
 
@@ -265,7 +289,15 @@ public sealed record OrchestratorState(
         0);
 
     /// <summary>The earliest time the orchestrator must act on its own, if any.</summary>
-    public DateTimeOffset? NextDeadline => Deadlines.Count == 0 ? null : Deadlines.Min.At;
+    public DateTimeOffset? NextDeadline
+    {
+        get
+        {
+            DateTimeOffset? task = Deadlines.Count == 0 ? null : Deadlines.Min.At;
+            DateTimeOffset? schedule = ScheduleTimes.Count == 0 ? null : ScheduleTimes.Min.At;
+            return task is null ? schedule : schedule is null || task <= schedule ? task : schedule;
+        }
+    }
 
     /// <summary>The tasks that depend on <paramref name="taskId"/>.</summary>
     public ImmutableList<string> DependantsOf(string taskId) =>

@@ -35,6 +35,7 @@ public static class Snapshots
         {
             RequestKeys = state.RequestKeys.Count == 0 ? null : state.RequestKeys.OldestFirst(),
             ClaimLimits = state.ClaimLimits,
+            Schedules = state.Schedules.IsEmpty ? null : [.. state.Schedules.Values],
         };
     }
 
@@ -112,8 +113,10 @@ public static class Snapshots
             agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen)
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
-        return state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
+        state = state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
             ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits : null };
+        foreach (var schedule in snapshot.Schedules ?? []) state = state.WithSchedule(schedule);
+        return state;
     }
 
     // Snapshots list their tasks in definition order; one written otherwise is sorted first.

@@ -98,7 +98,7 @@ internal static class DomainSpecKit
 
     /// <summary>
     /// Then: two states are the same: tasks (with ordinals, claims, histories), documents, agents,
-    /// counters, the idempotency keys remembered, and the indexes (READY queues, deadlines, dependants), which decide what happens next.
+    /// counters, the idempotency keys remembered, the schedules, and the indexes (READY queues, deadlines, dependants), which decide what happens next.
     /// </summary>
     public static void AssertSameState(OrchestratorState expected, OrchestratorState actual)
     {
@@ -133,6 +133,10 @@ internal static class DomainSpecKit
         Assert.Equal(actual.Tasks.Values.SelectMany(t => t.Tags.Select(tag => (tag, t.Ordinal, t.TaskId))).GroupBy(x => x.tag)
                 .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(",", g.OrderBy(x => x.Ordinal).Select(x => x.TaskId)))),
             actual.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))));
+        Assert.Equal(expected.Schedules.Values.ToList(), actual.Schedules.Values.ToList());
+        Assert.Equal(expected.ScheduleTimes.ToList(), actual.ScheduleTimes.ToList());
+        Assert.Equal(actual.Schedules.Values.Where(s => s.NextAt is not null).Select(s => new Deadline(s.NextAt!.Value, s.ScheduleId)).Order().ToList(),
+            actual.ScheduleTimes.ToList());
         AssertCountsMatchTheTasks(actual);
     }
 

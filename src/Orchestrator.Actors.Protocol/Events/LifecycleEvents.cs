@@ -105,3 +105,36 @@ public sealed record AgentRegistered(string Agent, IReadOnlyList<string> Capabil
 /// <c>orchestrator.lifecycle.agent-seen-resolution</c>, so that an idle agent's last-seen time stays current.
 /// </summary>
 public sealed record AgentSeen(string Agent, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// A recurring schedule was defined or replaced (<see cref="Commands.DefineSchedule"/>), checked and
+/// normalised; <paramref name="NextAt"/> is its first occurrence from then on. Journaled as <c>schedule-defined.v1</c>.
+/// </summary>
+public sealed record ScheduleDefined(
+    string ScheduleId,
+    string Agent,
+    string TaskFile,
+    TaskPriority Priority,
+    string? Cron,
+    string? TimeZone,
+    TimeSpan? Every,
+    DateTimeOffset? Start,
+    string CatchUp,
+    int? MaxAttempts,
+    string? Payload,
+    IReadOnlyList<string>? Tags,
+    string By,
+    DateTimeOffset At,
+    DateTimeOffset? NextAt) : IOrchestratorEvent;
+
+/// <summary>A schedule was removed (<see cref="Commands.RemoveSchedule"/>). Journaled as <c>schedule-removed.v1</c>.</summary>
+public sealed record ScheduleRemovedEvent(string ScheduleId, string By, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// A schedule's occurrences came: the tasks of <paramref name="Defined"/> were defined by the
+/// <c>task-defined.v1</c> events journaled before this one in the same write; <paramref name="Missed"/>
+/// occurrences were passed over (by the catch-up policy, or because their task could not be defined:
+/// <paramref name="Note"/> says why). <paramref name="NextAt"/> is the next occurrence (null: none is
+/// left). Journaled as <c>schedule-fired.v1</c>.
+/// </summary>
+public sealed record ScheduleFired(string ScheduleId, IReadOnlyList<DateTimeOffset> Defined, int Missed, DateTimeOffset? NextAt, string? Note, DateTimeOffset At) : IOrchestratorEvent;

@@ -49,3 +49,11 @@ public sealed record GetTaskHistory(string TaskId) : NamespacedRequest, IStateMa
 /// <param name="Offset">How many agents to skip (at least 0).</param>
 /// <param name="Limit">How many to return at most (1 to 1,000; the same rules as <see cref="ListTasks"/>).</param>
 public sealed record ListAgents(int Offset = 0, int Limit = 100) : NamespacedRequest, IStateManagerQuery;
+
+/// <summary>
+/// The namespace's recurring schedules by id, a page at a time, each with its next occurrence.
+/// Replies <see cref="Replies.ScheduleList"/>.
+/// </summary>
+/// <param name="Offset">How many schedules to skip (at least 0).</param>
+/// <param name="Limit">How many to return at most (1 to 1,000).</param>
+public sealed record ListSchedules(int Offset = 0, int Limit = 100) : NamespacedRequest, IStateManagerQuery;

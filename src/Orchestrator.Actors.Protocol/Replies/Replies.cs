@@ -301,3 +301,26 @@ public static class Paging
     /// </summary>
     public static int? Next(int offset, int count, int total) => count > 0 && offset + count < total ? offset + count : null;
 }
+
+/// <summary>The schedule as defined now (<see cref="Commands.DefineSchedule"/>).</summary>
+/// <param name="Schedule">The schedule, with its next occurrence.</param>
+/// <param name="Unchanged">True when it was defined so already, and nothing was written.</param>
+public sealed record ScheduleAccepted(ScheduleView Schedule, bool Unchanged) : IOrchestratorReply;
+
+/// <summary>The schedule is removed (<see cref="Commands.RemoveSchedule"/>): no occurrence after this is defined.</summary>
+public sealed record ScheduleRemoved(string ScheduleId) : IOrchestratorReply;
+
+/// <summary>No schedule has this id.</summary>
+public sealed record ScheduleNotFound(string ScheduleId) : IOrchestratorReply;
+
+/// <summary>A page of schedules by id (<see cref="Queries.ListSchedules"/>).</summary>
+/// <param name="Schedules">The schedules of this page.</param>
+/// <param name="Total">How many schedules the namespace has.</param>
+/// <param name="Offset">The offset of this page.</param>
+/// <param name="Limit">The page size asked for.</param>
+public sealed record ScheduleList(IReadOnlyList<ScheduleView> Schedules, int Total, int Offset, int Limit) : IOrchestratorReply
+{
+    /// <summary>The offset of the next page; null when this page reaches the last schedule.</summary>
+    [JsonIgnore]
+    public int? NextOffset => Paging.Next(Offset, Schedules.Count, Total);
+}

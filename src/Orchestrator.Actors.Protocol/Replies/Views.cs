@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Orchestrator.Actors.Protocol.Replies;
 
 /// <summary>A task as the state manager reports it. Equality compares <see cref="DependsOn"/> by its items.</summary>
@@ -99,6 +101,60 @@ public sealed record AgentView(string Agent, IReadOnlyList<string> Capabilities,
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Agent, Registered, LastSeen, ClaimsHeld);
+}
+
+/// <summary>A recurring schedule (<see cref="Commands.DefineSchedule"/>) and what it has done.</summary>
+/// <param name="ScheduleId">Its id; each occurrence's task is <c>{ScheduleId}:{yyyyMMddTHHmmssZ}</c>.</param>
+/// <param name="Agent">The agent each task is for, or <c>*</c>.</param>
+/// <param name="TaskFile">Each task's file.</param>
+/// <param name="Priority">Each task's priority.</param>
+/// <param name="Cron">Its cron expression, or null for an interval.</param>
+/// <param name="TimeZone">The time zone of <paramref name="Cron"/> (null: UTC).</param>
+/// <param name="Every">Its interval, or null for a cron expression.</param>
+/// <param name="Start">An interval's first occurrence and anchor.</param>
+/// <param name="CatchUp">one, all or none: what happens to missed occurrences.</param>
+/// <param name="NextAt">Its next occurrence; null when none is left.</param>
+/// <param name="DefinedAt">When it was (last) defined.</param>
+/// <param name="By">Who defined it.</param>
+public sealed record ScheduleView(string ScheduleId, string Agent, string TaskFile, TaskPriority Priority, string? Cron, string? TimeZone, TimeSpan? Every,
+    DateTimeOffset? Start, string CatchUp, DateTimeOffset? NextAt, DateTimeOffset DefinedAt, string By)
+{
+    /// <summary>Each task's attempts; the namespace's default when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxAttempts { get; init; }
+
+    /// <summary>JSON handed to each task's claimer.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Payload { get; init; }
+
+    /// <summary>Each task's tags.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>The tasks it defined since it was (last) defined.</summary>
+    public int Occurrences { get; init; }
+
+    /// <summary>The occurrences it passed over (catch-up policy, or a task that could not be defined).</summary>
+    public int Missed { get; init; }
+
+    /// <summary>The time of the last occurrence it defined a task for.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LastOccurrence { get; init; }
+
+    /// <summary>Why an occurrence was last passed over, when one was for another reason than the catch-up policy.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Note { get; init; }
+
+    /// <inheritdoc />
+    public bool Equals(ScheduleView? other) =>
+        other is not null && ScheduleId == other.ScheduleId && Agent == other.Agent && TaskFile == other.TaskFile && Priority == other.Priority
+        && Cron == other.Cron && TimeZone == other.TimeZone && Every == other.Every && Start == other.Start && CatchUp == other.CatchUp
+        && NextAt == other.NextAt && DefinedAt == other.DefinedAt && By == other.By && MaxAttempts == other.MaxAttempts && Payload == other.Payload
+        && (Tags ?? []).SequenceEqual(other.Tags ?? []) && Occurrences == other.Occurrences && Missed == other.Missed
+        && LastOccurrence == other.LastOccurrence && Note == other.Note;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(ScheduleId, NextAt, Occurrences);
 }
 
 /// <summary>Names used in histories for causes that are not agents.</summary>

@@ -26,6 +26,11 @@ public static class ViewSizes
     /// <summary>The most <paramref name="agent"/> takes in a page.</summary>
     public static long UpperBound(AgentView agent) => Allowance + Text(agent.Agent) + Texts(agent.Capabilities);
 
+    /// <summary>The most <paramref name="schedule"/> takes in a page.</summary>
+    public static long UpperBound(ScheduleView schedule) =>
+        Allowance + Text(schedule.ScheduleId) + Text(schedule.Agent) + Text(schedule.TaskFile) + Text(schedule.Cron) + Text(schedule.TimeZone)
+        + Text(schedule.Payload) + Texts(schedule.Tags) + Text(schedule.By) + Text(schedule.Note);
+
     /// <summary>What a result of a batch of definitions takes beyond its text and its views, at most (its index, outcome and property names).</summary>
     public const int ResultAllowance = 160;
 

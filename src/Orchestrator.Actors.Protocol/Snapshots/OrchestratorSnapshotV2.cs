@@ -42,6 +42,10 @@ public sealed record OrchestratorSnapshotV2(
     /// <summary>The claim limits in force; absent when none is set, and from snapshots written before limits.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ClaimLimits? ClaimLimits { get; init; }
+
+    /// <summary>The recurring schedules, by id, each with its next occurrence; absent when there are none, and from snapshots written before schedules.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ScheduleView>? Schedules { get; init; }
 }
 
 /// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>
