@@ -7,11 +7,15 @@
     job = client.claim("builder", lease="2m", wait="30s")     # None when nothing became READY
     if job is not None:
         client.complete(job, result={"ok": True})
+    client.define_schedule("poll", agent="poller", task_file="tasks/poll.md", every="15m")  # a task each 15 minutes
 
 Every method is one request of the routes in the repository's README ("Over HTTP"). Answers are
 dataclasses; fields the server adds later are kept in ``extra``. A refusal raises a subclass of
 ``OrchestratorError`` (``Rejected``, ``Unauthorized``, ``Forbidden``, ``NotFound``, ``Conflict``,
 ``Unavailable``; any other status is the base class). Durations are ``"30s"``-style strings, numbers of seconds or ``timedelta``.
+A recurring schedule (``define_schedule``: a cron expression or an interval) defines one task per
+occurrence, id ``{schedule_id}:{yyyyMMddTHHmmssZ}`` (UTC), READY at once; ``list_schedules``,
+``iter_schedules`` and ``schedules`` read them, ``remove_schedule`` ends one (its tasks stay).
 Python 3.9 or later.
 """
 
@@ -38,6 +42,7 @@ __all__ = [
     "Task", "ClaimInfo", "Assignment", "TaskDefinition", "DefineResult", "BatchItem", "BatchResult",
     "FieldError", "TaskPage", "HistoryEntry", "TaskHistory", "LeaseRenewal", "StateSaved", "StateDocument",
     "Stats", "Activity", "ActivityPoint", "Agent", "AgentPage", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
+    "Schedule", "ScheduleDefined", "SchedulePage",
     "OrchestratorError", "Rejected", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Unavailable",
     "format_duration", "duration_seconds",
 ]
@@ -95,11 +100,16 @@ class Forbidden(OrchestratorError):
 
 
 class NotFound(OrchestratorError):
-    """404: no task or document with that id (``task_id``, or ``owner_id`` and ``key``)."""
+    """404: no task, document or schedule with that id (``task_id``, ``owner_id`` and ``key``, or
+    ``schedule_id``)."""
 
     @property
     def task_id(self) -> Optional[str]:
         return self.problem.get("taskId")
+
+    @property
+    def schedule_id(self) -> Optional[str]:
+        return self.problem.get("scheduleId")
 
 
 class Conflict(OrchestratorError):
@@ -158,14 +168,14 @@ _ERRORS = {400: Rejected, 413: Rejected, 415: Rejected, 401: Unauthorized, 403: 
            404: NotFound, 409: Conflict, 412: Conflict, 503: Unavailable}
 
 
-def _instant(value: Optional[Union[datetime.datetime, str]]) -> Optional[str]:
+def _instant(value: Optional[Union[datetime.datetime, str]], name: str = "not_before") -> Optional[str]:
     """A time for the server: ISO 8601 with its offset. A naive datetime is refused (its zone is unknown)."""
     if value is None or isinstance(value, str):
         return value
     if not isinstance(value, datetime.datetime):
-        raise TypeError("not_before must be a datetime or an ISO 8601 str, not %s" % type(value).__name__)
+        raise TypeError("%s must be a datetime or an ISO 8601 str, not %s" % (name, type(value).__name__))
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("not_before must be an aware datetime (with a tzinfo, such as datetime.timezone.utc)")
+        raise ValueError("%s must be an aware datetime (with a tzinfo, such as datetime.timezone.utc)" % name)
     return value.isoformat()
 
 
@@ -266,6 +276,12 @@ def _span(text: Any) -> Any:
     span = datetime.timedelta(days=int(days or 0), hours=int(hours), minutes=int(minutes), seconds=int(seconds),
                               microseconds=int((fraction or "")[:6].ljust(6, "0")))
     return -span if sign else span
+
+
+def _interval(text: Any) -> Any:
+    """A duration as the server shows it (``"15m"``, ``"30s"``, ``"500ms"``; or ``hh:mm:ss``) to a timedelta; else unchanged."""
+    seconds = duration_seconds(text) if isinstance(text, str) else None
+    return text if seconds is None else datetime.timedelta(seconds=seconds)
 
 
 def _snake(name: str) -> str:
@@ -647,6 +663,76 @@ class AgentPage:
         return _build(cls, data, {"agents": lambda items: [Agent.from_json(a) for a in items]})
 
 
+@dataclass
+class Schedule:
+    """A recurring schedule and what it has done since it was (last) defined.
+
+    It runs on a ``cron`` expression (five fields, read in ``time_zone``, UTC when None) or every
+    ``every`` (a timedelta) from ``start``; ``catch_up`` (``one``, ``all`` or ``none``) says what
+    becomes of occurrences missed while the namespace was not running. Each occurrence defines a
+    task ``{schedule_id}:{yyyyMMddTHHmmssZ}`` (its time in UTC, such as ``poll:20261207T091500Z``),
+    READY at once, from the template (``agent``, ``task_file``, ``priority``, ``max_attempts``,
+    ``payload``, ``tags``) and defined by ``schedule:{schedule_id}``. ``next_at`` is the next
+    occurrence (None when none is left); ``occurrences`` counts the tasks it defined, ``missed``
+    the occurrences it passed over, ``note`` says why one was last passed over for another reason
+    than the catch-up policy (its task existed already, say)."""
+    schedule_id: str = ""
+    agent: str = ""
+    task_file: str = ""
+    priority: str = ""
+    cron: Optional[str] = None
+    time_zone: Optional[str] = None
+    every: Optional[datetime.timedelta] = None
+    start: Optional[datetime.datetime] = None
+    catch_up: str = ""
+    next_at: Optional[datetime.datetime] = None
+    max_attempts: Optional[int] = None
+    payload: JSON = None
+    tags: List[str] = _field(default_factory=list)
+    defined_at: Optional[datetime.datetime] = None
+    by: str = ""
+    occurrences: int = 0
+    missed: int = 0
+    last_occurrence: Optional[datetime.datetime] = None
+    note: Optional[str] = None
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> Schedule:
+        return _build(cls, data, {"every": _interval, "start": _time, "next_at": _time, "defined_at": _time,
+                                  "last_occurrence": _time, "tags": list})
+
+
+@dataclass
+class ScheduleDefined:
+    """``define_schedule``'s answer: the schedule as defined now, and ``unchanged`` when it was
+    defined so already (nothing was written; its counts and next occurrence go on). A different
+    definition under the same id replaces the schedule (it is not a conflict)."""
+    schedule: Optional[Schedule] = None
+    unchanged: bool = False
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> ScheduleDefined:
+        return _build(cls, data, {"schedule": Schedule.from_json})
+
+
+@dataclass
+class SchedulePage:
+    """A page of ``list_schedules``, by id; ``total`` counts every schedule. As a ``TaskPage``, it
+    may hold fewer than ``limit`` before the end; ``next_offset`` is where the next page starts."""
+    schedules: List[Schedule] = _field(default_factory=list)
+    total: int = 0
+    offset: int = 0
+    limit: int = 0
+    next_offset: Optional[int] = None
+    extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> SchedulePage:
+        return _build(cls, data, {"schedules": lambda items: [Schedule.from_json(s) for s in items]})
+
+
 def _next_offset(page: Any, offset: int, items: int) -> Optional[int]:
     """Where the page after ``page`` (asked for at ``offset``) starts: its ``next_offset``, or (from
     a server older than it) after its items while they fall short of the total; None after the last."""
@@ -946,6 +1032,52 @@ class OrchestratorClient:
         body = _NO_BODY if by is None else {"by": by}
         return Task.from_json(self._call("POST", self._task(task_id, "/requeue"), body, headers=_keyed(idempotency_key)).json())
 
+    # -- schedules -----------------------------------------------------------------------------
+
+    def define_schedule(self, schedule_id: str, agent: str, task_file: str, *, cron: Optional[str] = None,
+                        time_zone: Optional[str] = None, every: Optional[Duration] = None,
+                        start: Optional[Union[datetime.datetime, str]] = None, catch_up: Optional[str] = None,
+                        priority: Optional[str] = None, max_attempts: Optional[int] = None, payload: JSON = None,
+                        tags: Optional[Iterable[str]] = None, by: Optional[str] = None) -> ScheduleDefined:
+        """Defines a recurring schedule, or replaces the one of that id: each occurrence defines a
+        task ``{schedule_id}:{yyyyMMddTHHmmssZ}`` (UTC), READY at once, for ``agent`` with
+        ``task_file``, ``priority``, ``max_attempts``, ``payload`` and ``tags``. Give exactly one of
+        ``cron`` (five fields, as in crontab, read in ``time_zone``, an IANA id such as
+        ``"Europe/Berlin"``; UTC by default) and ``every`` (a duration, 1 s to 366 days; the first
+        occurrence is ``start``, an aware ``datetime`` or an ISO 8601 string, or one interval from
+        now). ``catch_up``: ``"one"`` (the default: the latest missed occurrence), ``"all"`` or
+        ``"none"``. The identical definition again writes nothing: ``unchanged`` is True. Bad input
+        raises ``Rejected`` naming the field (``cron``, ``every``, ``timeZone``, ``catchUp``, ...)."""
+        if isinstance(tags, str):
+            raise TypeError("tags must be an iterable of str, not one str (write tags=[%r])" % tags)
+        body = _compact({"agent": agent, "taskFile": task_file, "cron": cron, "timeZone": time_zone,
+                         "every": None if every is None else format_duration(every), "start": _instant(start, "start"),
+                         "catchUp": catch_up, "priority": priority, "maxAttempts": max_attempts, "payload": payload,
+                         "tags": None if tags is None else list(tags), "by": by})
+        return ScheduleDefined.from_json(self._call("PUT", self._schedule(schedule_id), body).json())
+
+    def remove_schedule(self, schedule_id: str, by: Optional[str] = None) -> None:
+        """Removes a schedule: no occurrence after this is defined (the tasks it defined stay).
+        ``NotFound`` (with ``schedule_id``) when there is no such schedule."""
+        self._call("DELETE", self._schedule(schedule_id), query=_compact({"by": by}))
+
+    def list_schedules(self, offset: int = 0, limit: int = 100) -> SchedulePage:
+        """One page of the namespace's schedules, by id (``limit`` 1 to 1000)."""
+        return SchedulePage.from_json(self._call("GET", self._ns("/schedules"), query={"offset": offset, "limit": limit}).json())
+
+    def iter_schedules(self, page_size: int = 100) -> Iterator[Schedule]:
+        """Every schedule, page after page."""
+        offset: Optional[int] = 0
+        while offset is not None:
+            page = self.list_schedules(offset=offset, limit=page_size)
+            for schedule in page.schedules:
+                yield schedule
+            offset = _next_offset(page, offset, len(page.schedules))
+
+    def schedules(self) -> List[Schedule]:
+        """Every schedule of the namespace, by id (every page of ``list_schedules``)."""
+        return list(self.iter_schedules())
+
     # -- state ---------------------------------------------------------------------------------
 
     def save_state(self, owner_id: str, key: str, value: JSON, expected_version: Optional[int] = None,
@@ -1029,6 +1161,9 @@ class OrchestratorClient:
 
     def _task(self, task_id: str, suffix: str = "") -> str:
         return self._ns("/tasks/%s%s" % (_segment(task_id), suffix))
+
+    def _schedule(self, schedule_id: str) -> str:
+        return self._ns("/schedules/%s" % _segment(schedule_id))
 
     @staticmethod
     def _claim_of(task: Union[str, Assignment], agent: Optional[str], claim_id: Optional[str]) -> Tuple[str, Optional[str], Optional[str]]:

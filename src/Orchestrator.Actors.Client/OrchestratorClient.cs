@@ -323,6 +323,15 @@ public sealed class OrchestratorClient
     /// <summary>Sets the namespace's claim limits (replacing the ones before; null: none).</summary>
     public Task<ClaimLimitsSet> SetClaimLimitsAsync(SetClaimLimits command, CancellationToken cancellation = default) => AskAsync<ClaimLimitsSet>(command, cancellation);
 
+    /// <summary>Defines a recurring schedule, or replaces the one of that id (<see cref="ScheduleAccepted.Unchanged"/>: it was so already).</summary>
+    public Task<ScheduleAccepted> DefineScheduleAsync(DefineSchedule command, CancellationToken cancellation = default) => AskAsync<ScheduleAccepted>(command, cancellation);
+
+    /// <summary>Removes a schedule (the tasks it defined stay); <see cref="OrchestratorNotFoundException"/> when there is none of that id.</summary>
+    public Task<ScheduleRemoved> RemoveScheduleAsync(RemoveSchedule command, CancellationToken cancellation = default) => AskAsync<ScheduleRemoved>(command, cancellation);
+
+    /// <summary>One page of the namespace's schedules, by id.</summary>
+    public Task<ScheduleList> ListSchedulesAsync(ListSchedules query, CancellationToken cancellation = default) => AskAsync<ScheduleList>(query, cancellation);
+
     /// <summary>Registers an agent.</summary>
     public Task<AgentRegistrationAccepted> RegisterAgentAsync(RegisterAgent command, CancellationToken cancellation = default) =>
         AskAsync<AgentRegistrationAccepted>(command, cancellation);
@@ -447,6 +456,7 @@ public sealed class OrchestratorClient
         StaleClaim c => new OrchestratorConflictException(c, c.Message),
         TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
         StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
+        ScheduleNotFound n => new OrchestratorNotFoundException(n, $"no schedule '{n.ScheduleId}'"),
         OrchestratorUnavailable u => new OrchestratorUnavailableException(u),
         _ => Unexpected(request, reply),
     };

@@ -18,6 +18,7 @@ public static class CliRoot
         foreach (var command in ClaimCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in StateCommands.Create()) root.Subcommands.Add(command);
         foreach (var command in InfoCommands.Create()) root.Subcommands.Add(command);
+        foreach (var command in ScheduleCommands.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(LoadCommand.Create());
         root.Subcommands.Add(McpCommand.Create());
         return root;

@@ -301,6 +301,28 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
+    public async Task Schedule_define_list_and_remove_a_recurring_schedule()
+    {
+        var ns = "cli-schedules-" + Guid.NewGuid().ToString("N")[..8];
+        var defined = Json(await server.RunAsync("schedule", "define", "standup", "--agent", "*", "--file", "tasks/standup.md", "--cron", "0 9 * * 1-5",
+            "--time-zone", "Europe/Berlin", "--catch-up", "none", "--tag", "team:core", "--namespace", ns, "--json"));
+        Assert.Equal(("0 9 * * 1-5", "none", false), (defined.GetProperty("schedule").GetProperty("cron").GetString(),
+            defined.GetProperty("schedule").GetProperty("catchUp").GetString(), defined.GetProperty("unchanged").GetBoolean()));
+        Assert.Contains(Success(await server.RunAsync("schedule", "define", "poll", "--agent", "*", "--file", "f", "--every", "15m", "--namespace", ns)),
+            line => line.StartsWith("schedule poll defined: every 15m from "));
+
+        var listed = Success(await server.RunAsync("schedule", "list", "--namespace", ns));
+        Assert.Contains(listed, line => line.StartsWith("poll") && line.Contains("every 15m"));
+        Assert.Contains(listed, line => line.StartsWith("standup") && line.Contains("cron '0 9 * * 1-5' Europe/Berlin") && line.Contains("none"));
+
+        Assert.Equal(["schedule standup removed"], Success(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns)));
+        AssertFails(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns), 4, "'standup'");
+        AssertFails(await server.RunAsync("schedule", "define", "both", "--agent", "*", "--file", "f", "--namespace", ns), 2, "--cron EXPR or --every DURATION");
+        AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--cron", "0 9 * *", "--namespace", ns), 2, "'0 9 * *'");
+        AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--every", "1m", "--catch-up", "some", "--namespace", ns), 2, "'some'");
+    }
+
+    [Fact]
     public async Task Cancel_all_and_requeue_all_change_every_task_the_filters_match()
     {
         var tag = "wave:" + Guid.NewGuid().ToString("N")[..8];

@@ -60,6 +60,9 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
             await DefineAsync(ns, id, priority);
         using (var limits = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/claim-limits", """{"maxClaimsPerAgent":4,"maxClaimsPerTag":{"tenant=acme":10}}""", Auth))
             Assert.Equal(HttpStatusCode.OK, limits.StatusCode);
+        using (var schedule = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/schedules/nightly",
+                   """{"agent":"*","taskFile":"tasks/nightly.md","cron":"0 2 * * *","timeZone":"Europe/Berlin","catchUp":"all"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, schedule.StatusCode);
         await using var page = await OpenAsync($"/?namespace={ns}");
 
         // A read-only key is enough to look.
@@ -71,6 +74,11 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#count-HIGH")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Page.Locator("#total")).ToHaveTextAsync("3");
         await Assertions.Expect(page.Page.Locator("#claim-limits")).ToHaveTextAsync("per agent 4, tenant=acme 10");
+        var nightly = page.Page.Locator("#schedules-table tbody tr[data-schedule-id='nightly'] td");
+        await Assertions.Expect(nightly.Nth(1)).ToHaveTextAsync("0 2 * * * (Europe/Berlin)");
+        await Assertions.Expect(nightly.Nth(2)).ToHaveTextAsync("all");
+        await Assertions.Expect(nightly.Nth(4)).Not.ToBeEmptyAsync();
+        await Assertions.Expect(page.Page.Locator("#schedules-empty")).ToBeHiddenAsync();
         await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
         // The last hour's charts hold what the API's activity holds.

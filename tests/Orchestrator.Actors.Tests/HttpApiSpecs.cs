@@ -428,6 +428,41 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Schedules_are_defined_with_PUT_listed_refused_naming_the_field_and_removed_with_DELETE()
+    {
+        var path = $"/v1/namespaces/{_ns}/schedules/nightly";
+        const string body = """{"agent":"*","taskFile":"tasks/nightly.md","cron":"0 2 * * *","timeZone":"Europe/Berlin","payload":{"full":true},"tags":["team:reports"]}""";
+        using var defined = await _server.Send(HttpMethod.Put, path, body);
+        var accepted = await HttpServer.Json(defined);
+        var schedule = accepted.GetProperty("schedule");
+        Assert.False(accepted.GetProperty("unchanged").GetBoolean());
+        Assert.Equal(("0 2 * * *", "Europe/Berlin", "one", true), (schedule.GetProperty("cron").GetString(), schedule.GetProperty("timeZone").GetString(),
+            schedule.GetProperty("catchUp").GetString(), schedule.GetProperty("payload").GetProperty("full").GetBoolean()));
+        var next = schedule.GetProperty("nextAt").GetDateTimeOffset();
+        Assert.True(next > DateTimeOffset.UtcNow && next <= DateTimeOffset.UtcNow.AddDays(1).AddHours(1), $"nextAt {next:O}");
+        Assert.Equal(0, TimeZoneInfo.ConvertTime(next, TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin")).Minute);
+        using (var again = await _server.Send(HttpMethod.Put, path, body))
+            Assert.True((await HttpServer.Json(again)).GetProperty("unchanged").GetBoolean());
+        using (var interval = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/schedules/poll", """{"agent":"*","taskFile":"f","every":"15m","catchUp":"none"}"""))
+            Assert.Equal("15m", (await HttpServer.Json(interval)).GetProperty("schedule").GetProperty("every").GetString());
+
+        using var list = await _server.Get($"/v1/namespaces/{_ns}/schedules?limit=1");
+        var page = await HttpServer.Json(list);
+        Assert.Equal((2, 1, "nightly"), (page.GetProperty("total").GetInt32(), page.GetProperty("nextOffset").GetInt32(),
+            page.GetProperty("schedules")[0].GetProperty("scheduleId").GetString()));
+
+        using var bad = await _server.Send(HttpMethod.Put, path, """{"agent":"*","taskFile":"f","cron":"0 25 * * *"}""");
+        Assert.Equal(("cron", "0 25 * * *"), ((await HttpServer.Problem(bad, 400)).GetProperty("field").GetString(), (await HttpServer.Problem(bad, 400)).GetProperty("value").GetString()));
+        using var badEvery = await _server.Send(HttpMethod.Put, path, """{"agent":"*","taskFile":"f","every":"soon"}""");
+        Assert.Equal("every", (await HttpServer.Problem(badEvery, 400)).GetProperty("field").GetString());
+
+        using (var removed = await _server.Send(HttpMethod.Delete, path, null))
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        using var gone = await _server.Send(HttpMethod.Delete, path, null);
+        Assert.Equal("nightly", (await HttpServer.Problem(gone, 404)).GetProperty("scheduleId").GetString());
+    }
+
+    [Fact]
     public async Task Tasks_cancel_and_requeue_change_what_the_filters_match_a_limit_at_a_time_and_answer_the_count()
     {
         foreach (var id in new[] { "k1", "k2", "k3" })
@@ -841,6 +876,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue", "POST /v1/namespaces/{ns}/tasks/{taskId}/request-input",
             "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input",
             "POST /v1/namespaces/{ns}/tasks:cancel", "POST /v1/namespaces/{ns}/tasks:requeue", "PUT /v1/namespaces/{ns}/claim-limits",
+            "GET /v1/namespaces/{ns}/schedules", "PUT /v1/namespaces/{ns}/schedules/{scheduleId}", "DELETE /v1/namespaces/{ns}/schedules/{scheduleId}",
         ];
         Assert.Equal(expected.Order(), operations);
 

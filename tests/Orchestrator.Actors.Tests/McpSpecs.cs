@@ -54,7 +54,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [
         "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
         "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
-        "request_input", "provide_input", "cancel_tasks", "requeue_tasks", "set_claim_limits",
+        "request_input", "provide_input", "cancel_tasks", "requeue_tasks", "set_claim_limits", "define_schedule", "remove_schedule", "list_schedules",
     ];
 
     private readonly string _ns = HttpServer.NewNamespace();
@@ -229,6 +229,11 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal((0, 0), (limits.GetProperty("maxClaims").GetInt32(), limits.GetProperty("maxClaimsPerTag").GetProperty("wave:1").GetInt32()));
         Assert.False((await Call("claim_task", new() { ["agent"] = "wave-agent" })).GetProperty("claimed").GetBoolean());
         await Call("set_claim_limits", []);
+        var schedule = await Call("define_schedule", new() { ["scheduleId"] = "weekday", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["cron"] = "0 9 * * 1-5", ["timeZone"] = "America/New_York" });
+        Assert.Equal(("0 9 * * 1-5", false), (schedule.GetProperty("schedule").GetProperty("cron").GetString(), schedule.GetProperty("unchanged").GetBoolean()));
+        Assert.Equal(["weekday"], (await Call("list_schedules", [])).GetProperty("schedules").EnumerateArray().Select(s => s.GetProperty("scheduleId").GetString()));
+        Assert.Equal("weekday", (await Call("remove_schedule", new() { ["scheduleId"] = "weekday" })).GetProperty("scheduleId").GetString());
+        Assert.Equal(0, (await Call("list_schedules", [])).GetProperty("total").GetInt32());
         var bulk = await Call("cancel_tasks", new() { ["reason"] = "called off", ["tag"] = "wave:1" });
         Assert.Equal((1, false), (bulk.GetProperty("count").GetInt32(), bulk.GetProperty("more").GetBoolean()));
         Assert.Equal(0, (await Call("requeue_tasks", new() { ["tag"] = "wave:1" })).GetProperty("count").GetInt32());

@@ -114,4 +114,46 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         var timedOut = transitions.ExpectMsg<TaskTransitioned>(t => t.TaskId == "ask");
         Assert.Equal(("input-timed-out", TaskState.Failed, start + TimeSpan.FromMinutes(5)), (timedOut.Entry.Event, timedOut.Entry.To, timedOut.Entry.At));
     }
+
+    [Fact]
+    public async Task A_recurring_schedule_catches_up_the_occurrences_missed_while_down_and_goes_on_on_time()
+    {
+        var start = ManualTime.Start;
+        var minute = TimeSpan.FromMinutes(1);
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            var accepted = await sm.Expect<ScheduleAccepted>(new DefineSchedule("tick", "*", "tasks/tick.md", Every: minute, CatchUp: "all"));
+            Assert.Equal(start + minute, accepted.Schedule.NextAt);
+            var time = new ManualTime(_clock, first.System);
+            time.Advance(minute);
+            await sm.Barrier();
+            Assert.Equal(TaskState.Ready, (await sm.View(Domain.OrchestratorDomain.OccurrenceId("tick", start + minute))).Status);
+        }
+        finally
+        {
+            await first.System.Terminate();
+        }
+
+        // Down from +1 min to +3.5 min: the occurrences at +2 and +3 are missed, and caught up (all) at recovery.
+        var (second, time2, transitions) = await RecoverAfterAsync(TimeSpan.FromSeconds(150));
+        await using var _ = second;
+        var sm2 = second.StateManager;
+        time2.RunDueTimers();
+        foreach (var at in new[] { start + 2 * minute, start + 3 * minute })
+        {
+            var defined = transitions.ExpectMsg<TaskTransitioned>();
+            Assert.Equal((Domain.OrchestratorDomain.OccurrenceId("tick", at), "task-defined"), (defined.TaskId, defined.Entry.Event));
+        }
+        var schedule = Assert.Single((await sm2.Expect<ScheduleList>(new Protocol.Queries.ListSchedules())).Schedules);
+        Assert.Equal((3, 0, start + 4 * minute), (schedule.Occurrences, schedule.Missed, schedule.NextAt));
+
+        // The next one falls due on time.
+        time2.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromMilliseconds(1));
+        await sm2.Barrier();
+        transitions.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+        time2.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(Domain.OrchestratorDomain.OccurrenceId("tick", start + 4 * minute), transitions.ExpectMsg<TaskTransitioned>().TaskId);
+    }
 }

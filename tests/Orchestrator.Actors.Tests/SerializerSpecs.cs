@@ -63,6 +63,13 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         DefinedAt = At.AddDays(1), DependsOn = ["t-1"],
     };
 
+    private static readonly ScheduleView Schedule = new("nightly", "agent-a", "tasks/nightly.md", TaskPriority.High, "0 2 * * *", "Europe/Berlin", TimeSpan.FromMinutes(15),
+        At, "all", At.AddHours(17), At.AddMinutes(18), "ops")
+    {
+        MaxAttempts = 4, Payload = """{"full":true}""", Tags = ["team:reports"], Occurrences = 3, Missed = 2, LastOccurrence = At.AddHours(16),
+        Note = "nightly:20250301T100000Z was not defined: a task of that id exists already",
+    };
+
     private static readonly AgentView Agent =
         new("agent-a", ["build", "test"], Registered: true, RegisteredAt: At, LastSeen: At.AddMinutes(5), ClaimsHeld: 2, Completed: 7, Failed: 3, LeasesExpired: 1);
 
@@ -99,6 +106,13 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new TasksChanged(2, ["t-1", "t-2"], true),
         new SetClaimLimits(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }, "ops"),
         new ClaimLimitsSet(new ClaimLimits(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 })),
+        new DefineSchedule("nightly", "agent-a", "tasks/nightly.md", "0 2 * * *", "Europe/Berlin", TimeSpan.FromMinutes(15), At, "all", "HIGH", 4, """{"full":true}""", ["team:reports"], "ops"),
+        new RemoveSchedule("nightly", "ops"),
+        new ListSchedules(10, 20),
+        new ScheduleAccepted(Schedule, true),
+        new ScheduleRemoved("nightly"),
+        new ScheduleNotFound("nightly"),
+        new ScheduleList([Schedule, Schedule with { ScheduleId = "poll" }], 12, 4, 2),
         new RequeueDeadTask("t-1", "ops"),
         new RegisterAgent("agent-a", ["build", "test"]),
         new GetTaskHistory("t-1"),
@@ -169,6 +183,10 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new TasksCancelled(["t-1", "build/step:2"], "called off", "ops", At.AddMinutes(15)),
         new TasksRequeued(["t-1", "build/step:2"], "ops", At.AddMinutes(16)),
         new ClaimLimitsChanged(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }, "ops", At.AddMinutes(17)),
+        new ScheduleDefined("nightly", "agent-a", "tasks/nightly.md", TaskPriority.High, "0 2 * * *", "Europe/Berlin", TimeSpan.FromMinutes(15), At, "all", 4,
+            """{"full":true}""", ["team:reports"], "ops", At.AddMinutes(18), At.AddHours(17)),
+        new ScheduleRemovedEvent("nightly", "ops", At.AddMinutes(19)),
+        new ScheduleFired("nightly", [At.AddHours(1), At.AddHours(2)], 3, At.AddHours(3), "nightly:20250301T100000Z was not defined: a task of that id exists already", At.AddMinutes(20)),
         new DependenciesMet("t-2", "t-1", "agent-a", At.AddMinutes(3)),
         new TaskKilled("t-2", "t-1", "'t-1' is DEAD", "agent-a", At.AddMinutes(4)),
         new TaskCancelled("t-1", "not needed", "ops", At.AddMinutes(5)),
@@ -194,6 +212,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         {
             EventsJournaled = 11,
             ClaimLimits = new ClaimLimits(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }),
+            Schedules = [Schedule],
             RequestKeys = [new RequestKeyed("k-1", "5f1c9d2ab3e4f60718293a4b5c6d7e8f", "t-1", "claim-3-0011223344556677", At.AddMinutes(1), 2, At)],
         },
     }.Select(Traced).ToDictionary(m => m.GetType());

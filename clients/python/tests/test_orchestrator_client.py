@@ -557,6 +557,78 @@ class ClientTests(ServerTestCase):
             self.client.cancel("finished", reason="too late")
         self.assertEqual(("COMPLETED", "cancel"), (caught.exception.task_status, caught.exception.action))
 
+    # -- schedules -----------------------------------------------------------------------------
+
+    def test_an_interval_schedule_defines_a_task_per_occurrence_until_it_is_removed(self) -> None:
+        def define(every: Any) -> oc.ScheduleDefined:
+            return self.client.define_schedule("poll", agent="poller", task_file="tasks/poll.md", every=every,
+                                               priority="HIGH", payload={"feed": "news"}, tags=["team:ops"], by="ops")
+        first = define(datetime.timedelta(seconds=1))
+        schedule = first.schedule
+        self.assertFalse(first.unchanged)
+        self.assertEqual(("poll", "poller", "tasks/poll.md", "HIGH", datetime.timedelta(seconds=1), None, None, "one",
+                          {"feed": "news"}, ["team:ops"], "ops"),
+                         (schedule.schedule_id, schedule.agent, schedule.task_file, schedule.priority, schedule.every,
+                          schedule.cron, schedule.time_zone, schedule.catch_up, schedule.payload, schedule.tags, schedule.by))
+        self.assertIsNotNone(schedule.next_at.tzinfo)
+        self.assertGreater(schedule.next_at, schedule.defined_at)
+
+        wait_until(lambda: self.client.list_tasks(id_prefix="poll:").total > 0, what="the schedule's first task")
+        task = self.client.get_task(self.client.list_tasks(id_prefix="poll:", limit=1).tasks[0].task_id)
+        self.assertRegex(task.task_id, r"^poll:\d{8}T\d{6}Z$")
+        at = datetime.datetime.strptime(task.task_id[len("poll:"):], "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+        self.assertLessEqual(schedule.defined_at.replace(microsecond=0), at)
+        self.assertEqual(("poller", "tasks/poll.md", "HIGH", {"feed": "news"}, ["team:ops"]),
+                         (task.agent, task.task_file, task.priority, task.payload, task.tags))
+        self.assertEqual("READY", task.status)
+        self.assertEqual("schedule:poll", self.client.get_history(task.task_id).entries[0].by)
+        self.assertIn(task.task_id, [t.task_id for t in self.client.iter_tasks(tag="team:ops")])
+
+        again = define("1s")  # the same interval written another way
+        self.assertTrue(again.unchanged)
+        self.assertEqual(schedule.defined_at, again.schedule.defined_at)
+
+        listed = self.client.schedules()
+        self.assertEqual(["poll"], [s.schedule_id for s in listed])
+        self.assertGreaterEqual(listed[0].occurrences, 1)
+        self.assertIsNotNone(listed[0].last_occurrence)
+        page = self.client.list_schedules(offset=0, limit=1)
+        self.assertEqual((1, 0, 1, None), (page.total, page.offset, page.limit, page.next_offset))
+
+        self.assertIsNone(self.client.remove_schedule("poll", by="ops"))
+        self.assertEqual([], self.client.schedules())
+        self.assertGreater(self.client.list_tasks(id_prefix="poll:").total, 0, "the tasks it defined stay")
+        with self.assertRaises(NotFound) as caught:
+            self.client.remove_schedule("poll")
+        self.assertEqual((404, "poll"), (caught.exception.status, caught.exception.schedule_id))
+
+    def test_cron_schedules_are_listed_by_id_and_bad_input_is_rejected_naming_the_field(self) -> None:
+        for schedule_id in ("nightly-c", "nightly-a", "nightly-b"):
+            defined = self.client.define_schedule(schedule_id, agent="reporter", task_file="tasks/report.md",
+                                                  cron="0 3 * * *", catch_up="none")
+            self.assertEqual(("0 3 * * *", None, None, "none", 0), (defined.schedule.cron, defined.schedule.every,
+                             defined.schedule.start, defined.schedule.catch_up, defined.schedule.occurrences))
+            self.assertGreater(defined.schedule.next_at, datetime.datetime.now(datetime.timezone.utc))
+        self.assertEqual(["nightly-a", "nightly-b", "nightly-c"], [s.schedule_id for s in self.client.iter_schedules(page_size=2)])
+        self.assertEqual(2, self.client.list_schedules(offset=0, limit=2).next_offset)
+
+        start = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0) + datetime.timedelta(hours=1)
+        later = self.client.define_schedule("later", agent="a", task_file="f", every="2h", start=start).schedule
+        self.assertEqual((datetime.timedelta(hours=2), start, start), (later.every, later.start, later.next_at))
+
+        for kwargs, field, value in (({"cron": "not a cron"}, "cron", "not a cron"),
+                                     ({"cron": "0 3 * * *", "catch_up": "sometimes"}, "catchUp", "sometimes"),
+                                     ({"every": "soon"}, "every", "soon"),
+                                     ({"cron": "0 3 * * *", "time_zone": "Mars/Olympus"}, "timeZone", "Mars/Olympus")):
+            with self.assertRaises(Rejected) as caught:
+                self.client.define_schedule("bad", agent="a", task_file="f", **kwargs)
+            self.assertEqual((400, field, value), (caught.exception.status, caught.exception.field, caught.exception.value))
+        with self.assertRaises(ValueError):
+            self.client.define_schedule("bad", agent="a", task_file="f", every="1h", start=datetime.datetime(2099, 1, 1))
+        with self.assertRaises(TypeError):
+            self.client.define_schedule("bad", agent="a", task_file="f", every="1h", tags="team:ops")
+        self.assertEqual(4, self.client.list_schedules().total)
+
     # -- state ---------------------------------------------------------------------------------
 
     def test_state_versions_are_entity_tags_and_a_wrong_one_is_a_conflict(self) -> None:
@@ -934,8 +1006,7 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        self.server.bodies.append(self.rfile.read(length) if length else b"")  # type: ignore[attr-defined]
         self.server.requests.append((self.command, self.path, dict(self.headers)))  # type: ignore[attr-defined]
         status, headers, body = self.server.answer  # type: ignore[attr-defined]
         self.send_response(status)
@@ -945,7 +1016,7 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = _answer
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -959,6 +1030,7 @@ class OfflineTests(unittest.TestCase):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         server.answer = (status, dict({"Content-Type": content_type}, **(headers or {})), raw)  # type: ignore[attr-defined]
         server.requests = []  # type: ignore[attr-defined]
+        server.bodies = []  # type: ignore[attr-defined]
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
 
@@ -1058,6 +1130,49 @@ class OfflineTests(unittest.TestCase):
 
         client = self.stub(200, {"agents": [{"agent": "c"}], "total": 9, "offset": 4, "limit": 1, "nextOffset": 5}, content_type="application/json")
         self.assertEqual(5, client.list_agents(offset=4, limit=1).next_offset)
+
+    def test_schedules_travel_as_put_delete_and_a_paged_get_and_read_back_with_their_interval_and_times(self) -> None:
+        shown = {"scheduleId": "a/b", "agent": "poller", "taskFile": "tasks/poll.md", "priority": "HIGH", "cron": None,
+                 "timeZone": None, "every": "15m", "start": "2026-12-07T09:15:00+00:00", "catchUp": "all",
+                 "nextAt": "2026-12-07T09:30:00+00:00", "maxAttempts": 2, "payload": {"x": 1}, "tags": ["t"],
+                 "definedAt": "2026-12-07T09:00:00.1234567+00:00", "by": "ops", "occurrences": 3, "missed": 1,
+                 "lastOccurrence": "2026-12-07T09:15:00+00:00", "note": None, "later": True}
+        client = self.stub(200, {"schedule": shown, "unchanged": True}, content_type="application/json")
+        start = datetime.datetime(2026, 12, 7, 9, 15, tzinfo=datetime.timezone.utc)
+        defined = client.for_namespace("team-a").define_schedule(
+            "a/b", "poller", "tasks/poll.md", every=datetime.timedelta(minutes=15), start=start, catch_up="all",
+            priority="HIGH", max_attempts=2, payload={"x": 1}, tags=("t",), by="ops")
+        self.assertEqual(("PUT", "/v1/namespaces/team-a/schedules/a%2Fb"), self.stub_server.requests[-1][:2])
+        self.assertEqual({"agent": "poller", "taskFile": "tasks/poll.md", "every": "900s", "start": "2026-12-07T09:15:00+00:00",
+                          "catchUp": "all", "priority": "HIGH", "maxAttempts": 2, "payload": {"x": 1}, "tags": ["t"], "by": "ops"},
+                         json.loads(self.stub_server.bodies[-1]))
+        schedule = defined.schedule
+        self.assertTrue(defined.unchanged)
+        self.assertEqual((datetime.timedelta(minutes=15), start, start + datetime.timedelta(minutes=15), start, 3, 1, {"later": True}),
+                         (schedule.every, schedule.start, schedule.next_at, schedule.last_occurrence,
+                          schedule.occurrences, schedule.missed, schedule.extra))
+        self.assertEqual(datetime.datetime(2026, 12, 7, 9, 0, 0, 123456, tzinfo=datetime.timezone.utc), schedule.defined_at)
+        client.define_schedule("c", "a", "f", cron="0 3 * * *", time_zone="Europe/Berlin")
+        self.assertEqual({"agent": "a", "taskFile": "f", "cron": "0 3 * * *", "timeZone": "Europe/Berlin"},
+                         json.loads(self.stub_server.bodies[-1]))
+
+        client = self.stub(204, b"", content_type="text/plain")
+        self.assertIsNone(client.remove_schedule("a/b", by="ops"))
+        client.remove_schedule("c")
+        self.assertEqual([("DELETE", "/v1/namespaces/default/schedules/a%2Fb?by=ops"), ("DELETE", "/v1/namespaces/default/schedules/c")],
+                         [r[:2] for r in self.stub_server.requests])
+
+        client = self.stub(200, {"schedules": [dict(shown, every="00:00:30")], "total": 1, "offset": 0, "limit": 100,
+                                 "nextOffset": None}, content_type="application/json")
+        self.assertEqual([datetime.timedelta(seconds=30)], [s.every for s in client.schedules()])
+        self.assertEqual(["/v1/namespaces/default/schedules?offset=0&limit=100"], [r[1] for r in self.stub_server.requests])
+        client.list_schedules(offset=5, limit=2)
+        self.assertEqual("/v1/namespaces/default/schedules?offset=5&limit=2", self.stub_server.requests[-1][1])
+
+        client = self.stub(404, {"status": 404, "title": "Not found", "detail": "no schedule 'x'", "scheduleId": "x"})
+        with self.assertRaises(NotFound) as caught:
+            client.remove_schedule("x")
+        self.assertEqual(("x", None), (caught.exception.schedule_id, caught.exception.task_id))
 
     def test_an_unreachable_server_is_unavailable(self) -> None:
         url = "http://127.0.0.1:%d" % free_port()

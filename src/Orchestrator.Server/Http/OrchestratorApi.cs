@@ -47,6 +47,7 @@ public static class OrchestratorApi
         TaskRoutes.Map(ns.MapGroup("").WithTags("Tasks"));
         ClaimRoutes.Map(ns.MapGroup("").WithTags("Claims"));
         StateRoutes.Map(ns.MapGroup("").WithTags("State"));
+        ScheduleRoutes.Map(ns.MapGroup("").WithTags("Schedules"));
         InfoRoutes.Map(v1.MapGroup("").WithTags("Info"), ns.MapGroup("").WithTags("Info"));
         EventRoutes.Map(ns.MapGroup("").WithTags("Events"));
         app.MapMcp("/mcp").ExcludeFromDescription();

@@ -41,6 +41,7 @@ public static class ReplyResults
                 [new("ownerId", v.OwnerId), new("key", v.Key), new("expectedVersion", v.ExpectedVersion), new("currentVersion", v.CurrentVersion)]),
             TaskNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("taskId", n.TaskId)]),
             StateNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("ownerId", n.OwnerId), new("key", n.Key)]),
+            ScheduleNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("scheduleId", n.ScheduleId)]),
             _ => Problems.Of(StatusCodes.Status500InternalServerError, "Unexpected reply", failure.Message),
         },
     };

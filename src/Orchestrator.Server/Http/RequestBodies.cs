@@ -96,6 +96,26 @@ public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAge
     public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By);
 }
 
+/// <summary>PUT .../schedules/{scheduleId}: when (cron and timeZone, or every and start), what to do with missed occurrences, and each task's template.</summary>
+public sealed record ScheduleBody(
+    string? Agent,
+    string? TaskFile,
+    string? Cron = null,
+    string? TimeZone = null,
+    string? Every = null,
+    DateTimeOffset? Start = null,
+    string? CatchUp = null,
+    string? Priority = null,
+    int? MaxAttempts = null,
+    JsonElement? Payload = null,
+    IReadOnlyList<string>? Tags = null,
+    string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public DefineSchedule ToCommand(string scheduleId) => new(scheduleId, Agent!, TaskFile!, Cron, TimeZone, HttpInput.OptionalDuration("every", Every), Start, CatchUp,
+        Priority, MaxAttempts, Shapes.DocumentText(Payload), Tags, By);
+}
+
 /// <summary>POST .../cancel.</summary>
 public sealed record CancelBody(string? Reason, string? By = null)
 {

@@ -193,3 +193,73 @@ public sealed record StateShape(string OwnerId, string Key, long Version, DateTi
     public static StateShape Of(StateDocument document) =>
         new(document.OwnerId, document.Key, document.Version, document.SavedAt, Shapes.Document(document.Json));
 }
+
+/// <summary>
+/// A recurring schedule: its definition (<c>every</c> as a duration such as <c>15m</c>, <c>payload</c>
+/// as JSON), its next occurrence, and what it has done since it was (last) defined.
+/// </summary>
+public sealed class ScheduleShape(ScheduleView schedule)
+{
+    /// <summary>Its id; each occurrence's task is <c>{scheduleId}:{yyyyMMddTHHmmssZ}</c>.</summary>
+    public string ScheduleId { get; } = schedule.ScheduleId;
+
+    /// <summary>The agent each task is for, <c>*</c> for any.</summary>
+    public string Agent { get; } = schedule.Agent;
+
+    /// <summary>Each task's file.</summary>
+    public string TaskFile { get; } = schedule.TaskFile;
+
+    /// <summary>Each task's priority.</summary>
+    public TaskPriority Priority { get; } = schedule.Priority;
+
+    /// <summary>Its cron expression; null for an interval.</summary>
+    public string? Cron { get; } = schedule.Cron;
+
+    /// <summary>The time zone its cron expression is read in; null: UTC.</summary>
+    public string? TimeZone { get; } = schedule.TimeZone;
+
+    /// <summary>Its interval (such as <c>15m</c>); null for a cron expression.</summary>
+    public string? Every { get; } = schedule.Every is { } every ? ProtocolNames.Of(every) : null;
+
+    /// <summary>An interval's first occurrence and anchor.</summary>
+    public DateTimeOffset? Start { get; } = schedule.Start;
+
+    /// <summary>one, all or none.</summary>
+    public string CatchUp { get; } = schedule.CatchUp;
+
+    /// <summary>Its next occurrence; null when none is left.</summary>
+    public DateTimeOffset? NextAt { get; } = schedule.NextAt;
+
+    /// <summary>Each task's attempts; the namespace's default when null.</summary>
+    public int? MaxAttempts { get; } = schedule.MaxAttempts;
+
+    /// <summary>JSON handed to each task's claimer.</summary>
+    public JsonElement? Payload { get; } = Shapes.Document(schedule.Payload);
+
+    /// <summary>Each task's tags.</summary>
+    public IReadOnlyList<string> Tags { get; } = schedule.Tags ?? [];
+
+    /// <summary>When it was (last) defined, and by whom.</summary>
+    public DateTimeOffset DefinedAt { get; } = schedule.DefinedAt;
+
+    /// <summary>Who defined it.</summary>
+    public string By { get; } = schedule.By;
+
+    /// <summary>The tasks it defined since.</summary>
+    public int Occurrences { get; } = schedule.Occurrences;
+
+    /// <summary>The occurrences it passed over.</summary>
+    public int Missed { get; } = schedule.Missed;
+
+    /// <summary>The last occurrence it defined a task for.</summary>
+    public DateTimeOffset? LastOccurrence { get; } = schedule.LastOccurrence;
+
+    /// <summary>Why an occurrence was last passed over for another reason than the catch-up policy.</summary>
+    public string? Note { get; } = schedule.Note;
+}
+
+/// <summary>The schedule as defined now; <paramref name="Unchanged"/>: it was defined so already and nothing was written.</summary>
+public sealed record ScheduleAcceptedShape(ScheduleShape Schedule, bool Unchanged);
+
+/// <summary>A page of schedules by id.</summary>
+public sealed record ScheduleListShape(IReadOnlyList<ScheduleShape> Schedules, int Total, int Offset, int Limit, int? NextOffset);

@@ -325,6 +325,62 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
             return Ok(set.Limits, ServerJson.Default.ClaimLimits, set.Limits.IsNone ? "no claim limits" : "claim limits set");
         });
 
+    [McpServerTool(Name = "define_schedule", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(ScheduleAcceptedShape))]
+    [Description("Define a recurring schedule, or replace the one of that id: at each occurrence one task is defined from the template, its id " +
+                 "'{scheduleId}:{yyyyMMddTHHmmssZ}' (so you can predict it). Give cron (five fields, such as '0 9 * * 1-5', read in timeZone) or every (such as '15m'). " +
+                 "The identical definition again changes nothing (unchanged: true).")]
+    public Task<CallToolResult> DefineSchedule(
+        [Description("The schedule's id: 1-100 letters, digits and . _ : / - (for example 'nightly-report').")] string scheduleId,
+        [Description("The agent each task is for, or '*' for any agent.")] string agent,
+        [Description("Where each task's instructions live.")] string taskFile,
+        [Description("Five-field cron: minute hour day-of-month month day-of-week (for example '0 9 * * 1-5'). Leave out for an interval.")] string? cron = null,
+        [Description("The IANA time zone cron is read in (for example 'Europe/Berlin'); UTC when left out.")] string? timeZone = null,
+        [Description("An interval instead of cron (1s to 366 days). " + DurationHelp)] string? every = null,
+        [Description("With every: the first occurrence (ISO 8601 with an offset); one interval from now when left out.")] DateTimeOffset? start = null,
+        [Description("Occurrences missed while the orchestrator was down: 'one' (the latest; the default), 'all', or 'none'.")][AllowedValues("one", "all", "none")] string? catchUp = null,
+        [Description("Each task's priority; MEDIUM when left out.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("How many claims each task gets before it is DEAD.")] int? maxAttempts = null,
+        [Description("Data for each task's claimer. " + JsonHelp)] JsonElement? payload = null,
+        [Description("Each task's tags.")] string[]? tags = null,
+        [Description("Who defines it.")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var body = new ScheduleBody(agent, taskFile, cron, timeZone, every, start, catchUp, priority, maxAttempts, JsonArgument.Value(payload), tags, by);
+            var accepted = await Client(@namespace).DefineScheduleAsync(body.ToCommand(scheduleId), cancellation);
+            var shape = new ScheduleAcceptedShape(new ScheduleShape(accepted.Schedule), accepted.Unchanged);
+            return Ok(shape, ServerJson.Default.ScheduleAcceptedShape,
+                $"schedule '{scheduleId}' {(accepted.Unchanged ? "was already defined identically" : "defined")}; next occurrence {accepted.Schedule.NextAt?.ToString("O") ?? "none"}");
+        });
+
+    [McpServerTool(Name = "remove_schedule", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(ScheduleRemoved))]
+    [Description("Remove a recurring schedule: no occurrence after this is defined; the tasks it defined stay.")]
+    public Task<CallToolResult> RemoveSchedule(
+        [Description("The schedule's id.")] string scheduleId,
+        [Description("Who removes it.")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var removed = await Client(@namespace).RemoveScheduleAsync(new Actors.Protocol.Commands.RemoveSchedule(scheduleId, by), cancellation);
+            return Ok(removed, ServerJson.Default.ScheduleRemoved, $"schedule '{removed.ScheduleId}' removed");
+        });
+
+    [McpServerTool(Name = "list_schedules", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(ScheduleListShape))]
+    [Description("The recurring schedules, by id, each with its next occurrence, the tasks it defined and the occurrences it missed. " + PagingHelp)]
+    public Task<CallToolResult> ListSchedules(
+        [Description("How many schedules to skip (0 when left out).")] int? offset = null,
+        [Description("The page size, 1 to 1000 (100 when left out).")] int? limit = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var page = await Client(@namespace).ListSchedulesAsync(new ListSchedules(offset ?? 0, limit ?? 100), cancellation);
+            var shape = new ScheduleListShape([.. page.Schedules.Select(s => new ScheduleShape(s))], page.Total, page.Offset, page.Limit, page.NextOffset);
+            return Ok(shape, ServerJson.Default.ScheduleListShape, $"{shape.Schedules.Count} of {shape.Total} schedules (offset {shape.Offset}){Next(shape.NextOffset)}");
+        });
+
     [McpServerTool(Name = "list_agents", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(AgentListShape))]
     [Description("The agents known: registered, or seen claiming, with their capabilities and the claims each holds; by name, a page at a time. " + PagingHelp)]
     public Task<CallToolResult> ListAgents(

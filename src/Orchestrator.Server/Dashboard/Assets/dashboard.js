@@ -208,6 +208,22 @@ async function loadAgents() {
   }));
 }
 
+// The first page of recurring schedules (100, by id), each with its next occurrence and what it did.
+async function loadSchedules() {
+  const list = await api(`${ns()}/schedules`);
+  $("schedules-more").textContent = `(the first ${list.schedules.length} of ${list.total}, by id)`;
+  $("schedules-more").hidden = list.nextOffset === null || list.nextOffset === undefined;
+  $("schedules-empty").hidden = list.total !== 0;
+  $("schedules-table").tBodies[0].replaceChildren(...list.schedules.map((schedule) => {
+    const row = document.createElement("tr");
+    row.dataset.scheduleId = schedule.scheduleId;
+    const recurrence = schedule.every ? `every ${schedule.every}` : `${schedule.cron} (${schedule.timeZone ?? "UTC"})`;
+    cells(row, [[schedule.scheduleId], [recurrence], [schedule.catchUp], [schedule.agent], [when(schedule.nextAt)], [schedule.occurrences],
+      [schedule.missed], [when(schedule.lastOccurrence)], [schedule.note]]);
+    return row;
+  }));
+}
+
 // The last hour in steps of STEP seconds: one chart per figure, the counts shown per second. Read at
 // most every five seconds (the event stream asks more often when busy) and every STEP seconds idle.
 async function loadActivity(force) {
@@ -344,7 +360,7 @@ function tickLease() {
 
 async function refresh() {
   try {
-    await Promise.all([loadStats(), loadTasks(), loadAttention(), loadAgents(), loadActivity(false), state.task ? loadTask(state.task) : null]);
+    await Promise.all([loadStats(), loadTasks(), loadAttention(), loadAgents(), loadSchedules(), loadActivity(false), state.task ? loadTask(state.task) : null]);
     showError(null);
   } catch (error) {
     showError(error);
