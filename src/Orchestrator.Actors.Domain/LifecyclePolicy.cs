@@ -100,6 +100,19 @@ public sealed record ResumeLeases : Protocol.NamespacedRequest, IOwnCommand
     public static readonly ResumeLeases Instance = new();
 }
 
+/// <summary>
+/// The state manager's own command to purge the finished tasks its retention no longer keeps (the
+/// oldest first); sent by its periodic timer, never by clients. Does nothing without a retention.
+/// </summary>
+public sealed record SweepRetention : Protocol.NamespacedRequest, IOwnCommand
+{
+    /// <summary>The single instance.</summary>
+    public static readonly SweepRetention Instance = new();
+}
+
+/// <summary>The reply to <see cref="SweepRetention"/> (nobody receives it): how many tasks were purged.</summary>
+public sealed record RetentionSwept(int Count) : Protocol.IOrchestratorReply;
+
 /// <summary>The reply to <see cref="ResumeLeases"/> (nobody receives it): how many leases were given back.</summary>
 public sealed record LeasesResumed(int Count) : Protocol.IOrchestratorReply;
 

@@ -82,6 +82,9 @@ public static partial class OrchestratorDomain
             SetClaimLimits limits => DecideSetClaimLimits(state, limits, context),
             DefineSchedule schedule => DecideDefineSchedule(state, schedule, context),
             RemoveSchedule remove => DecideRemoveSchedule(state, remove, context),
+            PurgeTasks purge => DecidePurgeTasks(state, purge, context),
+            SetRetention retention => DecideSetRetention(state, retention, context),
+            SweepRetention => DecideSweepRetention(state, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),
@@ -108,6 +111,10 @@ public static partial class OrchestratorDomain
                 return Expand(state, @event).After;
             case ScheduleDefined or ScheduleRemovedEvent or ScheduleFired:
                 return ApplySchedule(state, @event);
+            case TasksPurged e:
+                return state.WithoutTasks([.. e.TaskIds.Where(state.Tasks.ContainsKey)]);
+            case RetentionChanged e:
+                return state with { Retention = e.FinishedFor };
             case RequestKeyed e:
                 return state with { RequestKeys = state.RequestKeys.Add(e) };
             case EventsDeleted:
@@ -453,6 +460,9 @@ public static partial class OrchestratorDomain
         var byPriority = Enum.GetValues<TaskPriority>().ToDictionary(ProtocolNames.Of, p => state.Counts[p]);
         var oldestReady = state.LongestReady()?.UpdatedAt;
         return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0,
-            state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null) { ClaimLimits = state.ClaimLimits };
+            state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null)
+        {
+            ClaimLimits = state.ClaimLimits, Retention = state.Retention, Purged = state.Purged,
+        };
     }
 }

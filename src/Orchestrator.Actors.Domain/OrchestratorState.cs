@@ -219,6 +219,55 @@ public sealed record OrchestratorState(
     /// <summary>The claim limits in force; null when none is set.</summary>
     public ClaimLimits? ClaimLimits { get; init; }
 
+    /// <summary>How long finished tasks are kept before the retention sweep purges them; null: for good.</summary>
+    public TimeSpan? Retention { get; init; }
+
+    /// <summary>How many finished tasks have been purged, all told.</summary>
+    public long Purged { get; init; }
+
+    /// <summary>
+    /// This state without the finished tasks <paramref name="taskIds"/> (each present, finished, and
+    /// depended on by no task that stays): gone from the table, the counts and every kept order, and
+    /// from their dependencies' lists of dependants. The orders they were in are built anew (one
+    /// pass each); the READY queues and deadlines never hold a finished task.
+    /// </summary>
+    public OrchestratorState WithoutTasks(IReadOnlyCollection<string> taskIds)
+    {
+        var purged = taskIds.ToHashSet(StringComparer.Ordinal);
+        var counts = Counts;
+        var dependants = Dependants;
+        var agents = new HashSet<string>(StringComparer.Ordinal);
+        var tags = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in purged)
+        {
+            var task = Tasks[id];
+            counts = counts.Removing(task);
+            agents.Add(task.Agent);
+            tags.UnionWith(task.Tags);
+            dependants = dependants.Remove(id);
+            foreach (var dependency in task.DependsOn)
+                if (!purged.Contains(dependency) && dependants.TryGetValue(dependency, out var list))
+                    dependants = list.Remove(id) is { Count: > 0 } rest ? dependants.SetItem(dependency, rest) : dependants.Remove(dependency);
+        }
+        return this with
+        {
+            Tasks = Tasks.RemoveRange(purged),
+            Counts = counts,
+            Dependants = dependants,
+            Order = Order.Without(purged),
+            OrderByAgent = Thinned(OrderByAgent, agents, purged),
+            OrderByTag = Thinned(OrderByTag, tags, purged),
+            Purged = Purged + purged.Count,
+        };
+
+        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, IEnumerable<string> keys, IReadOnlySet<string> purged)
+        {
+            foreach (var key in keys)
+                orders = orders[key].Without(purged) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
+            return orders;
+        }
+    }
+
     /// <summary>The recurring schedules by id.</summary>
     public ImmutableSortedDictionary<string, ScheduleView> Schedules { get; private init; } = ImmutableSortedDictionary.Create<string, ScheduleView>(StringComparer.Ordinal);
 

@@ -36,6 +36,8 @@ public static class Snapshots
             RequestKeys = state.RequestKeys.Count == 0 ? null : state.RequestKeys.OldestFirst(),
             ClaimLimits = state.ClaimLimits,
             Schedules = state.Schedules.IsEmpty ? null : [.. state.Schedules.Values],
+            Retention = state.Retention,
+            Purged = state.Purged,
         };
     }
 
@@ -114,7 +116,7 @@ public static class Snapshots
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
         state = state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
-            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits : null };
+            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits : null, Retention = snapshot.Retention, Purged = snapshot.Purged };
         foreach (var schedule in snapshot.Schedules ?? []) state = state.WithSchedule(schedule);
         return state;
     }

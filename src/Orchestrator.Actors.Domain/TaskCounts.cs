@@ -92,6 +92,15 @@ public readonly struct TaskCounts
         return new TaskCounts(slots, claims, byTag);
     }
 
+    /// <summary>The counts once the finished task <paramref name="before"/> is purged (a finished task holds no claim).</summary>
+    public TaskCounts Removing(TaskRecord before)
+    {
+        var slots = _slots;
+        slots[(int)before.Status]--;
+        slots[Statuses + (int)before.Priority]--;
+        return new TaskCounts(slots, ClaimsByAgent, ClaimsByTag);
+    }
+
     // The agent whose claim a task counts against: a CLAIMED task's holder.
     private static string? ClaimAgent(TaskRecord task) => task is { Status: TaskState.Claimed, Claim: { } claim } ? claim.Agent : null;
 

@@ -112,6 +112,30 @@ public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = 
 public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
+/// Purges finished tasks (COMPLETED, CANCELLED, DEAD) the filter matches from the state, in
+/// definition order, at most <paramref name="Limit"/>: they are gone from lists, counts and lookups
+/// (their events stay in the journal until the snapshot behind them deletes them). A task that a
+/// task not yet purged depends on is kept (it is purged with or after its dependants), so no
+/// dependency ever goes missing. Journaled as one <c>tasks-purged.v1</c> with the ids. Replies
+/// <see cref="Replies.TasksChanged"/> (<c>more</c>: more match; send it again).
+/// </summary>
+/// <param name="Filter">ListTasks' filters; a status, when given, must be COMPLETED, CANCELLED or DEAD.</param>
+/// <param name="FinishedFor">Only tasks finished at least this long ago; any finished task when null.</param>
+/// <param name="By">Who purges, for the record.</param>
+/// <param name="Limit">1 to 1,000.</param>
+public sealed record PurgeTasks(TaskFilter Filter, TimeSpan? FinishedFor = null, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
+/// Sets the namespace's retention: finished tasks (COMPLETED, CANCELLED, DEAD) are purged once they
+/// have been finished for <paramref name="FinishedFor"/> (as <see cref="PurgeTasks"/> purges them, by
+/// the state manager's periodic sweep); null keeps every task. Journaled (<c>retention-changed.v1</c>),
+/// kept in snapshots, shown in the stats. Replies <see cref="Replies.RetentionSet"/>.
+/// </summary>
+/// <param name="FinishedFor">1 minute to 3,650 days, or null for none.</param>
+/// <param name="By">Who sets it, for the record.</param>
+public sealed record SetRetention(TimeSpan? FinishedFor, string? By = null) : NamespacedRequest, IStateManagerCommand;
+
+/// <summary>
 /// Sets the namespace's claim limits, replacing the ones before (a null or absent limit: none). A
 /// claim that a limit holds back gets the next task no limit holds back, or none
 /// (<see cref="Replies.NoTaskReady.Limited"/> says which limit). Journaled (<c>claim-limits-changed.v1</c>),

@@ -138,3 +138,12 @@ public sealed record ScheduleRemovedEvent(string ScheduleId, string By, DateTime
 /// left). Journaled as <c>schedule-fired.v1</c>.
 /// </summary>
 public sealed record ScheduleFired(string ScheduleId, IReadOnlyList<DateTimeOffset> Defined, int Missed, DateTimeOffset? NextAt, string? Note, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>
+/// Finished tasks were purged from the state (<see cref="Commands.PurgeTasks"/>, or the retention
+/// sweep with <paramref name="By"/> <c>retention</c>). Journaled as <c>tasks-purged.v1</c>.
+/// </summary>
+public sealed record TasksPurged(IReadOnlyList<string> TaskIds, string By, DateTimeOffset At) : IOrchestratorEvent;
+
+/// <summary>The namespace's retention was set (<see cref="Commands.SetRetention"/>); null: none. Journaled as <c>retention-changed.v1</c>.</summary>
+public sealed record RetentionChanged(TimeSpan? FinishedFor, string By, DateTimeOffset At) : IOrchestratorEvent;

@@ -141,6 +141,13 @@ public sealed record StatsReport(
         init => _namespace = value ?? Namespaces.Default;
     }
 
+    /// <summary>How long finished tasks are kept before they are purged; null (left out of the JSON) when they are kept for good.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TimeSpan? Retention { get; init; }
+
+    /// <summary>How many finished tasks have been purged from the namespace (by PurgeTasks and the retention), all told.</summary>
+    public long Purged { get; init; }
+
     /// <summary>The claim limits in force; null (left out of the JSON) when none is set.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ClaimLimits? ClaimLimits { get; init; }
@@ -324,3 +331,6 @@ public sealed record ScheduleList(IReadOnlyList<ScheduleView> Schedules, int Tot
     [JsonIgnore]
     public int? NextOffset => Paging.Next(Offset, Schedules.Count, Total);
 }
+
+/// <summary>The namespace's retention now (<see cref="Commands.SetRetention"/>): finished tasks are purged once finished for <paramref name="FinishedFor"/>; null: kept for good.</summary>
+public sealed record RetentionSet(TimeSpan? FinishedFor) : IOrchestratorReply;

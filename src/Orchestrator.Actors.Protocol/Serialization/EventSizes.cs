@@ -32,6 +32,8 @@ public static class EventSizes
         TasksCancelled c => Texts(c.TaskIds) + Text(c.Reason) + Text(c.By),
         TasksRequeued r => Texts(r.TaskIds) + Text(r.By),
         ScheduleDefined d => Text(d.ScheduleId) + Text(d.Agent) + Text(d.TaskFile) + Text(d.Cron) + Text(d.TimeZone) + Text(d.CatchUp) + Text(d.Payload) + Texts(d.Tags) + Text(d.By),
+        TasksPurged p => Texts(p.TaskIds) + Text(p.By),
+        RetentionChanged r => Text(r.By),
         ScheduleRemovedEvent r => Text(r.ScheduleId) + Text(r.By),
         ScheduleFired f => Text(f.ScheduleId) + 40L * f.Defined.Count + Text(f.Note),
         ClaimLimitsChanged l => Text(l.By) + (l.MaxClaimsPerTag is null ? 0 : Texts([.. l.MaxClaimsPerTag.Keys]) + 16L * l.MaxClaimsPerTag.Count),

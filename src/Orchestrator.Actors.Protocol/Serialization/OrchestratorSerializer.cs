@@ -126,6 +126,11 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("schedule-defined.v1", typeof(ScheduleDefined), Json.ScheduleDefined),
         ("schedule-removed.v1", typeof(ScheduleRemovedEvent), Json.ScheduleRemovedEvent),
         ("schedule-fired.v1", typeof(ScheduleFired), Json.ScheduleFired),
+        ("purge-tasks.v1", typeof(PurgeTasks), Json.PurgeTasks),
+        ("set-retention.v1", typeof(SetRetention), Json.SetRetention),
+        ("retention-set.v1", typeof(RetentionSet), Json.RetentionSet),
+        ("tasks-purged.v1", typeof(TasksPurged), Json.TasksPurged),
+        ("retention-changed.v1", typeof(RetentionChanged), Json.RetentionChanged),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

@@ -46,6 +46,14 @@ public sealed record OrchestratorSnapshotV2(
     /// <summary>The recurring schedules, by id, each with its next occurrence; absent when there are none, and from snapshots written before schedules.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ScheduleView>? Schedules { get; init; }
+
+    /// <summary>How long finished tasks are kept; absent when for good, and from snapshots written before retention.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public TimeSpan? Retention { get; init; }
+
+    /// <summary>How many finished tasks have been purged, all told; absent from snapshots written before purges.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public long Purged { get; init; }
 }
 
 /// <summary>One task in a <see cref="OrchestratorSnapshotV2"/>.</summary>

@@ -150,6 +150,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 // that passed meanwhile are acted on at once.
                 Handle(ResumeLeases.Instance, ActorRefs.Nobody);
                 ArmDeadline();
+                Timers.StartPeriodicTimer(SweepDue.Instance, SweepDue.Instance, RetentionSweepEvery);
                 _gateway.Tell(new StateManagerReady(Self, _hints.Token));
                 break;
         }
@@ -220,6 +221,10 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                     Handle(ProcessDeadlines.Instance, ActorRefs.Nobody);
                     ArmDeadline();
                 }
+                break;
+            case SweepDue:
+                // The retention's rules are the domain's; without a retention there is nothing to look at.
+                if (_shutdownRequester is null && _commit.Projected.Retention is not null) Handle(SweepRetention.Instance, ActorRefs.Nobody);
                 break;
             case Shutdown when UnknownMessages.FromAnotherSystem(Sender):
                 UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log);
@@ -383,6 +388,9 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
 
+    /// <summary>How often the finished tasks a retention no longer keeps are purged (at most 1,000 a sweep).</summary>
+    public static readonly TimeSpan RetentionSweepEvery = TimeSpan.FromMinutes(1);
+
     // One timer for the earliest deadline of the state as decided (confirmed plus pending): a
     // deadline already being acted on is not in it, so the timer does not fire again for it.
     private void ArmDeadline()
@@ -503,6 +511,11 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private sealed record DeadlineDue : INoSerializationVerificationNeeded
     {
         public static readonly DeadlineDue Instance = new();
+    }
+
+    private sealed record SweepDue : INoSerializationVerificationNeeded
+    {
+        public static readonly SweepDue Instance = new();
     }
 }
 

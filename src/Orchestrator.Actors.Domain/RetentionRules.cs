@@ -1,0 +1,112 @@
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
+
+namespace Orchestrator.Actors.Domain;
+
+// Purge and retention: finished tasks leave the state, one event with their ids. A task that a task
+// still held depends on stays (its dependants go first), so no kept task ever misses a dependency.
+public static partial class OrchestratorDomain
+{
+    /// <summary>The most tasks one retention sweep looks at, oldest first.</summary>
+    public const int MaxRetentionScan = 10_000;
+
+    /// <summary>Who the retention sweep's purges are by.</summary>
+    public const string RetentionCause = "retention";
+
+    /// <summary>The shortest retention.</summary>
+    public static readonly TimeSpan ShortestRetention = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest retention.</summary>
+    public static readonly TimeSpan LongestRetention = TimeSpan.FromDays(3650);
+
+    private static Decision DecidePurgeTasks(OrchestratorState state, PurgeTasks command, DecisionContext context)
+    {
+        var invalid = Validation.By("by", command.By) ?? BulkLimit(command.Limit)
+                      ?? (command.FinishedFor is { } age && age < TimeSpan.Zero
+                          ? Validation.Reject("finishedFor", ProtocolNames.Of(age), "must not be negative")
+                          : null)
+                      ?? (command.Filter?.Status is { Length: > 0 } status && ProtocolNames.TryParseStatus(status, out var parsed)
+                          && parsed is not (TaskState.Completed or TaskState.Cancelled or TaskState.Dead)
+                          ? Validation.Reject("status", status, "cannot be purged: only finished tasks (COMPLETED, CANCELLED, DEAD) are")
+                          : null);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (Matching(state, command.Filter, out var matches) is { } badFilter) return Decision.Answer(badFilter);
+        var ids = Purgeable(state, matches, context.Now - command.FinishedFor, command.Limit, out var more);
+        if (ids.Count == 0) return Decision.Answer(new TasksChanged(0, [], more));
+        var purged = new TasksPurged(ids, command.By ?? Causes.Operator, context.Now);
+        return new Decision([purged], new TasksChanged(ids.Count, ids, more)) { After = state.WithoutTasks(ids) };
+    }
+
+    private static Decision DecideSetRetention(OrchestratorState state, SetRetention command, DecisionContext context)
+    {
+        var invalid = Validation.By("by", command.By)
+                      ?? (command.FinishedFor is { } keep && (keep < ShortestRetention || keep > LongestRetention)
+                          ? Validation.Reject("finishedFor", ProtocolNames.Of(keep), $"must be between {ProtocolNames.Of(ShortestRetention)} and {ProtocolNames.Of(LongestRetention)}, or null to keep every task")
+                          : null);
+        if (invalid is not null) return Decision.Answer(invalid);
+        if (command.FinishedFor == state.Retention) return Decision.Answer(new RetentionSet(state.Retention));
+        return Respond(state, [new RetentionChanged(command.FinishedFor, command.By ?? Causes.Operator, context.Now)], after => new RetentionSet(after.Retention));
+    }
+
+    // The retention's sweep: the oldest tasks first, at most MaxRetentionScan of them looked at and
+    // MaxBulkTasks purged. Tasks still running at the front take up the look: a namespace whose
+    // 10,000 oldest tasks are all unfinished purges nothing until some finish.
+    private static Decision DecideSweepRetention(OrchestratorState state, DecisionContext context)
+    {
+        if (state.Retention is not { } keep) return Decision.Answer(new RetentionSwept(0));
+        var oldest = state.Order.Take(MaxRetentionScan).Select(id => state.Tasks[id]);
+        var ids = Purgeable(state, oldest, context.Now - keep, MaxBulkTasks, out _);
+        if (ids.Count == 0) return Decision.Answer(new RetentionSwept(0));
+        return new Decision([new TasksPurged(ids, RetentionCause, context.Now)], new RetentionSwept(ids.Count)) { After = state.WithoutTasks(ids) };
+    }
+
+    /// <summary>
+    /// The tasks of <paramref name="candidates"/> that may be purged: finished by
+    /// <paramref name="finishedBy"/> (any finished task when null), and depended on by no task that
+    /// stays. A dependant always comes after its dependencies, so the ones held back only by
+    /// dependants purged in the same batch are taken in further passes. At most
+    /// <paramref name="limit"/>; <paramref name="more"/> when the limit left some out.
+    /// </summary>
+    private static List<string> Purgeable(OrchestratorState state, IEnumerable<TaskRecord> candidates, DateTimeOffset? finishedBy, int limit, out bool more)
+    {
+        var batch = new HashSet<string>(StringComparer.Ordinal);
+        var ids = new List<string>();
+        var held = new List<string>();
+        var full = false;
+        foreach (var task in candidates)
+        {
+            if (!task.IsFinished || task.UpdatedAt > finishedBy) continue;
+            if (Held(task.TaskId)) held.Add(task.TaskId);
+            else if (!Take(task.TaskId)) break;
+        }
+        for (var freed = true; freed && !full; )
+        {
+            freed = false;
+            for (var i = held.Count - 1; i >= 0 && !full; i--)
+            {
+                if (Held(held[i])) continue;
+                if (!Take(held[i])) break;
+                held.RemoveAt(i);
+                freed = true;
+            }
+        }
+        more = full;
+        return ids;
+
+        bool Held(string taskId) => state.DependantsOf(taskId).Any(d => !batch.Contains(d));
+
+        bool Take(string taskId)
+        {
+            if (ids.Count == limit)
+            {
+                full = true;
+                return false;
+            }
+            batch.Add(taskId);
+            ids.Add(taskId);
+            return true;
+        }
+    }
+}
