@@ -16,6 +16,8 @@ dataclasses; fields the server adds later are kept in ``extra``. A refusal raise
 A recurring schedule (``define_schedule``: a cron expression or an interval) defines one task per
 occurrence, id ``{schedule_id}:{yyyyMMddTHHmmssZ}`` (UTC), READY at once; ``list_schedules``,
 ``iter_schedules`` and ``schedules`` read them, ``remove_schedule`` ends one (its tasks stay).
+``purge_tasks`` removes finished tasks (COMPLETED, CANCELLED, DEAD) for good; ``set_retention`` has
+the server purge the ones finished longer ago than a duration, every minute.
 Python 3.9 or later.
 """
 
@@ -41,6 +43,7 @@ __all__ = [
     "OrchestratorClient", "EventStream",
     "Task", "ClaimInfo", "Assignment", "TaskDefinition", "DefineResult", "BatchItem", "BatchResult",
     "FieldError", "TaskPage", "HistoryEntry", "TaskHistory", "LeaseRenewal", "StateSaved", "StateDocument",
+    "TasksChanged", "ClaimLimits",
     "Stats", "Activity", "ActivityPoint", "Agent", "AgentPage", "ClusterMember", "ClusterStatus", "TaskTransition", "Event",
     "Schedule", "ScheduleDefined", "SchedulePage",
     "OrchestratorError", "Rejected", "Unauthorized", "Forbidden", "NotFound", "Conflict", "Unavailable",
@@ -53,7 +56,7 @@ DEFAULT_URL = "http://127.0.0.1:8080"
 """Where ``serve`` answers HTTP by default."""
 
 Duration = Union[str, int, float, datetime.timedelta]
-"""``"500ms"``, ``"30s"``, ``"2m"``, ``"1h"`` or ``"hh:mm:ss"``; a number of seconds; a timedelta."""
+"""``"500ms"``, ``"30s"``, ``"2m"``, ``"1h"``, ``"30d"`` or ``"hh:mm:ss"``; a number of seconds; a timedelta."""
 
 JSON = Any
 
@@ -400,7 +403,7 @@ class TaskDefinition:
 
 @dataclass
 class TasksChanged:
-    """What ``cancel_tasks`` or ``requeue_tasks`` did: how many tasks, which, and whether more match."""
+    """What ``cancel_tasks``, ``requeue_tasks`` or ``purge_tasks`` did: how many tasks, which, and whether more match."""
     count: int = 0
     task_ids: List[str] = _field(default_factory=list)
     more: bool = False
@@ -557,7 +560,8 @@ class StateDocument:
 
 @dataclass
 class Stats:
-    """A namespace's figures."""
+    """A namespace's figures. ``retention``: how long finished tasks are kept (None: for good, see
+    ``set_retention``); ``purged``: the tasks purged from the namespace all told."""
     namespace: Optional[str] = None
     tasks: int = 0
     by_status: Dict[str, int] = _field(default_factory=dict)
@@ -569,12 +573,14 @@ class Stats:
     agents: int = 0
     oldest_ready_age: Optional[datetime.timedelta] = None
     claim_limits: Optional[ClaimLimits] = None
+    retention: Optional[datetime.timedelta] = None
+    purged: int = 0
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> Stats:
         return _build(cls, data, {"by_status": dict, "by_priority": dict, "oldest_ready_age": _span,
-                                  "claim_limits": ClaimLimits.from_json})
+                                  "claim_limits": ClaimLimits.from_json, "retention": _span})
 
 
 @dataclass
@@ -830,9 +836,9 @@ def duration_seconds(value: Optional[Duration]) -> Optional[float]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip()
-    m = re.match(r"^(\d+)(ms|s|m|h)$", text)
+    m = re.match(r"^(\d+)(ms|s|m|h|d)$", text)
     if m:
-        return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+        return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
     span = _span(text)
     return span.total_seconds() if isinstance(span, datetime.timedelta) else None
 
@@ -1020,6 +1026,31 @@ class OrchestratorClient:
         body = _compact({"maxClaims": max_claims, "maxClaimsPerAgent": max_claims_per_agent,
                          "maxClaimsPerTag": None if max_claims_per_tag is None else dict(max_claims_per_tag), "by": by})
         return ClaimLimits.from_json(self._call("PUT", self._ns("/claim-limits"), body).json())
+
+    def purge_tasks(self, *, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
+                    id_prefix: Optional[str] = None, tag: Optional[str] = None, finished_for: Optional[Duration] = None,
+                    by: Optional[str] = None, limit: Optional[int] = None) -> TasksChanged:
+        """Purges the finished tasks (COMPLETED, CANCELLED, DEAD) the filters match (``list_tasks``'s;
+        ``status``, when given, one of those three, else ``Rejected`` naming ``status``) that finished
+        at least ``finished_for`` ago (a duration such as ``"7d"``; any finished task when None), up
+        to ``limit`` (1 to 1,000) in one event; ``more`` as for ``cancel_tasks``. A purged task is gone
+        (``get_task`` raises ``NotFound``; its events stay in the journal); one that a kept task
+        depends on stays."""
+        body = _compact({"status": status, "agent": agent, "priority": priority, "idPrefix": id_prefix, "tag": tag,
+                         "finishedFor": None if finished_for is None else format_duration(finished_for),
+                         "by": by, "limit": limit})
+        return TasksChanged.from_json(self._call("POST", self._ns("/tasks:purge"), body).json())
+
+    def set_retention(self, finished_for: Optional[Duration], by: Optional[str] = None) -> Optional[datetime.timedelta]:
+        """Keeps finished tasks for ``finished_for`` (a duration from 1 minute to 365 days, such as
+        ``"30d"``; else ``Rejected`` naming ``finishedFor``), or for good when None. Every minute the
+        server purges up to 1,000 of the oldest tasks finished longer ago than that, as
+        ``purge_tasks`` does. Answers the retention now in force (also ``stats().retention``)."""
+        body = dict({"finishedFor": None if finished_for is None else format_duration(finished_for)}, **_compact({"by": by}))
+        reply = self._call("PUT", self._ns("/retention"), body).json()
+        if not isinstance(reply, dict):
+            raise OrchestratorError("the orchestrator answered something that is not a JSON object: %.200r" % (reply,))
+        return _span(reply.get("finishedFor"))
 
     def cancel(self, task_id: str, reason: str, by: Optional[str] = None, *, idempotency_key: Optional[str] = None) -> Task:
         """Cancels an unfinished task (its PENDING dependants become DEAD). ``idempotency_key``: as for ``claim``."""

@@ -5,16 +5,16 @@ namespace Orchestrator.Actors.Client;
 
 /// <summary>
 /// Durations as clients write them: a whole number and a unit, <c>500ms</c>, <c>30s</c>, <c>2m</c>,
-/// <c>1h</c>. The command line and the HTTP door read them here; the HTTP door also takes the
+/// <c>1h</c>, <c>30d</c> (at most 365 days). The command line and the HTTP door read them here; the HTTP door also takes the
 /// protocol's own <c>hh:mm:ss</c>.
 /// </summary>
 public static partial class Durations
 {
     /// <summary>What a refusal says is expected.</summary>
-    public const string Expected = "expected a duration such as 500ms, 30s, 2m or 1h";
+    public const string Expected = "expected a duration such as 500ms, 30s, 2m, 1h or 30d";
 
     /// <summary>What a refusal says is expected where <c>hh:mm:ss</c> is accepted too.</summary>
-    public const string ExpectedOrClock = "expected a duration such as 500ms, 30s, 2m, 1h or 00:00:30";
+    public const string ExpectedOrClock = "expected a duration such as 500ms, 30s, 2m, 1h, 30d or 00:00:30";
 
     /// <summary>Parses a whole number and a unit.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)
@@ -28,7 +28,8 @@ public static partial class Durations
             "ms" => amount,
             "s" => amount * 1_000.0,
             "m" => amount * 60_000.0,
-            _ => amount * 3_600_000.0,
+            "h" => amount * 3_600_000.0,
+            _ => amount * 86_400_000.0,
         };
         // Past this a TimeSpan overflows; no lease or timeout is that long anyway.
         if (milliseconds > TimeSpan.FromDays(365).TotalMilliseconds) return false;
@@ -44,6 +45,6 @@ public static partial class Durations
     /// <summary>How a duration is written back: the largest unit that divides it.</summary>
     public static string Format(TimeSpan duration) => Protocol.ProtocolNames.Of(duration);
 
-    [GeneratedRegex(@"^([0-9]{1,12})(ms|s|m|h)$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([0-9]{1,12})(ms|s|m|h|d)$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -320,6 +320,12 @@ public sealed class OrchestratorClient
     /// <summary>Requeues the DEAD tasks a filter matches, up to its limit; <see cref="TasksChanged.More"/> says whether to send it again.</summary>
     public Task<TasksChanged> RequeueTasksAsync(RequeueTasks command, CancellationToken cancellation = default) => AskAsync<TasksChanged>(command, cancellation);
 
+    /// <summary>Purges the finished tasks a filter matches from the state, up to its limit; <see cref="TasksChanged.More"/> says whether to send it again.</summary>
+    public Task<TasksChanged> PurgeTasksAsync(PurgeTasks command, CancellationToken cancellation = default) => AskAsync<TasksChanged>(command, cancellation);
+
+    /// <summary>Sets how long finished tasks are kept before they are purged (null: for good).</summary>
+    public Task<RetentionSet> SetRetentionAsync(SetRetention command, CancellationToken cancellation = default) => AskAsync<RetentionSet>(command, cancellation);
+
     /// <summary>Sets the namespace's claim limits (replacing the ones before; null: none).</summary>
     public Task<ClaimLimitsSet> SetClaimLimitsAsync(SetClaimLimits command, CancellationToken cancellation = default) => AskAsync<ClaimLimitsSet>(command, cancellation);
 

@@ -15,7 +15,7 @@ public sealed class Recurrence
     public static readonly TimeSpan ShortestInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest interval.</summary>
-    public static readonly TimeSpan LongestInterval = TimeSpan.FromDays(366);
+    public static readonly TimeSpan LongestInterval = TimeSpan.FromDays(365);
 
     // How far back Latest looks at a time, widening until it finds an occurrence (a year's worth of
     // minutes is never enumerated to find the last one).

@@ -19,7 +19,7 @@ public static partial class OrchestratorDomain
     public static readonly TimeSpan ShortestRetention = TimeSpan.FromMinutes(1);
 
     /// <summary>The longest retention.</summary>
-    public static readonly TimeSpan LongestRetention = TimeSpan.FromDays(3650);
+    public static readonly TimeSpan LongestRetention = TimeSpan.FromDays(365);
 
     private static Decision DecidePurgeTasks(OrchestratorState state, PurgeTasks command, DecisionContext context)
     {

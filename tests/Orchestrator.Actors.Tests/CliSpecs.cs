@@ -221,9 +221,11 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
             .Select(n => $$$"""{"taskId":"heavy-{{{n}}}","agent":"cli-heavy-agent","taskFile":"tasks/{{{n}}}.md","payload":{"text":"{{{payload}}}"}}""").ToArray());
         try
         {
-            var before = Json(await server.RunAsync("stats", "--json"));
-            Assert.Equal("defined 5, unchanged 0, conflicts 0, invalid 0", Assert.Single(Success(await server.RunAsync("define", "--from-file", file))));
-            var after = Json(await server.RunAsync("stats", "--json"));
+            // A namespace of its own: no lease of another spec's claim runs out in it meanwhile.
+            var ns = "cli-heavy-" + Guid.NewGuid().ToString("N")[..8];
+            var before = Json(await server.RunAsync("stats", "--json", "--namespace", ns));
+            Assert.Equal("defined 5, unchanged 0, conflicts 0, invalid 0", Assert.Single(Success(await server.RunAsync("define", "--from-file", file, "--namespace", ns))));
+            var after = Json(await server.RunAsync("stats", "--json", "--namespace", ns));
 
             Assert.Equal(5, after.GetProperty("eventsJournaled").GetInt64() - before.GetProperty("eventsJournaled").GetInt64());
             Assert.Equal(2, after.GetProperty("journalSequenceNr").GetInt64() - before.GetProperty("journalSequenceNr").GetInt64());
@@ -320,6 +322,26 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         AssertFails(await server.RunAsync("schedule", "define", "both", "--agent", "*", "--file", "f", "--namespace", ns), 2, "--cron EXPR or --every DURATION");
         AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--cron", "0 9 * *", "--namespace", ns), 2, "'0 9 * *'");
         AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--every", "1m", "--catch-up", "some", "--namespace", ns), 2, "'some'");
+    }
+
+    [Fact]
+    public async Task Purge_all_purges_the_finished_tasks_the_filters_match_and_set_retention_shows_in_stats()
+    {
+        var ns = "cli-purge-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var id in new[] { "purge-1", "purge-2" })
+            Success(await server.RunAsync("define", id, "--agent", "cli-purge-agent", "--file", "tasks/t.md", "--namespace", ns));
+        Success(await server.RunAsync("cancel", "purge-1", "--reason", "not needed", "--namespace", ns));
+
+        Assert.Equal(["purged 1 tasks: purge-1"], Success(await server.RunAsync("purge-all", "--agent", "cli-purge-agent", "--namespace", ns)));
+        AssertFails(await server.RunAsync("get", "purge-1", "--namespace", ns), 4, "'purge-1'");
+        AssertFails(await server.RunAsync("purge-all", "--status", "READY", "--namespace", ns), 2, "'READY'");
+
+        Assert.Equal(["retention: finished tasks kept 720h"], Success(await server.RunAsync("set-retention", "30d", "--namespace", ns)));
+        var stats = Success(await server.RunAsync("stats", "--namespace", ns));
+        Assert.Contains(stats, line => line.StartsWith("retention") && line.EndsWith("finished tasks kept 720h"));
+        Assert.Contains(stats, line => line.StartsWith("purged") && line.EndsWith(" 1"));
+        Assert.Equal(["retention: every task kept"], Success(await server.RunAsync("set-retention", "off", "--namespace", ns)));
+        AssertFails(await server.RunAsync("set-retention", "forever", "--namespace", ns), 2, "'forever'");
     }
 
     [Fact]

@@ -63,6 +63,8 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         using (var schedule = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/schedules/nightly",
                    """{"agent":"*","taskFile":"tasks/nightly.md","cron":"0 2 * * *","timeZone":"Europe/Berlin","catchUp":"all"}""", Auth))
             Assert.Equal(HttpStatusCode.OK, schedule.StatusCode);
+        using (var retention = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/retention", """{"finishedFor":"30d"}""", Auth))
+            Assert.Equal(HttpStatusCode.OK, retention.StatusCode);
         await using var page = await OpenAsync($"/?namespace={ns}");
 
         // A read-only key is enough to look.
@@ -79,6 +81,8 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(nightly.Nth(2)).ToHaveTextAsync("all");
         await Assertions.Expect(nightly.Nth(4)).Not.ToBeEmptyAsync();
         await Assertions.Expect(page.Page.Locator("#schedules-empty")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Page.Locator("#retention")).ToHaveTextAsync("finished tasks kept 30d");
+        await Assertions.Expect(page.Page.Locator("#purged")).ToHaveTextAsync("0");
         await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
         // The last hour's charts hold what the API's activity holds.

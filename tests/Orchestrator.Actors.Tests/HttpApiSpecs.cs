@@ -463,6 +463,34 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task Tasks_purge_removes_finished_tasks_and_retention_is_set_with_PUT_and_shown_in_the_stats()
+    {
+        await _server.Define(_ns, """{"taskId":"p1","agent":"*","taskFile":"f","tags":["wave:p"]}""");
+        await _server.Define(_ns, """{"taskId":"p2","agent":"*","taskFile":"f","tags":["wave:p"]}""");
+        using (var cancelled = await _server.Post($"{Tasks}/p1/cancel", """{"reason":"not needed"}"""))
+            Assert.Equal(HttpStatusCode.OK, cancelled.StatusCode);
+
+        using var purge = await _server.Post($"{Tasks}:purge", """{"tag":"wave:p","by":"ops"}""");
+        var purged = await HttpServer.Json(purge);
+        Assert.Equal(["p1"], purged.GetProperty("taskIds").EnumerateArray().Select(t => t.GetString()));
+        Assert.False(purged.GetProperty("more").GetBoolean());
+        using (var gone = await _server.Get($"{Tasks}/p1"))
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        using var notFinished = await _server.Post($"{Tasks}:purge", """{"status":"READY"}""");
+        Assert.Equal("status", (await HttpServer.Problem(notFinished, 400)).GetProperty("field").GetString());
+
+        using var retention = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/retention", """{"finishedFor":"30d","by":"ops"}""");
+        Assert.Equal("30.00:00:00", (await HttpServer.Json(retention)).GetProperty("finishedFor").GetString());
+        using var stats = await _server.Get($"/v1/namespaces/{_ns}/stats");
+        var figures = await HttpServer.Json(stats);
+        Assert.Equal(("30.00:00:00", 1), (figures.GetProperty("retention").GetString(), figures.GetProperty("purged").GetInt32()));
+        using var bad = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/retention", """{"finishedFor":"5s"}""");
+        Assert.Equal(("finishedFor", "5s"), ((await HttpServer.Problem(bad, 400)).GetProperty("field").GetString(), (await HttpServer.Problem(bad, 400)).GetProperty("value").GetString()));
+        using (var off = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/retention", """{"finishedFor":null}"""))
+            Assert.Equal(JsonValueKind.Null, (await HttpServer.Json(off)).GetProperty("finishedFor").ValueKind);
+    }
+
+    [Fact]
     public async Task Tasks_cancel_and_requeue_change_what_the_filters_match_a_limit_at_a_time_and_answer_the_count()
     {
         foreach (var id in new[] { "k1", "k2", "k3" })
@@ -877,6 +905,7 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input",
             "POST /v1/namespaces/{ns}/tasks:cancel", "POST /v1/namespaces/{ns}/tasks:requeue", "PUT /v1/namespaces/{ns}/claim-limits",
             "GET /v1/namespaces/{ns}/schedules", "PUT /v1/namespaces/{ns}/schedules/{scheduleId}", "DELETE /v1/namespaces/{ns}/schedules/{scheduleId}",
+            "POST /v1/namespaces/{ns}/tasks:purge", "PUT /v1/namespaces/{ns}/retention",
         ];
         Assert.Equal(expected.Order(), operations);
 

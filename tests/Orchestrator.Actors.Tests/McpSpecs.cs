@@ -54,7 +54,7 @@ public abstract class McpToolSpecs : IAsyncLifetime
     [
         "define_task", "define_tasks", "claim_task", "heartbeat", "complete_task", "fail_task", "cancel_task", "requeue_task",
         "get_task", "list_tasks", "task_history", "save_state", "get_state", "stats", "list_agents", "register_agent",
-        "request_input", "provide_input", "cancel_tasks", "requeue_tasks", "set_claim_limits", "define_schedule", "remove_schedule", "list_schedules",
+        "request_input", "provide_input", "cancel_tasks", "requeue_tasks", "set_claim_limits", "define_schedule", "remove_schedule", "list_schedules", "purge_tasks", "set_retention",
     ];
 
     private readonly string _ns = HttpServer.NewNamespace();
@@ -237,6 +237,10 @@ public abstract class McpToolSpecs : IAsyncLifetime
         var bulk = await Call("cancel_tasks", new() { ["reason"] = "called off", ["tag"] = "wave:1" });
         Assert.Equal((1, false), (bulk.GetProperty("count").GetInt32(), bulk.GetProperty("more").GetBoolean()));
         Assert.Equal(0, (await Call("requeue_tasks", new() { ["tag"] = "wave:1" })).GetProperty("count").GetInt32());
+        var purged = await Call("purge_tasks", new() { ["tag"] = "wave:1", ["status"] = "CANCELLED" });
+        Assert.Equal(["wave-1"], purged.GetProperty("taskIds").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("30.00:00:00", (await Call("set_retention", new() { ["finishedFor"] = "30d" })).GetProperty("finishedFor").GetString());
+        Assert.Equal(JsonValueKind.Null, (await Call("set_retention", [])).GetProperty("finishedFor").ValueKind);
         var byPrefix = await Call("list_tasks", new() { ["idPrefix"] = "b" });
         Assert.Equal(["b"], byPrefix.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(1, byPrefix.GetProperty("total").GetInt32());
@@ -251,7 +255,8 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal("review", agent.GetProperty("capabilities")[0].GetString());
         Assert.Contains("reviewer", (await Call("list_agents", [])).GetProperty("agents").EnumerateArray().Select(a => a.GetProperty("agent").GetString()));
         var stats = await Call("stats", []);
-        Assert.Equal((5, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("namespace").GetString()));
+        // Five defined, one purged.
+        Assert.Equal((4, 1, _ns), (stats.GetProperty("tasks").GetInt32(), stats.GetProperty("purged").GetInt32(), stats.GetProperty("namespace").GetString()));
     }
 
     [Theory]

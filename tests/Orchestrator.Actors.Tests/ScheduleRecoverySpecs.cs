@@ -156,4 +156,30 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         time2.Advance(TimeSpan.FromMilliseconds(1));
         Assert.Equal(Domain.OrchestratorDomain.OccurrenceId("tick", start + 4 * minute), transitions.ExpectMsg<TaskTransitioned>().TaskId);
     }
+
+    [Fact]
+    public async Task The_retention_sweep_runs_every_minute_and_purges_what_has_been_finished_longer_than_the_retention()
+    {
+        var node = OrchestratorNode.Start(NodeConfig(), "retention", _clock);
+        await using var _ = node;
+        var sm = node.StateManager;
+        var time = new ManualTime(_clock, node.System);
+        await sm.Define("done", "*");
+        await sm.Define("open", "*");
+        var claim = await sm.Claim("worker");
+        await sm.Expect<TaskUpdated>(new CompleteTask(claim.Task.TaskId, "worker", claim.ClaimId));
+        Assert.Equal(new RetentionSet(TimeSpan.FromMinutes(2)), await sm.Expect<RetentionSet>(new SetRetention(TimeSpan.FromMinutes(2))));
+
+        // The sweep at +1 min finds it finished for less than two minutes: it stays.
+        time.Advance(Orchestrator.Actors.StateManager.StateManagerActor.RetentionSweepEvery);
+        await sm.Barrier();
+        Assert.Equal(TaskState.Completed, (await sm.View("done")).Status);
+
+        // The sweep at +2 min finds it finished for two: it is purged.
+        time.Advance(Orchestrator.Actors.StateManager.StateManagerActor.RetentionSweepEvery);
+        await sm.Barrier();
+        Assert.IsType<TaskNotFound>(await sm.Expect<IOrchestratorReply>(new Protocol.Queries.GetTask("done")));
+        var stats = await sm.Expect<StatsReport>(Protocol.Queries.GetStats.Instance);
+        Assert.Equal((1, 1L, TimeSpan.FromMinutes(2)), (stats.Tasks, stats.Purged, stats.Retention));
+    }
 }

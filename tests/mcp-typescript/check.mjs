@@ -24,7 +24,7 @@ const TOOLS = [
   'define_task', 'define_tasks', 'claim_task', 'heartbeat', 'complete_task', 'fail_task',
   'cancel_task', 'requeue_task', 'get_task', 'list_tasks', 'task_history', 'save_state',
   'get_state', 'stats', 'list_agents', 'register_agent', 'request_input', 'provide_input', 'cancel_tasks', 'requeue_tasks', 'set_claim_limits',
-  'define_schedule', 'remove_schedule', 'list_schedules',
+  'define_schedule', 'remove_schedule', 'list_schedules', 'purge_tasks', 'set_retention',
 ];
 const PRIORITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'];
 

@@ -542,6 +542,60 @@ class ClientTests(ServerTestCase):
             self.client.set_claim_limits(max_claims=-1)
         self.assertEqual("maxClaims", caught.exception.field)
 
+    def test_purge_removes_only_the_finished_tasks_the_filters_match_and_the_stats_count_them(self) -> None:
+        self.define("p-done", agent="pw", tags=["batch:p"])
+        self.define("p-dead", agent="pw", tags=["batch:p"], max_attempts=1)
+        self.define("p-cancelled", agent="pw", tags=["batch:p"])
+        self.define("p-ready", agent="idle", tags=["batch:p"])
+        self.define("p-other", agent="pw", tags=["batch:q"])
+        self.define("p-parent", agent="pw", tags=["batch:p"])
+        self.define("p-child", agent="idle", tags=["batch:q"], depends_on=["p-parent"])
+        self.client.cancel("p-cancelled", reason="not needed")
+        self.client.cancel("p-other", reason="not needed")
+        done = self.client.complete(self.client.claim("pw"))
+        dead = self.client.fail(self.client.claim("pw"), reason="broken")
+        parent = self.client.complete(self.client.claim("pw"))
+        self.assertEqual([("p-done", "COMPLETED"), ("p-dead", "DEAD"), ("p-parent", "COMPLETED")],
+                         [(t.task_id, t.status) for t in (done, dead, parent)])
+
+        recent = self.client.purge_tasks(tag="batch:p", finished_for=datetime.timedelta(hours=1))
+        self.assertEqual((0, [], False), (recent.count, recent.task_ids, recent.more), "none finished an hour ago")
+        purged = self.client.purge_tasks(tag="batch:p", by="ops")
+        self.assertIsInstance(purged, oc.TasksChanged)
+        self.assertEqual((3, {"p-done", "p-dead", "p-cancelled"}, False), (purged.count, set(purged.task_ids), purged.more))
+        with self.assertRaises(NotFound) as caught:
+            self.client.get_task("p-done")
+        self.assertEqual("p-done", caught.exception.task_id)
+        self.assertEqual("COMPLETED", self.client.get_task("p-parent").status, "a kept task depends on it")
+        self.assertEqual("CANCELLED", self.client.get_task("p-other").status, "another tag")
+        self.assertEqual("READY", self.client.get_task("p-ready").status, "not finished")
+        stats = self.client.stats()
+        self.assertEqual((3, 4, None), (stats.purged, stats.tasks, stats.retention))
+
+        limited = self.client.purge_tasks(status="CANCELLED", limit=1)
+        self.assertEqual((1, ["p-other"], False), (limited.count, limited.task_ids, limited.more))
+        self.assertEqual(4, self.client.stats().purged)
+        with self.assertRaises(Rejected) as caught:
+            self.client.purge_tasks(status="READY")
+        self.assertEqual(("status", "READY"), (caught.exception.field, caught.exception.value))
+        with self.assertRaises(Rejected) as caught:
+            self.client.purge_tasks(finished_for="soon")
+        self.assertEqual(("finishedFor", "soon"), (caught.exception.field, caught.exception.value))
+
+    def test_retention_is_set_shown_in_the_stats_and_cleared(self) -> None:
+        self.assertIsNone(self.client.stats().retention)
+        self.assertEqual(datetime.timedelta(days=30), self.client.set_retention("30d", by="ops"))
+        self.assertEqual(datetime.timedelta(days=30), self.client.stats().retention)
+        self.assertEqual(datetime.timedelta(hours=12), self.client.set_retention(datetime.timedelta(hours=12)))
+        self.assertEqual(datetime.timedelta(hours=12), self.client.stats().retention)
+        self.assertIsNone(self.client.set_retention(None))
+        self.assertIsNone(self.client.stats().retention)
+        for bad in ("soon", "30s", "400d"):
+            with self.assertRaises(Rejected) as caught:
+                self.client.set_retention(bad)
+            self.assertEqual("finishedFor", caught.exception.field, bad)
+        self.assertIsNone(self.client.stats().retention)
+
     def test_cancel_ends_an_unfinished_task_and_kills_its_dependants(self) -> None:
         self.define("parent")
         self.define("child", depends_on=["parent"])
@@ -1055,6 +1109,8 @@ class OfflineTests(unittest.TestCase):
         self.assertEqual(120.0, oc.duration_seconds("2m"))
         self.assertEqual(0.5, oc.duration_seconds("500ms"))
         self.assertEqual(3723.0, oc.duration_seconds("01:02:03"))
+        self.assertEqual(2592000.0, oc.duration_seconds("30d"))
+        self.assertEqual(2592000.0, oc.duration_seconds("30.00:00:00"))
         self.assertIsNone(oc.duration_seconds("soon"))
 
     def test_a_503_is_unavailable_with_retry_after(self) -> None:
@@ -1173,6 +1229,38 @@ class OfflineTests(unittest.TestCase):
         with self.assertRaises(NotFound) as caught:
             client.remove_schedule("x")
         self.assertEqual(("x", None), (caught.exception.schedule_id, caught.exception.task_id))
+
+    def test_purge_and_retention_travel_as_post_and_put_and_the_stats_read_back_retention_and_purged(self) -> None:
+        client = self.stub(200, {"count": 2, "taskIds": ["a", "b"], "more": True, "later": 1}, content_type="application/json")
+        purged = client.for_namespace("team-a").purge_tasks(status="COMPLETED", agent="w", priority="LOW", id_prefix="a/",
+                                                            tag="team:x", finished_for=datetime.timedelta(days=7), by="ops", limit=2)
+        self.assertEqual(("POST", "/v1/namespaces/team-a/tasks:purge"), self.stub_server.requests[-1][:2])
+        self.assertEqual({"status": "COMPLETED", "agent": "w", "priority": "LOW", "idPrefix": "a/", "tag": "team:x",
+                          "finishedFor": "604800s", "by": "ops", "limit": 2}, json.loads(self.stub_server.bodies[-1]))
+        self.assertEqual((2, ["a", "b"], True, {"later": 1}), (purged.count, purged.task_ids, purged.more, purged.extra))
+        client.purge_tasks(finished_for="7d")
+        self.assertEqual(("POST", "/v1/namespaces/default/tasks:purge"), self.stub_server.requests[-1][:2])
+        self.assertEqual({"finishedFor": "7d"}, json.loads(self.stub_server.bodies[-1]))
+        client.purge_tasks()
+        self.assertEqual({}, json.loads(self.stub_server.bodies[-1]))
+        with self.assertRaises(TypeError):
+            client.purge_tasks("COMPLETED")  # type: ignore[misc]
+
+        client = self.stub(200, {"finishedFor": "30.00:00:00"}, content_type="application/json")
+        self.assertEqual(datetime.timedelta(days=30), client.for_namespace("team-a").set_retention("30d", by="ops"))
+        self.assertEqual(("PUT", "/v1/namespaces/team-a/retention"), self.stub_server.requests[-1][:2])
+        self.assertEqual({"finishedFor": "30d", "by": "ops"}, json.loads(self.stub_server.bodies[-1]))
+        client.set_retention(datetime.timedelta(hours=12))
+        self.assertEqual({"finishedFor": "43200s"}, json.loads(self.stub_server.bodies[-1]))
+        client = self.stub(200, {"finishedFor": None}, content_type="application/json")
+        self.assertIsNone(client.set_retention(None))
+        self.assertEqual({"finishedFor": None}, json.loads(self.stub_server.bodies[-1]), "null is sent: keep every task")
+
+        client = self.stub(200, {"namespace": "default", "tasks": 1, "retention": "12:00:00", "purged": 7}, content_type="application/json")
+        stats = client.stats()
+        self.assertEqual((datetime.timedelta(hours=12), 7, {}), (stats.retention, stats.purged, stats.extra))
+        client = self.stub(200, {"namespace": "default", "tasks": 1, "purged": 0}, content_type="application/json")
+        self.assertEqual((None, 0), (client.stats().retention, client.stats().purged))
 
     def test_an_unreachable_server_is_unavailable(self) -> None:
         url = "http://127.0.0.1:%d" % free_port()

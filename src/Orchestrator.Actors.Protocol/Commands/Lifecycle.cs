@@ -131,7 +131,7 @@ public sealed record PurgeTasks(TaskFilter Filter, TimeSpan? FinishedFor = null,
 /// the state manager's periodic sweep); null keeps every task. Journaled (<c>retention-changed.v1</c>),
 /// kept in snapshots, shown in the stats. Replies <see cref="Replies.RetentionSet"/>.
 /// </summary>
-/// <param name="FinishedFor">1 minute to 3,650 days, or null for none.</param>
+/// <param name="FinishedFor">1 minute to 365 days, or null for none.</param>
 /// <param name="By">Who sets it, for the record.</param>
 public sealed record SetRetention(TimeSpan? FinishedFor, string? By = null) : NamespacedRequest, IStateManagerCommand;
 

@@ -14,7 +14,7 @@ namespace Orchestrator.Actors.Protocol.Commands;
 /// <param name="TaskFile">Each occurrence's task file.</param>
 /// <param name="Cron">Five fields (minute hour day-of-month month day-of-week), as in crontab; or leave it out and give <paramref name="Every"/>.</param>
 /// <param name="TimeZone">The time zone <paramref name="Cron"/> is read in (an IANA id such as <c>Europe/Berlin</c>); UTC when null.</param>
-/// <param name="Every">An interval instead of <paramref name="Cron"/> (1 s to 366 days).</param>
+/// <param name="Every">An interval instead of <paramref name="Cron"/> (1 s to 365 days).</param>
 /// <param name="Start">With <paramref name="Every"/>: the first occurrence (and the anchor of the ones after it); one interval after the definition when null.</param>
 /// <param name="CatchUp">
 /// What to do with occurrences missed while the namespace was not running: <c>one</c> (the default)

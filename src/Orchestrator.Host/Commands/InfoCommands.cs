@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Actors.Client;
 using Orchestrator.Actors.Domain;
 using Orchestrator.Actors.Protocol.Queries;
 using Orchestrator.Actors.Protocol.Replies;
@@ -8,7 +9,7 @@ namespace Orchestrator.Host.Commands;
 /// <summary>The orchestrator's figures: stats and agents.</summary>
 internal static class InfoCommands
 {
-    public static IEnumerable<Command> Create() => [Stats(), Agents(), Cluster(), SetClaimLimits()];
+    public static IEnumerable<Command> Create() => [Stats(), Agents(), Cluster(), SetClaimLimits(), SetRetention()];
 
     private static Command Cluster() =>
         new Command("cluster", "The orchestrator's nodes and where its namespaces run.")
@@ -67,6 +68,8 @@ internal static class InfoCommands
                 ("events", stats.EventsJournaled.ToString()),
                 ("snapshot at", stats.LastSnapshotSequenceNr.ToString()),
                 ("claim limits", stats.ClaimLimits is { } limits ? Limits(limits) : "none"),
+                ("retention", stats.Retention is { } keep ? $"finished tasks kept {Durations.Format(keep)}" : "every task kept"),
+                ("purged", stats.Purged.ToString()),
             ]);
             return ExitCodes.Success;
         });
@@ -104,6 +107,30 @@ internal static class InfoCommands
             else Console.Out.WriteLine(set.Limits.IsNone ? "claim limits: none" : $"claim limits: {Limits(set.Limits)}");
             return ExitCodes.Success;
         });
+    }
+
+    private static Command SetRetention()
+    {
+        var keep = new Argument<string>("DURATION")
+        {
+            Description = "How long a finished task is kept (1m to 365d, such as 30d), or 'off' to keep every task.",
+        };
+        keep.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (text != "off" && !Durations.TryParse(text, out _))
+                result.AddError($"invalid DURATION '{text}': expected a duration such as 30d, or off");
+        });
+        return new Command("set-retention", "Set how long finished tasks are kept: every minute the oldest ones finished longer ago are purged.") { keep }
+            .WithClient(async (parse, client, cancellation) =>
+            {
+                var text = parse.GetValue(keep)!;
+                TimeSpan? finishedFor = text == "off" ? null : Durations.TryParse(text, out var duration) ? duration : null;
+                var set = await client.SetRetentionAsync(new Actors.Protocol.Commands.SetRetention(finishedFor), cancellation);
+                if (parse.GetValue(CliOptions.Json)) Output.Json(set);
+                else Console.Out.WriteLine(set.FinishedFor is { } kept ? $"retention: finished tasks kept {Durations.Format(kept)}" : "retention: every task kept");
+                return ExitCodes.Success;
+            });
     }
 
     // TAG=N, split at the last '=' (a tag may hold '=' itself).

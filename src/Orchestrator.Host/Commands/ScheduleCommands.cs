@@ -24,7 +24,7 @@ internal static class ScheduleCommands
         var file = CliOptions.Text("--file", "PATH", "Where each task's instructions live.");
         var cron = new Option<string?>("--cron") { Description = "Five fields: minute hour day-of-month month day-of-week (such as '0 9 * * 1-5').", HelpName = "EXPR" };
         var timeZone = new Option<string?>("--time-zone") { Description = "The IANA time zone --cron is read in (such as Europe/Berlin); UTC when omitted.", HelpName = "ZONE" };
-        var every = CliOptions.Duration("--every", "An interval instead of --cron (1s to 366 days, such as 15m).");
+        var every = CliOptions.Duration("--every", "An interval instead of --cron (1s to 365 days, such as 15m).");
         var start = CliOptions.Time("--start", "With --every: the first occurrence (ISO 8601, or a duration from now); one interval from now when omitted.");
         var catchUp = new Option<string?>("--catch-up")
         {

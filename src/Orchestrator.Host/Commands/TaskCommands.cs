@@ -12,7 +12,7 @@ namespace Orchestrator.Host.Commands;
 /// <summary>define, get, history, list, cancel and requeue.</summary>
 internal static class TaskCommands
 {
-    public static IEnumerable<Command> Create() => [Define(), Get(), History(), List(), Cancel(), Requeue(), CancelAll(), RequeueAll()];
+    public static IEnumerable<Command> Create() => [Define(), Get(), History(), List(), Cancel(), Requeue(), CancelAll(), RequeueAll(), PurgeAll()];
 
     private static Argument<string> TaskId() => CliOptions.Id("TASK_ID", "The task's id: 1-200 ASCII letters, digits and ._:/-");
 
@@ -307,6 +307,17 @@ internal static class TaskCommands
         foreach (var option in filters.All.Where(o => o != filters.Status)) command.Add(option);
         return command.WithClient((parse, client, cancellation) =>
             RunBulkAsync(parse, "requeued", () => client.RequeueTasksAsync(new RequeueTasks(filters.Of(parse)), cancellation)));
+    }
+
+    private static Command PurgeAll()
+    {
+        var filters = FilterOptions.Create();
+        var finishedFor = CliOptions.Duration("--finished-for", "Only tasks finished at least this long ago (such as 7d); any finished task when omitted.");
+        var command = new Command("purge-all", "Purge every finished task (COMPLETED, CANCELLED, DEAD) the filters match from the state (1,000 to a request, until none is left); " +
+                                               "a task a kept task depends on stays.") { finishedFor };
+        foreach (var option in filters.All) command.Add(option);
+        return command.WithClient((parse, client, cancellation) =>
+            RunBulkAsync(parse, "purged", () => client.PurgeTasksAsync(new PurgeTasks(filters.Of(parse), parse.GetValue(finishedFor)), cancellation)));
     }
 
     /// <summary>The task after complete, fail, cancel or requeue.</summary>

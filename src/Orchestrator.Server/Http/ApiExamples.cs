@@ -57,6 +57,8 @@ internal static class ApiExamples
         [typeof(FailBody)] = Node(new FailBody("builder", "claim-7", "the compiler ran out of memory"), ServerJson.Default.FailBody),
         [typeof(ScheduleBody)] = Node(new ScheduleBody("*", "tasks/nightly-report.md", Cron: "0 2 * * *", TimeZone: "Europe/Berlin", CatchUp: "one",
             Priority: "HIGH", Tags: ["team:reports"]), ServerJson.Default.ScheduleBody),
+        [typeof(PurgeBody)] = Node(new PurgeBody(Status: "COMPLETED", Tag: "team:reports", FinishedFor: "7d", By: "ops", Limit: 500), ServerJson.Default.PurgeBody),
+        [typeof(RetentionBody)] = Node(new RetentionBody("30d", "ops"), ServerJson.Default.RetentionBody),
         [typeof(ClaimLimitsBody)] = Node(new ClaimLimitsBody(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }, "ops"), ServerJson.Default.ClaimLimitsBody),
         [typeof(BulkBody)] = Node(new BulkBody(Status: "READY", Tag: "team:platform", Reason: "the release was called off", By: "ops", Limit: 500), ServerJson.Default.BulkBody),
         [typeof(RequestInputBody)] = Node(new RequestInputBody("builder", "claim-7", "Build for arm64 as well?", "1h"), ServerJson.Default.RequestInputBody),

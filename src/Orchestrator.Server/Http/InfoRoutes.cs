@@ -24,6 +24,11 @@ internal static class InfoRoutes
             .WithSummary("Set the namespace's claim limits")
             .WithDescription("At most maxClaims claims held at once in the namespace, maxClaimsPerAgent per agent, and maxClaimsPerTag[tag] per tag (0 to 1,000,000; null or absent: none). Replaces the limits before; journaled. A claim a limit holds back gets the next task none holds back, or 204. The limits in force are in the stats (claimLimits).")
             .JsonBody<ClaimLimitsBody>().Problems(StatusCodes.Status400BadRequest);
+        ns.MapPut("/retention", SetRetention).WithName("SetRetention")
+            .WithSummary("Set how long finished tasks are kept")
+            .WithDescription("finishedFor: a duration from 1m to 365d (such as 30d), or null to keep every task. Every minute the state manager purges up to 1,000 of the oldest tasks "
+                             + "finished (COMPLETED, CANCELLED, DEAD) longer ago than that, as tasks:purge does. Journaled; the stats carry retention and purged.")
+            .JsonBody<RetentionBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/activity", Activity).WithName("GetActivity")
             .WithSummary("Definitions, claims, completions, failures and journal write latency over the last hour")
             .WithDescription("One point per step, oldest first; stepSeconds is a multiple of 5 from 5 to 3600 (60 by default). Kept in memory by the namespace's state manager since it last started on its node.")
@@ -48,6 +53,13 @@ internal static class InfoRoutes
     {
         var body = await HttpInput.Body(request, ServerJson.Default.ClaimLimitsBody, settings, cancellation);
         return TypedResults.Ok((await gateway.For(ns).SetClaimLimitsAsync(body.ToCommand(), cancellation)).Limits);
+    }
+
+    private static async Task<Ok<RetentionSet>> SetRetention(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.RetentionBody, settings, cancellation);
+        return TypedResults.Ok(await gateway.For(ns).SetRetentionAsync(body.ToCommand(), cancellation));
     }
 
     private static async Task<Ok<ActivityReport>> Activity(

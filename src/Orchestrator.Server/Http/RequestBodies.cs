@@ -89,6 +89,23 @@ public sealed record BulkBody(
     public RequeueTasks ToRequeue() => new(Filter, By, Limit ?? OrchestratorDomain.MaxBulkTasks);
 }
 
+/// <summary>POST .../tasks:purge: the list's filters, how long ago a task must have finished (a duration such as 30d), and how many at most.</summary>
+public sealed record PurgeBody(
+    string? Status = null, string? Agent = null, string? Priority = null, string? IdPrefix = null, string? Tag = null,
+    string? FinishedFor = null, string? By = null, int? Limit = null)
+{
+    /// <summary>The protocol's purge.</summary>
+    public PurgeTasks ToCommand() => new(new TaskFilter(Agent, Status, Priority, IdPrefix, Tag), HttpInput.OptionalDuration("finishedFor", FinishedFor), By,
+        Limit ?? OrchestratorDomain.MaxBulkTasks);
+}
+
+/// <summary>PUT .../retention: how long finished tasks are kept (a duration such as 30d; null: for good).</summary>
+public sealed record RetentionBody(string? FinishedFor, string? By = null)
+{
+    /// <summary>The protocol's command.</summary>
+    public SetRetention ToCommand() => new(HttpInput.OptionalDuration("finishedFor", FinishedFor), By);
+}
+
 /// <summary>PUT .../claim-limits: every limit, null or absent for none.</summary>
 public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null)
 {

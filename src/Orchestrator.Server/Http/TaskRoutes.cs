@@ -33,6 +33,12 @@ internal static class TaskRoutes
             .WithSummary("Requeue the DEAD tasks the filters match, up to 1,000 at a time")
             .WithDescription("As tasks:cancel, for DEAD tasks; one whose dependency is DEAD or CANCELLED is left as it is.")
             .JsonBody<BulkBody>().Problems(StatusCodes.Status400BadRequest);
+        ns.MapPost("/tasks:purge", PurgeMatching).WithName("PurgeTasks")
+            .WithSummary("Purge the finished tasks the filters match from the state, up to 1,000 at a time")
+            .WithDescription("COMPLETED, CANCELLED and DEAD tasks (status, when given, must be one of them) that finished at least finishedFor ago (any when left out) "
+                             + "are gone from lists, counts and lookups; their events stay in the journal. A task that a task still kept depends on stays. "
+                             + "One event with the ids. 200 {count, taskIds, more}.")
+            .JsonBody<PurgeBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/tasks", List).WithName("ListTasks")
             .WithSummary("List tasks in definition order")
             .WithDescription("Filters combine with AND. " + PagingHelp)
@@ -93,6 +99,13 @@ internal static class TaskRoutes
     {
         var body = await HttpInput.Body(request, ServerJson.Default.BulkBody, settings, cancellation);
         return TypedResults.Ok(await gateway.For(ns).RequeueTasksAsync(body.ToRequeue(), cancellation));
+    }
+
+    private static async Task<Ok<TasksChanged>> PurgeMatching(
+        string ns, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation)
+    {
+        var body = await HttpInput.Body(request, ServerJson.Default.PurgeBody, settings, cancellation);
+        return TypedResults.Ok(await gateway.For(ns).PurgeTasksAsync(body.ToCommand(), cancellation));
     }
 
     private static async Task<Ok<TaskListShape>> List(

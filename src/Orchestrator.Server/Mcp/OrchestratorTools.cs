@@ -24,7 +24,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
     private const string NamespaceHelp = "The namespace to work in; the server's own (usually 'default') when left out.";
     private const string AgentHelp = "Your agent name, as the task was claimed with.";
     private const string ClaimHelp = "Required: the claimId that claim_task answered (the whole id; a task shows only its public part claim-N). It fences the claim.";
-    private const string DurationHelp = "A duration such as 30s, 2m or 1h.";
+    private const string DurationHelp = "A duration such as 30s, 2m, 1h or 30d.";
     private const string JsonHelp = "Any JSON value, or a string holding JSON.";
     private const string KeyHelp = "A name you choose for this change (a UUID serves; 1-200 visible ASCII characters). If the call fails without an answer " +
                                    "(a timeout, the server unavailable), make the same call again with the same key: it is done at most once, " +
@@ -207,6 +207,39 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
             return Ok(changed, ServerJson.Default.TasksChanged, $"cancelled {changed.Count} tasks{(changed.More ? "; more match: call again" : "")}");
         });
 
+    [McpServerTool(Name = "purge_tasks", Destructive = true, UseStructuredContent = true, OutputSchemaType = typeof(TasksChanged))]
+    [Description("Purge finished tasks (COMPLETED, CANCELLED, DEAD) the filters match from the orchestrator's state, up to 'limit' (1 to 1000) in one go: " +
+                 "they are gone from lists and lookups for good. A task that a kept task depends on stays. more: true when more matched; call again.")]
+    public Task<CallToolResult> PurgeTasks(
+        [Description("Only tasks in this status.")][AllowedValues("COMPLETED", "CANCELLED", "DEAD")] string? status = null,
+        [Description("Only tasks defined for this agent.")] string? agent = null,
+        [Description("Only tasks of this priority.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,
+        [Description("Only tasks whose id starts with this.")] string? idPrefix = null,
+        [Description("Only tasks carrying this tag.")] string? tag = null,
+        [Description("Only tasks finished at least this long ago (such as 7d). " + DurationHelp)] string? finishedFor = null,
+        [Description("Who purges them.")] string? by = null,
+        [Description("The most tasks to purge in this call (1 to 1000).")] int? limit = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var changed = await Client(@namespace).PurgeTasksAsync(new PurgeBody(status, agent, priority, idPrefix, tag, finishedFor, by, limit).ToCommand(), cancellation);
+            return Ok(changed, ServerJson.Default.TasksChanged, $"purged {changed.Count} tasks{(changed.More ? "; more match: call again" : "")}");
+        });
+
+    [McpServerTool(Name = "set_retention", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(RetentionSet))]
+    [Description("Set how long finished tasks are kept: every minute the orchestrator purges the oldest ones finished longer ago than that. Leave finishedFor out to keep every task.")]
+    public Task<CallToolResult> SetRetention(
+        [Description("How long a finished task is kept, 1m to 365d (such as 30d). " + DurationHelp)] string? finishedFor = null,
+        [Description("Who sets it.")] string? by = null,
+        [Description(NamespaceHelp)] string? @namespace = null,
+        CancellationToken cancellation = default) =>
+        Run(async () =>
+        {
+            var set = await Client(@namespace).SetRetentionAsync(new RetentionBody(finishedFor, by).ToCommand(), cancellation);
+            return Ok(set, ServerJson.Default.RetentionSet, set.FinishedFor is { } keep ? $"finished tasks are kept {Actors.Protocol.ProtocolNames.Of(keep)}" : "every task is kept");
+        });
+
     [McpServerTool(Name = "requeue_tasks", UseStructuredContent = true, OutputSchemaType = typeof(TasksChanged))]
     [Description("Give every DEAD task the filters match another round, up to 'limit' (1 to 1000) in one go; one whose dependency is DEAD or CANCELLED is left. more: true when more matched.")]
     public Task<CallToolResult> RequeueTasks(
@@ -335,7 +368,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("Where each task's instructions live.")] string taskFile,
         [Description("Five-field cron: minute hour day-of-month month day-of-week (for example '0 9 * * 1-5'). Leave out for an interval.")] string? cron = null,
         [Description("The IANA time zone cron is read in (for example 'Europe/Berlin'); UTC when left out.")] string? timeZone = null,
-        [Description("An interval instead of cron (1s to 366 days). " + DurationHelp)] string? every = null,
+        [Description("An interval instead of cron (1s to 365 days). " + DurationHelp)] string? every = null,
         [Description("With every: the first occurrence (ISO 8601 with an offset); one interval from now when left out.")] DateTimeOffset? start = null,
         [Description("Occurrences missed while the orchestrator was down: 'one' (the latest; the default), 'all', or 'none'.")][AllowedValues("one", "all", "none")] string? catchUp = null,
         [Description("Each task's priority; MEDIUM when left out.")][AllowedValues("CRITICAL", "HIGH", "MEDIUM", "LOW")] string? priority = null,

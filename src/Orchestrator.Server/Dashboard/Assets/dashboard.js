@@ -76,6 +76,15 @@ function duration(text) {
   return text ? text.replace(/\.\d+$/, "") : "none";
 }
 
+// A TimeSpan as the API writes it ("30.00:00:00") in the largest unit that divides it ("30d").
+function span(text) {
+  const parts = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)$/.exec(text ?? "");
+  if (!parts) return duration(text);
+  const seconds = Number(parts[1] ?? 0) * 86400 + Number(parts[2]) * 3600 + Number(parts[3]) * 60 + Number(parts[4]);
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]]) if (seconds > 0 && seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
 function card(container, name, value) {
   const id = `count-${name}`;
   let dd = document.getElementById(id);
@@ -100,6 +109,8 @@ async function loadStats() {
   $("oldest-ready").textContent = duration(stats.oldestReadyAge);
   $("events").textContent = String(stats.eventsJournaled);
   $("claim-limits").textContent = limitsText(stats.claimLimits);
+  $("retention").textContent = stats.retention ? `finished tasks kept ${span(stats.retention)}` : "every task kept";
+  $("purged").textContent = String(stats.purged ?? 0);
 }
 
 async function loadTasks() {
