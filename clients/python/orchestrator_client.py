@@ -585,10 +585,13 @@ class Stats:
 
 @dataclass
 class ClaimLimits:
-    """A namespace's claim limits; None: no such limit."""
+    """A namespace's claim limits; None: no such limit. ``fair_by``: the fairness tag prefix (claims
+    rotate across the groups of tasks sharing the first tag with it, within a priority); None: first
+    come, first served."""
     max_claims: Optional[int] = None
     max_claims_per_agent: Optional[int] = None
     max_claims_per_tag: Dict[str, int] = _field(default_factory=dict)
+    fair_by: Optional[str] = None
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
@@ -1020,11 +1023,15 @@ class OrchestratorClient:
         return TasksChanged.from_json(self._call("POST", self._ns("/tasks:requeue"), body).json())
 
     def set_claim_limits(self, max_claims: Optional[int] = None, max_claims_per_agent: Optional[int] = None,
-                         max_claims_per_tag: Optional[Mapping[str, int]] = None, by: Optional[str] = None) -> ClaimLimits:
+                         max_claims_per_tag: Optional[Mapping[str, int]] = None, by: Optional[str] = None,
+                         fair_by: Optional[str] = None) -> ClaimLimits:
         """Sets the namespace's claim limits, replacing the ones before (None: no such limit). A claim
-        a limit holds back gets the next task none holds back, or None from ``claim``."""
+        a limit holds back gets the next task none holds back, or None from ``claim``. ``fair_by``, a
+        tag prefix such as ``"tenant="``, makes claims rotate across the groups of tasks that share
+        the first tag with it, within a priority, so that one tenant's flood does not starve the others."""
         body = _compact({"maxClaims": max_claims, "maxClaimsPerAgent": max_claims_per_agent,
-                         "maxClaimsPerTag": None if max_claims_per_tag is None else dict(max_claims_per_tag), "by": by})
+                         "maxClaimsPerTag": None if max_claims_per_tag is None else dict(max_claims_per_tag), "by": by,
+                         "fairBy": fair_by})
         return ClaimLimits.from_json(self._call("PUT", self._ns("/claim-limits"), body).json())
 
     def purge_tasks(self, *, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,

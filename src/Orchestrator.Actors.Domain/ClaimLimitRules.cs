@@ -5,7 +5,8 @@ using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Actors.Domain;
 
-// Claim limits: at most N claims held at once per namespace, per agent and per tag.
+// Claim limits: at most N claims held at once per namespace, per agent and per tag; and fairness
+// across tags within a priority (FairQueues).
 public static partial class OrchestratorDomain
 {
     /// <summary>The highest claim limit.</summary>
@@ -23,10 +24,11 @@ public static partial class OrchestratorDomain
         var invalid = Limit("maxClaims", command.MaxClaims) ?? Limit("maxClaimsPerAgent", command.MaxClaimsPerAgent)
                       ?? (tags.Count > MaxTagLimits ? Validation.Reject("maxClaimsPerTag", $"{tags.Count} tags", $"lists too many; at most {MaxTagLimits} are allowed") : null)
                       ?? tags.Select(t => Validation.Tag("maxClaimsPerTag", t.Key) ?? Limit($"maxClaimsPerTag[{t.Key}]", t.Value)).FirstOrDefault(r => r is not null)
-                      ?? Validation.By("by", command.By);
+                      ?? Validation.By("by", command.By)
+                      ?? (command.FairBy is null ? null : Validation.Tag("fairBy", command.FairBy));
         if (invalid is not null) return Decision.Answer(invalid);
         var changed = new ClaimLimitsChanged(command.MaxClaims, command.MaxClaimsPerAgent, tags.Count == 0 ? null : new Dictionary<string, int>(tags, StringComparer.Ordinal),
-            command.By ?? Causes.Operator, context.Now);
+            command.By ?? Causes.Operator, context.Now) { FairBy = command.FairBy };
         return Respond(state, [changed], after => new ClaimLimitsSet(after.ClaimLimits ?? ClaimLimits.None));
 
         static CommandRejected? Limit(string field, int? value) =>
@@ -51,12 +53,14 @@ public static partial class OrchestratorDomain
             limited = $"agent '{agent}' holds {state.Counts.ClaimsByAgent.GetValueOrDefault(agent)} claims, its limit maxClaimsPerAgent = {mine}";
             return null;
         }
-        var head = state.NextReadyFor(agent);
+        var head = state.Fair is { } fair ? fair.Next(agent) : state.NextReadyFor(agent);
         if (limits.MaxClaimsPerTag.Count == 0 || head is not { } first) return head;
 
         // The head first, without walking the queues: most claims find it free.
         var held = state.Counts.ClaimsByTag;
         if (FullTag(state.Tasks[first.TaskId], limits, held) is null) return head;
+        // With fairness, the other groups' heads next: a group at its tag's limit does not hold the others back.
+        if (state.Fair?.Next(agent, entry => FullTag(state.Tasks[entry.TaskId], limits, held) is null) is { } free) return free;
         var scanned = 0;
         foreach (var entry in ReadyInClaimOrder(state, agent))
         {

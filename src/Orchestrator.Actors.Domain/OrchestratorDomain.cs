@@ -104,8 +104,8 @@ public static partial class OrchestratorDomain
                 };
             case ClaimLimitsChanged e:
             {
-                var limits = new ClaimLimits(e.MaxClaims, e.MaxClaimsPerAgent, e.MaxClaimsPerTag ?? new Dictionary<string, int>());
-                return state with { ClaimLimits = limits.IsNone ? null : limits };
+                var limits = new ClaimLimits(e.MaxClaims, e.MaxClaimsPerAgent, e.MaxClaimsPerTag ?? new Dictionary<string, int>()) { FairBy = e.FairBy };
+                return state.WithClaimLimits(limits.IsNone ? null : limits);
             }
             case TasksCancelled or TasksRequeued:
                 return Expand(state, @event).After;

@@ -217,7 +217,26 @@ public sealed record OrchestratorState(
     public long NextClaim { get; init; } = 1;
 
     /// <summary>The claim limits in force; null when none is set.</summary>
-    public ClaimLimits? ClaimLimits { get; init; }
+    public ClaimLimits? ClaimLimits { get; private init; }
+
+    /// <summary>The READY tasks by fairness group while fairness is on (<see cref="Protocol.Replies.ClaimLimits.FairBy"/>); null otherwise.</summary>
+    public FairQueues? Fair { get; private init; }
+
+    /// <summary>
+    /// This state with <paramref name="limits"/> in force (null: none). Turning fairness on, or to
+    /// another prefix, groups the READY tasks anew (one pass over them); the same prefix keeps the
+    /// groups and their turns.
+    /// </summary>
+    public OrchestratorState WithClaimLimits(ClaimLimits? limits) =>
+        this with
+        {
+            ClaimLimits = limits,
+            Fair = limits?.FairBy is not { } prefix ? null : Fair?.Prefix == prefix ? Fair : FairQueues.Of(prefix, this),
+        };
+
+    /// <summary>This state with the fairness groups' turns as a snapshot held them (fairness on).</summary>
+    public OrchestratorState WithFairTurns(IReadOnlyDictionary<string, long> served, long turn) =>
+        Fair is null ? this : this with { Fair = Fair with { Served = served.ToImmutableDictionary(StringComparer.Ordinal), Turn = turn } };
 
     /// <summary>How long finished tasks are kept before the retention sweep purges them; null: for good.</summary>
     public TimeSpan? Retention { get; init; }
@@ -517,6 +536,7 @@ public sealed record OrchestratorState(
                 : OrderByAgent,
             OrderByTag = before is null && !task.Tags.IsEmpty ? Tagged(OrderByTag, task) : OrderByTag,
             Counts = Counts.Replacing(before, task),
+            Fair = Fair?.Replacing(before, task),
             Ready = ready,
             Deadlines = deadlines,
             Dependants = dependants,
@@ -549,6 +569,7 @@ public sealed record OrchestratorState(
         private readonly ImmutableSortedSet<Deadline>.Builder _deadlines;
         private readonly ImmutableDictionary<string, ImmutableList<string>>.Builder _dependants;
         private TaskCounts _counts;
+        private FairQueues? _fair;
         private TaskOrder _order;
         // The agents' and tags' orders changed so far (written back by ToState).
         private Dictionary<string, TaskOrder>? _byAgent;
@@ -563,6 +584,7 @@ public sealed record OrchestratorState(
             _deadlines = start.Deadlines.ToBuilder();
             _dependants = start.Dependants.ToBuilder();
             _counts = start.Counts;
+            _fair = start.Fair;
             _order = start.Order;
             NextOrdinal = start.NextOrdinal;
             NextReadySeq = start.NextReadySeq;
@@ -620,6 +642,7 @@ public sealed record OrchestratorState(
             }
             _tasks[task.TaskId] = task;
             _counts = _counts.Replacing(before, task);
+            _fair = _fair?.Replacing(before, task);
         }
 
         /// <summary>The state with every change made so far.</summary>
@@ -637,6 +660,7 @@ public sealed record OrchestratorState(
                 OrderByAgent = _byAgent is null ? _start.OrderByAgent : _start.OrderByAgent.SetItems(_byAgent),
                 OrderByTag = _byTag is null ? _start.OrderByTag : _start.OrderByTag.SetItems(_byTag),
                 Counts = _counts,
+                Fair = _fair,
                 Ready = _ready.ToImmutable(),
                 Deadlines = _deadlines.ToImmutable(),
                 Dependants = _dependants.ToImmutable(),

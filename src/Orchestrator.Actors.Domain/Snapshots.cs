@@ -38,6 +38,8 @@ public static class Snapshots
             Schedules = state.Schedules.IsEmpty ? null : [.. state.Schedules.Values],
             Retention = state.Retention,
             Purged = state.Purged,
+            FairServed = state.Fair?.Served,
+            FairTurn = state.Fair?.Turn ?? 0,
         };
     }
 
@@ -115,8 +117,10 @@ public static class Snapshots
             agents[a.Agent] = new AgentRecord(a.Agent, [.. a.Capabilities], a.Registered, a.RegisteredAt, a.LastSeen)
                 { Completed = a.Completed, Failed = a.Failed, LeasesExpired = a.LeasesExpired };
 
-        state = state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
-            ClaimLimits = snapshot.ClaimLimits is { IsNone: false } limits ? limits : null, Retention = snapshot.Retention, Purged = snapshot.Purged };
+        state = (state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
+                Retention = snapshot.Retention, Purged = snapshot.Purged })
+            .WithClaimLimits(snapshot.ClaimLimits is { IsNone: false } limits ? limits : null)
+            .WithFairTurns(snapshot.FairServed ?? new Dictionary<string, long>(), snapshot.FairTurn);
         foreach (var schedule in snapshot.Schedules ?? []) state = state.WithSchedule(schedule);
         return state;
     }

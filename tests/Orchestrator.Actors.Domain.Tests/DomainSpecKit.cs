@@ -133,6 +133,10 @@ internal static class DomainSpecKit
         Assert.Equal(actual.Tasks.Values.SelectMany(t => t.Tags.Select(tag => (tag, t.Ordinal, t.TaskId))).GroupBy(x => x.tag)
                 .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => (g.Key, string.Join(",", g.OrderBy(x => x.Ordinal).Select(x => x.TaskId)))),
             actual.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))));
+        Assert.Equal(expected.ClaimLimits?.FairBy, actual.ClaimLimits?.FairBy);
+        Assert.Equal(expected.Fair, actual.Fair);
+        if (actual.ClaimLimits?.FairBy is { } prefix)
+            Assert.Equal(FairQueues.Of(prefix, actual) with { Served = actual.Fair!.Served, Turn = actual.Fair.Turn }, actual.Fair);
         Assert.Equal(expected.Schedules.Values.ToList(), actual.Schedules.Values.ToList());
         Assert.Equal(expected.ScheduleTimes.ToList(), actual.ScheduleTimes.ToList());
         Assert.Equal(actual.Schedules.Values.Where(s => s.NextAt is not null).Select(s => new Deadline(s.NextAt!.Value, s.ScheduleId)).Order().ToList(),

@@ -296,9 +296,9 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     public async Task Set_claim_limits_sets_them_and_stats_shows_them()
     {
         var ns = "cli-limits-" + Guid.NewGuid().ToString("N")[..8];
-        var set = Json(await server.RunAsync("set-claim-limits", "--max-claims", "5", "--tag-limit", "tenant=acme=2", "--namespace", ns, "--json"));
-        Assert.Equal((5, 2), (set.GetProperty("maxClaims").GetInt32(), set.GetProperty("maxClaimsPerTag").GetProperty("tenant=acme").GetInt32()));
-        Assert.Contains(Success(await server.RunAsync("stats", "--namespace", ns)), line => line.StartsWith("claim limits") && line.EndsWith("namespace 5, tag tenant=acme 2"));
+        var set = Json(await server.RunAsync("set-claim-limits", "--max-claims", "5", "--tag-limit", "tenant=acme=2", "--fair-by", "tenant=", "--namespace", ns, "--json"));
+        Assert.Equal((5, 2, "tenant="), (set.GetProperty("maxClaims").GetInt32(), set.GetProperty("maxClaimsPerTag").GetProperty("tenant=acme").GetInt32(), set.GetProperty("fairBy").GetString()));
+        Assert.Contains(Success(await server.RunAsync("stats", "--namespace", ns)), line => line.StartsWith("claim limits") && line.EndsWith("namespace 5, tag tenant=acme 2, fair by tenant="));
         AssertFails(await server.RunAsync("set-claim-limits", "--tag-limit", "tenant", "--namespace", ns), 2, "'tenant'");
     }
 

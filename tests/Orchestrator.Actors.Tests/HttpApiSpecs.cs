@@ -413,8 +413,9 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     {
         await _server.Define(_ns, """{"taskId":"c1","agent":"*","taskFile":"f","tags":["tenant=a"]}""");
         await _server.Define(_ns, """{"taskId":"c2","agent":"*","taskFile":"f","tags":["tenant=a"]}""");
-        using var set = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaimsPerTag":{"tenant=a":1},"by":"ops"}""");
-        Assert.Equal(1, (await HttpServer.Json(set)).GetProperty("maxClaimsPerTag").GetProperty("tenant=a").GetInt32());
+        using var set = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaimsPerTag":{"tenant=a":1},"by":"ops","fairBy":"tenant="}""");
+        var limits = await HttpServer.Json(set);
+        Assert.Equal((1, "tenant="), (limits.GetProperty("maxClaimsPerTag").GetProperty("tenant=a").GetInt32(), limits.GetProperty("fairBy").GetString()));
 
         using var first = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"w"}""");
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);

@@ -225,8 +225,8 @@ public abstract class McpToolSpecs : IAsyncLifetime
         Assert.Equal(["tagged"], byTag.GetProperty("tasks").EnumerateArray().Select(t => t.GetProperty("taskId").GetString()));
         Assert.Equal(["team:core", "os=linux"], byTag.GetProperty("tasks")[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         await Call("define_task", new() { ["taskId"] = "wave-1", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "wave:1" } });
-        var limits = await Call("set_claim_limits", new() { ["maxClaims"] = 0, ["maxClaimsPerTag"] = new Dictionary<string, int> { ["wave:1"] = 0 } });
-        Assert.Equal((0, 0), (limits.GetProperty("maxClaims").GetInt32(), limits.GetProperty("maxClaimsPerTag").GetProperty("wave:1").GetInt32()));
+        var limits = await Call("set_claim_limits", new() { ["maxClaims"] = 0, ["maxClaimsPerTag"] = new Dictionary<string, int> { ["wave:1"] = 0 }, ["fairBy"] = "wave:" });
+        Assert.Equal((0, 0, "wave:"), (limits.GetProperty("maxClaims").GetInt32(), limits.GetProperty("maxClaimsPerTag").GetProperty("wave:1").GetInt32(), limits.GetProperty("fairBy").GetString()));
         Assert.False((await Call("claim_task", new() { ["agent"] = "wave-agent" })).GetProperty("claimed").GetBoolean());
         await Call("set_claim_limits", []);
         var schedule = await Call("define_schedule", new() { ["scheduleId"] = "weekday", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["cron"] = "0 9 * * 1-5", ["timeZone"] = "America/New_York" });

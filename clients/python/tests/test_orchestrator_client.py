@@ -542,6 +542,17 @@ class ClientTests(ServerTestCase):
             self.client.set_claim_limits(max_claims=-1)
         self.assertEqual("maxClaims", caught.exception.field)
 
+    def test_fairness_rotates_claims_across_the_groups_of_a_tag_prefix(self) -> None:
+        for task_id, tenant in [("f-a1", "a"), ("f-a2", "a"), ("f-a3", "a"), ("f-b1", "b")]:
+            self.define(task_id, agent="fair", tags=["tenant=" + tenant])
+        limits = self.client.set_claim_limits(fair_by="tenant=")
+        self.assertEqual("tenant=", limits.fair_by)
+        self.assertEqual("tenant=", self.client.stats().claim_limits.fair_by)
+        self.assertEqual(["f-a1", "f-b1", "f-a2"], [self.client.claim("fair").task_id for _ in range(3)])
+        with self.assertRaises(Rejected) as caught:
+            self.client.set_claim_limits(fair_by="tenant id")
+        self.assertEqual("fairBy", caught.exception.field)
+
     def test_purge_removes_only_the_finished_tasks_the_filters_match_and_the_stats_count_them(self) -> None:
         self.define("p-done", agent="pw", tags=["batch:p"])
         self.define("p-dead", agent="pw", tags=["batch:p"], max_attempts=1)

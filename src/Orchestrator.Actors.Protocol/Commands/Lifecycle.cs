@@ -145,7 +145,14 @@ public sealed record SetRetention(TimeSpan? FinishedFor, string? By = null) : Na
 /// <param name="MaxClaimsPerAgent">The most claims one agent holds at once.</param>
 /// <param name="MaxClaimsPerTag">The most claims held at once of the tasks carrying each tag (at most 100 tags).</param>
 /// <param name="By">Who sets them, for the record.</param>
-public sealed record SetClaimLimits(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null)
+/// <param name="FairBy">
+/// Fairness: a tag prefix (such as <c>tenant=</c>). Within a priority, claims then rotate across the
+/// groups of tasks that share the first tag with that prefix (a task without one is in a group of its
+/// own), the group served longest ago first, instead of first come, first served: a flood of one
+/// tenant's tasks does not starve the others. Null: first come, first served.
+/// </param>
+public sealed record SetClaimLimits(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null,
+    string? FairBy = null)
     : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>

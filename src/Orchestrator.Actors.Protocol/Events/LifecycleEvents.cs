@@ -62,7 +62,12 @@ public sealed record TasksCancelled(IReadOnlyList<string> TaskIds, string Reason
 public sealed record TasksRequeued(IReadOnlyList<string> TaskIds, string By, DateTimeOffset At) : IOrchestratorEvent;
 
 /// <summary>The namespace's claim limits were set (<see cref="Commands.SetClaimLimits"/>). Journaled as <c>claim-limits-changed.v1</c>.</summary>
-public sealed record ClaimLimitsChanged(int? MaxClaims, int? MaxClaimsPerAgent, IReadOnlyDictionary<string, int>? MaxClaimsPerTag, string By, DateTimeOffset At) : IOrchestratorEvent;
+public sealed record ClaimLimitsChanged(int? MaxClaims, int? MaxClaimsPerAgent, IReadOnlyDictionary<string, int>? MaxClaimsPerTag, string By, DateTimeOffset At) : IOrchestratorEvent
+{
+    /// <summary>The fairness tag prefix (<see cref="Commands.SetClaimLimits.FairBy"/>); absent: first come, first served, and from events written before fairness.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? FairBy { get; init; }
+}
 
 /// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>
 public sealed record TaskDue(string TaskId, DateTimeOffset At) : IOrchestratorEvent;

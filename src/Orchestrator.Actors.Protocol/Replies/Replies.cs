@@ -230,9 +230,13 @@ public sealed record ClaimLimits(int? MaxClaims, int? MaxClaimsPerAgent, IReadOn
     /// <summary>No limits.</summary>
     public static ClaimLimits None { get; } = new(null, null, new Dictionary<string, int>());
 
-    /// <summary>True when no limit is set.</summary>
+    /// <summary>The fairness tag prefix: within a priority, claims rotate across the groups of tasks sharing the first tag with it; null: first come, first served.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? FairBy { get; init; }
+
+    /// <summary>True when no limit is set and claims are first come, first served.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsNone => MaxClaims is null && MaxClaimsPerAgent is null && MaxClaimsPerTag.Count == 0;
+    public bool IsNone => MaxClaims is null && MaxClaimsPerAgent is null && MaxClaimsPerTag.Count == 0 && FairBy is null;
 }
 
 /// <summary>The claim limits now in force (<see cref="Commands.SetClaimLimits"/>).</summary>

@@ -36,7 +36,7 @@ public static class EventSizes
         RetentionChanged r => Text(r.By),
         ScheduleRemovedEvent r => Text(r.ScheduleId) + Text(r.By),
         ScheduleFired f => Text(f.ScheduleId) + 40L * f.Defined.Count + Text(f.Note),
-        ClaimLimitsChanged l => Text(l.By) + (l.MaxClaimsPerTag is null ? 0 : Texts([.. l.MaxClaimsPerTag.Keys]) + 16L * l.MaxClaimsPerTag.Count),
+        ClaimLimitsChanged l => Text(l.By) + Text(l.FairBy) + (l.MaxClaimsPerTag is null ? 0 : Texts([.. l.MaxClaimsPerTag.Keys]) + 16L * l.MaxClaimsPerTag.Count),
         DependenciesMet m => Text(m.TaskId) + Text(m.CompletedDependency) + Text(m.By),
         TaskKilled k => Text(k.TaskId) + Text(k.Dependency) + Text(k.Reason) + Text(k.By),
         TaskCancelled c => Text(c.TaskId) + Text(c.Reason) + Text(c.By),

@@ -51,6 +51,14 @@ public sealed record OrchestratorSnapshotV2(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public TimeSpan? Retention { get; init; }
 
+    /// <summary>While fairness is on: the turn each group was last served at; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? FairServed { get; init; }
+
+    /// <summary>While fairness is on: the last turn given.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public long FairTurn { get; init; }
+
     /// <summary>How many finished tasks have been purged, all told; absent from snapshots written before purges.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public long Purged { get; init; }

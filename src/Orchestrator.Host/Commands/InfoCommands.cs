@@ -77,6 +77,7 @@ internal static class InfoCommands
     private static string Limits(ClaimLimits limits) => string.Join(", ",
         new[] { limits.MaxClaims is { } n ? $"namespace {n}" : null, limits.MaxClaimsPerAgent is { } a ? $"per agent {a}" : null }
             .Concat(limits.MaxClaimsPerTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"tag {t.Key} {t.Value}"))
+            .Append(limits.FairBy is { } prefix ? $"fair by {prefix}" : null)
             .OfType<string>());
 
     private static Command SetClaimLimits()
@@ -95,14 +96,19 @@ internal static class InfoCommands
                 if (ParseTagLimit(text) is null)
                     result.AddError($"invalid --tag-limit '{text}': expected TAG=N, such as tenant=acme=10 (the last '=' splits)");
         });
-        var command = new Command("set-claim-limits", "Set the namespace's claim limits, replacing the ones before (an option left out: no such limit).")
+        var fairBy = new Option<string?>("--fair-by")
         {
-            maxClaims, perAgent, perTag,
+            Description = "Fairness: a tag prefix (such as tenant=); within a priority, claims rotate across the groups of tasks sharing the first tag with it.",
+            HelpName = "PREFIX",
+        };
+        var command = new Command("set-claim-limits", "Set the namespace's claim limits and fairness, replacing the ones before (an option left out: no such limit).")
+        {
+            maxClaims, perAgent, perTag, fairBy,
         };
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var tags = (parse.GetValue(perTag) ?? []).Select(t => ParseTagLimit(t)!.Value).ToDictionary(t => t.Tag, t => t.Limit, StringComparer.Ordinal);
-            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags), cancellation);
+            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags, FairBy: parse.GetValue(fairBy)), cancellation);
             if (parse.GetValue(CliOptions.Json)) Output.Json(set.Limits);
             else Console.Out.WriteLine(set.Limits.IsNone ? "claim limits: none" : $"claim limits: {Limits(set.Limits)}");
             return ExitCodes.Success;

@@ -22,7 +22,7 @@ internal static class InfoRoutes
             .Problems(StatusCodes.Status400BadRequest);
         ns.MapPut("/claim-limits", SetClaimLimits).WithName("SetClaimLimits")
             .WithSummary("Set the namespace's claim limits")
-            .WithDescription("At most maxClaims claims held at once in the namespace, maxClaimsPerAgent per agent, and maxClaimsPerTag[tag] per tag (0 to 1,000,000; null or absent: none). Replaces the limits before; journaled. A claim a limit holds back gets the next task none holds back, or 204. The limits in force are in the stats (claimLimits).")
+            .WithDescription("At most maxClaims claims held at once in the namespace, maxClaimsPerAgent per agent, and maxClaimsPerTag[tag] per tag (0 to 1,000,000; null or absent: none). Replaces the limits before; journaled. A claim a limit holds back gets the next task none holds back, or 204. fairBy, a tag prefix (such as tenant=), makes claims rotate across the groups of tasks sharing the first tag with it, within a priority (null: first come, first served). The limits in force are in the stats (claimLimits).")
             .JsonBody<ClaimLimitsBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapPut("/retention", SetRetention).WithName("SetRetention")
             .WithSummary("Set how long finished tasks are kept")

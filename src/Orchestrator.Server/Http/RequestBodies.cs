@@ -107,10 +107,11 @@ public sealed record RetentionBody(string? FinishedFor, string? By = null)
 }
 
 /// <summary>PUT .../claim-limits: every limit, null or absent for none.</summary>
-public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null)
+public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null,
+    string? FairBy = null)
 {
     /// <summary>The protocol's command.</summary>
-    public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By);
+    public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By, FairBy);
 }
 
 /// <summary>PUT .../schedules/{scheduleId}: when (cron and timeZone, or every and start), what to do with missed occurrences, and each task's template.</summary>

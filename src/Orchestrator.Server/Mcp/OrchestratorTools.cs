@@ -350,11 +350,13 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("The most claims one agent holds at once.")] int? maxClaimsPerAgent = null,
         [Description("The most claims held at once per tag: an object of tag to number.")] Dictionary<string, int>? maxClaimsPerTag = null,
         [Description("Who sets them.")] string? by = null,
+        [Description("Fairness: a tag prefix such as 'tenant='. Within a priority, claims rotate across the groups of tasks sharing the first tag with it, " +
+                     "so one tenant's flood does not starve the others. Left out: first come, first served.")] string? fairBy = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var set = await Client(@namespace).SetClaimLimitsAsync(new ClaimLimitsBody(maxClaims, maxClaimsPerAgent, maxClaimsPerTag, by).ToCommand(), cancellation);
+            var set = await Client(@namespace).SetClaimLimitsAsync(new ClaimLimitsBody(maxClaims, maxClaimsPerAgent, maxClaimsPerTag, by, fairBy).ToCommand(), cancellation);
             return Ok(set.Limits, ServerJson.Default.ClaimLimits, set.Limits.IsNone ? "no claim limits" : "claim limits set");
         });
 

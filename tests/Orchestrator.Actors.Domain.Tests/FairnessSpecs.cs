@@ -1,0 +1,106 @@
+using Orchestrator.Actors.Protocol;
+using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Events;
+using Orchestrator.Actors.Protocol.Replies;
+using static Orchestrator.Actors.Domain.Tests.DomainSpecKit;
+
+namespace Orchestrator.Actors.Domain.Tests;
+
+// Issue 17: with fairness on, claims rotate across the groups of a tag prefix within a priority, so
+// one tenant's flood does not starve the others.
+public sealed class FairnessSpecs
+{
+    private static DefineTask Tenant(string id, string tenant, string? priority = null, string agent = "*") =>
+        Task(id, agent: agent, priority: priority, tags: [$"tenant={tenant}", "team:core"]);
+
+    private static List<string> ClaimAll(Scenario scenario, int count) =>
+        [.. Enumerable.Range(0, count).Select(_ => scenario.Claim("worker").Task.TaskId)];
+
+    // A floods first (a1..a5), then b1, b2 and c1 arrive.
+    private static Scenario Flooded() =>
+        new Scenario().Given(Tenant("a1", "a"), Tenant("a2", "a"), Tenant("a3", "a"), Tenant("a4", "a"), Tenant("a5", "a"),
+            Tenant("b1", "b"), Tenant("b2", "b"), Tenant("c1", "c"));
+
+    [Fact]
+    public void Without_fairness_claims_are_first_come_first_served_with_it_they_rotate_across_the_groups()
+    {
+        Assert.Equal(["a1", "a2", "a3", "a4", "a5", "b1", "b2", "c1"], ClaimAll(Flooded(), 8));
+
+        var fair = Flooded().Given(new SetClaimLimits(FairBy: "tenant="));
+
+        Assert.Equal(["a1", "b1", "c1", "a2", "b2", "a3", "a4", "a5"], ClaimAll(fair, 8));
+        Assert.Equal("tenant=", Assert.IsType<StatsReport>(fair.Ask(Protocol.Queries.GetStats.Instance)).ClaimLimits!.FairBy);
+    }
+
+    [Fact]
+    public void Priority_still_comes_first_and_a_task_without_the_prefix_is_a_group_of_its_own()
+    {
+        var scenario = Flooded().Given(Task("plain-1", agent: "*"), Task("plain-2", agent: "*"), Tenant("b-urgent", "b", "HIGH"),
+            new SetClaimLimits(FairBy: "tenant="));
+
+        // b was served by its HIGH task: of the MEDIUM groups, the ones never served go first, in arrival order.
+        Assert.Equal(["b-urgent", "a1", "c1", "plain-1", "b1", "a2", "plain-2"], ClaimAll(scenario, 7));
+    }
+
+    [Fact]
+    public void A_served_group_goes_to_the_back_even_when_it_had_waited_longest_and_an_agent_s_own_queue_joins_the_rotation()
+    {
+        var scenario = new Scenario().Given(new SetClaimLimits(FairBy: "tenant="), Tenant("a1", "a"), Tenant("a2", "a"), Tenant("own-b", "b", agent: "worker"));
+
+        Assert.Equal(["a1", "own-b", "a2"], ClaimAll(scenario, 3));
+        Assert.IsType<NoTaskReady>(scenario.When(new ClaimTask("worker")).Reply);
+        // Another agent never sees worker's own task.
+        scenario.Given(Tenant("own-b2", "b", agent: "worker"), Tenant("a3", "a"));
+        Assert.Equal("a3", scenario.Claim("other").Task.TaskId);
+    }
+
+    [Fact]
+    public void A_group_at_its_tag_limit_does_not_hold_the_others_back()
+    {
+        var scenario = Flooded().Given(new SetClaimLimits(MaxClaimsPerTag: new Dictionary<string, int> { ["tenant=b"] = 1 }, FairBy: "tenant="));
+
+        Assert.Equal(["a1", "b1", "c1", "a2", "a3"], ClaimAll(scenario, 5));
+    }
+
+    [Fact]
+    public void Fairness_turned_on_groups_the_READY_tasks_and_turned_off_gives_first_come_first_served_back()
+    {
+        var scenario = Flooded();
+        Assert.Equal("a1", scenario.Claim("worker").Task.TaskId);
+
+        scenario.Given(new SetClaimLimits(FairBy: "tenant="));
+        Assert.NotNull(scenario.State.Fair);
+        // No group served yet when it is turned on: a2 waited longest, then each other group once.
+        Assert.Equal(["a2", "b1", "c1", "a3"], ClaimAll(scenario, 4));
+
+        scenario.Given(new SetClaimLimits());
+        Assert.Null(scenario.State.Fair);
+        Assert.Null(scenario.State.ClaimLimits);
+        Assert.Equal(["a4", "a5", "b2"], ClaimAll(scenario, 3));
+    }
+
+    [Fact]
+    public void The_groups_and_their_turns_come_back_the_same_from_the_journal_and_from_a_snapshot()
+    {
+        var scenario = Flooded().Given(new SetClaimLimits(FairBy: "tenant="));
+        var first = scenario.Claim("worker");
+        scenario.Claim("worker");
+        scenario.Complete(first);
+        scenario.Given(new DefineTasks([Tenant("a6", "a"), Tenant("d1", "d")]));
+
+        AssertSameState(scenario.State, scenario.Replayed());
+        var restored = Snapshots.FromSnapshot(Snapshots.ToSnapshot(scenario.State));
+        AssertSameState(scenario.State, restored);
+        var fromSnapshot = new Scenario(start: scenario.Now, state: restored);
+        Assert.Equal(ClaimAll(scenario, 5), ClaimAll(fromSnapshot, 5));
+    }
+
+    [Fact]
+    public void A_bad_prefix_is_refused_naming_fairBy()
+    {
+        var decision = new Scenario().When(new SetClaimLimits(FairBy: "tenant id"));
+
+        Assert.Contains("only ASCII letters", AssertRejected(decision, "fairBy").Reason);
+        Assert.IsType<ClaimLimitsChanged>(Assert.Single(new Scenario().When(new SetClaimLimits(FairBy: "tenant=")).Events));
+    }
+}
