@@ -4,26 +4,20 @@ using Orchestrator.Actors.Protocol;
 namespace Orchestrator.Actors.Domain;
 
 /// <summary>
-/// Fairness across tags: the READY tasks of each agent's queue (<c>*</c> included) split by group, a
-/// task's group being its first tag that starts with <see cref="Prefix"/> (<c>""</c> for a task
-/// without one), and the turn each group was last served at. Within a priority a claim takes the
-/// head of the group served longest ago, so one group's flood does not starve the others; the cost
-/// of a claim grows with the number of groups, not of tasks. Kept by
+/// Fairness across tags: each agent's READY queue (<c>*</c> included) split by group, a task's group
+/// being its first tag that starts with <see cref="Prefix"/> (<c>""</c> for a task without one), with
+/// the turn each group was last served at in that queue. Within a priority a claim takes the head of
+/// the group served longest ago (never first, then the task READY longest), so one group's flood does
+/// not starve the others. The groups' heads are kept in that order, so a claim reads one head per
+/// queue (its own and <c>*</c>'s) however many groups there are. Kept by
 /// <see cref="OrchestratorState.Put"/> only while fairness is on.
 /// </summary>
 public sealed record FairQueues(string Prefix)
 {
-    private static readonly ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>> NoGroups =
-        ImmutableDictionary.Create<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
+    /// <summary>The fair queue of each agent the READY tasks are for (<c>*</c> included).</summary>
+    public ImmutableDictionary<string, FairQueue> Queues { get; init; } = ImmutableDictionary.Create<string, FairQueue>(StringComparer.Ordinal);
 
-    /// <summary>Per agent the queue is for, per group, the READY tasks in claim order.</summary>
-    public ImmutableDictionary<string, ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>>> Queues { get; init; } =
-        ImmutableDictionary.Create<string, ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>>>(StringComparer.Ordinal);
-
-    /// <summary>The turn each group was last served at (a claim of one of its tasks); a group never served has none.</summary>
-    public ImmutableDictionary<string, long> Served { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
-
-    /// <summary>The last turn given.</summary>
+    /// <summary>The last turn given (a claim of a READY task takes the next).</summary>
     public long Turn { get; init; }
 
     /// <summary>The group of <paramref name="task"/>: its first tag with the prefix, else <c>""</c>.</summary>
@@ -39,79 +33,161 @@ public sealed record FairQueues(string Prefix)
     public static FairQueues Of(string prefix, OrchestratorState state)
     {
         var fair = new FairQueues(prefix);
-        var queues = new Dictionary<string, Dictionary<string, List<ReadyEntry>>>(StringComparer.Ordinal);
+        var queues = ImmutableDictionary.CreateBuilder<string, FairQueue>(StringComparer.Ordinal);
         foreach (var (agent, ready) in state.Ready)
-        foreach (var entry in ready)
         {
-            if (!queues.TryGetValue(agent, out var groups)) queues[agent] = groups = new Dictionary<string, List<ReadyEntry>>(StringComparer.Ordinal);
-            var group = fair.GroupOf(state.Tasks[entry.TaskId]);
-            if (!groups.TryGetValue(group, out var entries)) groups[group] = entries = [];
-            entries.Add(entry);
+            if (ready.Count == 0) continue;
+            var groups = ready.GroupBy(entry => fair.GroupOf(state.Tasks[entry.TaskId]), StringComparer.Ordinal)
+                .ToImmutableDictionary(g => g.Key, g => ImmutableSortedSet.CreateRange(g), StringComparer.Ordinal);
+            queues[agent] = new FairQueue { Groups = groups, Heads = ImmutableSortedSet.CreateRange(groups.Select(g => new FairHead(g.Value.Min, 0, g.Key))) };
         }
-        return fair with
+        return fair with { Queues = queues.ToImmutable() };
+    }
+
+    /// <summary>These queues with the turns a snapshot held, per queue and group.</summary>
+    public FairQueues WithTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn)
+    {
+        var queues = Queues;
+        foreach (var (agent, groups) in served)
         {
-            Queues = queues.ToImmutableDictionary(q => q.Key, q => q.Value.ToImmutableDictionary(g => g.Key, g => ImmutableSortedSet.CreateRange(g.Value), StringComparer.Ordinal),
-                StringComparer.Ordinal),
-        };
+            var queue = queues.TryGetValue(agent, out var held) ? held : FairQueue.Empty;
+            foreach (var (group, at) in groups) queue = queue.Serve(group, at);
+            queues = queues.SetItem(agent, queue);
+        }
+        return this with { Queues = queues, Turn = turn };
     }
 
     /// <summary>These queues once <paramref name="before"/> (null for a new task) has become <paramref name="after"/>; a claim of a READY task serves its group.</summary>
     public FairQueues Replacing(TaskRecord? before, TaskRecord after)
     {
-        var fair = this;
-        if (before is { Status: TaskState.Ready }) fair = fair.Changing(before, remove: true);
-        if (after.Status == TaskState.Ready) fair = fair.Changing(after, remove: false);
-        if (before is { Status: TaskState.Ready } && after.Status == TaskState.Claimed)
-            fair = fair with { Turn = fair.Turn + 1, Served = fair.Served.SetItem(GroupOf(after), fair.Turn + 1) };
-        return fair;
-    }
+        var wasReady = before is { Status: TaskState.Ready };
+        var isReady = after.Status == TaskState.Ready;
+        if (!wasReady && !isReady) return this;
+        // A claim: the task leaves its group, and the group is served, in one change of its queue.
+        if (wasReady && after.Status == TaskState.Claimed)
+            return this with { Queues = Change(Queues, before!.Agent, q => q.Take(before.QueueEntry, GroupOf(before), Turn + 1)), Turn = Turn + 1 };
+        var queues = Queues;
+        if (wasReady) queues = Change(queues, before!.Agent, q => q.Remove(before.QueueEntry, GroupOf(before)));
+        if (isReady) queues = Change(queues, after.Agent, q => q.Add(after.QueueEntry, GroupOf(after)));
+        return this with { Queues = queues };
 
-    private FairQueues Changing(TaskRecord task, bool remove)
-    {
-        var group = GroupOf(task);
-        var groups = Queues.TryGetValue(task.Agent, out var held) ? held : NoGroups;
-        var entries = groups.TryGetValue(group, out var set) ? set : ImmutableSortedSet<ReadyEntry>.Empty;
-        entries = remove ? entries.Remove(task.QueueEntry) : entries.Add(task.QueueEntry);
-        groups = entries.Count == 0 ? groups.Remove(group) : groups.SetItem(group, entries);
-        return this with { Queues = groups.Count == 0 ? Queues.Remove(task.Agent) : Queues.SetItem(task.Agent, groups) };
+        static ImmutableDictionary<string, FairQueue> Change(ImmutableDictionary<string, FairQueue> queues, string agent, Func<FairQueue, FairQueue> change) =>
+            queues.SetItem(agent, change(queues.TryGetValue(agent, out var queue) ? queue : FairQueue.Empty));
     }
 
     /// <summary>
-    /// The READY task <paramref name="agent"/> gets: among the heads of the groups of its own queue and
-    /// of <c>*</c>'s that <paramref name="allowed"/> lets through (all when null), the highest priority,
-    /// then the group served longest ago (never first), then the one that became READY first.
+    /// The READY task <paramref name="agent"/> gets: of the groups' heads in its own queue and in
+    /// <c>*</c>'s that <paramref name="allowed"/> lets through (all when null), the highest priority,
+    /// then the group served longest ago, then the task READY longest.
     /// </summary>
     public ReadyEntry? Next(string agent, Func<ReadyEntry, bool>? allowed = null)
     {
-        ReadyEntry? best = null;
-        long bestServed = 0;
-        foreach (var queue in (ReadOnlySpan<string>)[agent, ProtocolNames.AnyAgent])
+        FairHead? best = null;
+        foreach (var name in agent == ProtocolNames.AnyAgent ? [agent] : (ReadOnlySpan<string>)[agent, ProtocolNames.AnyAgent])
         {
-            if (!Queues.TryGetValue(queue, out var groups)) continue;
-            foreach (var (group, entries) in groups)
-            {
-                var head = entries.Min;
-                if (allowed is not null && !allowed(head)) continue;
-                var served = Served.GetValueOrDefault(group);
-                if (best is not { } current || head.Priority < current.Priority
-                    || (head.Priority == current.Priority && (served < bestServed || (served == bestServed && head.CompareTo(current) < 0))))
-                    (best, bestServed) = (head, served);
-            }
-            if (agent == ProtocolNames.AnyAgent) break;
+            if (!Queues.TryGetValue(name, out var queue) || queue.Heads.Count == 0) continue;
+            FairHead? first = null;
+            if (allowed is null) first = queue.Heads.Min;
+            else
+                foreach (var head in queue.Heads)
+                    if (allowed(head.Entry)) { first = head; break; }
+            if (first is { } found && (best is not { } current || found.CompareTo(current) < 0)) best = found;
         }
-        return best;
+        return best?.Entry;
     }
+
+    /// <summary>The turns of every group served, per queue, for a snapshot.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> Turns() =>
+        Queues.Where(q => q.Value.Served.Count > 0).ToDictionary(q => q.Key, q => (IReadOnlyDictionary<string, long>)q.Value.Served, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public bool Equals(FairQueues? other) =>
-        other is not null && Prefix == other.Prefix && Turn == other.Turn
-        && Served.OrderBy(s => s.Key, StringComparer.Ordinal).SequenceEqual(other.Served.OrderBy(s => s.Key, StringComparer.Ordinal))
-        && Describe(this).SequenceEqual(Describe(other));
+        other is not null && Prefix == other.Prefix && Turn == other.Turn && Describe(this).SequenceEqual(Describe(other));
 
     /// <inheritdoc />
     public override int GetHashCode() => HashCode.Combine(Prefix, Turn);
 
     private static IEnumerable<string> Describe(FairQueues fair) =>
-        fair.Queues.OrderBy(q => q.Key, StringComparer.Ordinal)
-            .SelectMany(q => q.Value.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{q.Key}/{g.Key}: {string.Join(",", g.Value)}"));
+        fair.Queues.Where(q => q.Value.Groups.Count > 0 || q.Value.Served.Count > 0).OrderBy(q => q.Key, StringComparer.Ordinal)
+            .Select(q => $"{q.Key}: {string.Join("; ", q.Value.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} [{string.Join(",", g.Value)}]"))} "
+                         + $"served {string.Join(",", q.Value.Served.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))} "
+                         + $"heads {string.Join(",", q.Value.Heads)}");
+}
+
+/// <summary>A group's head in a fair queue, in claim order: priority, then the group's last turn, then arrival.</summary>
+public readonly record struct FairHead(ReadyEntry Entry, long Served, string Group) : IComparable<FairHead>
+{
+    /// <inheritdoc />
+    public int CompareTo(FairHead other)
+    {
+        var byPriority = Entry.Priority.CompareTo(other.Entry.Priority);
+        if (byPriority != 0) return byPriority;
+        var byTurn = Served.CompareTo(other.Served);
+        return byTurn != 0 ? byTurn : Entry.CompareTo(other.Entry);
+    }
+}
+
+/// <summary>One agent's READY tasks by group, each group's last turn, and the groups' heads in claim order.</summary>
+public sealed record FairQueue
+{
+    /// <summary>No tasks, no turns.</summary>
+    public static FairQueue Empty { get; } = new();
+
+    /// <summary>The READY tasks of each group, in claim order.</summary>
+    public ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>> Groups { get; init; } =
+        ImmutableDictionary.Create<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
+
+    /// <summary>The turn each group was last served at in this queue.</summary>
+    public ImmutableDictionary<string, long> Served { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+
+    /// <summary>Each group's head, in claim order.</summary>
+    public ImmutableSortedSet<FairHead> Heads { get; init; } = ImmutableSortedSet<FairHead>.Empty;
+
+    /// <summary>This queue with <paramref name="entry"/> in <paramref name="group"/>.</summary>
+    public FairQueue Add(ReadyEntry entry, string group)
+    {
+        var had = Groups.TryGetValue(group, out var entries);
+        var set = (entries ?? ImmutableSortedSet<ReadyEntry>.Empty).Add(entry);
+        return Regrouped(group, had ? entries!.Min : null, set);
+    }
+
+    /// <summary>This queue without <paramref name="entry"/> of <paramref name="group"/>.</summary>
+    public FairQueue Remove(ReadyEntry entry, string group)
+    {
+        var entries = Groups[group];
+        return Regrouped(group, entries.Min, entries.Remove(entry));
+    }
+
+    /// <summary>This queue without <paramref name="entry"/>, claimed, its group served at <paramref name="turn"/>: the group's next head goes behind the others.</summary>
+    public FairQueue Take(ReadyEntry entry, string group, long turn)
+    {
+        var entries = Groups[group];
+        var rest = entries.Remove(entry);
+        var heads = Heads.Remove(Head(entries.Min, group));
+        if (rest.Count > 0) heads = heads.Add(new FairHead(rest.Min, turn, group));
+        return this with { Groups = rest.Count == 0 ? Groups.Remove(group) : Groups.SetItem(group, rest), Served = Served.SetItem(group, turn), Heads = heads };
+    }
+
+    /// <summary>This queue with <paramref name="group"/> served at <paramref name="turn"/>: its head moves back.</summary>
+    public FairQueue Serve(string group, long turn)
+    {
+        var heads = Heads;
+        if (Groups.TryGetValue(group, out var entries))
+            heads = heads.Remove(Head(entries.Min, group)).Add(new FairHead(entries.Min, turn, group));
+        return this with { Served = Served.SetItem(group, turn), Heads = heads };
+    }
+
+    private FairHead Head(ReadyEntry entry, string group) => new(entry, Served.GetValueOrDefault(group), group);
+
+    private FairQueue Regrouped(string group, ReadyEntry? oldHead, ImmutableSortedSet<ReadyEntry> entries)
+    {
+        ReadyEntry? newHead = entries.Count == 0 ? null : entries.Min;
+        var heads = Heads;
+        if (oldHead != newHead)
+        {
+            if (oldHead is { } old) heads = heads.Remove(Head(old, group));
+            if (newHead is { } head) heads = heads.Add(Head(head, group));
+        }
+        return this with { Groups = entries.Count == 0 ? Groups.Remove(group) : Groups.SetItem(group, entries), Heads = heads };
+    }
 }

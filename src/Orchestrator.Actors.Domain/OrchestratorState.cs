@@ -235,8 +235,8 @@ public sealed record OrchestratorState(
         };
 
     /// <summary>This state with the fairness groups' turns as a snapshot held them (fairness on).</summary>
-    public OrchestratorState WithFairTurns(IReadOnlyDictionary<string, long> served, long turn) =>
-        Fair is null ? this : this with { Fair = Fair with { Served = served.ToImmutableDictionary(StringComparer.Ordinal), Turn = turn } };
+    public OrchestratorState WithFairTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn) =>
+        Fair is null ? this : this with { Fair = Fair.WithTurns(served, turn) };
 
     /// <summary>How long finished tasks are kept before the retention sweep purges them; null: for good.</summary>
     public TimeSpan? Retention { get; init; }

@@ -38,7 +38,7 @@ public static class Snapshots
             Schedules = state.Schedules.IsEmpty ? null : [.. state.Schedules.Values],
             Retention = state.Retention,
             Purged = state.Purged,
-            FairServed = state.Fair?.Served,
+            FairServed = state.Fair?.Turns(),
             FairTurn = state.Fair?.Turn ?? 0,
         };
     }
@@ -120,7 +120,7 @@ public static class Snapshots
         state = (state with { Documents = documents.ToImmutable(), Agents = agents.ToImmutable(), RequestKeys = RequestKeys.Of(snapshot.RequestKeys),
                 Retention = snapshot.Retention, Purged = snapshot.Purged })
             .WithClaimLimits(snapshot.ClaimLimits is { IsNone: false } limits ? limits : null)
-            .WithFairTurns(snapshot.FairServed ?? new Dictionary<string, long>(), snapshot.FairTurn);
+            .WithFairTurns(snapshot.FairServed ?? new Dictionary<string, IReadOnlyDictionary<string, long>>(), snapshot.FairTurn);
         foreach (var schedule in snapshot.Schedules ?? []) state = state.WithSchedule(schedule);
         return state;
     }

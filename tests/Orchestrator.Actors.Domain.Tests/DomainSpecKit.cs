@@ -136,7 +136,7 @@ internal static class DomainSpecKit
         Assert.Equal(expected.ClaimLimits?.FairBy, actual.ClaimLimits?.FairBy);
         Assert.Equal(expected.Fair, actual.Fair);
         if (actual.ClaimLimits?.FairBy is { } prefix)
-            Assert.Equal(FairQueues.Of(prefix, actual) with { Served = actual.Fair!.Served, Turn = actual.Fair.Turn }, actual.Fair);
+            Assert.Equal(FairQueues.Of(prefix, actual).WithTurns(actual.Fair!.Turns(), actual.Fair.Turn), actual.Fair);
         Assert.Equal(expected.Schedules.Values.ToList(), actual.Schedules.Values.ToList());
         Assert.Equal(expected.ScheduleTimes.ToList(), actual.ScheduleTimes.ToList());
         Assert.Equal(actual.Schedules.Values.Where(s => s.NextAt is not null).Select(s => new Deadline(s.NextAt!.Value, s.ScheduleId)).Order().ToList(),

@@ -220,7 +220,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
             Schedules = [Schedule],
             Retention = TimeSpan.FromDays(30),
             Purged = 12,
-            FairServed = new Dictionary<string, long> { ["tenant=acme"] = 3 },
+            FairServed = new Dictionary<string, IReadOnlyDictionary<string, long>> { ["*"] = new Dictionary<string, long> { ["tenant=acme"] = 3 } },
             FairTurn = 3,
             RequestKeys = [new RequestKeyed("k-1", "5f1c9d2ab3e4f60718293a4b5c6d7e8f", "t-1", "claim-3-0011223344556677", At.AddMinutes(1), 2, At)],
         },

@@ -51,9 +51,9 @@ public sealed record OrchestratorSnapshotV2(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public TimeSpan? Retention { get; init; }
 
-    /// <summary>While fairness is on: the turn each group was last served at; absent otherwise.</summary>
+    /// <summary>While fairness is on: per agent queue, the turn each group was last served at; absent otherwise.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public IReadOnlyDictionary<string, long>? FairServed { get; init; }
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? FairServed { get; init; }
 
     /// <summary>While fairness is on: the last turn given.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]

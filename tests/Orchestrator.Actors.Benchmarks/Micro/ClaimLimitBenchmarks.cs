@@ -11,7 +11,8 @@ namespace Orchestrator.Actors.Benchmarks.Micro;
 /// Issue 17's target: a claim with claim limits on costs at most 10% more than without. A state of
 /// <see cref="Tasks"/> READY tasks, each of one of 100 tenant tags, 2,000 of them claimed; the same
 /// claim decided without limits, with limits none of which is reached, and with the tag at the head
-/// of the queue at its limit (the claim passes its tasks over).
+/// of the queue at its limit (the claim passes its tasks over), and with the limits and fairness across
+/// the 100 tenant tags (<c>fairBy = tenant=</c>).
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -21,6 +22,7 @@ public class ClaimLimitBenchmarks
     private OrchestratorState _open = null!;
     private OrchestratorState _limited = null!;
     private OrchestratorState _headTagFull = null!;
+    private OrchestratorState _fair = null!;
     private DecisionContext _context = null!;
     private readonly ClaimTask _claim = new("agent-0");
 
@@ -43,8 +45,9 @@ public class ClaimLimitBenchmarks
         _limited = Set(state, new SetClaimLimits(1_000_000, 100_000, perTag));
         var head = ((TaskAssigned)OrchestratorDomain.Decide(state, _claim, _context).Reply).Task.Tags![0];
         _headTagFull = Set(state, new SetClaimLimits(1_000_000, 100_000, new Dictionary<string, int>(perTag) { [head] = 0 }));
+        _fair = Set(state, new SetClaimLimits(1_000_000, 100_000, perTag, FairBy: "tenant="));
 
-        foreach (var s in new[] { _open, _limited, _headTagFull })
+        foreach (var s in new[] { _open, _limited, _headTagFull, _fair })
             if (OrchestratorDomain.Decide(s, _claim, _context).Reply is not TaskAssigned)
                 throw new InvalidOperationException("the claim found no task");
     }
@@ -58,6 +61,10 @@ public class ClaimLimitBenchmarks
     /// <summary>Namespace, agent and tag limits, none reached: the head of the queue, its tag checked.</summary>
     [Benchmark]
     public Decision Decide_claim_with_limits() => OrchestratorDomain.Decide(_limited, _claim, _context);
+
+    /// <summary>The limits and fairness across the 100 tenants: the head of the group served longest ago.</summary>
+    [Benchmark]
+    public Decision Decide_claim_with_limits_and_fairness() => OrchestratorDomain.Decide(_fair, _claim, _context);
 
     /// <summary>The head's tag at its limit: the claim passes that tag's tasks over to the next other tag's.</summary>
     [Benchmark]
