@@ -57,7 +57,8 @@ public sealed class Recurrence
         {
             expression = CronExpression.Parse(cron.Trim(), CronFormat.Standard);
         }
-        catch (CronFormatException ex)
+        // Cronos refuses what it cannot read with a format error, and a hashed field (H) with a missing seed.
+        catch (Exception ex) when (ex is CronFormatException or MissingSeedException or ArgumentException)
         {
             return Validation.Reject("cron", cron, $"is not a five-field cron expression (minute hour day-of-month month day-of-week): {ex.Message}");
         }
@@ -74,12 +75,22 @@ public sealed class Recurrence
             : null;
     }
 
-    /// <summary>The recurrence of a schedule the state holds (checked when it was defined).</summary>
-    public static Recurrence Of(ScheduleView schedule) =>
-        schedule.Every is { } every
-            ? new Recurrence(every, schedule.Start!.Value)
-            : new Recurrence(CronExpression.Parse(schedule.Cron!, CronFormat.Standard),
-                schedule.TimeZone is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone));
+    /// <summary>
+    /// The recurrence of a schedule the state holds (checked when it was defined). A time zone this
+    /// node does not know (a node without its time zone data) is read as UTC, and <see cref="ZoneUnknown"/> says so.
+    /// </summary>
+    public static Recurrence Of(ScheduleView schedule)
+    {
+        if (schedule.Every is { } every) return new Recurrence(every, schedule.Start!.Value);
+        var cron = CronExpression.Parse(schedule.Cron!, CronFormat.Standard);
+        if (schedule.TimeZone is null) return new Recurrence(cron, TimeZoneInfo.Utc);
+        return TimeZoneInfo.TryFindSystemTimeZoneById(schedule.TimeZone, out var zone)
+            ? new Recurrence(cron, zone)
+            : new Recurrence(cron, TimeZoneInfo.Utc) { ZoneUnknown = true };
+    }
+
+    /// <summary>True when the schedule's time zone is unknown on this node and UTC stands in for it.</summary>
+    public bool ZoneUnknown { get; private init; }
 
     /// <summary>An interval's anchor (its first occurrence); null for a cron expression.</summary>
     public DateTimeOffset? Anchor => _cron is null ? _anchor : null;

@@ -15,6 +15,9 @@ public static partial class OrchestratorDomain
     /// <summary>Who the retention sweep's purges are by.</summary>
     public const string RetentionCause = "retention";
 
+    /// <summary>The longest age a purge may ask for (ten years; nothing older exists to purge).</summary>
+    public static readonly TimeSpan LongestPurgeAge = TimeSpan.FromDays(3650);
+
     /// <summary>The shortest retention.</summary>
     public static readonly TimeSpan ShortestRetention = TimeSpan.FromMinutes(1);
 
@@ -24,8 +27,8 @@ public static partial class OrchestratorDomain
     private static Decision DecidePurgeTasks(OrchestratorState state, PurgeTasks command, DecisionContext context)
     {
         var invalid = Validation.By("by", command.By) ?? BulkLimit(command.Limit)
-                      ?? (command.FinishedFor is { } age && age < TimeSpan.Zero
-                          ? Validation.Reject("finishedFor", ProtocolNames.Of(age), "must not be negative")
+                      ?? (command.FinishedFor is { } age && (age < TimeSpan.Zero || age > LongestPurgeAge)
+                          ? Validation.Reject("finishedFor", ProtocolNames.Of(age), $"must be between 0s and {ProtocolNames.Of(LongestPurgeAge)}")
                           : null)
                       ?? (command.Filter?.Status is { Length: > 0 } status && ProtocolNames.TryParseStatus(status, out var parsed)
                           && parsed is not (TaskState.Completed or TaskState.Cancelled or TaskState.Dead)

@@ -95,17 +95,19 @@ public static partial class OrchestratorDomain
             List<DateTimeOffset> occurrences;
             int missed;
             DateTimeOffset? next;
+            // The time due is an occurrence as this node reads the schedule; were it not (time zone data
+            // that changed), none is defined and the next one counts from now.
             if (schedule.CatchUp == "all")
             {
                 occurrences = [.. recurrence.Between(due.At, context.Now).Take(MaxOccurrencesPerDecision)];
                 missed = 0;
-                next = recurrence.NextAfter(occurrences[^1]);
+                next = occurrences.Count == 0 ? recurrence.NextAfter(context.Now) : recurrence.NextAfter(occurrences[^1]);
             }
             else
             {
-                var latest = recurrence.Latest(due.At, context.Now)!.Value;
-                var onTime = schedule.CatchUp == "one" || context.Now - latest <= ScheduleGrace;
-                occurrences = onTime ? [latest] : [];
+                var latest = recurrence.Latest(due.At, context.Now);
+                var onTime = latest is { } at && (schedule.CatchUp == "one" || context.Now - at <= ScheduleGrace);
+                occurrences = onTime ? [latest!.Value] : [];
                 missed = recurrence.Count(due.At, context.Now, MaxMissedCounted) - occurrences.Count;
                 next = recurrence.NextAfter(context.Now);
             }
@@ -113,7 +115,7 @@ public static partial class OrchestratorDomain
             // Each task is decided as a definition is: one that exists already, or that the namespace has no room for, is passed over.
             var builder = state.ToBuilder();
             var defined = new List<DateTimeOffset>();
-            string? note = null;
+            string? note = recurrence.ZoneUnknown ? $"time zone '{schedule.TimeZone}' is unknown on this node: read as UTC" : null;
             foreach (var at in occurrences)
             {
                 var define = Template(schedule.ScheduleId, schedule.Agent, schedule.TaskFile, ProtocolNames.Of(schedule.Priority), schedule.MaxAttempts,

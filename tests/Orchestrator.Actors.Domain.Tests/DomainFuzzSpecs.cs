@@ -59,6 +59,17 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
         Gen.Select(Id, NastyInput.TextOrNull, NastyInput.TextOrNull).Select((id, reason, by) => (IStateManagerCommand)new CancelTask(id, reason!, by)),
         Gen.Select(Id, NastyInput.TextOrNull).Select((id, by) => (IStateManagerCommand)new RequeueDeadTask(id, by)),
         Gen.Select(Agent, NastyInput.List(NastyInput.Text, null!)).Select((agent, capabilities) => (IStateManagerCommand)new RegisterAgent(agent, capabilities)),
+        // Issue 17's: schedules (cron, zones, intervals), purges, retention, limits with fairness.
+        Gen.Select(OrValid(Id, "nightly"), OrValid(NastyInput.TextOrNull, null, "0 * * * *", "*/5 * * * *", "0 0 30 2 *", "@daily"),
+                OrValid(NastyInput.TextOrNull, null, "Europe/Berlin", "Mars/Base"), OrValid(NastyInput.Duration.Nullable(0.5), null, TimeSpan.FromSeconds(1)),
+                OrValid(NastyInput.TextOrNull, null, "one", "all", "none"))
+            .Select((id, cron, zone, every, catchUp) => (IStateManagerCommand)new DefineSchedule(id, "*", "tasks/fuzz.md", cron, zone, every, CatchUp: catchUp)),
+        Gen.Select(OrValid(Id, "nightly"), NastyInput.TextOrNull).Select((id, by) => (IStateManagerCommand)new RemoveSchedule(id, by)),
+        Gen.Select(OrValid(NastyInput.TextOrNull, null, "COMPLETED", "READY"), OrValid(NastyInput.Duration.Nullable(0.5), null, TimeSpan.Zero), OrValid(NastyInput.Int, 1, 1000))
+            .Select((status, age, limit) => (IStateManagerCommand)new PurgeTasks(new TaskFilter(Status: status), age, Limit: limit)),
+        OrValid(NastyInput.Duration.Nullable(0.5), null, TimeSpan.FromMinutes(1)).Select(keep => (IStateManagerCommand)new SetRetention(keep)),
+        OrValid(NastyInput.TextOrNull, null, "tenant=", "").Select(prefix => (IStateManagerCommand)new SetClaimLimits(FairBy: prefix)),
+        Gen.Const<IStateManagerCommand>(SweepRetention.Instance),
         Gen.Const<IStateManagerCommand>(ProcessDeadlines.Instance))
         // Some under an idempotency key: none, one the rich state remembers, or anything.
         .Select(Gen.Frequency((3, Gen.Const((string?)null)), (1, Gen.OneOf<string?>("agent-c-claim-1", "agent-c-save-1")), (1, NastyInput.TextOrNull)),
@@ -71,6 +82,7 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
             .Select((agent, status, priority, offset, limit, prefix) => (IStateManagerQuery)new ListTasks(agent, status, priority, offset, limit, prefix)),
         Gen.Select(NastyInput.Int, NastyInput.Int).Select((offset, limit) => (IStateManagerQuery)new ListAgents(offset, limit)),
         Gen.Const<IStateManagerQuery>(GetStats.Instance),
+        Gen.Select(NastyInput.Int, NastyInput.Int).Select((offset, limit) => (IStateManagerQuery)new ListSchedules(offset, limit)),
         Gen.Select(Gen.Frequency((2, Gen.OneOf("agent-a", "agent-b")), (1, NastyInput.Text)), Gen.Frequency((2, Gen.OneOf("progress", "notes")), (1, NastyInput.Text)))
             .Select((owner, key) => (IStateManagerQuery)new GetState(owner!, key!)));
 

@@ -181,6 +181,7 @@ public sealed class RecurringScheduleSpecs
     [InlineData("every", "0 * * * *", null, 60, null, null, "not both")]
     [InlineData("cron", "61 * * * *", null, null, null, null, "five-field cron")]
     [InlineData("cron", "0 0 30 2 *", null, null, null, null, "never occurs")]
+    [InlineData("cron", "H * * * *", null, null, null, null, "five-field cron")]
     [InlineData("timeZone", "0 * * * *", "Mars/Olympus_Mons", null, null, null, "IANA id")]
     [InlineData("timeZone", null, "Europe/Berlin", 60, null, null, "cron expression only")]
     [InlineData("every", null, null, 0, null, null, "whole seconds")]
@@ -194,6 +195,21 @@ public sealed class RecurringScheduleSpecs
         var decision = new Scenario().When(define);
 
         Assert.Contains(reason, AssertRejected(decision, field).Reason);
+    }
+
+    [Fact]
+    public void A_journaled_time_zone_this_node_does_not_know_is_read_as_UTC_with_a_note_rather_than_stopping_the_namespace()
+    {
+        // As if journaled by a node with more time zone data than this one.
+        var state = OrchestratorDomain.Apply(OrchestratorState.Empty, new ScheduleDefined("hourly", "*", "tasks/t.md", TaskPriority.Medium, "0 * * * *", "Mars/Olympus_Mons",
+            null, null, "one", null, null, null, "ops", T0, T0 + 60 * Minute));
+        var scenario = new Scenario(state: state).Advance(60 * Minute);
+
+        scenario.ProcessDeadlines();
+
+        Assert.True(scenario.State.Tasks.ContainsKey("hourly:20250301T100000Z"));
+        Assert.Equal("time zone 'Mars/Olympus_Mons' is unknown on this node: read as UTC", Schedule(scenario, "hourly").Note);
+        Assert.Equal(T0 + 120 * Minute, scenario.State.NextDeadline);
     }
 
     [Fact]
