@@ -1051,7 +1051,7 @@ class OrchestratorClient:
     def set_retention(self, finished_for: Optional[Duration], by: Optional[str] = None) -> Optional[datetime.timedelta]:
         """Keeps finished tasks for ``finished_for`` (a duration from 1 minute to 365 days, such as
         ``"30d"``; else ``Rejected`` naming ``finishedFor``), or for good when None. Every minute the
-        server purges up to 1,000 of the oldest tasks finished longer ago than that, as
+        server purges up to 10,000 of the oldest tasks finished longer ago than that, as
         ``purge_tasks`` does. Answers the retention now in force (also ``stats().retention``)."""
         body = dict({"finishedFor": None if finished_for is None else format_duration(finished_for)}, **_compact({"by": by}))
         reply = self._call("PUT", self._ns("/retention"), body).json()

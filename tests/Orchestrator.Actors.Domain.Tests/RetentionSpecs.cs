@@ -126,17 +126,20 @@ public sealed class RetentionSpecs
     }
 
     [Fact]
-    public void A_sweep_purges_at_most_a_thousand_tasks_and_the_next_sweep_goes_on()
+    public void A_sweep_purges_at_most_ten_thousand_tasks_and_the_next_sweep_goes_on()
     {
-        var scenario = new Scenario().Given(new DefineTasks([.. Enumerable.Range(0, 1000).Select(i => Task($"t-{i:D4}"))]),
-            new DefineTasks([.. Enumerable.Range(1000, 500).Select(i => Task($"t-{i:D4}"))]));
-        scenario.Given(new CancelTasks(new TaskFilter(), "called off"), new CancelTasks(new TaskFilter(), "called off"), new SetRetention(TimeSpan.FromMinutes(1)));
+        const int count = OrchestratorDomain.MaxSweepTasks + 500;
+        var scenario = new Scenario();
+        for (var start = 0; start < count; start += 1000)
+            scenario.Given(new DefineTasks([.. Enumerable.Range(start, Math.Min(1000, count - start)).Select(i => Task($"t-{i:D5}"))]));
+        for (var start = 0; start < count; start += 1000) scenario.Given(new CancelTasks(new TaskFilter(), "called off"));
+        scenario.Given(new SetRetention(TimeSpan.FromMinutes(1)));
 
         scenario.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(new RetentionSwept(OrchestratorDomain.MaxBulkTasks), scenario.When(SweepRetention.Instance).Reply);
-        Assert.Equal("t-1000", scenario.State.Order[0]);
+        Assert.Equal(new RetentionSwept(OrchestratorDomain.MaxSweepTasks), scenario.When(SweepRetention.Instance).Reply);
+        Assert.Equal($"t-{OrchestratorDomain.MaxSweepTasks:D5}", scenario.State.Order[0]);
         Assert.Equal(new RetentionSwept(500), scenario.When(SweepRetention.Instance).Reply);
         Assert.Empty(scenario.State.Tasks);
-        Assert.Equal(1500, scenario.State.Purged);
+        Assert.Equal(count, scenario.State.Purged);
     }
 }

@@ -319,7 +319,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
 
         Assert.Equal(["schedule standup removed"], Success(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns)));
         AssertFails(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns), 4, "'standup'");
-        AssertFails(await server.RunAsync("schedule", "define", "both", "--agent", "*", "--file", "f", "--namespace", ns), 2, "--cron EXPR or --every DURATION");
+        AssertFails(await server.RunAsync("schedule", "define", "both", "--agent", "*", "--file", "f", "--namespace", ns), 2, "'--cron' EXPR or '--every' DURATION");
         AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--cron", "0 9 * *", "--namespace", ns), 2, "'0 9 * *'");
         AssertFails(await server.RunAsync("schedule", "define", "bad", "--agent", "*", "--file", "f", "--every", "1m", "--catch-up", "some", "--namespace", ns), 2, "'some'");
     }

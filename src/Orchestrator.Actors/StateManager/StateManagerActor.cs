@@ -388,7 +388,7 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
 
     private static readonly TimeSpan LongestTimer = TimeSpan.FromDays(1);
 
-    /// <summary>How often the finished tasks a retention no longer keeps are purged (at most 1,000 a sweep).</summary>
+    /// <summary>How often the finished tasks a retention no longer keeps are purged (at most 10,000 a sweep).</summary>
     public static readonly TimeSpan RetentionSweepEvery = TimeSpan.FromMinutes(1);
 
     // One timer for the earliest deadline of the state as decided (confirmed plus pending): a

@@ -43,7 +43,7 @@ internal static class ScheduleCommands
         command.Validators.Add(result =>
         {
             if ((result.GetResult(cron) is null) == (result.GetResult(every) is null))
-                result.AddError("give --cron EXPR or --every DURATION (one of them)");
+                result.AddError("schedule define takes '--cron' EXPR or '--every' DURATION, one of them");
         });
         return command.WithClient(async (parse, client, cancellation) =>
         {

@@ -26,7 +26,7 @@ internal static class InfoRoutes
             .JsonBody<ClaimLimitsBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapPut("/retention", SetRetention).WithName("SetRetention")
             .WithSummary("Set how long finished tasks are kept")
-            .WithDescription("finishedFor: a duration from 1m to 365d (such as 30d), or null to keep every task. Every minute the state manager purges up to 1,000 of the oldest tasks "
+            .WithDescription("finishedFor: a duration from 1m to 365d (such as 30d), or null to keep every task. Every minute the state manager purges up to 10,000 of the oldest tasks "
                              + "finished (COMPLETED, CANCELLED, DEAD) longer ago than that, as tasks:purge does. Journaled; the stats carry retention and purged.")
             .JsonBody<RetentionBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapGet("/activity", Activity).WithName("GetActivity")
