@@ -37,7 +37,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field as _field
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, TypeVar, Union
 
 __all__ = [
     "OrchestratorClient", "EventStream",
@@ -742,6 +742,19 @@ class SchedulePage:
         return _build(cls, data, {"schedules": lambda items: [Schedule.from_json(s) for s in items]})
 
 
+_Item = TypeVar("_Item")
+
+
+def _every_page(fetch: Callable[[int], Any], items: Callable[[Any], List[_Item]]) -> Iterator[_Item]:
+    """The items of every page, ``fetch(offset)`` after ``fetch(offset)`` until the last one."""
+    offset: Optional[int] = 0
+    while offset is not None:
+        page = fetch(offset)
+        found = items(page)
+        yield from found
+        offset = _next_offset(page, offset, len(found))
+
+
 def _next_offset(page: Any, offset: int, items: int) -> Optional[int]:
     """Where the page after ``page`` (asked for at ``offset``) starts: its ``next_offset``, or (from
     a server older than it) after its items while they fall short of the total; None after the last."""
@@ -935,12 +948,8 @@ class OrchestratorClient:
     def iter_tasks(self, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,
                    page_size: int = 100, *, id_prefix: Optional[str] = None, tag: Optional[str] = None) -> Iterator[Task]:
         """Every matching task, page after page."""
-        offset: Optional[int] = 0
-        while offset is not None:
-            page = self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix, tag=tag)
-            for task in page.tasks:
-                yield task
-            offset = _next_offset(page, offset, len(page.tasks))
+        return _every_page(lambda offset: self.list_tasks(status, agent, priority, offset=offset, limit=page_size, id_prefix=id_prefix, tag=tag),
+                           lambda page: page.tasks)
 
     def get_task(self, task_id: str) -> Task:
         """The task with its ``payload`` and (once COMPLETED) ``result``; ``NotFound`` otherwise."""
@@ -1105,12 +1114,7 @@ class OrchestratorClient:
 
     def iter_schedules(self, page_size: int = 100) -> Iterator[Schedule]:
         """Every schedule, page after page."""
-        offset: Optional[int] = 0
-        while offset is not None:
-            page = self.list_schedules(offset=offset, limit=page_size)
-            for schedule in page.schedules:
-                yield schedule
-            offset = _next_offset(page, offset, len(page.schedules))
+        return _every_page(lambda offset: self.list_schedules(offset=offset, limit=page_size), lambda page: page.schedules)
 
     def schedules(self) -> List[Schedule]:
         """Every schedule of the namespace, by id (every page of ``list_schedules``)."""
@@ -1163,12 +1167,7 @@ class OrchestratorClient:
 
     def iter_agents(self, page_size: int = 100) -> Iterator[Agent]:
         """Every agent, page after page."""
-        offset: Optional[int] = 0
-        while offset is not None:
-            page = self.list_agents(offset=offset, limit=page_size)
-            for agent in page.agents:
-                yield agent
-            offset = _next_offset(page, offset, len(page.agents))
+        return _every_page(lambda offset: self.list_agents(offset=offset, limit=page_size), lambda page: page.agents)
 
     def agents(self) -> List[Agent]:
         """Every agent the namespace knows, by name (every page of ``list_agents``)."""
