@@ -107,11 +107,16 @@ public static partial class OrchestratorDomain
         limit is < 1 or > MaxBulkTasks ? Validation.Reject("limit", limit.ToString(), $"must be between 1 and {MaxBulkTasks}") : null;
 
     // The tasks a filter matches, in definition order, read as ListTasks reads them.
-    private static CommandRejected? Matching(OrchestratorState state, TaskFilter? filter, out IEnumerable<TaskRecord> matches)
+    private static CommandRejected? Matching(OrchestratorState state, TaskFilter? filter, out IEnumerable<TaskRecord> matches) =>
+        Matching(state, filter, out _, out matches);
+
+    // The same, with the filter as checked (the status parsed, say).
+    private static CommandRejected? Matching(OrchestratorState state, TaskFilter? filter, out TaskSelection selection, out IEnumerable<TaskRecord> matches)
     {
         matches = [];
+        selection = new TaskSelection(null, null, null, null, null);
         if (filter is null) return Validation.Reject("filter", null, "must be given; an empty filter ({}) matches every task");
-        if (TaskSelection.Parse(filter.Agent, filter.Status, filter.Priority, filter.IdPrefix, filter.Tag, out var selection) is { } badFilter)
+        if (TaskSelection.Parse(filter.Agent, filter.Status, filter.Priority, filter.IdPrefix, filter.Tag, out selection) is { } badFilter)
             return badFilter;
         matches = selection.Candidates(state).Where(selection.MayMatch).Select(id => state.Tasks[id]).Where(selection.Matches);
         return null;

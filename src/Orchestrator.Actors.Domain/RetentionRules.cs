@@ -35,15 +35,13 @@ public static partial class OrchestratorDomain
         var invalid = Validation.By("by", command.By) ?? BulkLimit(command.Limit)
                       ?? (command.FinishedFor is { } age && (age < TimeSpan.Zero || age > LongestPurgeAge)
                           ? Validation.Reject("finishedFor", ProtocolNames.Of(age), $"must be between 0s and {ProtocolNames.Of(LongestPurgeAge)}")
-                          : null)
-                      ?? (command.Filter?.Status is { Length: > 0 } status && ProtocolNames.TryParseStatus(status, out var parsed)
-                          && parsed is not (TaskState.Completed or TaskState.Cancelled or TaskState.Dead)
-                          ? Validation.Reject("status", status, "cannot be purged: only finished tasks (COMPLETED, CANCELLED, DEAD) are")
                           : null);
         if (invalid is not null) return Decision.Answer(invalid);
-        if (Matching(state, command.Filter, out var matches) is { } badFilter) return Decision.Answer(badFilter);
-        TaskState? named = command.Filter?.Status is { Length: > 0 } text && ProtocolNames.TryParseStatus(text, out var one) ? one : null;
-        var ids = Purgeable(state, matches, context.Now - command.FinishedFor, command.Limit, FinishedCount(state, named), out var more);
+        if (Matching(state, command.Filter, out var selection, out var matches) is { } badFilter) return Decision.Answer(badFilter);
+        if (selection.Status is { } status && status is not (TaskState.Completed or TaskState.Cancelled or TaskState.Dead))
+            return Decision.Answer(Validation.Reject("status", command.Filter.Status,
+                "cannot be purged: only finished tasks (COMPLETED, CANCELLED, DEAD) are"));
+        var ids = Purgeable(state, matches, context.Now - command.FinishedFor, command.Limit, FinishedCount(state, selection.Status), out var more);
         if (ids.Count == 0) return Decision.Answer(new TasksChanged(0, [], more));
         var purged = new TasksPurged(ids, command.By ?? Causes.Operator, context.Now);
         return new Decision([purged], new TasksChanged(ids.Count, ids, more)) { After = state.WithoutTasks(ids) };

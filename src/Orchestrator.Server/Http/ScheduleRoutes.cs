@@ -37,7 +37,7 @@ internal static class ScheduleRoutes
     {
         var body = await HttpInput.Body(request, ServerJson.Default.ScheduleBody, settings, cancellation);
         var accepted = await gateway.For(ns).DefineScheduleAsync(body.ToCommand(HttpInput.Segment(scheduleId)), cancellation);
-        return TypedResults.Ok(new ScheduleAcceptedShape(new ScheduleShape(accepted.Schedule), accepted.Unchanged));
+        return TypedResults.Ok(Shapes.Accepted(accepted));
     }
 
     private static async Task<NoContent> Remove(
@@ -53,6 +53,6 @@ internal static class ScheduleRoutes
     {
         var page = await gateway.For(ns).ListSchedulesAsync(new ListSchedules(HttpInput.Number("offset", offset, 0), HttpInput.Number("limit", limit, 100)), cancellation);
         NextPage.Link(request, response, page.NextOffset);
-        return TypedResults.Ok(new ScheduleListShape([.. page.Schedules.Select(s => new ScheduleShape(s))], page.Total, page.Offset, page.Limit, page.NextOffset));
+        return TypedResults.Ok(Shapes.Schedules(page));
     }
 }

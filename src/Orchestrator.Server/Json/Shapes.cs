@@ -34,6 +34,13 @@ public static class Shapes
     /// <summary>A page of agents.</summary>
     public static AgentListShape Agents(AgentList page) => new(page.Agents, page.Total, page.Offset, page.Limit, page.NextOffset);
 
+    /// <summary>A schedule as defined now (DefineSchedule).</summary>
+    public static ScheduleAcceptedShape Accepted(ScheduleAccepted accepted) => new(new ScheduleShape(accepted.Schedule), accepted.Unchanged);
+
+    /// <summary>A page of schedules.</summary>
+    public static ScheduleListShape Schedules(ScheduleList page) =>
+        new([.. page.Schedules.Select(s => new ScheduleShape(s))], page.Total, page.Offset, page.Limit, page.NextOffset);
+
     /// <summary>A document the protocol carries as text, as a JSON value; null stays null.</summary>
     public static JsonElement? Document(string? json)
     {

@@ -384,7 +384,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         {
             var body = new ScheduleBody(agent, taskFile, cron, timeZone, every, start, catchUp, priority, maxAttempts, JsonArgument.Value(payload), tags, by);
             var accepted = await Client(@namespace).DefineScheduleAsync(body.ToCommand(scheduleId), cancellation);
-            var shape = new ScheduleAcceptedShape(new ScheduleShape(accepted.Schedule), accepted.Unchanged);
+            var shape = Shapes.Accepted(accepted);
             return Ok(shape, ServerJson.Default.ScheduleAcceptedShape,
                 $"schedule '{scheduleId}' {(accepted.Unchanged ? "was already defined identically" : "defined")}; next occurrence {accepted.Schedule.NextAt?.ToString("O") ?? "none"}");
         });
@@ -412,7 +412,7 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         Run(async () =>
         {
             var page = await Client(@namespace).ListSchedulesAsync(new ListSchedules(offset ?? 0, limit ?? 100), cancellation);
-            var shape = new ScheduleListShape([.. page.Schedules.Select(s => new ScheduleShape(s))], page.Total, page.Offset, page.Limit, page.NextOffset);
+            var shape = Shapes.Schedules(page);
             return Ok(shape, ServerJson.Default.ScheduleListShape, $"{shape.Schedules.Count} of {shape.Total} schedules (offset {shape.Offset}){Next(shape.NextOffset)}");
         });
 
