@@ -585,18 +585,20 @@ class Stats:
 
 @dataclass
 class ClaimLimits:
-    """A namespace's claim limits; None: no such limit. ``fair_by``: the fairness tag prefix (claims
-    rotate across the groups of tasks sharing the first tag with it, within a priority); None: first
-    come, first served."""
+    """A namespace's claim limits; None: no such limit. ``max_claims_per_second_per_tag``: the most
+    claims per second per tag (a burst of up to the rate at once). ``fair_by``: the fairness tag prefix
+    (claims rotate across the groups of tasks sharing the first tag with it, within a priority); None:
+    first come, first served."""
     max_claims: Optional[int] = None
     max_claims_per_agent: Optional[int] = None
     max_claims_per_tag: Dict[str, int] = _field(default_factory=dict)
     fair_by: Optional[str] = None
+    max_claims_per_second_per_tag: Dict[str, float] = _field(default_factory=dict)
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> ClaimLimits:
-        return _build(cls, data, {"max_claims_per_tag": dict})
+        return _build(cls, data, {"max_claims_per_tag": dict, "max_claims_per_second_per_tag": dict})
 
 
 @dataclass
@@ -1033,14 +1035,19 @@ class OrchestratorClient:
 
     def set_claim_limits(self, max_claims: Optional[int] = None, max_claims_per_agent: Optional[int] = None,
                          max_claims_per_tag: Optional[Mapping[str, int]] = None, by: Optional[str] = None,
-                         fair_by: Optional[str] = None) -> ClaimLimits:
+                         fair_by: Optional[str] = None,
+                         max_claims_per_second_per_tag: Optional[Mapping[str, float]] = None) -> ClaimLimits:
         """Sets the namespace's claim limits, replacing the ones before (None: no such limit). A claim
-        a limit holds back gets the next task none holds back, or None from ``claim``. ``fair_by``, a
-        tag prefix such as ``"tenant="``, makes claims rotate across the groups of tasks that share
-        the first tag with it, within a priority, so that one tenant's flood does not starve the others."""
+        a limit holds back gets the next task none holds back, or None from ``claim`` (which, given a
+        ``wait``, tries again when a rate limit lets a claim through). ``max_claims_per_second_per_tag``
+        such as ``{"model=gpt": 2.5}`` spaces each tag's claims (0.5: one every 2 s; 0: none).
+        ``fair_by``, a tag prefix such as ``"tenant="``, makes claims rotate across the groups of tasks
+        that share the first tag with it, within a priority, so that one tenant's flood does not starve
+        the others."""
         body = _compact({"maxClaims": max_claims, "maxClaimsPerAgent": max_claims_per_agent,
                          "maxClaimsPerTag": None if max_claims_per_tag is None else dict(max_claims_per_tag), "by": by,
-                         "fairBy": fair_by})
+                         "fairBy": fair_by,
+                         "maxClaimsPerSecondPerTag": None if max_claims_per_second_per_tag is None else dict(max_claims_per_second_per_tag)})
         return ClaimLimits.from_json(self._call("PUT", self._ns("/claim-limits"), body).json())
 
     def purge_tasks(self, *, status: Optional[str] = None, agent: Optional[str] = None, priority: Optional[str] = None,

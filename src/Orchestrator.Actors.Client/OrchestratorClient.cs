@@ -277,10 +277,17 @@ public sealed class OrchestratorClient
     /// repeated under one idempotency key: if the first one claimed a task, that claim is the answer.
     /// </summary>
     public async Task<TaskAssigned?> ClaimTaskAsync(ClaimTask command, CancellationToken cancellation = default) =>
+        await ClaimAsync(command, cancellation) as TaskAssigned;
+
+    /// <summary>
+    /// Claims the next READY task for the agent: <see cref="TaskAssigned"/>, or <see cref="NoTaskReady"/>
+    /// (with the claim limit that held the claim back, and for a rate limit when it lets one through).
+    /// A timed-out attempt is repeated under one idempotency key, as <see cref="ClaimTaskAsync"/>'s.
+    /// </summary>
+    public async Task<IClaimReply> ClaimAsync(ClaimTask command, CancellationToken cancellation = default) =>
         await AskAgainOnTimeoutAsync<IOrchestratorReply>(Keyed(command), cancellation) switch
         {
-            TaskAssigned assigned => assigned,
-            NoTaskReady => null,
+            IClaimReply reply => reply,
             var other => throw Failure(command, other),
         };
 

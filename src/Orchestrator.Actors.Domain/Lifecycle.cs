@@ -27,12 +27,13 @@ public static partial class OrchestratorDomain
         if (invalid is not null) return Decision.Answer(invalid);
 
         string? limited = null;
-        var eligible = state.ClaimLimits is { } limits ? NextEligible(state, command.Agent, limits, out limited) : state.NextReadyFor(command.Agent);
+        DateTimeOffset? until = null;
+        var eligible = state.ClaimLimits is { } limits ? NextEligible(state, command.Agent, limits, context.Now, out limited, out until) : state.NextReadyFor(command.Agent);
         if (eligible is not { } next)
         {
             // Journal an idle agent's visit now and then, so that its last-seen time stays meaningful.
             var stale = !state.Agents.TryGetValue(command.Agent, out var agent) || context.Now - agent.LastSeen >= context.Policy.SeenResolution;
-            var none = new NoTaskReady(command.Agent) { Limited = limited };
+            var none = new NoTaskReady(command.Agent) { Limited = limited, LimitedUntil = until };
             return stale ? Decision.Persist(new AgentSeen(command.Agent, context.Now), none) : Decision.Answer(none);
         }
 

@@ -104,7 +104,8 @@ public static partial class OrchestratorDomain
                 };
             case ClaimLimitsChanged e:
             {
-                var limits = new ClaimLimits(e.MaxClaims, e.MaxClaimsPerAgent, e.MaxClaimsPerTag ?? new Dictionary<string, int>()) { FairBy = e.FairBy };
+                var limits = new ClaimLimits(e.MaxClaims, e.MaxClaimsPerAgent, e.MaxClaimsPerTag ?? new Dictionary<string, int>())
+                    { FairBy = e.FairBy, MaxClaimsPerSecondPerTag = e.MaxClaimsPerSecondPerTag ?? new Dictionary<string, double>() };
                 return state.WithClaimLimits(limits.IsNone ? null : limits);
             }
             case TasksCancelled or TasksRequeued:

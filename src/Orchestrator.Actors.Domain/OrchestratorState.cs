@@ -232,7 +232,23 @@ public sealed record OrchestratorState(
         {
             ClaimLimits = limits,
             Fair = limits?.FairBy is not { } prefix ? null : Fair?.Prefix == prefix ? Fair : FairQueues.Of(prefix, this),
+            // A tag no longer rated forgets its spacing; one still rated keeps it (under its new rate).
+            ClaimRateDue = limits is null ? ClaimRateDue.Clear() : ClaimRateDue.RemoveRange(ClaimRateDue.Keys.Where(t => !limits.MaxClaimsPerSecondPerTag.ContainsKey(t)).ToList()),
         };
+
+    /// <summary>Per rated tag, the time its claims are spaced from (<see cref="ClaimRates"/>); a tag not here has its whole burst.</summary>
+    public ImmutableDictionary<string, DateTimeOffset> ClaimRateDue { get; init; } = ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
+
+    /// <summary>This state after <paramref name="task"/> was claimed at <paramref name="at"/>: each of its rated tags' spacing moved on.</summary>
+    public OrchestratorState WithClaimRated(TaskRecord task, DateTimeOffset at)
+    {
+        if (ClaimLimits is not { MaxClaimsPerSecondPerTag: { Count: > 0 } rates }) return this;
+        var due = ClaimRateDue;
+        foreach (var tag in task.Tags)
+            if (rates.TryGetValue(tag, out var rate) && rate > 0)
+                due = due.SetItem(tag, ClaimRates.After(rate, due.TryGetValue(tag, out var d) ? d : null, at));
+        return ReferenceEquals(due, ClaimRateDue) ? this : this with { ClaimRateDue = due };
+    }
 
     /// <summary>This state with the fairness groups' turns as a snapshot held them (fairness on).</summary>
     public OrchestratorState WithFairTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn) =>

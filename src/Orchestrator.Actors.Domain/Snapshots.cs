@@ -40,6 +40,7 @@ public static class Snapshots
             Purged = state.Purged,
             FairServed = state.Fair?.Turns(),
             FairTurn = state.Fair?.Turn ?? 0,
+            ClaimRateDue = state.ClaimRateDue.IsEmpty ? null : state.ClaimRateDue,
         };
     }
 
@@ -121,6 +122,7 @@ public static class Snapshots
                 Retention = snapshot.Retention, Purged = snapshot.Purged })
             .WithClaimLimits(snapshot.ClaimLimits is { IsNone: false } limits ? limits : null)
             .WithFairTurns(snapshot.FairServed ?? new Dictionary<string, IReadOnlyDictionary<string, long>>(), snapshot.FairTurn);
+        if (snapshot.ClaimRateDue is { } due) state = state with { ClaimRateDue = state.ClaimRateDue.SetItems(due) };
         foreach (var schedule in snapshot.Schedules ?? []) state = state.WithSchedule(schedule);
         return state;
     }

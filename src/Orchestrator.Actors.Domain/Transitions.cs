@@ -148,7 +148,7 @@ public static partial class OrchestratorDomain
         var after = state.Put(next) with { NextReadySeq = entering ? state.NextReadySeq + 1 : state.NextReadySeq };
         return @event switch
         {
-            TaskClaimed e => Seen(after, e.Agent, e.At) with { NextClaim = after.NextClaim + 1 },
+            TaskClaimed e => (Seen(after, e.Agent, e.At) with { NextClaim = after.NextClaim + 1 }).WithClaimRated(next, e.At),
             InputRequested e => Seen(after, e.Agent, e.At),
             TaskCompleted e => Seen(after, e.Agent, e.At, a => a with { Completed = a.Completed + 1 }),
             TaskFailed e => Seen(after, e.Agent, e.At, a => a with { Failed = a.Failed + 1 }),

@@ -69,6 +69,8 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
             .Select((status, age, limit) => (IStateManagerCommand)new PurgeTasks(new TaskFilter(Status: status), age, Limit: limit)),
         OrValid(NastyInput.Duration.Nullable(0.5), null, TimeSpan.FromMinutes(1)).Select(keep => (IStateManagerCommand)new SetRetention(keep)),
         OrValid(NastyInput.TextOrNull, null, "tenant=", "").Select(prefix => (IStateManagerCommand)new SetClaimLimits(FairBy: prefix)),
+        Gen.Select(OrValid(NastyInput.TextOrNull!, "team:core", "x"), Gen.OneOf(0, 0.001, 0.5, 1, 3, 1e6, -1, 1e-9, double.NaN, double.MaxValue, double.Epsilon))
+            .Select((tag, rate) => (IStateManagerCommand)new SetClaimLimits(MaxClaimsPerSecondPerTag: new Dictionary<string, double> { [tag ?? "x"] = rate })),
         Gen.Const<IStateManagerCommand>(SweepRetention.Instance),
         Gen.Const<IStateManagerCommand>(ProcessDeadlines.Instance))
         // Some under an idempotency key: none, one the rich state remembers, or anything.

@@ -135,6 +135,7 @@ internal static class DomainSpecKit
             actual.OrderByTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => (t.Key, string.Join(",", t.Value))));
         Assert.Equal(expected.ClaimLimits?.FairBy, actual.ClaimLimits?.FairBy);
         Assert.Equal(expected.Fair, actual.Fair);
+        Assert.Equal(expected.ClaimRateDue.OrderBy(t => t.Key, StringComparer.Ordinal), actual.ClaimRateDue.OrderBy(t => t.Key, StringComparer.Ordinal));
         if (actual.ClaimLimits?.FairBy is { } prefix)
             Assert.Equal(FairQueues.Of(prefix, actual).WithTurns(actual.Fair!.Turns(), actual.Fair.Turn), actual.Fair);
         Assert.Equal(expected.Schedules.Values.ToList(), actual.Schedules.Values.ToList());

@@ -300,6 +300,15 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         Assert.Equal((5, 2, "tenant="), (set.GetProperty("maxClaims").GetInt32(), set.GetProperty("maxClaimsPerTag").GetProperty("tenant=acme").GetInt32(), set.GetProperty("fairBy").GetString()));
         Assert.Contains(Success(await server.RunAsync("stats", "--namespace", ns)), line => line.StartsWith("claim limits") && line.EndsWith("namespace 5, tag tenant=acme 2, fair by tenant="));
         AssertFails(await server.RunAsync("set-claim-limits", "--tag-limit", "tenant", "--namespace", ns), 2, "'tenant'");
+
+        // A rate of 0 for one tag: its task is held back, and the claim says by which limit
+        Success(await server.RunAsync("define", "rated-1", "--agent", "*", "--file", "tasks/t.md", "--tag", "model=big", "--namespace", ns));
+        var rated = Json(await server.RunAsync("set-claim-limits", "--tag-rate", "model=big=0", "--tag-rate", "model=small=2.5", "--namespace", ns, "--json"));
+        Assert.Equal(2.5, rated.GetProperty("maxClaimsPerSecondPerTag").GetProperty("model=small").GetDouble());
+        Assert.Contains(Success(await server.RunAsync("stats", "--namespace", ns)), line => line.StartsWith("claim limits") && line.EndsWith("tag model=big 0/s, tag model=small 2.5/s"));
+        AssertFails(await server.RunAsync("claim", "--agent", "w", "--namespace", ns), 4, "tag 'model=big' is at its rate limit maxClaimsPerSecondPerTag = 0");
+        AssertFails(await server.RunAsync("set-claim-limits", "--tag-rate", "model=big=fast", "--namespace", ns), 2, "'model=big=fast'");
+        AssertFails(await server.RunAsync("set-claim-limits", "--tag-rate", "model=big=0.0000001", "--namespace", ns), 2, "maxClaimsPerSecondPerTag[model=big]");
     }
 
     [Fact]

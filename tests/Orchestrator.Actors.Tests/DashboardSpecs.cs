@@ -58,7 +58,7 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         var ns = HttpServer.NewNamespace();
         foreach (var (id, priority) in new[] { ("d1", "HIGH"), ("d2", "LOW"), ("d3", "HIGH") })
             await DefineAsync(ns, id, priority);
-        using (var limits = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/claim-limits", """{"maxClaimsPerAgent":4,"maxClaimsPerTag":{"tenant=acme":10},"fairBy":"tenant="}""", Auth))
+        using (var limits = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/claim-limits", """{"maxClaimsPerAgent":4,"maxClaimsPerTag":{"tenant=acme":10},"fairBy":"tenant=","maxClaimsPerSecondPerTag":{"model=gpt":2.5}}""", Auth))
             Assert.Equal(HttpStatusCode.OK, limits.StatusCode);
         using (var schedule = await Server.Send(HttpMethod.Put, $"/v1/namespaces/{ns}/schedules/nightly",
                    """{"agent":"*","taskFile":"tasks/nightly.md","cron":"0 2 * * *","timeZone":"Europe/Berlin","catchUp":"all"}""", Auth))
@@ -75,7 +75,7 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#count-READY")).ToHaveTextAsync(stats.GetProperty("byStatus").GetProperty("READY").GetInt32().ToString());
         await Assertions.Expect(page.Page.Locator("#count-HIGH")).ToHaveTextAsync("2");
         await Assertions.Expect(page.Page.Locator("#total")).ToHaveTextAsync("3");
-        await Assertions.Expect(page.Page.Locator("#claim-limits")).ToHaveTextAsync("per agent 4, tenant=acme 10, fair by tenant=");
+        await Assertions.Expect(page.Page.Locator("#claim-limits")).ToHaveTextAsync("per agent 4, tenant=acme 10, model=gpt 2.5/s, fair by tenant=");
         var nightly = page.Page.Locator("#schedules-table tbody tr[data-schedule-id='nightly'] td");
         await Assertions.Expect(nightly.Nth(1)).ToHaveTextAsync("0 2 * * * (Europe/Berlin)");
         await Assertions.Expect(nightly.Nth(2)).ToHaveTextAsync("all");

@@ -429,6 +429,30 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
     }
 
     [Fact]
+    public async Task A_rate_limit_answers_204_naming_it_with_Retry_After_and_a_waiting_claim_gets_the_task_when_the_rate_allows()
+    {
+        await _server.Define(_ns, """{"taskId":"r1","agent":"*","taskFile":"f","tags":["model=slow"]}""");
+        await _server.Define(_ns, """{"taskId":"r2","agent":"*","taskFile":"f","tags":["model=slow"]}""");
+        using var set = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaimsPerSecondPerTag":{"model=slow":0.5}}""");
+        Assert.Equal(0.5, (await HttpServer.Json(set)).GetProperty("maxClaimsPerSecondPerTag").GetProperty("model=slow").GetDouble());
+
+        using var first = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"w"}""");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        using var held = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"w"}""");
+        Assert.Equal(HttpStatusCode.NoContent, held.StatusCode);
+        Assert.StartsWith("tag 'model=slow' is at its rate limit maxClaimsPerSecondPerTag = 0.5", held.Headers.GetValues("Orchestrator-Limited").Single());
+        Assert.InRange(held.Headers.RetryAfter!.Delta!.Value, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+
+        // Nothing becomes READY meanwhile: the waiting claim is tried again when the rate lets one through.
+        using var waited = await _server.Post($"/v1/namespaces/{_ns}/claims?wait=20s", """{"agent":"w"}""");
+        Assert.Equal("r2", (await HttpServer.Json(waited)).GetProperty("taskId").GetString());
+
+        using var bad = await _server.Send(HttpMethod.Put, $"/v1/namespaces/{_ns}/claim-limits", """{"maxClaimsPerSecondPerTag":{"model=slow":-3}}""");
+        var problem = await HttpServer.Problem(bad, 400);
+        Assert.Equal(("maxClaimsPerSecondPerTag[model=slow]", "-3"), (problem.GetProperty("field").GetString(), problem.GetProperty("value").GetString()));
+    }
+
+    [Fact]
     public async Task Schedules_are_defined_with_PUT_listed_refused_naming_the_field_and_removed_with_DELETE()
     {
         var path = $"/v1/namespaces/{_ns}/schedules/nightly";

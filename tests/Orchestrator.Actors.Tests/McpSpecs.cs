@@ -227,7 +227,10 @@ public abstract class McpToolSpecs : IAsyncLifetime
         await Call("define_task", new() { ["taskId"] = "wave-1", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["tags"] = new[] { "wave:1" } });
         var limits = await Call("set_claim_limits", new() { ["maxClaims"] = 0, ["maxClaimsPerTag"] = new Dictionary<string, int> { ["wave:1"] = 0 }, ["fairBy"] = "wave:" });
         Assert.Equal((0, 0, "wave:"), (limits.GetProperty("maxClaims").GetInt32(), limits.GetProperty("maxClaimsPerTag").GetProperty("wave:1").GetInt32(), limits.GetProperty("fairBy").GetString()));
-        Assert.False((await Call("claim_task", new() { ["agent"] = "wave-agent" })).GetProperty("claimed").GetBoolean());
+        var held = await Call("claim_task", new() { ["agent"] = "wave-agent" });
+        Assert.Equal((false, "the namespace holds 0 claims, its limit maxClaims = 0"), (held.GetProperty("claimed").GetBoolean(), held.GetProperty("limited").GetString()));
+        var rated = await Call("set_claim_limits", new() { ["maxClaimsPerSecondPerTag"] = new Dictionary<string, double> { ["wave:1"] = 0 } });
+        Assert.Equal(0, rated.GetProperty("maxClaimsPerSecondPerTag").GetProperty("wave:1").GetDouble());
         await Call("set_claim_limits", []);
         var schedule = await Call("define_schedule", new() { ["scheduleId"] = "weekday", ["agent"] = "*", ["taskFile"] = "tasks/t.md", ["cron"] = "0 9 * * 1-5", ["timeZone"] = "America/New_York" });
         Assert.Equal(("0 9 * * 1-5", false), (schedule.GetProperty("schedule").GetProperty("cron").GetString(), schedule.GetProperty("unchanged").GetBoolean()));

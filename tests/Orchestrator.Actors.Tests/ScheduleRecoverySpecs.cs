@@ -116,6 +116,37 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_rate_limits_spacing_survives_a_kill_the_claim_after_recovery_waits_out_the_rest_of_it()
+    {
+        var start = ManualTime.Start;
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            var sm = first.StateManager;
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("r-1", "*", "tasks/r.md", Tags: ["model=slow"]));
+            await sm.Expect<TaskDefinitionAccepted>(new DefineTask("r-2", "*", "tasks/r.md", Tags: ["model=slow"]));
+            // One claim a minute
+            await sm.Expect<ClaimLimitsSet>(new SetClaimLimits(MaxClaimsPerSecondPerTag: new Dictionary<string, double> { ["model=slow"] = 1.0 / 60 }));
+            Assert.Equal("r-1", (await sm.Claim("worker")).Task.TaskId);
+        }
+        finally
+        {
+            await first.System.Terminate();
+        }
+
+        // Down for 20 s: the minute's spacing runs from the journaled claim, not from the recovery
+        var (second, time, _) = await RecoverAfterAsync(TimeSpan.FromSeconds(20));
+        await using var _ = second;
+        var sm2 = second.StateManager;
+        var held = await sm2.Expect<NoTaskReady>(new ClaimTask("worker"));
+        Assert.Equal(start + TimeSpan.FromMinutes(1), held.LimitedUntil);
+        time.Advance(TimeSpan.FromSeconds(40) - TimeSpan.FromMilliseconds(1));
+        await sm2.Expect<NoTaskReady>(new ClaimTask("worker"));
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("r-2", (await sm2.Claim("worker")).Task.TaskId);
+    }
+
+    [Fact]
     public async Task A_recurring_schedule_catches_up_the_occurrences_missed_while_down_and_goes_on_on_time()
     {
         var start = ManualTime.Start;

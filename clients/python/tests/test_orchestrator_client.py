@@ -542,6 +542,23 @@ class ClientTests(ServerTestCase):
             self.client.set_claim_limits(max_claims=-1)
         self.assertEqual("maxClaims", caught.exception.field)
 
+    def test_a_rate_limit_spaces_a_tags_claims_and_a_waiting_claim_gets_the_next_when_the_rate_allows(self) -> None:
+        self.define("r1", agent="rated", tags=["model=slow"])
+        self.define("r2", agent="rated", tags=["model=slow"])
+        limits = self.client.set_claim_limits(max_claims_per_second_per_tag={"model=slow": 2})
+        self.assertEqual({"model=slow": 2.0}, limits.max_claims_per_second_per_tag)
+        self.assertEqual({"model=slow": 2.0}, self.client.stats().claim_limits.max_claims_per_second_per_tag)
+        # A burst of two, then one each 500 ms: take the burst's second place so that r2 waits on the spacing.
+        self.define("r0", agent="rated", tags=["model=slow"], priority="HIGH")
+        self.assertEqual(["r0", "r1"], [self.client.claim("rated").task_id, self.client.claim("rated").task_id])
+        self.assertIsNone(self.client.claim("rated"))
+        # No task becomes READY meanwhile: the wait ends because the rate lets the claim through.
+        self.assertEqual("r2", self.client.claim("rated", wait="10s").task_id)
+        with self.assertRaises(Rejected) as caught:
+            self.client.set_claim_limits(max_claims_per_second_per_tag={"model=slow": -1})
+        self.assertEqual("maxClaimsPerSecondPerTag[model=slow]", caught.exception.field)
+        self.client.set_claim_limits()
+
     def test_fairness_rotates_claims_across_the_groups_of_a_tag_prefix(self) -> None:
         for task_id, tenant in [("f-a1", "a"), ("f-a2", "a"), ("f-a3", "a"), ("f-b1", "b")]:
             self.define(task_id, agent="fair", tags=["tenant=" + tenant])

@@ -151,8 +151,15 @@ public sealed record SetRetention(TimeSpan? FinishedFor, string? By = null) : Na
 /// own), the group served longest ago first, instead of first come, first served: a flood of one
 /// tenant's tasks does not starve the others. Null: first come, first served.
 /// </param>
+/// <param name="MaxClaimsPerSecondPerTag">
+/// The most claims per second of the tasks carrying each tag (at most 100 tags; 0, or 0.001 to
+/// 1,000,000; 0.5 is one claim every 2 s): a burst of up to the rate (at least one) at once, then one
+/// claim each 1/rate. A claim the rate holds back gets the next task nothing holds back, or none with
+/// <see cref="Replies.NoTaskReady.LimitedUntil"/>. The spacing follows the journaled claims' times, so
+/// it holds across restarts.
+/// </param>
 public sealed record SetClaimLimits(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null,
-    string? FairBy = null)
+    string? FairBy = null, IReadOnlyDictionary<string, double>? MaxClaimsPerSecondPerTag = null)
     : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>

@@ -67,6 +67,10 @@ public sealed record ClaimLimitsChanged(int? MaxClaims, int? MaxClaimsPerAgent, 
     /// <summary>The fairness tag prefix (<see cref="Commands.SetClaimLimits.FairBy"/>); absent: first come, first served, and from events written before fairness.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? FairBy { get; init; }
+
+    /// <summary>The rate limits (<see cref="Commands.SetClaimLimits.MaxClaimsPerSecondPerTag"/>); absent: none, and from events written before rate limits.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, double>? MaxClaimsPerSecondPerTag { get; init; }
 }
 
 /// <summary>A scheduled task's time came (its dependencies COMPLETED already): PENDING -> READY. Journaled as <c>task-due.v1</c>.</summary>

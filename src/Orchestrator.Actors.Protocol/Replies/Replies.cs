@@ -206,19 +206,30 @@ public sealed record ShutdownComplete : IOrchestratorReply
 /// <param name="ClaimId">Pass it with Heartbeat, CompleteTask and FailTask.</param>
 /// <param name="LeaseUntil">When the claim lapses without a heartbeat.</param>
 /// <param name="Payload">The payload the task was defined with.</param>
-public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset LeaseUntil, string? Payload) : IOrchestratorReply
+public sealed record TaskAssigned(TaskView Task, string ClaimId, DateTimeOffset LeaseUntil, string? Payload) : IClaimReply
 {
     /// <summary>The answer to the question an earlier claim asked (the question is <see cref="TaskView.Question"/>), JSON; null when none.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Input { get; init; }
 }
 
+/// <summary>The reply to a claim: <see cref="TaskAssigned"/>, or <see cref="NoTaskReady"/>.</summary>
+public interface IClaimReply : IOrchestratorReply;
+
 /// <summary>No task defined for the agent or for any agent is READY.</summary>
-public sealed record NoTaskReady(string Agent) : IOrchestratorReply
+public sealed record NoTaskReady(string Agent) : IClaimReply
 {
     /// <summary>When a claim limit held the claim back: which (and none is READY otherwise); null when nothing is READY for the agent.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Limited { get; init; }
+
+    /// <summary>
+    /// When a rate limit (<see cref="ClaimLimits.MaxClaimsPerSecondPerTag"/>) held a READY task back: the
+    /// earliest time one such limit lets a claim through; null otherwise (a concurrency limit frees when a
+    /// claim ends, at no time known in advance).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LimitedUntil { get; init; }
 }
 
 /// <summary>The namespace's claim limits; a null limit is none.</summary>
@@ -234,9 +245,16 @@ public sealed record ClaimLimits(int? MaxClaims, int? MaxClaimsPerAgent, IReadOn
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? FairBy { get; init; }
 
+    /// <summary>
+    /// The most claims per second of the tasks carrying each tag (fractions allowed: 0.5 is one claim
+    /// every 2 s; 0 holds every claim back). A burst of up to the rate (at least one) goes at once, then
+    /// claims are spaced by 1/rate; empty: no rate limit.
+    /// </summary>
+    public IReadOnlyDictionary<string, double> MaxClaimsPerSecondPerTag { get; init; } = new Dictionary<string, double>();
+
     /// <summary>True when no limit is set and claims are first come, first served.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public bool IsNone => MaxClaims is null && MaxClaimsPerAgent is null && MaxClaimsPerTag.Count == 0 && FairBy is null;
+    public bool IsNone => MaxClaims is null && MaxClaimsPerAgent is null && MaxClaimsPerTag.Count == 0 && MaxClaimsPerSecondPerTag.Count == 0 && FairBy is null;
 }
 
 /// <summary>The claim limits now in force (<see cref="Commands.SetClaimLimits"/>).</summary>

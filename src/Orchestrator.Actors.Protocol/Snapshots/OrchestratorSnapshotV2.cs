@@ -55,6 +55,13 @@ public sealed record OrchestratorSnapshotV2(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>>? FairServed { get; init; }
 
+    /// <summary>
+    /// While rate limits are set: per rated tag, the time its claims are spaced from (each claim moves it
+    /// on by 1/rate); absent otherwise, and from snapshots written before rate limits (every tag's burst whole).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, DateTimeOffset>? ClaimRateDue { get; init; }
+
     /// <summary>While fairness is on: the last turn given.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public long FairTurn { get; init; }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Orchestrator.Actors.Protocol.Commands;
+using Orchestrator.Actors.Protocol.Replies;
 
 namespace Orchestrator.Host.Commands;
 
@@ -22,10 +23,10 @@ internal static class ClaimCommands
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var name = parse.GetValue(agent)!;
-            var assigned = await client.ClaimTaskAsync(new ClaimTask(name, parse.GetValue(lease)) { IdempotencyKey = parse.GetValue(key) }, cancellation);
-            if (assigned is null)
+            var reply = await client.ClaimAsync(new ClaimTask(name, parse.GetValue(lease)) { IdempotencyKey = parse.GetValue(key) }, cancellation);
+            if (reply is not TaskAssigned assigned)
             {
-                Output.Error($"no task ready for agent '{name}'");
+                Output.Error(reply is NoTaskReady { Limited: { } limited } ? $"no task for agent '{name}': {limited}" : $"no task ready for agent '{name}'");
                 return ExitCodes.NotFound;
             }
             if (parse.GetValue(CliOptions.Json))

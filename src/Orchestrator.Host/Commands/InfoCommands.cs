@@ -77,6 +77,8 @@ internal static class InfoCommands
     private static string Limits(ClaimLimits limits) => string.Join(", ",
         new[] { limits.MaxClaims is { } n ? $"namespace {n}" : null, limits.MaxClaimsPerAgent is { } a ? $"per agent {a}" : null }
             .Concat(limits.MaxClaimsPerTag.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"tag {t.Key} {t.Value}"))
+            .Concat(limits.MaxClaimsPerSecondPerTag.OrderBy(t => t.Key, StringComparer.Ordinal)
+                .Select(t => $"tag {t.Key} {t.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}/s"))
             .Append(limits.FairBy is { } prefix ? $"fair by {prefix}" : null)
             .OfType<string>());
 
@@ -96,6 +98,18 @@ internal static class InfoCommands
                 if (ParseTagLimit(text) is null)
                     result.AddError($"invalid --tag-limit '{text}': expected TAG=N, such as tenant=acme=10 (the last '=' splits)");
         });
+        var perTagRate = new Option<string[]>("--tag-rate")
+        {
+            Description = "TAG=R: the most claims per second of the tasks carrying TAG (0.5 is one every 2 s; 0 lets none through; repeat for several tags).",
+            HelpName = "TAG=R",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        perTagRate.Validators.Add(result =>
+        {
+            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
+                if (ParseTagRate(text) is null)
+                    result.AddError($"invalid --tag-rate '{text}': expected TAG=R, such as model=gpt=2.5 (the last '=' splits)");
+        });
         var fairBy = new Option<string?>("--fair-by")
         {
             Description = "Fairness: a tag prefix (such as tenant=); within a priority, claims rotate across the groups of tasks sharing the first tag with it.",
@@ -103,12 +117,14 @@ internal static class InfoCommands
         };
         var command = new Command("set-claim-limits", "Set the namespace's claim limits and fairness, replacing the ones before (an option left out: no such limit).")
         {
-            maxClaims, perAgent, perTag, fairBy,
+            maxClaims, perAgent, perTag, perTagRate, fairBy,
         };
         return command.WithClient(async (parse, client, cancellation) =>
         {
             var tags = (parse.GetValue(perTag) ?? []).Select(t => ParseTagLimit(t)!.Value).ToDictionary(t => t.Tag, t => t.Limit, StringComparer.Ordinal);
-            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags, FairBy: parse.GetValue(fairBy)), cancellation);
+            var rates = (parse.GetValue(perTagRate) ?? []).Select(t => ParseTagRate(t)!.Value).ToDictionary(t => t.Tag, t => t.Rate, StringComparer.Ordinal);
+            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags,
+                FairBy: parse.GetValue(fairBy), MaxClaimsPerSecondPerTag: rates), cancellation);
             if (parse.GetValue(CliOptions.Json)) Output.Json(set.Limits);
             else Console.Out.WriteLine(set.Limits.IsNone ? "claim limits: none" : $"claim limits: {Limits(set.Limits)}");
             return ExitCodes.Success;
@@ -145,6 +161,15 @@ internal static class InfoCommands
         var at = text.LastIndexOf('=');
         return at > 0 && int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit)
             ? (text[..at], limit)
+            : null;
+    }
+
+    // TAG=R with R a plain decimal number (no sign, exponent or thousands separators); the protocol checks its range.
+    private static (string Tag, double Rate)? ParseTagRate(string text)
+    {
+        var at = text.LastIndexOf('=');
+        return at > 0 && double.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var rate)
+            ? (text[..at], rate)
             : null;
     }
 

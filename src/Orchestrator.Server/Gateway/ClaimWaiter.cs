@@ -13,7 +13,7 @@ namespace Orchestrator.Server.Gateway;
 /// protocol decides who gets what) until a try succeeds or the wait ends. The wait also ends, with
 /// nothing claimed, when the host stops; the caller's token ends it when the client goes away.
 /// </summary>
-public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IHostApplicationLifetime lifetime, HttpSettings settings)
+public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IHostApplicationLifetime lifetime, HttpSettings settings, TimeProvider time)
 {
     /// <summary>
     /// A claim's wait as a door received it (<c>30s</c>, <c>00:00:30</c>): zero when absent, refused
@@ -29,10 +29,18 @@ public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IH
     }
 
     /// <summary>The task claimed, or null when none was READY for the agent within <paramref name="wait"/>.</summary>
-    public async Task<TaskAssigned?> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
+    public async Task<TaskAssigned?> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation) =>
+        await TryClaimAsync(@namespace, command, wait, cancellation) as TaskAssigned;
+
+    /// <summary>
+    /// The task claimed (<see cref="TaskAssigned"/>), or the last try's <see cref="NoTaskReady"/> when none
+    /// was READY for the agent within <paramref name="wait"/>. A try a rate limit held back is made again
+    /// when the limit lets a claim through (<see cref="NoTaskReady.LimitedUntil"/>), READY or not.
+    /// </summary>
+    public async Task<IClaimReply> TryClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
     {
         var client = gateway.For(@namespace);
-        if (wait <= TimeSpan.Zero) return await client.ClaimTaskAsync(command, cancellation);
+        if (wait <= TimeSpan.Zero) return await client.ClaimAsync(command, cancellation);
         // The subscription is confirmed before the first try: from then on every READY reaches the feed.
         var feed = await feeds.ForAsync(@namespace, cancellation);
         using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellation, lifetime.ApplicationStopping);
@@ -40,15 +48,24 @@ public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IH
         while (true)
         {
             var ready = feed.NextReady;
-            if (await client.ClaimTaskAsync(command, cancellation) is { } assigned) return assigned;
+            var reply = await client.ClaimAsync(command, cancellation);
+            if (reply is not NoTaskReady none) return reply;
             try
             {
-                await ready.WaitAsync(waiting.Token);
+                if (none.LimitedUntil is { } until)
+                    await Task.WhenAny(ready, Task.Delay(Later(until - time.GetUtcNow()), time, waiting.Token)).WaitAsync(waiting.Token);
+                else
+                    await ready.WaitAsync(waiting.Token);
             }
             catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
             {
-                return null;
+                return none;
             }
         }
     }
+
+    // A rate limit's time as this node's clock reads it, at least a moment on (another member's clock may be behind).
+    private static TimeSpan Later(TimeSpan wait) => wait < MinimumRetry ? MinimumRetry : wait;
+
+    private static readonly TimeSpan MinimumRetry = TimeSpan.FromMilliseconds(20);
 }

@@ -59,7 +59,7 @@ internal static class ApiExamples
             Priority: "HIGH", Tags: ["team:reports"]), ServerJson.Default.ScheduleBody),
         [typeof(PurgeBody)] = Node(new PurgeBody(Status: "COMPLETED", Tag: "team:reports", FinishedFor: "7d", By: "ops", Limit: 500), ServerJson.Default.PurgeBody),
         [typeof(RetentionBody)] = Node(new RetentionBody("30d", "ops"), ServerJson.Default.RetentionBody),
-        [typeof(ClaimLimitsBody)] = Node(new ClaimLimitsBody(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }, "ops", "tenant="), ServerJson.Default.ClaimLimitsBody),
+        [typeof(ClaimLimitsBody)] = Node(new ClaimLimitsBody(50, 4, new Dictionary<string, int> { ["tenant=acme"] = 10 }, "ops", "tenant=", new Dictionary<string, double> { ["model=gpt"] = 2.5 }), ServerJson.Default.ClaimLimitsBody),
         [typeof(BulkBody)] = Node(new BulkBody(Status: "READY", Tag: "team:platform", Reason: "the release was called off", By: "ops", Limit: 500), ServerJson.Default.BulkBody),
         [typeof(RequestInputBody)] = Node(new RequestInputBody("builder", "claim-7", "Build for arm64 as well?", "1h"), ServerJson.Default.RequestInputBody),
         [typeof(ProvideInputBody)] = Node(new ProvideInputBody(JsonDocument.Parse("""{"arm64":true}""").RootElement, "alice"), ServerJson.Default.ProvideInputBody),

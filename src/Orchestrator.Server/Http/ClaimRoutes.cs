@@ -17,7 +17,8 @@ internal static class ClaimRoutes
     {
         ns.MapPost("/claims", Claim).WithName("ClaimTask")
             .WithSummary("Claim the next READY task for an agent")
-            .WithDescription("204 when none is READY. With ?wait=30s the request waits for one, up to orchestrator.http.max-claim-wait.")
+            .WithDescription("204 when none is READY; when a claim limit held the claim back, the Orchestrator-Limited header says which, and for a rate limit " +
+                             "Retry-After when it lets a claim through. With ?wait=30s the request waits for one, up to orchestrator.http.max-claim-wait.")
             .JsonBody<ClaimBody>().Problems(StatusCodes.Status400BadRequest);
         ns.MapPost("/tasks/{taskId}/heartbeat", Heartbeat).WithName("Heartbeat")
             .WithSummary("Renew a claim's lease")
@@ -41,15 +42,26 @@ internal static class ClaimRoutes
     }
 
     private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(
-        string ns, HttpRequest request, ClaimWaiter waiter, HttpSettings settings, CancellationToken cancellation,
+        string ns, HttpRequest request, ClaimWaiter waiter, HttpSettings settings, TimeProvider time, CancellationToken cancellation,
         [FromQuery] string? wait = null, [FromHeader(Name = HttpInput.IdempotencyKeyHeader)] string? idempotencyKey = null)
     {
         var waitFor = waiter.Wait(wait);
         var key = HttpInput.IdempotencyKey(idempotencyKey);
         var body = await HttpInput.Body(request, ServerJson.Default.ClaimBody, settings, cancellation);
-        var assigned = await waiter.ClaimAsync(ns, body.ToCommand() with { IdempotencyKey = key }, waitFor, cancellation);
-        return assigned is null ? TypedResults.NoContent() : TypedResults.Ok(Shapes.Claimed(assigned));
+        var reply = await waiter.TryClaimAsync(ns, body.ToCommand() with { IdempotencyKey = key }, waitFor, cancellation);
+        if (reply is TaskAssigned assigned) return TypedResults.Ok(Shapes.Claimed(assigned));
+        if (reply is NoTaskReady { Limited: { } limited } none)
+        {
+            // Why none came (ASCII: tags and agent names are), and for a rate limit when to try again.
+            request.HttpContext.Response.Headers[LimitedHeader] = limited;
+            if (none.LimitedUntil is { } until)
+                request.HttpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling((until - time.GetUtcNow()).TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return TypedResults.NoContent();
     }
+
+    /// <summary>On a claim's 204: the claim limit that held it back (with <c>Retry-After</c> in seconds when a rate limit did).</summary>
+    public const string LimitedHeader = "Orchestrator-Limited";
 
     private static async Task<Ok<LeaseRenewed>> Heartbeat(
         string ns, string taskId, HttpRequest request, OrchestratorGateway gateway, HttpSettings settings, CancellationToken cancellation,

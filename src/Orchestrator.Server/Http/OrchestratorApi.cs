@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orchestrator.Actors.Client;
 using Orchestrator.Server.Gateway;
 using Orchestrator.Server.Hosting;
@@ -20,6 +21,7 @@ public static class OrchestratorApi
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ServerJson.Default));
         services.AddSingleton<TaskFeeds>();
         services.AddSingleton<ClaimWaiter>();
+        services.TryAddSingleton(TimeProvider.System);
         ApiDocs.AddServices(services);
         // The MCP tools over Streamable HTTP at /mcp, behind the same API keys as /v1.
         Mcp.OrchestratorMcp.AddServer(services, new Mcp.McpDoor(Actors.Protocol.Namespaces.Default)).WithHttpTransport(http =>

@@ -108,10 +108,10 @@ public sealed record RetentionBody(string? FinishedFor, string? By = null)
 
 /// <summary>PUT .../claim-limits: every limit, null or absent for none.</summary>
 public sealed record ClaimLimitsBody(int? MaxClaims = null, int? MaxClaimsPerAgent = null, IReadOnlyDictionary<string, int>? MaxClaimsPerTag = null, string? By = null,
-    string? FairBy = null)
+    string? FairBy = null, IReadOnlyDictionary<string, double>? MaxClaimsPerSecondPerTag = null)
 {
     /// <summary>The protocol's command.</summary>
-    public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By, FairBy);
+    public SetClaimLimits ToCommand() => new(MaxClaims, MaxClaimsPerAgent, MaxClaimsPerTag, By, FairBy, MaxClaimsPerSecondPerTag);
 }
 
 /// <summary>PUT .../schedules/{scheduleId}: when (cron and timeZone, or every and start), what to do with missed occurrences, and each task's template.</summary>

@@ -190,8 +190,21 @@ public sealed record BatchItemShape(int Index, string? TaskId, DefinitionOutcome
 /// <summary>What a definition did: <c>created</c> false for the identical definition again (nothing written), and the task.</summary>
 public sealed record DefinedShape(bool Created, TaskShape Task);
 
-/// <summary>A claim's outcome: <c>claimed</c> false (and no task) when none was READY for the agent.</summary>
-public sealed record ClaimShape(bool Claimed, ClaimedTaskShape? Task);
+/// <summary>
+/// A claim's outcome: <c>claimed</c> false (and no task) when none was READY for the agent; then
+/// <c>limited</c> names the claim limit that held it back, if one did, and <c>limitedUntil</c> when a
+/// rate limit lets a claim through.
+/// </summary>
+public sealed record ClaimShape(bool Claimed, ClaimedTaskShape? Task)
+{
+    /// <summary>The claim limit that held the claim back; absent when none did.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Limited { get; init; }
+
+    /// <summary>When the rate limit that held the claim back lets one through; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? LimitedUntil { get; init; }
+}
 
 /// <summary>A saved document with its version and the time it was saved; <c>value</c> is the document as JSON.</summary>
 public sealed record StateShape(string OwnerId, string Key, long Version, DateTimeOffset SavedAt, JsonElement? Value)

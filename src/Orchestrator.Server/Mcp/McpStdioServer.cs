@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Actors.Client;
@@ -64,6 +65,7 @@ public static class McpStdioServer
             builder.Services.AddSingleton(http);
             builder.Services.AddSingleton<TaskFeeds>();
             builder.Services.AddSingleton<ClaimWaiter>();
+            builder.Services.TryAddSingleton(TimeProvider.System);
             OrchestratorMcp.AddServer(builder.Services, new McpDoor(options.Namespace)).WithStdioServerTransport();
             using var host = builder.Build();
             await host.RunAsync(cancellation);

@@ -88,11 +88,14 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         {
             var waitFor = waiter.Wait(wait);
             var command = new ClaimBody(agent, lease).ToCommand() with { IdempotencyKey = idempotencyKey };
-            var assigned = await waiter.ClaimAsync(Namespace(@namespace), command, waitFor, cancellation);
-            return assigned is null
-                ? Ok(new ClaimShape(false, null), ServerJson.Default.ClaimShape, $"no task is READY for agent '{agent}'")
-                : Ok(new ClaimShape(true, Shapes.Claimed(assigned)), ServerJson.Default.ClaimShape,
-                    $"claimed '{assigned.Task.TaskId}' (claimId {assigned.ClaimId}, lease until {assigned.LeaseUntil:O}); task file {assigned.Task.TaskFile}");
+            return await waiter.TryClaimAsync(Namespace(@namespace), command, waitFor, cancellation) switch
+            {
+                TaskAssigned assigned => Ok(new ClaimShape(true, Shapes.Claimed(assigned)), ServerJson.Default.ClaimShape,
+                    $"claimed '{assigned.Task.TaskId}' (claimId {assigned.ClaimId}, lease until {assigned.LeaseUntil:O}); task file {assigned.Task.TaskFile}"),
+                NoTaskReady { Limited: { } limited } none => Ok(new ClaimShape(false, null) { Limited = limited, LimitedUntil = none.LimitedUntil },
+                    ServerJson.Default.ClaimShape, $"no task for agent '{agent}': {limited}"),
+                _ => Ok(new ClaimShape(false, null), ServerJson.Default.ClaimShape, $"no task is READY for agent '{agent}'"),
+            };
         });
 
     [McpServerTool(Name = "heartbeat", UseStructuredContent = true, OutputSchemaType = typeof(LeaseRenewed))]
@@ -344,7 +347,8 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
 
     [McpServerTool(Name = "set_claim_limits", Idempotent = true, UseStructuredContent = true, OutputSchemaType = typeof(ClaimLimits))]
     [Description("Set the namespace's claim limits, replacing the ones before (leave one out for none): at most maxClaims claims held at once, maxClaimsPerAgent per agent, " +
-                 "maxClaimsPerTag per tag (such as {\"tenant=acme\": 10}). A claim a limit holds back gets the next task none holds back, or none. stats shows the limits.")]
+                 "maxClaimsPerTag per tag (such as {\"tenant=acme\": 10}), maxClaimsPerSecondPerTag claims a second per tag (such as {\"model=gpt\": 2.5}). " +
+                 "A claim a limit holds back gets the next task none holds back, or none. stats shows the limits.")]
     public Task<CallToolResult> SetClaimLimits(
         [Description("The most claims held at once in the namespace (0 to 1000000).")] int? maxClaims = null,
         [Description("The most claims one agent holds at once.")] int? maxClaimsPerAgent = null,
@@ -352,11 +356,13 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         [Description("Who sets them.")] string? by = null,
         [Description("Fairness: a tag prefix such as 'tenant='. Within a priority, claims rotate across the groups of tasks sharing the first tag with it, " +
                      "so one tenant's flood does not starve the others. Left out: first come, first served.")] string? fairBy = null,
+        [Description("The most claims per second per tag: an object of tag to rate (0.5 is one claim every 2 s; a burst of up to the rate goes at once; 0 lets none through).")]
+        Dictionary<string, double>? maxClaimsPerSecondPerTag = null,
         [Description(NamespaceHelp)] string? @namespace = null,
         CancellationToken cancellation = default) =>
         Run(async () =>
         {
-            var set = await Client(@namespace).SetClaimLimitsAsync(new ClaimLimitsBody(maxClaims, maxClaimsPerAgent, maxClaimsPerTag, by, fairBy).ToCommand(), cancellation);
+            var set = await Client(@namespace).SetClaimLimitsAsync(new ClaimLimitsBody(maxClaims, maxClaimsPerAgent, maxClaimsPerTag, by, fairBy, maxClaimsPerSecondPerTag).ToCommand(), cancellation);
             return Ok(set.Limits, ServerJson.Default.ClaimLimits, set.Limits.IsNone ? "no claim limits" : "claim limits set");
         });
 

@@ -141,6 +141,7 @@ function limitsText(limits) {
   if (limits.maxClaims !== null && limits.maxClaims !== undefined) parts.push(`namespace ${limits.maxClaims}`);
   if (limits.maxClaimsPerAgent !== null && limits.maxClaimsPerAgent !== undefined) parts.push(`per agent ${limits.maxClaimsPerAgent}`);
   for (const [tag, most] of Object.entries(limits.maxClaimsPerTag ?? {})) parts.push(`${tag} ${most}`);
+  for (const [tag, rate] of Object.entries(limits.maxClaimsPerSecondPerTag ?? {})) parts.push(`${tag} ${rate}/s`);
   if (limits.fairBy) parts.push(`fair by ${limits.fairBy}`);
   return parts.length === 0 ? "none" : parts.join(", ");
 }
