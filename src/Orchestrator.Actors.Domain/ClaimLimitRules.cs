@@ -94,7 +94,7 @@ public static partial class OrchestratorDomain
         public string Why(OrchestratorState state, ClaimLimits limits) => ByRate
             ? $"tag '{Tag}' is at its rate limit maxClaimsPerSecondPerTag = {limits.MaxClaimsPerSecondPerTag[Tag].ToString(System.Globalization.CultureInfo.InvariantCulture)}"
               + (FreeAt is { } at ? $", the next claim from {at:O}" : ", which lets no claim through")
-            : $"tag '{Tag}' holds {state.Counts.ClaimsByTag.GetValueOrDefault(Tag)} claims, its limit maxClaimsPerTag = {limits.MaxClaimsPerTag[Tag]}";
+            : $"tag '{Tag}' holds {state.Counts[Tag, TaskState.Claimed]} claims, its limit maxClaimsPerTag = {limits.MaxClaimsPerTag[Tag]}";
     }
 
     // The first of the task's tags whose claims have reached its limit, or whose rate lets no claim through now, if any.
@@ -102,7 +102,7 @@ public static partial class OrchestratorDomain
     {
         foreach (var tag in task.Tags)
         {
-            if (limits.MaxClaimsPerTag.TryGetValue(tag, out var most) && state.Counts.ClaimsByTag.GetValueOrDefault(tag) >= most)
+            if (limits.MaxClaimsPerTag.TryGetValue(tag, out var most) && state.Counts[tag, TaskState.Claimed] >= most)
                 return new Hold(tag, false, null);
             if (limits.MaxClaimsPerSecondPerTag.TryGetValue(tag, out var rate)
                 && ClaimRates.FreeAt(rate, state.ClaimRateDue.TryGetValue(tag, out var due) ? due : null) is var free && !(free <= now))

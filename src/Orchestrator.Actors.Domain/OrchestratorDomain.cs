@@ -393,13 +393,15 @@ public static partial class OrchestratorDomain
             return new TaskPage(page, candidates.Count, query.Offset, query.Limit);
         }
 
-        // Otherwise a status or a priority alone has a kept count, and the reading stops at the
-        // page's end; an id prefix or two filters read every candidate to count the matches (an id
-        // prefix reads only the ids, not the tasks, to rule one out).
+        // Otherwise a status or a priority alone, and a tag with a status, have a kept count, and the
+        // reading (of the tag's tasks for a tag) stops at the page's end; an id prefix or other pairs
+        // of filters read every candidate to count the matches (an id prefix reads only the ids, not
+        // the tasks, to rule one out).
         int? total = selection switch
         {
             { Agent: null, Status: { } only, Priority: null, Prefix: null, Tag: null } => state.Counts[only],
             { Agent: null, Status: null, Priority: { } only, Prefix: null, Tag: null } => state.Counts[only],
+            { Agent: null, Status: { } status, Priority: null, Prefix: null, Tag: { } tag } => state.Counts[tag, status],
             _ => null,
         };
         var matched = 0;

@@ -5,10 +5,12 @@ using Orchestrator.Actors.Protocol;
 namespace Orchestrator.Actors.Domain;
 
 /// <summary>
-/// How many tasks are in each status and of each priority, and how many claims each agent holds,
-/// kept up to date by every change of a task (<see cref="OrchestratorState.Put"/>), so that the
-/// figures (GetStats, ListAgents) cost the same at a million tasks as at none. A value: the counts
-/// live inline in the state, so keeping them allocates nothing but a claim's dictionary entry.
+/// How many tasks are in each status and of each priority, how many claims each agent holds, and
+/// how many tasks carrying each tag are in each status, kept up to date by every change of a task
+/// (<see cref="OrchestratorState.Put"/>), so that the figures (GetStats, ListAgents, a list's total
+/// by tag and status, a tag's claim limit) cost the same at a million tasks as at none. A value: the
+/// counts live inline in the state, so keeping them allocates nothing but the dictionaries' entries
+/// (one per tag of a task whose status changes).
 /// </summary>
 public readonly struct TaskCounts
 {
@@ -16,7 +18,7 @@ public readonly struct TaskCounts
 
     private readonly Slots _slots;
     private readonly ImmutableDictionary<string, int>? _claimsByAgent;
-    private readonly ImmutableDictionary<string, int>? _claimsByTag;
+    private readonly ImmutableDictionary<string, StatusSlots>? _byTag;
 
     static TaskCounts()
     {
@@ -25,15 +27,15 @@ public readonly struct TaskCounts
             throw new InvalidOperationException("TaskCounts holds 8 statuses and 4 priorities; the enums changed");
     }
 
-    private TaskCounts(Slots slots, ImmutableDictionary<string, int> claimsByAgent, ImmutableDictionary<string, int> claimsByTag)
+    private TaskCounts(Slots slots, ImmutableDictionary<string, int> claimsByAgent, ImmutableDictionary<string, StatusSlots> byTag)
     {
         _slots = slots;
         _claimsByAgent = claimsByAgent;
-        _claimsByTag = claimsByTag;
+        _byTag = byTag;
     }
 
     /// <summary>No tasks.</summary>
-    public static TaskCounts Empty { get; } = new(default, ImmutableDictionary.Create<string, int>(StringComparer.Ordinal), ImmutableDictionary.Create<string, int>(StringComparer.Ordinal));
+    public static TaskCounts Empty { get; } = new(default, ImmutableDictionary.Create<string, int>(StringComparer.Ordinal), ImmutableDictionary.Create<string, StatusSlots>(StringComparer.Ordinal, StatusSlots.Comparer));
 
     /// <summary>The tasks in <paramref name="status"/>.</summary>
     public int this[TaskState status] => _slots[(int)status];
@@ -44,24 +46,36 @@ public readonly struct TaskCounts
     /// <summary>The CLAIMED tasks each agent holds (agents holding none are absent).</summary>
     public ImmutableDictionary<string, int> ClaimsByAgent => _claimsByAgent ?? Empty.ClaimsByAgent;
 
-    /// <summary>The CLAIMED tasks carrying each tag (tags of no claimed task are absent): what a tag's claim limit counts.</summary>
-    public ImmutableDictionary<string, int> ClaimsByTag => _claimsByTag ?? Empty.ClaimsByTag;
+    /// <summary>The tasks carrying <paramref name="tag"/> in <paramref name="status"/> (CLAIMED: what a tag's claim limit counts).</summary>
+    public int this[string tag, TaskState status] => ByTag.TryGetValue(tag, out var slots) ? slots[(int)status] : 0;
+
+    /// <summary>Every tag some task carries, with its tasks in each status that has any.</summary>
+    public IEnumerable<(string Tag, TaskState Status, int Count)> ByTagAndStatus =>
+        from pair in ByTag
+        from status in Enum.GetValues<TaskState>()
+        where pair.Value[(int)status] > 0
+        select (pair.Key, status, pair.Value[(int)status]);
+
+    private ImmutableDictionary<string, StatusSlots> ByTag => _byTag ?? Empty.ByTag;
 
     /// <summary>The counts of <paramref name="tasks"/>, counted once (loading a snapshot).</summary>
     public static TaskCounts Of(IEnumerable<TaskRecord> tasks)
     {
         var slots = default(Slots);
         var claims = new Dictionary<string, int>(StringComparer.Ordinal);
-        var byTag = new Dictionary<string, int>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, StatusSlots>(StringComparer.Ordinal);
         foreach (var task in tasks)
         {
             slots[(int)task.Status]++;
             slots[Statuses + (int)task.Priority]++;
-            if (ClaimAgent(task) is not { } agent) continue;
-            claims[agent] = claims.GetValueOrDefault(agent) + 1;
-            foreach (var tag in task.Tags) byTag[tag] = byTag.GetValueOrDefault(tag) + 1;
+            foreach (var tag in task.Tags)
+            {
+                ref var counted = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byTag, tag, out _);
+                counted[(int)task.Status]++;
+            }
+            if (ClaimAgent(task) is { } agent) claims[agent] = claims.GetValueOrDefault(agent) + 1;
         }
-        return new TaskCounts(slots, claims.ToImmutableDictionary(StringComparer.Ordinal), byTag.ToImmutableDictionary(StringComparer.Ordinal));
+        return new TaskCounts(slots, claims.ToImmutableDictionary(StringComparer.Ordinal), byTag.ToImmutableDictionary(StringComparer.Ordinal, StatusSlots.Comparer));
     }
 
     /// <summary>The counts once <paramref name="before"/> (null for a new task) has become <paramref name="after"/>.</summary>
@@ -77,18 +91,16 @@ public readonly struct TaskCounts
         }
         slots[(int)after.Status]++;
         slots[Statuses + (int)after.Priority]++;
-        var byTag = ClaimsByTag;
         if (held != holder)
         {
             if (held is not null) claims = claims[held] == 1 ? claims.Remove(held) : claims.SetItem(held, claims[held] - 1);
             if (holder is not null) claims = claims.SetItem(holder, claims.GetValueOrDefault(holder) + 1);
-            // Tags never change: a claim begun adds its task's tags, a claim ended takes them away.
-            if ((held is null) != (holder is null))
-                foreach (var tag in after.Tags)
-                    byTag = holder is not null
-                        ? byTag.SetItem(tag, byTag.GetValueOrDefault(tag) + 1)
-                        : byTag[tag] == 1 ? byTag.Remove(tag) : byTag.SetItem(tag, byTag[tag] - 1);
         }
+        // Tags never change: a new task adds to its tags' counts, a change of status moves them.
+        var byTag = ByTag;
+        if (before?.Status != after.Status)
+            foreach (var tag in after.Tags)
+                byTag = Moved(byTag, tag, before?.Status, after.Status);
         return new TaskCounts(slots, claims, byTag);
     }
 
@@ -98,13 +110,44 @@ public readonly struct TaskCounts
         var slots = _slots;
         slots[(int)before.Status]--;
         slots[Statuses + (int)before.Priority]--;
-        return new TaskCounts(slots, ClaimsByAgent, ClaimsByTag);
+        var byTag = ByTag;
+        foreach (var tag in before.Tags) byTag = Moved(byTag, tag, before.Status, null);
+        return new TaskCounts(slots, ClaimsByAgent, byTag);
+    }
+
+    // The tag's counts with a task moved from one status (null: a new task) to another (null: purged); a tag no task carries any more is gone.
+    private static ImmutableDictionary<string, StatusSlots> Moved(ImmutableDictionary<string, StatusSlots> byTag, string tag, TaskState? from, TaskState? to)
+    {
+        var slots = byTag.GetValueOrDefault(tag);
+        if (from is { } f) slots[(int)f]--;
+        if (to is { } t) slots[(int)t]++;
+        return to is null && slots.IsEmpty ? byTag.Remove(tag) : byTag.SetItem(tag, slots);
     }
 
     // The agent whose claim a task counts against: a CLAIMED task's holder.
     private static string? ClaimAgent(TaskRecord task) => task is { Status: TaskState.Claimed, Claim: { } claim } ? claim.Agent : null;
 
-    // Seven statuses, then four priorities.
+    // One count per status: a tag's.
+    [InlineArray(Statuses)]
+    private struct StatusSlots
+    {
+        private int _first;
+
+        // The dictionary compares values on update; an inline array has no Equals of its own.
+        public static IEqualityComparer<StatusSlots> Comparer { get; } = EqualityComparer<StatusSlots>.Create(
+            (a, b) => ((ReadOnlySpan<int>)a).SequenceEqual(b), slots => slots[0]);
+
+        public readonly bool IsEmpty
+        {
+            get
+            {
+                foreach (var count in this) if (count != 0) return false;
+                return true;
+            }
+        }
+    }
+
+    // Eight statuses, then four priorities.
     [InlineArray(Statuses + Priorities)]
     private struct Slots
     {

@@ -53,7 +53,7 @@ public sealed class ClaimLimitSpecs
 
         scenario.Complete(first);
         Assert.Equal("a-2", scenario.Claim("agent-c").Task.TaskId);
-        Assert.Equal(1, scenario.State.Counts.ClaimsByTag["tenant=a"]);
+        Assert.Equal(1, scenario.State.Counts["tenant=a", TaskState.Claimed]);
     }
 
     [Fact]
@@ -73,7 +73,7 @@ public sealed class ClaimLimitSpecs
             AssertSameState(scenario.State, state);
             Assert.Equal((5, 2), (state.ClaimLimits!.MaxClaims, state.ClaimLimits.MaxClaimsPerAgent));
             Assert.Equal(1, state.ClaimLimits.MaxClaimsPerTag["x"]);
-            Assert.Equal(1, state.Counts.ClaimsByTag["x"]);
+            Assert.Equal(1, state.Counts["x", TaskState.Claimed]);
         }
 
         // Set again with none: every limit is gone

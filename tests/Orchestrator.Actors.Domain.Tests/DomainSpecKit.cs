@@ -149,13 +149,13 @@ internal static class DomainSpecKit
     public static void AssertCountsMatchTheTasks(OrchestratorState state) =>
         Assert.Equal(Counted(state), Recounted(state));
 
-    // The kept counts, as text: by status, by priority, claims by agent.
+    // The kept counts, as text: by status, by priority, claims by agent, tasks by tag and status.
     private static List<string> Counted(OrchestratorState state) =>
     [
         .. Enum.GetValues<TaskState>().Select(s => $"{s}: {state.Counts[s]}"),
         .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Counts[p]}"),
         .. state.Counts.ClaimsByAgent.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} holds {c.Value}"),
-        .. state.Counts.ClaimsByTag.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"tag {c.Key} claimed {c.Value}"),
+        .. state.Counts.ByTagAndStatus.OrderBy(c => c.Tag, StringComparer.Ordinal).ThenBy(c => c.Status).Select(c => $"tag {c.Tag} {c.Status} {c.Count}"),
     ];
 
     private static List<string> Recounted(OrchestratorState state) =>
@@ -164,8 +164,8 @@ internal static class DomainSpecKit
         .. Enum.GetValues<TaskPriority>().Select(p => $"{p}: {state.Tasks.Values.Count(t => t.Priority == p)}"),
         .. state.Tasks.Values.Where(t => t is { Status: TaskState.Claimed, Claim: not null })
             .GroupBy(t => t.Claim!.Agent, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} holds {g.Count()}"),
-        .. state.Tasks.Values.Where(t => t is { Status: TaskState.Claimed, Claim: not null }).SelectMany(t => t.Tags)
-            .GroupBy(tag => tag, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"tag {g.Key} claimed {g.Count()}"),
+        .. state.Tasks.Values.SelectMany(t => t.Tags.Select(tag => (Tag: tag, t.Status)))
+            .GroupBy(c => c).OrderBy(g => g.Key.Tag, StringComparer.Ordinal).ThenBy(g => g.Key.Status).Select(g => $"tag {g.Key.Tag} {g.Key.Status} {g.Count()}"),
     ];
 
     // Queues that emptied may linger as empty sets; they hold nothing, so they do not count.

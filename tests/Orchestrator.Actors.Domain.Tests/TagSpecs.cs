@@ -79,6 +79,33 @@ public sealed class TagSpecs
     }
 
     [Fact]
+    public void Each_tag_counts_its_tasks_by_status_through_every_transition_and_a_purge_so_a_tag_and_a_status_total_is_kept()
+    {
+        var scenario = new Scenario().Given(
+            Task("t-1", "*", "HIGH", tags: ["x", "y"]), Task("t-2", "*", tags: ["x"]), Task("t-3", "*", tags: ["x"]),
+            Task("t-4", "*", dependsOn: ["t-3"], tags: ["x"]), Task("t-5", "*", tags: ["x"]));
+        Assert.Equal((4, 1, 1), (scenario.State.Counts["x", TaskState.Ready], scenario.State.Counts["x", TaskState.Pending], scenario.State.Counts["y", TaskState.Ready]));
+
+        scenario.Complete(scenario.Claim("agent-a"));
+        scenario.Given(new CancelTask("t-2", "not needed"));
+        Assert.Equal((1, 1, 2, 1), (scenario.State.Counts["x", TaskState.Completed], scenario.State.Counts["x", TaskState.Cancelled],
+            scenario.State.Counts["x", TaskState.Ready], scenario.State.Counts["x", TaskState.Pending]));
+        Assert.Equal((1, 0), (scenario.State.Counts["y", TaskState.Completed], scenario.State.Counts["y", TaskState.Ready]));
+        var ready = Assert.IsType<TaskPage>(scenario.Ask(new ListTasks(Status: "READY", Tag: "x", Limit: 1)));
+        Assert.Equal(["t-3"], ready.Tasks.Select(t => t.TaskId));
+        Assert.Equal((2, 1), (ready.Total, ready.NextOffset));
+        Assert.Equal(["t-5"], Assert.IsType<TaskPage>(scenario.Ask(new ListTasks(Status: "READY", Tag: "x", Offset: 1))).Tasks.Select(t => t.TaskId));
+        Assert.Equal(0, Assert.IsType<TaskPage>(scenario.Ask(new ListTasks(Status: "DEAD", Tag: "x"))).Total);
+
+        // A purge takes the purged tasks out of their tags' counts; a tag no task carries any more is gone
+        scenario.Given(new PurgeTasks(new TaskFilter(Status: "CANCELLED")), new PurgeTasks(new TaskFilter(Tag: "y", Status: "COMPLETED")));
+        Assert.Equal(0, scenario.State.Counts["x", TaskState.Cancelled]);
+        Assert.DoesNotContain(scenario.State.Counts.ByTagAndStatus, c => c.Tag == "y");
+        foreach (var state in new[] { scenario.Replayed(), Snapshots.FromSnapshot(Snapshots.ToSnapshot(scenario.State)) })
+            AssertSameState(scenario.State, state);
+    }
+
+    [Fact]
     public void The_tag_index_holds_each_tagged_task_once_alike_from_single_definitions_a_batch_a_replay_and_a_snapshot()
     {
         var single = new Scenario().Given(Task("t-1", tags: ["x", "y"]), Task("t-2", tags: ["y"]), Task("t-3"));

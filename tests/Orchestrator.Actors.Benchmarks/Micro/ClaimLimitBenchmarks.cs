@@ -11,8 +11,9 @@ namespace Orchestrator.Actors.Benchmarks.Micro;
 /// Issue 17's target: a claim with claim limits on costs at most 10% more than without. A state of
 /// <see cref="Tasks"/> READY tasks, each of one of 100 tenant tags, 2,000 of them claimed; the same
 /// claim decided without limits, with limits none of which is reached, and with the tag at the head
-/// of the queue at its limit (the claim passes its tasks over), and with the limits and fairness across
-/// the 100 tenant tags (<c>fairBy = tenant=</c>).
+/// of the queue at its limit (the claim passes its tasks over), with the limits and fairness across
+/// the 100 tenant tags (<c>fairBy = tenant=</c>), and with the limits and a rate limit on each of the
+/// 100 tags, none reached (the claim moves its tag's spacing on).
 /// </summary>
 [MemoryDiagnoser]
 [ShortRunJob]
@@ -23,6 +24,7 @@ public class ClaimLimitBenchmarks
     private OrchestratorState _limited = null!;
     private OrchestratorState _headTagFull = null!;
     private OrchestratorState _fair = null!;
+    private OrchestratorState _rated = null!;
     private DecisionContext _context = null!;
     private readonly ClaimTask _claim = new("agent-0");
 
@@ -46,8 +48,9 @@ public class ClaimLimitBenchmarks
         var head = ((TaskAssigned)OrchestratorDomain.Decide(state, _claim, _context).Reply).Task.Tags![0];
         _headTagFull = Set(state, new SetClaimLimits(1_000_000, 100_000, new Dictionary<string, int>(perTag) { [head] = 0 }));
         _fair = Set(state, new SetClaimLimits(1_000_000, 100_000, perTag, FairBy: "tenant="));
+        _rated = Set(state, new SetClaimLimits(1_000_000, 100_000, perTag, MaxClaimsPerSecondPerTag: perTag.ToDictionary(t => t.Key, _ => 1_000_000.0)));
 
-        foreach (var s in new[] { _open, _limited, _headTagFull, _fair })
+        foreach (var s in new[] { _open, _limited, _headTagFull, _fair, _rated })
             if (OrchestratorDomain.Decide(s, _claim, _context).Reply is not TaskAssigned)
                 throw new InvalidOperationException("the claim found no task");
     }
@@ -65,6 +68,10 @@ public class ClaimLimitBenchmarks
     /// <summary>The limits and fairness across the 100 tenants: the head of the group served longest ago.</summary>
     [Benchmark]
     public Decision Decide_claim_with_limits_and_fairness() => OrchestratorDomain.Decide(_fair, _claim, _context);
+
+    /// <summary>The limits and a rate limit on every tag, none reached: the head's tag's spacing checked and moved on.</summary>
+    [Benchmark]
+    public Decision Decide_claim_with_limits_and_rates() => OrchestratorDomain.Decide(_rated, _claim, _context);
 
     /// <summary>The head's tag at its limit: the claim passes that tag's tasks over to the next other tag's.</summary>
     [Benchmark]
