@@ -101,17 +101,25 @@ public sealed record ResumeLeases : Protocol.NamespacedRequest, IOwnCommand
 }
 
 /// <summary>
-/// The state manager's own command to purge the finished tasks its retention no longer keeps (the
-/// oldest first); sent by its periodic timer, never by clients. Does nothing without a retention.
+/// The state manager's own command to purge the finished tasks its retention no longer keeps; sent by
+/// its periodic timer, never by clients. Does nothing without a retention. It looks at
+/// <paramref name="Scan"/> tasks in definition order from the first defined at or after
+/// <paramref name="FromOrdinal"/>: each sweep starts where the last one stopped
+/// (<see cref="RetentionSwept.NextFrom"/>), so the look goes round every task, and old tasks still
+/// running do not hide the finished ones behind them.
 /// </summary>
-public sealed record SweepRetention : Protocol.NamespacedRequest, IOwnCommand
+/// <param name="FromOrdinal">Where in definition order to start (0: the oldest task).</param>
+/// <param name="Scan">The most tasks to look at (<see cref="OrchestratorDomain.MaxRetentionScan"/>).</param>
+public sealed record SweepRetention(long FromOrdinal = 0, int Scan = OrchestratorDomain.MaxRetentionScan) : Protocol.NamespacedRequest, IOwnCommand
 {
-    /// <summary>The single instance.</summary>
+    /// <summary>A sweep from the oldest task.</summary>
     public static readonly SweepRetention Instance = new();
 }
 
-/// <summary>The reply to <see cref="SweepRetention"/> (nobody receives it): how many tasks were purged.</summary>
-public sealed record RetentionSwept(int Count) : Protocol.IOrchestratorReply;
+/// <summary>The reply to <see cref="SweepRetention"/> (to the state manager itself): how many tasks were purged, and where the next sweep starts.</summary>
+/// <param name="Count">Tasks purged.</param>
+/// <param name="NextFrom">The ordinal the next sweep starts from (0: the oldest task again).</param>
+public sealed record RetentionSwept(int Count, long NextFrom = 0) : Protocol.IOrchestratorReply;
 
 /// <summary>The reply to <see cref="ResumeLeases"/> (nobody receives it): how many leases were given back.</summary>
 public sealed record LeasesResumed(int Count) : Protocol.IOrchestratorReply;

@@ -84,7 +84,7 @@ public static partial class OrchestratorDomain
             RemoveSchedule remove => DecideRemoveSchedule(state, remove, context),
             PurgeTasks purge => DecidePurgeTasks(state, purge, context),
             SetRetention retention => DecideSetRetention(state, retention, context),
-            SweepRetention => DecideSweepRetention(state, context),
+            SweepRetention sweep => DecideSweepRetention(state, sweep, context),
             RegisterAgent register => DecideRegister(state, register, context),
             ProcessDeadlines => DecideDeadlines(state, context),
             ResumeLeases => DecideResumeLeases(state, context),

@@ -9,7 +9,7 @@ namespace Orchestrator.Actors.Domain;
 // still held depends on stays (its dependants go first), so no kept task ever misses a dependency.
 public static partial class OrchestratorDomain
 {
-    /// <summary>The most tasks one retention sweep looks at, oldest first.</summary>
+    /// <summary>The most tasks one retention sweep looks at, from where the last one stopped.</summary>
     public const int MaxRetentionScan = 50_000;
 
     /// <summary>
@@ -58,16 +58,34 @@ public static partial class OrchestratorDomain
         return Respond(state, [new RetentionChanged(command.FinishedFor, command.By ?? Causes.Operator, context.Now)], after => new RetentionSet(after.Retention));
     }
 
-    // The retention's sweep: the oldest tasks first, at most MaxRetentionScan of them looked at and
-    // MaxSweepTasks purged. Tasks still running at the front take up the look: a namespace whose
-    // 50,000 oldest tasks are all unfinished purges nothing until some finish.
-    private static Decision DecideSweepRetention(OrchestratorState state, DecisionContext context)
+    // The retention's sweep: from where the last one stopped, at most command.Scan tasks looked at
+    // (wrapping to the oldest after the newest) and MaxSweepTasks purged. A sweep that purged its
+    // most looks at the same place again next time (the purged are gone from it).
+    private static Decision DecideSweepRetention(OrchestratorState state, SweepRetention command, DecisionContext context)
     {
         if (state.Retention is not { } keep) return Decision.Answer(new RetentionSwept(0));
-        var oldest = state.Order.Take(MaxRetentionScan).Select(id => state.Tasks[id]);
-        var ids = Purgeable(state, oldest, context.Now - keep, MaxSweepTasks, FinishedCount(state, null), out _);
-        if (ids.Count == 0) return Decision.Answer(new RetentionSwept(0));
-        return new Decision([new TasksPurged(ids, RetentionCause, context.Now)], new RetentionSwept(ids.Count)) { After = state.WithoutTasks(ids) };
+        var order = state.Order;
+        var start = FirstDefinedFrom(state, command.FromOrdinal);
+        var end = (int)Math.Min(order.Count, start + (long)Math.Max(1, command.Scan));
+        var window = Enumerable.Range(start, end - start).Select(i => state.Tasks[order[i]]);
+        var ids = Purgeable(state, window, context.Now - keep, MaxSweepTasks, FinishedCount(state, null), out var more);
+        var next = more ? command.FromOrdinal : end < order.Count ? state.Tasks[order[end]].Ordinal : 0;
+        if (ids.Count == 0) return Decision.Answer(new RetentionSwept(0, next));
+        return new Decision([new TasksPurged(ids, RetentionCause, context.Now)], new RetentionSwept(ids.Count, next)) { After = state.WithoutTasks(ids) };
+    }
+
+    // The place in definition order of the first task whose ordinal is at least ordinal (the order's
+    // count when none is): ordinals grow along the order, so a binary search finds it.
+    private static int FirstDefinedFrom(OrchestratorState state, long ordinal)
+    {
+        var (low, high) = (0, state.Order.Count);
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            if (state.Tasks[state.Order[middle]].Ordinal < ordinal) low = middle + 1;
+            else high = middle;
+        }
+        return low == state.Order.Count ? 0 : low;
     }
 
     // How many finished tasks (of the status, when one is named) the state holds: the kept counts.

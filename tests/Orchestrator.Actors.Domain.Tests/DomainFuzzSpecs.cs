@@ -72,6 +72,7 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
         Gen.Select(OrValid(NastyInput.TextOrNull!, "team:core", "x"), Gen.OneOf(0, 0.001, 0.5, 1, 3, 1e6, -1, 1e-9, double.NaN, double.MaxValue, double.Epsilon))
             .Select((tag, rate) => (IStateManagerCommand)new SetClaimLimits(MaxClaimsPerSecondPerTag: new Dictionary<string, double> { [tag ?? "x"] = rate })),
         Gen.Const<IStateManagerCommand>(SweepRetention.Instance),
+        Gen.Select(Gen.Long[-5, 200], Gen.Int[-2, 10]).Select((from, scan) => (IStateManagerCommand)new SweepRetention(from, scan)),
         Gen.Const<IStateManagerCommand>(ProcessDeadlines.Instance))
         // Some under an idempotency key: none, one the rich state remembers, or anything.
         .Select(Gen.Frequency((3, Gen.Const((string?)null)), (1, Gen.OneOf<string?>("agent-c-claim-1", "agent-c-save-1")), (1, NastyInput.TextOrNull)),

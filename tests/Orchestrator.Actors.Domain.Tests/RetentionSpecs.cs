@@ -126,6 +126,30 @@ public sealed class RetentionSpecs
     }
 
     [Fact]
+    public void Each_sweep_looks_on_from_where_the_last_stopped_so_old_tasks_still_running_do_not_hide_the_finished_behind_them()
+    {
+        // Given three old tasks still READY, then four finished ones, a retention of a minute, and a look of three tasks a sweep
+        var scenario = new Scenario().Given(Task("old-1"), Task("old-2"), Task("old-3"), Task("done-1"), Task("done-2"), Task("done-3"), Task("done-4"));
+        scenario.Given(new CancelTasks(new TaskFilter(IdPrefix: "done-"), "called off"), new SetRetention(TimeSpan.FromMinutes(1)));
+        scenario.Advance(TimeSpan.FromMinutes(1));
+
+        // The first sweep looks at the three old ones only, and says where the next starts: done-1
+        var first = scenario.When(new SweepRetention(0, Scan: 3));
+        Assert.Empty(first.Events);
+        Assert.Equal(new RetentionSwept(0, scenario["done-1"].Ordinal), first.Reply);
+
+        // The next looks from there: done-1 to done-3 go, and the next starts at done-4
+        var second = scenario.When(new SweepRetention(scenario["done-1"].Ordinal, Scan: 3));
+        Assert.Equal(["done-1", "done-2", "done-3"], Assert.IsType<TasksPurged>(Assert.Single(second.Events)).TaskIds);
+        Assert.Equal(new RetentionSwept(3, scenario["done-4"].Ordinal), second.Reply);
+
+        // The last reaches the newest task and goes round to the oldest; an ordinal past every task starts there too
+        Assert.Equal(new RetentionSwept(1, 0), scenario.When(new SweepRetention(scenario["done-4"].Ordinal, Scan: 3)).Reply);
+        Assert.Equal(["old-1", "old-2", "old-3"], scenario.State.Order);
+        Assert.Equal(new RetentionSwept(0, 0), scenario.When(new SweepRetention(long.MaxValue, Scan: 5)).Reply);
+    }
+
+    [Fact]
     public void A_sweep_purges_at_most_ten_thousand_tasks_and_the_next_sweep_goes_on()
     {
         const int count = OrchestratorDomain.MaxSweepTasks + 500;

@@ -49,6 +49,8 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
     private long _lastJournaled;
     private long? _recoveredFromSnapshot;
     private IActorRef? _shutdownRequester;
+    // Where in definition order the next retention sweep starts (RetentionSwept.NextFrom).
+    private long _sweepFrom;
 
     /// <summary>Creates the actor. Use <see cref="Props"/>.</summary>
     public StateManagerActor(OrchestratorSettings settings, IActorRef gateway, RecoveryHints hints, TimeProvider clock)
@@ -224,7 +226,11 @@ public sealed class StateManagerActor : UntypedPersistentActor, IWithTimers
                 break;
             case SweepDue:
                 // The retention's rules are the domain's; without a retention there is nothing to look at.
-                if (_shutdownRequester is null && _commit.Projected.Retention is not null) Handle(SweepRetention.Instance, ActorRefs.Nobody);
+                if (_shutdownRequester is null && _commit.Projected.Retention is not null) Handle(new SweepRetention(_sweepFrom), Self);
+                break;
+            case RetentionSwept swept:
+                // Where the next sweep looks; lost with the actor, when the next one starts from the oldest task.
+                _sweepFrom = swept.NextFrom;
                 break;
             case Shutdown when UnknownMessages.FromAnotherSystem(Sender):
                 UnknownMessages.RefuseRemoteShutdown(Sender, Self, _log);
