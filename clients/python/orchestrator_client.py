@@ -561,7 +561,8 @@ class StateDocument:
 @dataclass
 class Stats:
     """A namespace's figures. ``retention``: how long finished tasks are kept (None: for good, see
-    ``set_retention``); ``purged``: the tasks purged from the namespace all told."""
+    ``set_retention``); ``purged``: the tasks purged from the namespace all told; ``schedules``: the
+    recurring schedules it holds."""
     namespace: Optional[str] = None
     tasks: int = 0
     by_status: Dict[str, int] = _field(default_factory=dict)
@@ -575,6 +576,7 @@ class Stats:
     claim_limits: Optional[ClaimLimits] = None
     retention: Optional[datetime.timedelta] = None
     purged: int = 0
+    schedules: int = 0
     extra: Dict[str, Any] = _field(default_factory=dict, repr=False)
 
     @classmethod

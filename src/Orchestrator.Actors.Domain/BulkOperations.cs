@@ -10,8 +10,8 @@ namespace Orchestrator.Actors.Domain;
 // applied as the single-task transitions it stands for (Expand), decided and replayed alike.
 public static partial class OrchestratorDomain
 {
-    /// <summary>The most tasks one bulk command changes.</summary>
-    public const int MaxBulkTasks = 1000;
+    /// <summary>The most tasks one bulk command changes (the protocol's <see cref="TaskFilter.MaxTasksPerRequest"/>).</summary>
+    public const int MaxBulkTasks = TaskFilter.MaxTasksPerRequest;
 
     private static Decision DecideCancelTasks(OrchestratorState state, CancelTasks command, DecisionContext context)
     {

@@ -465,7 +465,7 @@ public static partial class OrchestratorDomain
         return new StatsReport(state.Tasks.Count, byStatus, byPriority, state.Documents.Count, 0, 0,
             state.Agents.Count, oldestReady is { } since ? (now > since ? now - since : TimeSpan.Zero) : null)
         {
-            ClaimLimits = state.ClaimLimits, Retention = state.Retention, Purged = state.Purged,
+            ClaimLimits = state.ClaimLimits, Retention = state.Retention, Purged = state.Purged, Schedules = state.Schedules.Count,
         };
     }
 }

@@ -264,21 +264,24 @@ public sealed record OrchestratorState(
     /// This state without the finished tasks <paramref name="taskIds"/> (each present, finished, and
     /// depended on by no task that stays): gone from the table, the counts and every kept order, and
     /// from their dependencies' lists of dependants. The orders they were in are built anew (one
-    /// pass each); the READY queues and deadlines never hold a finished task.
+    /// pass each, no id's text hashed); the READY queues and deadlines never hold a finished task.
     /// </summary>
     public OrchestratorState WithoutTasks(IReadOnlyCollection<string> taskIds)
     {
         var purged = taskIds.ToHashSet(StringComparer.Ordinal);
+        // The orders hold the records' own id strings: looked up by reference, no text hashed per id of a million.
+        var records = new HashSet<string>(ReferenceEqualityComparer.Instance);
         var counts = Counts;
         var dependants = Dependants;
-        var agents = new HashSet<string>(StringComparer.Ordinal);
-        var tags = new HashSet<string>(StringComparer.Ordinal);
+        var agents = new Dictionary<string, int>(StringComparer.Ordinal);
+        var tags = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var id in purged)
         {
             var task = Tasks[id];
+            records.Add(task.TaskId);
             counts = counts.Removing(task);
-            agents.Add(task.Agent);
-            tags.UnionWith(task.Tags);
+            agents[task.Agent] = agents.GetValueOrDefault(task.Agent) + 1;
+            foreach (var tag in task.Tags) tags[tag] = tags.GetValueOrDefault(tag) + 1;
             dependants = dependants.Remove(id);
             foreach (var dependency in task.DependsOn)
                 if (!purged.Contains(dependency) && dependants.TryGetValue(dependency, out var list))
@@ -289,16 +292,17 @@ public sealed record OrchestratorState(
             Tasks = Tasks.RemoveRange(purged),
             Counts = counts,
             Dependants = dependants,
-            Order = Order.Without(purged),
-            OrderByAgent = Thinned(OrderByAgent, agents, purged),
-            OrderByTag = Thinned(OrderByTag, tags, purged),
+            Order = Order.Without(records, purged, purged.Count),
+            OrderByAgent = Thinned(OrderByAgent, agents, records, purged),
+            OrderByTag = Thinned(OrderByTag, tags, records, purged),
             Purged = Purged + purged.Count,
         };
 
-        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, IEnumerable<string> keys, IReadOnlySet<string> purged)
+        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, Dictionary<string, int> removed,
+            IReadOnlySet<string> records, IReadOnlySet<string> purged)
         {
-            foreach (var key in keys)
-                orders = orders[key].Without(purged) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
+            foreach (var (key, present) in removed)
+                orders = orders[key].Without(records, purged, present) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
             return orders;
         }
     }

@@ -89,7 +89,8 @@ public sealed class TaskOrder : IReadOnlyList<string>
         for (var start = 0; start < tailOffset; start += Width)
         {
             var leaf = new string[Width];
-            for (var i = 0; i < Width; i++) leaf[i] = taskIds[start + i];
+            if (taskIds is string[] array) Array.Copy(array, start, leaf, 0, Width);
+            else for (var i = 0; i < Width; i++) leaf[i] = taskIds[start + i];
             nodes.Add(leaf);
         }
         var shift = Bits;
@@ -126,18 +127,46 @@ public sealed class TaskOrder : IReadOnlyList<string>
         return node;
     }
 
-    /// <inheritdoc />
     /// <summary>
     /// This order without <paramref name="taskIds"/>, the others in the same order: built anew, in
     /// one pass over the ids (an append-only trie has no cheaper removal), for a purge.
+    /// <paramref name="present"/> is how many of them this order holds. The ids are looked up by
+    /// reference first (an order holds the task records' own id strings, so no id's text is hashed);
+    /// should that not find <paramref name="present"/> of them, by their text.
     /// </summary>
-    public TaskOrder Without(IReadOnlySet<string> taskIds)
+    public TaskOrder Without(IReadOnlySet<string> taskIds, IReadOnlySet<string> byText, int present)
     {
-        var kept = new List<string>(Math.Max(0, Count - taskIds.Count));
-        foreach (var id in this)
-            if (!taskIds.Contains(id))
-                kept.Add(id);
-        return kept.Count == Count ? this : Of(kept);
+        if (present == 0) return this;
+        var kept = Kept(taskIds, Count - present) ?? Kept(byText, Count - present)
+            ?? throw new ArgumentException($"the order does not hold the {present} ids to remove", nameof(present));
+        return Of(kept);
+    }
+
+    // The ids not in removed, when exactly keep of them are; null otherwise. Leaf by leaf, as the enumerator.
+    private string[]? Kept(IReadOnlySet<string> removed, int keep)
+    {
+        if (keep < 0) return null;
+        var kept = new string[keep];
+        var k = 0;
+        var tailOffset = TailOffset;
+        for (var start = 0; start <= tailOffset; start += Width)
+        {
+            var leaf = start == tailOffset ? _tail : LeafAt(start);
+            foreach (var id in leaf)
+            {
+                if (removed.Contains(id)) continue;
+                if (k == keep) return null;
+                kept[k++] = id;
+            }
+        }
+        return k == keep ? kept : null;
+    }
+
+    private string[] LeafAt(int start)
+    {
+        object node = _root;
+        for (var level = _shift; level > 0; level -= Bits) node = ((object?[])node)[(start >> level) & Mask]!;
+        return (string[])node;
     }
 
     /// <inheritdoc />
@@ -147,11 +176,7 @@ public sealed class TaskOrder : IReadOnlyList<string>
         // agent or id-prefix filter) stays a few milliseconds.
         var tailOffset = TailOffset;
         for (var start = 0; start < tailOffset; start += Width)
-        {
-            object node = _root;
-            for (var level = _shift; level > 0; level -= Bits) node = ((object?[])node)[(start >> level) & Mask]!;
-            foreach (var id in (string[])node) yield return id;
-        }
+            foreach (var id in LeafAt(start)) yield return id;
         foreach (var id in _tail) yield return id;
     }
 

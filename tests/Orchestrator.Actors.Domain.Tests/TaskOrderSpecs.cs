@@ -47,4 +47,38 @@ public sealed class TaskOrderSpecs
         Assert.Contains("3 ids", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => order[-1]);
     }
+
+    [Theory]
+    [InlineData(1, new[] { 0 })]
+    [InlineData(33, new[] { 0, 31, 32 })]
+    [InlineData(1_057, new[] { 5, 1_023, 1_024, 1_056 })]
+    [InlineData(1_057, new int[0])]
+    public void Without_removes_the_ids_by_reference_or_else_by_text_and_keeps_the_rest_in_order(int count, int[] removed)
+    {
+        var ids = Ids(count);
+        var order = TaskOrder.Of(ids);
+        var gone = removed.Select(i => ids[i]).ToHashSet(StringComparer.Ordinal);
+        var expected = ids.Where(id => !gone.Contains(id)).ToList();
+
+        // The order's own strings: found by reference
+        var records = new HashSet<string>(removed.Select(i => ids[i]), ReferenceEqualityComparer.Instance);
+        Assert.Equal(expected, order.Without(records, gone, removed.Length).ToList());
+
+        // Other instances of the same text: the reference look finds none, the text finds them
+        var copies = removed.Select(i => new string(ids[i].AsSpan())).ToHashSet(StringComparer.Ordinal);
+        var without = order.Without(new HashSet<string>(copies, ReferenceEqualityComparer.Instance), copies, removed.Length);
+        Assert.Equal(expected, without.ToList());
+        Assert.Equal(expected.Count, without.Count);
+        Assert.Equal(ids, order.ToList());
+        // The rest goes on growing
+        Assert.Equal([.. expected, "next"], without.Add("next").ToList());
+    }
+
+    [Fact]
+    public void Without_refuses_a_count_of_ids_the_order_does_not_hold()
+    {
+        var order = TaskOrder.Of(Ids(40));
+        var absent = new HashSet<string>(["task-7", "task-99"], StringComparer.Ordinal);
+        Assert.Throws<ArgumentException>(() => order.Without(absent, absent, 2));
+    }
 }

@@ -325,6 +325,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var listed = Success(await server.RunAsync("schedule", "list", "--namespace", ns));
         Assert.Contains(listed, line => line.StartsWith("poll") && line.Contains("every 15m"));
         Assert.Contains(listed, line => line.StartsWith("standup") && line.Contains("cron '0 9 * * 1-5' Europe/Berlin") && line.Contains("none"));
+        Assert.Contains(Success(await server.RunAsync("stats", "--namespace", ns)), line => line.StartsWith("schedules") && line.EndsWith(" 2"));
 
         Assert.Equal(["schedule standup removed"], Success(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns)));
         AssertFails(await server.RunAsync("schedule", "remove", "standup", "--namespace", ns), 4, "'standup'");

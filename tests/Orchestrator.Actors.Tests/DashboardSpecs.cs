@@ -83,6 +83,7 @@ public sealed class DashboardSpecs(DashboardSpecs.Browser browser) : IClassFixtu
         await Assertions.Expect(page.Page.Locator("#schedules-empty")).ToBeHiddenAsync();
         await Assertions.Expect(page.Page.Locator("#retention")).ToHaveTextAsync("finished tasks kept 30d");
         await Assertions.Expect(page.Page.Locator("#purged")).ToHaveTextAsync("0");
+        await Assertions.Expect(page.Page.Locator("#schedule-count")).ToHaveTextAsync("1");
         await Assertions.Expect(page.Page.Locator("#live")).ToHaveTextAsync("live");
         await Assertions.Expect(page.Page.Locator("#tasks tbody tr")).ToHaveCountAsync(3);
         // The last hour's charts hold what the API's activity holds.

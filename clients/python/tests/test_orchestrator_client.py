@@ -1284,9 +1284,10 @@ class OfflineTests(unittest.TestCase):
         self.assertIsNone(client.set_retention(None))
         self.assertEqual({"finishedFor": None}, json.loads(self.stub_server.bodies[-1]), "null is sent: keep every task")
 
-        client = self.stub(200, {"namespace": "default", "tasks": 1, "retention": "12:00:00", "purged": 7}, content_type="application/json")
+        client = self.stub(200, {"namespace": "default", "tasks": 1, "retention": "12:00:00", "purged": 7, "schedules": 3},
+                           content_type="application/json")
         stats = client.stats()
-        self.assertEqual((datetime.timedelta(hours=12), 7, {}), (stats.retention, stats.purged, stats.extra))
+        self.assertEqual((datetime.timedelta(hours=12), 7, 3, {}), (stats.retention, stats.purged, stats.schedules, stats.extra))
         client = self.stub(200, {"namespace": "default", "tasks": 1, "purged": 0}, content_type="application/json")
         self.assertEqual((None, 0), (client.stats().retention, client.stats().purged))
 

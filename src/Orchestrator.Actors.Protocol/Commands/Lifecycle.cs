@@ -93,7 +93,11 @@ public sealed record RequeueDeadTask(string TaskId, string? By = null) : Namespa
 /// <param name="Priority">Only tasks of this priority.</param>
 /// <param name="IdPrefix">Only tasks whose id starts with this.</param>
 /// <param name="Tag">Only tasks carrying this tag.</param>
-public sealed record TaskFilter(string? Agent = null, string? Status = null, string? Priority = null, string? IdPrefix = null, string? Tag = null);
+public sealed record TaskFilter(string? Agent = null, string? Status = null, string? Priority = null, string? IdPrefix = null, string? Tag = null)
+{
+    /// <summary>The most tasks one bulk command touches, and its limit when none is given.</summary>
+    public const int MaxTasksPerRequest = 1000;
+}
 
 /// <summary>
 /// Cancels the unfinished tasks the filter matches, in definition order, at most
@@ -101,7 +105,7 @@ public sealed record TaskFilter(string? Agent = null, string? Status = null, str
 /// each cancelled as <see cref="CancelTask"/> would (claims end, PENDING dependants die). Replies
 /// <see cref="Replies.TasksChanged"/>: how many, which, and whether more match (send it again).
 /// </summary>
-public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = null, int Limit = TaskFilter.MaxTasksPerRequest) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Requeues the DEAD tasks the filter matches, in definition order, at most <paramref name="Limit"/>
@@ -109,7 +113,7 @@ public sealed record CancelTasks(TaskFilter Filter, string Reason, string? By = 
 /// <see cref="RequeueDeadTask"/> would (dependants that died with it come back); a DEAD task whose
 /// dependency is DEAD or CANCELLED is left as it is. Replies <see cref="Replies.TasksChanged"/>.
 /// </summary>
-public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limit = TaskFilter.MaxTasksPerRequest) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Purges finished tasks (COMPLETED, CANCELLED, DEAD) the filter matches from the state, in
@@ -123,7 +127,7 @@ public sealed record RequeueTasks(TaskFilter Filter, string? By = null, int Limi
 /// <param name="FinishedFor">Only tasks finished at least this long ago; any finished task when null.</param>
 /// <param name="By">Who purges, for the record.</param>
 /// <param name="Limit">1 to 1,000.</param>
-public sealed record PurgeTasks(TaskFilter Filter, TimeSpan? FinishedFor = null, string? By = null, int Limit = 1000) : NamespacedRequest, IStateManagerCommand;
+public sealed record PurgeTasks(TaskFilter Filter, TimeSpan? FinishedFor = null, string? By = null, int Limit = TaskFilter.MaxTasksPerRequest) : NamespacedRequest, IStateManagerCommand;
 
 /// <summary>
 /// Sets the namespace's retention: finished tasks (COMPLETED, CANCELLED, DEAD) are purged once they

@@ -148,6 +148,9 @@ public sealed record StatsReport(
     /// <summary>How many finished tasks have been purged from the namespace (by PurgeTasks and the retention), all told.</summary>
     public long Purged { get; init; }
 
+    /// <summary>How many recurring schedules the namespace holds (ListSchedules pages them).</summary>
+    public int Schedules { get; init; }
+
     /// <summary>The claim limits in force; null (left out of the JSON) when none is set.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public ClaimLimits? ClaimLimits { get; init; }

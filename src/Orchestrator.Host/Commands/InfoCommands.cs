@@ -70,6 +70,7 @@ internal static class InfoCommands
                 ("claim limits", stats.ClaimLimits is { } limits ? Limits(limits) : "none"),
                 ("retention", stats.Retention is { } keep ? $"finished tasks kept {Durations.Format(keep)}" : "every task kept"),
                 ("purged", stats.Purged.ToString()),
+                ("schedules", stats.Schedules.ToString()),
             ]);
             return ExitCodes.Success;
         });

@@ -111,6 +111,7 @@ async function loadStats() {
   $("claim-limits").textContent = limitsText(stats.claimLimits);
   $("retention").textContent = stats.retention ? `finished tasks kept ${span(stats.retention)}` : "every task kept";
   $("purged").textContent = String(stats.purged ?? 0);
+  $("schedule-count").textContent = String(stats.schedules ?? 0);
 }
 
 async function loadTasks() {
