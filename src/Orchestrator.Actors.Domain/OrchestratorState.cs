@@ -264,45 +264,45 @@ public sealed record OrchestratorState(
     /// This state without the finished tasks <paramref name="taskIds"/> (each present, finished, and
     /// depended on by no task that stays): gone from the table, the counts and every kept order, and
     /// from their dependencies' lists of dependants. The orders they were in are built anew (one
-    /// pass each, no id's text hashed); the READY queues and deadlines never hold a finished task.
+    /// pass each, leaves without a purged task copied whole); the READY queues and deadlines never hold a finished task.
     /// </summary>
     public OrchestratorState WithoutTasks(IReadOnlyCollection<string> taskIds)
     {
         var purged = taskIds.ToHashSet(StringComparer.Ordinal);
-        // The orders hold the records' own id strings: looked up by reference, no text hashed per id of a million.
-        var records = new HashSet<string>(ReferenceEqualityComparer.Instance);
+        var ordinals = new List<long>(purged.Count);
         var counts = Counts;
         var dependants = Dependants;
-        var agents = new Dictionary<string, int>(StringComparer.Ordinal);
-        var tags = new Dictionary<string, int>(StringComparer.Ordinal);
+        var agents = new HashSet<string>(StringComparer.Ordinal);
+        var tags = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in purged)
         {
             var task = Tasks[id];
-            records.Add(task.TaskId);
+            ordinals.Add(task.Ordinal);
             counts = counts.Removing(task);
-            agents[task.Agent] = agents.GetValueOrDefault(task.Agent) + 1;
-            foreach (var tag in task.Tags) tags[tag] = tags.GetValueOrDefault(tag) + 1;
+            agents.Add(task.Agent);
+            tags.UnionWith(task.Tags);
             dependants = dependants.Remove(id);
             foreach (var dependency in task.DependsOn)
                 if (!purged.Contains(dependency) && dependants.TryGetValue(dependency, out var list))
                     dependants = list.Remove(id) is { Count: > 0 } rest ? dependants.SetItem(dependency, rest) : dependants.Remove(dependency);
         }
+        // The orders are found by ordinal: no task and no id is read to find what goes.
+        ordinals.Sort();
         return this with
         {
             Tasks = Tasks.RemoveRange(purged),
             Counts = counts,
             Dependants = dependants,
-            Order = Order.Without(records, purged, purged.Count),
-            OrderByAgent = Thinned(OrderByAgent, agents, records, purged),
-            OrderByTag = Thinned(OrderByTag, tags, records, purged),
+            Order = Order.Without(ordinals),
+            OrderByAgent = Thinned(OrderByAgent, agents, ordinals),
+            OrderByTag = Thinned(OrderByTag, tags, ordinals),
             Purged = Purged + purged.Count,
         };
 
-        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, Dictionary<string, int> removed,
-            IReadOnlySet<string> records, IReadOnlySet<string> purged)
+        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, IEnumerable<string> keys, List<long> ordinals)
         {
-            foreach (var (key, present) in removed)
-                orders = orders[key].Without(records, purged, present) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
+            foreach (var key in keys)
+                orders = orders[key].Without(ordinals) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
             return orders;
         }
     }
@@ -471,19 +471,20 @@ public sealed record OrchestratorState(
         var ready = new Dictionary<string, List<ReadyEntry>>(StringComparer.Ordinal);
         var deadlines = new List<Deadline>();
         var dependants = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var order = new string[tasks.Count];
-        var byAgent = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        var byTag = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var order = new OrderEntry[tasks.Count];
+        var byAgent = new Dictionary<string, List<OrderEntry>>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, List<OrderEntry>>(StringComparer.Ordinal);
         for (var i = 0; i < tasks.Count; i++)
         {
             var task = tasks[i];
-            order[i] = task.TaskId;
+            var entry = new OrderEntry(task.TaskId, task.Ordinal);
+            order[i] = entry;
             if (!byAgent.TryGetValue(task.Agent, out var ids)) byAgent[task.Agent] = ids = [];
-            ids.Add(task.TaskId);
+            ids.Add(entry);
             foreach (var tag in task.Tags)
             {
                 if (!byTag.TryGetValue(tag, out var tagged)) byTag[tag] = tagged = [];
-                tagged.Add(task.TaskId);
+                tagged.Add(entry);
             }
             if (task.Status == TaskState.Ready)
             {
@@ -503,9 +504,9 @@ public sealed record OrchestratorState(
         var dependantLists = ImmutableDictionary.CreateBuilder<string, ImmutableList<string>>(StringComparer.Ordinal);
         foreach (var (dependency, list) in dependants) dependantLists[dependency] = ImmutableList.CreateRange(list);
         var orderByAgent = ImmutableDictionary.CreateBuilder<string, TaskOrder>(StringComparer.Ordinal);
-        foreach (var (agent, ids) in byAgent) orderByAgent[agent] = TaskOrder.Of(ids);
+        foreach (var (agent, ids) in byAgent) orderByAgent[agent] = TaskOrder.Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids));
         var orderByTag = ImmutableDictionary.CreateBuilder<string, TaskOrder>(StringComparer.Ordinal);
-        foreach (var (tag, ids) in byTag) orderByTag[tag] = TaskOrder.Of(ids);
+        foreach (var (tag, ids) in byTag) orderByTag[tag] = TaskOrder.Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids));
         return this with
         {
             Order = TaskOrder.Of(order),
@@ -550,9 +551,9 @@ public sealed record OrchestratorState(
         return this with
         {
             Tasks = Tasks.SetItem(task.TaskId, task),
-            Order = before is null ? Order.Add(task.TaskId) : Order,
+            Order = before is null ? Order.Add(task.TaskId, task.Ordinal) : Order,
             OrderByAgent = before is null
-                ? OrderByAgent.SetItem(task.Agent, (OrderByAgent.TryGetValue(task.Agent, out var mine) ? mine : TaskOrder.Empty).Add(task.TaskId))
+                ? OrderByAgent.SetItem(task.Agent, (OrderByAgent.TryGetValue(task.Agent, out var mine) ? mine : TaskOrder.Empty).Add(task.TaskId, task.Ordinal))
                 : OrderByAgent,
             OrderByTag = before is null && !task.Tags.IsEmpty ? Tagged(OrderByTag, task) : OrderByTag,
             Counts = Counts.Replacing(before, task),
@@ -566,7 +567,7 @@ public sealed record OrchestratorState(
     private static ImmutableDictionary<string, TaskOrder> Tagged(ImmutableDictionary<string, TaskOrder> byTag, TaskRecord task)
     {
         foreach (var tag in task.Tags)
-            byTag = byTag.SetItem(tag, (byTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty).Add(task.TaskId));
+            byTag = byTag.SetItem(tag, (byTag.TryGetValue(tag, out var tagged) ? tagged : TaskOrder.Empty).Add(task.TaskId, task.Ordinal));
         return byTag;
     }
 
@@ -649,15 +650,15 @@ public sealed record OrchestratorState(
             {
                 foreach (var dependency in task.DependsOn)
                     _dependants[dependency] = (_dependants.TryGetValue(dependency, out var list) ? list : []).Add(task.TaskId);
-                _order = _order.Add(task.TaskId);
+                _order = _order.Add(task.TaskId, task.Ordinal);
                 _byAgent ??= new Dictionary<string, TaskOrder>(StringComparer.Ordinal);
                 if (!_byAgent.TryGetValue(task.Agent, out var mine) && !_start.OrderByAgent.TryGetValue(task.Agent, out mine)) mine = TaskOrder.Empty;
-                _byAgent[task.Agent] = mine.Add(task.TaskId);
+                _byAgent[task.Agent] = mine.Add(task.TaskId, task.Ordinal);
                 foreach (var tag in task.Tags)
                 {
                     _byTag ??= new Dictionary<string, TaskOrder>(StringComparer.Ordinal);
                     if (!_byTag.TryGetValue(tag, out var tagged) && !_start.OrderByTag.TryGetValue(tag, out tagged)) tagged = TaskOrder.Empty;
-                    _byTag[tag] = tagged.Add(task.TaskId);
+                    _byTag[tag] = tagged.Add(task.TaskId, task.Ordinal);
                 }
             }
             _tasks[task.TaskId] = task;

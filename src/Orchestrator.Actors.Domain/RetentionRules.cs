@@ -69,24 +69,14 @@ public static partial class OrchestratorDomain
         var end = (int)Math.Min(order.Count, start + (long)Math.Max(1, command.Scan));
         var window = Enumerable.Range(start, end - start).Select(i => state.Tasks[order[i]]);
         var ids = Purgeable(state, window, context.Now - keep, MaxSweepTasks, FinishedCount(state, null), out var more);
-        var next = more ? command.FromOrdinal : end < order.Count ? state.Tasks[order[end]].Ordinal : 0;
+        var next = more ? command.FromOrdinal : end < order.Count ? order.EntryAt(end).Ordinal : 0;
         if (ids.Count == 0) return Decision.Answer(new RetentionSwept(0, next));
         return new Decision([new TasksPurged(ids, RetentionCause, context.Now)], new RetentionSwept(ids.Count, next)) { After = state.WithoutTasks(ids) };
     }
 
-    // The place in definition order of the first task whose ordinal is at least ordinal (the order's
-    // count when none is): ordinals grow along the order, so a binary search finds it.
-    private static int FirstDefinedFrom(OrchestratorState state, long ordinal)
-    {
-        var (low, high) = (0, state.Order.Count);
-        while (low < high)
-        {
-            var middle = low + (high - low) / 2;
-            if (state.Tasks[state.Order[middle]].Ordinal < ordinal) low = middle + 1;
-            else high = middle;
-        }
-        return low == state.Order.Count ? 0 : low;
-    }
+    // The place in definition order of the first task whose ordinal is at least ordinal; the oldest's when none is.
+    private static int FirstDefinedFrom(OrchestratorState state, long ordinal) =>
+        state.Order.IndexOfOrdinal(ordinal) is var at && at < state.Order.Count ? at : 0;
 
     // How many finished tasks (of the status, when one is named) the state holds: the kept counts.
     private static int FinishedCount(OrchestratorState state, TaskState? status) =>

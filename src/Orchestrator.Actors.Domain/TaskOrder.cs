@@ -2,12 +2,16 @@ using System.Collections;
 
 namespace Orchestrator.Actors.Domain;
 
+/// <summary>A task in a <see cref="TaskOrder"/>: its id and its place in definition order.</summary>
+public readonly record struct OrderEntry(string TaskId, long Ordinal);
+
 /// <summary>
 /// The task ids in definition order: an append-only persistent vector (a trie of 32-wide arrays whose
 /// full nodes every later version shares, plus a tail of the newest ids), so that appending allocates
 /// a few small arrays however long the list is, every earlier version stays as it was, and the id at a
 /// place is a few array hops away. Pages of tasks are read from it in order without sorting a million
-/// of them. About 9 bytes per id.
+/// of them. Each id is kept with its ordinal (about 17 bytes an id), so that a place is found by
+/// ordinal (binary search) and a purge finds the ids it removes without reading any task or string.
 /// </summary>
 public sealed class TaskOrder : IReadOnlyList<string>
 {
@@ -15,9 +19,9 @@ public sealed class TaskOrder : IReadOnlyList<string>
 
     private readonly int _shift;
     private readonly object?[] _root;
-    private readonly string[] _tail;
+    private readonly OrderEntry[] _tail;
 
-    private TaskOrder(int count, int shift, object?[] root, string[] tail)
+    private TaskOrder(int count, int shift, object?[] root, OrderEntry[] tail)
     {
         Count = count;
         _shift = shift;
@@ -35,27 +39,40 @@ public sealed class TaskOrder : IReadOnlyList<string>
     private int TailOffset => Count < Width ? 0 : ((Count - 1) >> Bits) << Bits;
 
     /// <inheritdoc />
-    public string this[int index]
+    public string this[int index] => EntryAt(index).TaskId;
+
+    /// <summary>The id at <paramref name="index"/> with its ordinal.</summary>
+    public OrderEntry EntryAt(int index)
     {
-        get
-        {
-            if ((uint)index >= (uint)Count)
-                throw new ArgumentOutOfRangeException(nameof(index), index, $"the order holds {Count} ids");
-            if (index >= TailOffset) return _tail[index - TailOffset];
-            object node = _root;
-            for (var level = _shift; level > 0; level -= Bits) node = ((object?[])node)[(index >> level) & Mask]!;
-            return ((string[])node)[index & Mask];
-        }
+        if ((uint)index >= (uint)Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"the order holds {Count} ids");
+        return index >= TailOffset ? _tail[index - TailOffset] : LeafAt(index)[index & Mask];
     }
 
-    /// <summary>This order with <paramref name="taskId"/> after the last id.</summary>
-    public TaskOrder Add(string taskId)
+    /// <summary>The place of the first id whose ordinal is at least <paramref name="ordinal"/>; <see cref="Count"/> when there is none.</summary>
+    public int IndexOfOrdinal(long ordinal)
     {
+        var (low, high) = (0, Count);
+        while (low < high)
+        {
+            var middle = low + (high - low) / 2;
+            if (EntryAt(middle).Ordinal < ordinal) low = middle + 1;
+            else high = middle;
+        }
+        return low;
+    }
+
+    /// <summary>This order with <paramref name="taskId"/> after the last id; its <paramref name="ordinal"/> must be greater than the last's.</summary>
+    public TaskOrder Add(string taskId, long ordinal)
+    {
+        if (Count > 0 && ordinal <= _tail[^1].Ordinal)
+            throw new ArgumentException($"ordinal {ordinal} of '{taskId}' does not come after the last one, {_tail[^1].Ordinal}", nameof(ordinal));
+        var entry = new OrderEntry(taskId, ordinal);
         if (Count - TailOffset < Width)
         {
-            var tail = new string[_tail.Length + 1];
+            var tail = new OrderEntry[_tail.Length + 1];
             _tail.CopyTo(tail, 0);
-            tail[^1] = taskId;
+            tail[^1] = entry;
             return new TaskOrder(Count + 1, _shift, _root, tail);
         }
 
@@ -73,26 +90,28 @@ public sealed class TaskOrder : IReadOnlyList<string>
         {
             root = PushTail(_shift, _root, _tail);
         }
-        return new TaskOrder(Count + 1, shift, root, [taskId]);
+        return new TaskOrder(Count + 1, shift, root, [entry]);
     }
 
-    /// <summary>The order of <paramref name="taskIds"/>, built in one pass (loading a snapshot).</summary>
-    public static TaskOrder Of(IReadOnlyList<string> taskIds)
+    /// <summary>The order of <paramref name="entries"/> (ordinals ascending), built in one pass (loading a snapshot).</summary>
+    public static TaskOrder Of(ReadOnlySpan<OrderEntry> entries)
     {
-        var count = taskIds.Count;
+        var count = entries.Length;
         if (count == 0) return Empty;
+        for (var i = 1; i < count; i++)
+            if (entries[i].Ordinal <= entries[i - 1].Ordinal)
+                throw new ArgumentException($"ordinal {entries[i].Ordinal} of '{entries[i].TaskId}' does not come after {entries[i - 1].Ordinal}", nameof(entries));
         var tailOffset = count < Width ? 0 : ((count - 1) >> Bits) << Bits;
-        var tail = new string[count - tailOffset];
-        for (var i = 0; i < tail.Length; i++) tail[i] = taskIds[tailOffset + i];
+        var leaves = new List<object>(tailOffset / Width);
+        for (var start = 0; start < tailOffset; start += Width) leaves.Add(entries.Slice(start, Width).ToArray());
+        return FromLeaves(count, leaves, entries[tailOffset..].ToArray());
+    }
 
-        var nodes = new List<object>(tailOffset / Width);
-        for (var start = 0; start < tailOffset; start += Width)
-        {
-            var leaf = new string[Width];
-            if (taskIds is string[] array) Array.Copy(array, start, leaf, 0, Width);
-            else for (var i = 0; i < Width; i++) leaf[i] = taskIds[start + i];
-            nodes.Add(leaf);
-        }
+    // The order of count ids: full leaves, then the tail (1 to 32 ids; none only when count is 0).
+    private static TaskOrder FromLeaves(int count, List<object> leaves, OrderEntry[] tail)
+    {
+        if (count == 0) return Empty;
+        var nodes = leaves;
         var shift = Bits;
         while (true)
         {
@@ -109,7 +128,7 @@ public sealed class TaskOrder : IReadOnlyList<string>
         }
     }
 
-    private object?[] PushTail(int level, object?[] parent, string[] leaf)
+    private object?[] PushTail(int level, object?[] parent, OrderEntry[] leaf)
     {
         var at = ((Count - 1) >> level) & Mask;
         var copy = (object?[])parent.Clone();
@@ -119,7 +138,7 @@ public sealed class TaskOrder : IReadOnlyList<string>
         return copy;
     }
 
-    private static object NewPath(int level, string[] leaf)
+    private static object NewPath(int level, OrderEntry[] leaf)
     {
         if (level == 0) return leaf;
         var node = new object?[Width];
@@ -128,56 +147,76 @@ public sealed class TaskOrder : IReadOnlyList<string>
     }
 
     /// <summary>
-    /// This order without <paramref name="taskIds"/>, the others in the same order: built anew, in
-    /// one pass over the ids (an append-only trie has no cheaper removal), for a purge.
-    /// <paramref name="present"/> is how many of them this order holds. The ids are looked up by
-    /// reference first (an order holds the task records' own id strings, so no id's text is hashed);
-    /// should that not find <paramref name="present"/> of them, by their text.
+    /// This order without the ids of <paramref name="ordinals"/> (ascending; ones it does not hold are
+    /// passed over), the others in the same order, for a purge: built anew in one pass (an
+    /// append-only trie has no cheaper removal), reading ordinals only. The leaves before the first
+    /// removed id are kept as they are, and a leaf none of them falls in is copied whole.
     /// </summary>
-    public TaskOrder Without(IReadOnlySet<string> taskIds, IReadOnlySet<string> byText, int present)
+    public TaskOrder Without(IReadOnlyList<long> ordinals)
     {
-        if (present == 0) return this;
-        var kept = Kept(taskIds, Count - present) ?? Kept(byText, Count - present)
-            ?? throw new ArgumentException($"the order does not hold the {present} ids to remove", nameof(present));
-        return Of(kept);
-    }
-
-    // The ids not in removed, when exactly keep of them are; null otherwise. Leaf by leaf, as the enumerator.
-    private string[]? Kept(IReadOnlySet<string> removed, int keep)
-    {
-        if (keep < 0) return null;
-        var kept = new string[keep];
-        var k = 0;
+        var leaves = new List<object>(Count / Width + 1);
+        var current = new OrderEntry[Width];
+        var (filled, p, count) = (0, 0, 0);
         var tailOffset = TailOffset;
-        for (var start = 0; start <= tailOffset; start += Width)
+        for (var start = 0; start <= tailOffset && start < Count; start += Width)
         {
             var leaf = start == tailOffset ? _tail : LeafAt(start);
-            foreach (var id in leaf)
+            while (p < ordinals.Count && ordinals[p] < leaf[0].Ordinal) p++;
+            var untouched = p == ordinals.Count || ordinals[p] > leaf[^1].Ordinal;
+            if (untouched && filled == 0 && leaf.Length == Width)
             {
-                if (removed.Contains(id)) continue;
-                if (k == keep) return null;
-                kept[k++] = id;
+                // In step with the new order's leaves: shared, not copied.
+                leaves.Add(leaf);
+                count += Width;
+                continue;
+            }
+            foreach (var entry in leaf)
+            {
+                while (p < ordinals.Count && ordinals[p] < entry.Ordinal) p++;
+                if (p < ordinals.Count && ordinals[p] == entry.Ordinal)
+                {
+                    p++;
+                    continue;
+                }
+                current[filled++] = entry;
+                count++;
+                if (filled < Width) continue;
+                leaves.Add(current);
+                (current, filled) = (new OrderEntry[Width], 0);
             }
         }
-        return k == keep ? kept : null;
+        if (count == Count) return this;
+        // The last leaf filled becomes the tail when no id is left over for one.
+        var tail = filled > 0 ? current[..filled] : leaves.Count > 0 ? (OrderEntry[])leaves[^1] : [];
+        if (filled == 0 && leaves.Count > 0) leaves.RemoveAt(leaves.Count - 1);
+        return FromLeaves(count, leaves, tail);
     }
 
-    private string[] LeafAt(int start)
+    private OrderEntry[] LeafAt(int index)
     {
         object node = _root;
-        for (var level = _shift; level > 0; level -= Bits) node = ((object?[])node)[(start >> level) & Mask]!;
-        return (string[])node;
+        for (var level = _shift; level > 0; level -= Bits) node = ((object?[])node)[(index >> level) & Mask]!;
+        return (OrderEntry[])node;
     }
 
-    /// <inheritdoc />
-    public IEnumerator<string> GetEnumerator()
+    /// <summary>The ids with their ordinals, in order.</summary>
+    public IEnumerable<OrderEntry> Entries()
     {
         // Leaf after leaf, rather than a walk from the root per id: a scan of a million ids (an
         // agent or id-prefix filter) stays a few milliseconds.
         var tailOffset = TailOffset;
         for (var start = 0; start < tailOffset; start += Width)
-            foreach (var id in LeafAt(start)) yield return id;
-        foreach (var id in _tail) yield return id;
+            foreach (var entry in LeafAt(start)) yield return entry;
+        foreach (var entry in _tail) yield return entry;
+    }
+
+    /// <inheritdoc />
+    public IEnumerator<string> GetEnumerator()
+    {
+        var tailOffset = TailOffset;
+        for (var start = 0; start < tailOffset; start += Width)
+            foreach (var entry in LeafAt(start)) yield return entry.TaskId;
+        foreach (var entry in _tail) yield return entry.TaskId;
     }
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();

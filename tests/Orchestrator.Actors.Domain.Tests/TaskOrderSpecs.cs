@@ -1,9 +1,15 @@
 namespace Orchestrator.Actors.Domain.Tests;
 
-/// <summary>The task ids in definition order: a persistent vector, appended to and read by place.</summary>
+/// <summary>The task ids in definition order: a persistent vector, appended to, read by place and found by ordinal.</summary>
 public sealed class TaskOrderSpecs
 {
     private static List<string> Ids(int count) => Enumerable.Range(0, count).Select(i => $"task-{i}").ToList();
+
+    // Every third ordinal, so that a place and an ordinal differ.
+    private static OrderEntry[] Entries(IEnumerable<string> ids) => ids.Select(id => new OrderEntry(id, 3L * int.Parse(id[5..]))).ToArray();
+
+    private static TaskOrder Appended(TaskOrder order, IEnumerable<string> ids) =>
+        Entries(ids).Aggregate(order, (o, e) => o.Add(e.TaskId, e.Ordinal));
 
     [Theory]
     [InlineData(0)]
@@ -17,15 +23,16 @@ public sealed class TaskOrderSpecs
     public void Appending_one_by_one_and_building_at_once_hold_the_same_ids_in_order(int count)
     {
         var ids = Ids(count);
-        var appended = ids.Aggregate(TaskOrder.Empty, (order, id) => order.Add(id));
-        var built = TaskOrder.Of(ids);
+        var appended = Appended(TaskOrder.Empty, ids);
+        var built = TaskOrder.Of(Entries(ids));
 
         Assert.Equal(ids, appended.ToList());
         Assert.Equal(ids, built.ToList());
+        Assert.Equal(Entries(ids), built.Entries());
         Assert.Equal(count, built.Count);
         // A built order goes on growing as an appended one does, across the trie's levels.
         var more = Ids(count + 1_100).Skip(count).ToList();
-        Assert.Equal(ids.Concat(more), more.Aggregate(built, (order, id) => order.Add(id)).ToList());
+        Assert.Equal(ids.Concat(more), Appended(built, more).ToList());
     }
 
     [Fact]
@@ -33,19 +40,34 @@ public sealed class TaskOrderSpecs
     {
         var ids = Ids(5_000);
         var versions = new List<TaskOrder> { TaskOrder.Empty };
-        foreach (var id in ids) versions.Add(versions[^1].Add(id));
+        foreach (var entry in Entries(ids)) versions.Add(versions[^1].Add(entry.TaskId, entry.Ordinal));
 
         foreach (var length in new[] { 0, 1, 31, 32, 33, 1_023, 1_024, 1_025, 1_056, 4_999, 5_000 })
             Assert.Equal(ids.Take(length), versions[length].ToList());
     }
 
     [Fact]
-    public void A_place_outside_the_order_is_refused_naming_it()
+    public void A_place_outside_the_order_is_refused_naming_it_and_an_ordinal_out_of_order_too()
     {
-        var order = TaskOrder.Of(Ids(3));
+        var order = TaskOrder.Of(Entries(Ids(3)));
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => order[3]);
         Assert.Contains("3 ids", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => order[-1]);
+        Assert.Contains("ordinal 6 of 'again'", Assert.Throws<ArgumentException>(() => order.Add("again", 6)).Message);
+        Assert.Throws<ArgumentException>(() => TaskOrder.Of([new OrderEntry("b", 2), new OrderEntry("a", 1)]));
+    }
+
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(40, 0, 0)]
+    [InlineData(40, 1, 1)]
+    [InlineData(40, 3, 1)]
+    [InlineData(40, 117, 39)]
+    [InlineData(40, 118, 40)]
+    [InlineData(1_057, 3 * 1_025, 1_025)]
+    public void A_place_is_found_by_ordinal(int count, long ordinal, int place)
+    {
+        Assert.Equal(place, TaskOrder.Of(Entries(Ids(count))).IndexOfOrdinal(ordinal));
     }
 
     [Theory]
@@ -53,32 +75,23 @@ public sealed class TaskOrderSpecs
     [InlineData(33, new[] { 0, 31, 32 })]
     [InlineData(1_057, new[] { 5, 1_023, 1_024, 1_056 })]
     [InlineData(1_057, new int[0])]
-    public void Without_removes_the_ids_by_reference_or_else_by_text_and_keeps_the_rest_in_order(int count, int[] removed)
+    [InlineData(40_000, new[] { 0, 1, 2, 39_999 })]
+    [InlineData(33, new[] { 5 })]
+    [InlineData(1_088, new[] { 1_060, 1_087 })]
+    [InlineData(64, new[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 })]
+    public void Without_removes_the_ids_of_the_ordinals_and_keeps_the_rest_in_order(int count, int[] removed)
     {
         var ids = Ids(count);
-        var order = TaskOrder.Of(ids);
-        var gone = removed.Select(i => ids[i]).ToHashSet(StringComparer.Ordinal);
-        var expected = ids.Where(id => !gone.Contains(id)).ToList();
+        var order = TaskOrder.Of(Entries(ids));
+        // Ordinals it does not hold (between its own, and past the last) are passed over.
+        var ordinals = removed.Select(i => 3L * i).Concat([1, 3L * count + 5]).Order().ToList();
 
-        // The order's own strings: found by reference
-        var records = new HashSet<string>(removed.Select(i => ids[i]), ReferenceEqualityComparer.Instance);
-        Assert.Equal(expected, order.Without(records, gone, removed.Length).ToList());
-
-        // Other instances of the same text: the reference look finds none, the text finds them
-        var copies = removed.Select(i => new string(ids[i].AsSpan())).ToHashSet(StringComparer.Ordinal);
-        var without = order.Without(new HashSet<string>(copies, ReferenceEqualityComparer.Instance), copies, removed.Length);
+        var without = order.Without(ordinals);
+        var expected = ids.Where((_, i) => !removed.Contains(i)).ToList();
         Assert.Equal(expected, without.ToList());
         Assert.Equal(expected.Count, without.Count);
         Assert.Equal(ids, order.ToList());
         // The rest goes on growing
-        Assert.Equal([.. expected, "next"], without.Add("next").ToList());
-    }
-
-    [Fact]
-    public void Without_refuses_a_count_of_ids_the_order_does_not_hold()
-    {
-        var order = TaskOrder.Of(Ids(40));
-        var absent = new HashSet<string>(["task-7", "task-99"], StringComparer.Ordinal);
-        Assert.Throws<ArgumentException>(() => order.Without(absent, absent, 2));
+        Assert.Equal([.. expected, "next"], without.Add("next", 3L * count + 10).ToList());
     }
 }
