@@ -263,8 +263,9 @@ public sealed record OrchestratorState(
     /// <summary>
     /// This state without the finished tasks <paramref name="taskIds"/> (each present, finished, and
     /// depended on by no task that stays): gone from the table, the counts and every kept order, and
-    /// from their dependencies' lists of dependants. The orders they were in are built anew (one
-    /// pass each, leaves without a purged task copied whole); the READY queues and deadlines never hold a finished task.
+    /// from their dependencies' lists of dependants. The orders they were in note their slots as
+    /// removed (<see cref="TaskOrder.Without"/>: the cost of the purged, not of the kept); the READY
+    /// queues and deadlines never hold a finished task.
     /// </summary>
     public OrchestratorState WithoutTasks(IReadOnlyCollection<string> taskIds)
     {
@@ -272,36 +273,41 @@ public sealed record OrchestratorState(
         var ordinals = new List<long>(purged.Count);
         var counts = Counts;
         var dependants = Dependants;
-        var agents = new HashSet<string>(StringComparer.Ordinal);
-        var tags = new HashSet<string>(StringComparer.Ordinal);
+        // Each order is given the ordinals of its own purged tasks: its cost is theirs.
+        var byAgent = new Dictionary<string, List<long>>(StringComparer.Ordinal);
+        var byTag = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var id in purged)
         {
             var task = Tasks[id];
             ordinals.Add(task.Ordinal);
             counts = counts.Removing(task);
-            agents.Add(task.Agent);
-            tags.UnionWith(task.Tags);
+            Note(byAgent, task.Agent, task.Ordinal);
+            foreach (var tag in task.Tags) Note(byTag, tag, task.Ordinal);
             dependants = dependants.Remove(id);
             foreach (var dependency in task.DependsOn)
                 if (!purged.Contains(dependency) && dependants.TryGetValue(dependency, out var list))
                     dependants = list.Remove(id) is { Count: > 0 } rest ? dependants.SetItem(dependency, rest) : dependants.Remove(dependency);
         }
-        // The orders are found by ordinal: no task and no id is read to find what goes.
-        ordinals.Sort();
         return this with
         {
             Tasks = Tasks.RemoveRange(purged),
             Counts = counts,
             Dependants = dependants,
             Order = Order.Without(ordinals),
-            OrderByAgent = Thinned(OrderByAgent, agents, ordinals),
-            OrderByTag = Thinned(OrderByTag, tags, ordinals),
+            OrderByAgent = Thinned(OrderByAgent, byAgent),
+            OrderByTag = Thinned(OrderByTag, byTag),
             Purged = Purged + purged.Count,
         };
 
-        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, IEnumerable<string> keys, List<long> ordinals)
+        static void Note(Dictionary<string, List<long>> lists, string key, long ordinal)
         {
-            foreach (var key in keys)
+            if (!lists.TryGetValue(key, out var list)) lists[key] = list = [];
+            list.Add(ordinal);
+        }
+
+        static ImmutableDictionary<string, TaskOrder> Thinned(ImmutableDictionary<string, TaskOrder> orders, Dictionary<string, List<long>> removed)
+        {
+            foreach (var (key, ordinals) in removed)
                 orders = orders[key].Without(ordinals) is { Count: > 0 } rest ? orders.SetItem(key, rest) : orders.Remove(key);
             return orders;
         }

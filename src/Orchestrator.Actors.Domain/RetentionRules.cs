@@ -67,7 +67,7 @@ public static partial class OrchestratorDomain
         var order = state.Order;
         var start = FirstDefinedFrom(state, command.FromOrdinal);
         var end = (int)Math.Min(order.Count, start + (long)Math.Max(1, command.Scan));
-        var window = Enumerable.Range(start, end - start).Select(i => state.Tasks[order[i]]);
+        var window = order.Entries(start).Take(end - start).Select(entry => state.Tasks[entry.TaskId]);
         var ids = Purgeable(state, window, context.Now - keep, MaxSweepTasks, FinishedCount(state, null), out var more);
         var next = more ? command.FromOrdinal : end < order.Count ? order.EntryAt(end).Ordinal : 0;
         if (ids.Count == 0) return Decision.Answer(new RetentionSwept(0, next));

@@ -94,4 +94,42 @@ public sealed class TaskOrderSpecs
         // The rest goes on growing
         Assert.Equal([.. expected, "next"], without.Add("next", 3L * count + 10).ToList());
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Removals_in_rounds_with_appends_between_read_as_a_list_would_by_place_by_ordinal_and_in_order(int seed)
+    {
+        var random = new Random(seed);
+        var model = Entries(Ids(3_000)).ToList();
+        var order = TaskOrder.Of(model.ToArray());
+        var next = 3_000;
+        for (var round = 0; round < 12; round++)
+        {
+            // Remove a few here and there (a purge), some the order does not hold, then append a few
+            var gone = model.Where(_ => random.Next(8) == 0).Select(e => e.Ordinal).Concat([-1, 3L * next + 1]).ToList();
+            order = order.Without(gone);
+            model.RemoveAll(e => gone.Contains(e.Ordinal));
+            foreach (var entry in Entries(Ids(next + random.Next(40)).Skip(next)))
+            {
+                order = order.Add(entry.TaskId, entry.Ordinal);
+                model.Add(entry);
+                next++;
+            }
+
+            Assert.Equal(model.Count, order.Count);
+            Assert.Equal(model, order.Entries());
+            Assert.Equal(model.Select(e => e.TaskId), order);
+            for (var i = 0; i < model.Count; i += 1 + random.Next(20)) Assert.Equal(model[i], order.EntryAt(i));
+            foreach (var from in new[] { 0, 1, 31, 32, random.Next(model.Count), model.Count - 1, model.Count })
+                Assert.Equal(model.Skip(from).Take(70), order.Entries(from).Take(70));
+            Assert.Equal(model[^1], order.EntryAt(model.Count - 1));
+            for (var probe = 0; probe < 50; probe++)
+            {
+                var ordinal = (long)random.Next(-2, 3 * next + 3);
+                Assert.Equal(model.FindIndex(e => e.Ordinal >= ordinal) is var at && at >= 0 ? at : model.Count, order.IndexOfOrdinal(ordinal));
+            }
+        }
+    }
 }
