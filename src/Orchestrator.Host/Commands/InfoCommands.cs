@@ -87,30 +87,9 @@ internal static class InfoCommands
     {
         var maxClaims = CliOptions.Number("--max-claims", "N", "The most claims held at once in the namespace.", 0, OrchestratorDomain.MaxClaimLimit);
         var perAgent = CliOptions.Number("--max-claims-per-agent", "N", "The most claims one agent holds at once.", 0, OrchestratorDomain.MaxClaimLimit);
-        var perTag = new Option<string[]>("--tag-limit")
-        {
-            Description = "TAG=N: the most claims held at once of the tasks carrying TAG (repeat for several tags).",
-            HelpName = "TAG=N",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        perTag.Validators.Add(result =>
-        {
-            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
-                if (ParseTagLimit(text) is null)
-                    result.AddError($"invalid --tag-limit '{text}': expected TAG=N, such as tenant=acme=10 (the last '=' splits)");
-        });
-        var perTagRate = new Option<string[]>("--tag-rate")
-        {
-            Description = "TAG=R: the most claims per second of the tasks carrying TAG (0.5 is one every 2 s; 0 lets none through; repeat for several tags).",
-            HelpName = "TAG=R",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        perTagRate.Validators.Add(result =>
-        {
-            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
-                if (ParseTagRate(text) is null)
-                    result.AddError($"invalid --tag-rate '{text}': expected TAG=R, such as model=gpt=2.5 (the last '=' splits)");
-        });
+        var perTag = TagValueOption<int>("--tag-limit", "N", "the most claims held at once of the tasks carrying TAG (repeat for several tags).", "tenant=acme=10", Count);
+        var perTagRate = TagValueOption<double>("--tag-rate", "R",
+            "the most claims per second of the tasks carrying TAG (0.5 is one every 2 s; 0 lets none through; repeat for several tags).", "model=gpt=2.5", Rate);
         var fairBy = new Option<string?>("--fair-by")
         {
             Description = "Fairness: a tag prefix (such as tenant=); within a priority, claims rotate across the groups of tasks sharing the first tag with it.",
@@ -122,10 +101,8 @@ internal static class InfoCommands
         };
         return command.WithClient(async (parse, client, cancellation) =>
         {
-            var tags = (parse.GetValue(perTag) ?? []).Select(t => ParseTagLimit(t)!.Value).ToDictionary(t => t.Tag, t => t.Limit, StringComparer.Ordinal);
-            var rates = (parse.GetValue(perTagRate) ?? []).Select(t => ParseTagRate(t)!.Value).ToDictionary(t => t.Tag, t => t.Rate, StringComparer.Ordinal);
-            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent), tags,
-                FairBy: parse.GetValue(fairBy), MaxClaimsPerSecondPerTag: rates), cancellation);
+            var set = await client.SetClaimLimitsAsync(new Actors.Protocol.Commands.SetClaimLimits(parse.GetValue(maxClaims), parse.GetValue(perAgent),
+                TagValues<int>(parse.GetValue(perTag), Count), FairBy: parse.GetValue(fairBy), MaxClaimsPerSecondPerTag: TagValues<double>(parse.GetValue(perTagRate), Rate)), cancellation);
             if (parse.GetValue(CliOptions.Json)) Output.Json(set.Limits);
             else Console.Out.WriteLine(set.Limits.IsNone ? "claim limits: none" : $"claim limits: {Limits(set.Limits)}");
             return ExitCodes.Success;
@@ -157,22 +134,36 @@ internal static class InfoCommands
     }
 
     // TAG=N, split at the last '=' (a tag may hold '=' itself).
-    private static (string Tag, int Limit)? ParseTagLimit(string text)
+    private delegate bool ValueParser<T>(string text, out T value);
+
+    // A repeatable TAG=VALUE option, each one checked (refused naming the option and the text, with an example).
+    private static Option<string[]> TagValueOption<T>(string name, string valueName, string description, string example, ValueParser<T> parse)
     {
-        var at = text.LastIndexOf('=');
-        return at > 0 && int.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var limit)
-            ? (text[..at], limit)
-            : null;
+        var option = new Option<string[]>(name) { Description = $"TAG={valueName}: {description}", HelpName = $"TAG={valueName}", AllowMultipleArgumentsPerToken = true };
+        option.Validators.Add(result =>
+        {
+            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
+                if (TagValue(text, parse) is null)
+                    result.AddError($"invalid {name} '{text}': expected TAG={valueName}, such as {example} (the last '=' splits)");
+        });
+        return option;
     }
 
-    // TAG=R with R a plain decimal number (no sign, exponent or thousands separators); the protocol checks its range.
-    private static (string Tag, double Rate)? ParseTagRate(string text)
+    private static Dictionary<string, T> TagValues<T>(string[]? texts, ValueParser<T> parse) =>
+        (texts ?? []).Select(text => TagValue(text, parse)!.Value).ToDictionary(t => t.Tag, t => t.Value, StringComparer.Ordinal);
+
+    private static (string Tag, T Value)? TagValue<T>(string text, ValueParser<T> parse)
     {
         var at = text.LastIndexOf('=');
-        return at > 0 && double.TryParse(text[(at + 1)..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var rate)
-            ? (text[..at], rate)
-            : null;
+        return at > 0 && parse(text[(at + 1)..], out var value) ? (text[..at], value) : null;
     }
+
+    // A count: digits only; a rate: a plain decimal number (no sign, exponent or thousands separators). The protocol checks their ranges.
+    private static bool Count(string text, out int value) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
+
+    private static bool Rate(string text, out double value) =>
+        double.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out value);
 
     private static Command Agents() =>
         new Command("agents", "List the agents the orchestrator knows, by name: registered, or seen claiming (every page).").WithClient(async (parse, client, cancellation) =>
