@@ -88,7 +88,8 @@ internal static class ClaimsRun
     private static T Expect<T>(object reply) where T : class =>
         reply as T ?? throw new InvalidOperationException($"answered {reply}, not {typeof(T).Name}");
 
-    private static int Option(string[] args, string name, int absent)
+    /// <summary>The number after <paramref name="name"/> in <paramref name="args"/>, or <paramref name="absent"/>.</summary>
+    internal static int Option(string[] args, string name, int absent)
     {
         var at = Array.IndexOf(args, name);
         return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : absent;
