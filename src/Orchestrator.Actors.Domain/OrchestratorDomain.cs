@@ -384,9 +384,11 @@ public static partial class OrchestratorDomain
         var candidates = selection.Candidates(state);
         if (selection.CandidatesAllMatch)
         {
-            for (var i = query.Offset; i < candidates.Count && page.Count < query.Limit; i++)
+            // Read from the page's place on: the removed slots of purges are found once, not per task.
+            foreach (var entry in candidates.Entries(query.Offset))
             {
-                var view = state.Tasks[candidates[i]].ToView();
+                if (page.Count == query.Limit) break;
+                var view = state.Tasks[entry.TaskId].ToView();
                 if (!bytes.Take(ViewSizes.UpperBound(view))) break;
                 page.Add(view);
             }

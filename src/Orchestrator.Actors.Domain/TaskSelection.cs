@@ -43,9 +43,9 @@ internal sealed record TaskSelection(string? Agent, TaskState? Status, TaskPrior
     public bool CandidatesAllMatch => Status is null && Priority is null && Prefix is null && (Agent is null || Tag is null);
 
     /// <summary>The ids to look at, in definition order: the agent's or the tag's kept order (the shorter), else every task's.</summary>
-    public IReadOnlyList<string> Candidates(OrchestratorState state)
+    public TaskOrder Candidates(OrchestratorState state)
     {
-        IReadOnlyList<string> candidates = state.Order;
+        var candidates = state.Order;
         if (Agent is not null) candidates = state.OrderByAgent.TryGetValue(Agent, out var mine) ? mine : TaskOrder.Empty;
         if (Tag is not null && (state.OrderByTag.TryGetValue(Tag, out var tagged) ? tagged : TaskOrder.Empty) is var byTag
             && (Agent is null || byTag.Count < candidates.Count))

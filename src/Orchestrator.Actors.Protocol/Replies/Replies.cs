@@ -233,6 +233,10 @@ public sealed record NoTaskReady(string Agent) : IClaimReply
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? LimitedUntil { get; init; }
+
+    /// <summary>One line for people: the limit that held the claim back, when one did.</summary>
+    [JsonIgnore]
+    public string Message => Limited is null ? $"no task ready for agent '{Agent}'" : $"no task for agent '{Agent}': {Limited}";
 }
 
 /// <summary>The namespace's claim limits; a null limit is none.</summary>

@@ -24,11 +24,12 @@ internal static class ClaimCommands
         {
             var name = parse.GetValue(agent)!;
             var reply = await client.ClaimAsync(new ClaimTask(name, parse.GetValue(lease)) { IdempotencyKey = parse.GetValue(key) }, cancellation);
-            if (reply is not TaskAssigned assigned)
+            if (reply is NoTaskReady none)
             {
-                Output.Error(reply is NoTaskReady { Limited: { } limited } ? $"no task for agent '{name}': {limited}" : $"no task ready for agent '{name}'");
+                Output.Error(none.Message);
                 return ExitCodes.NotFound;
             }
+            var assigned = (TaskAssigned)reply;
             if (parse.GetValue(CliOptions.Json))
             {
                 var json = Output.TaskObject(assigned.Task);

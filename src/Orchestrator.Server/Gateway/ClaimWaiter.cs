@@ -28,16 +28,12 @@ public sealed class ClaimWaiter(OrchestratorGateway gateway, TaskFeeds feeds, IH
         return wait ?? TimeSpan.Zero;
     }
 
-    /// <summary>The task claimed, or null when none was READY for the agent within <paramref name="wait"/>.</summary>
-    public async Task<TaskAssigned?> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation) =>
-        await TryClaimAsync(@namespace, command, wait, cancellation) as TaskAssigned;
-
     /// <summary>
     /// The task claimed (<see cref="TaskAssigned"/>), or the last try's <see cref="NoTaskReady"/> when none
     /// was READY for the agent within <paramref name="wait"/>. A try a rate limit held back is made again
     /// when the limit lets a claim through (<see cref="NoTaskReady.LimitedUntil"/>), READY or not.
     /// </summary>
-    public async Task<IClaimReply> TryClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
+    public async Task<IClaimReply> ClaimAsync(string @namespace, ClaimTask command, TimeSpan wait, CancellationToken cancellation)
     {
         var client = gateway.For(@namespace);
         if (wait <= TimeSpan.Zero) return await client.ClaimAsync(command, cancellation);

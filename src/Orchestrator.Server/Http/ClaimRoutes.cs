@@ -48,7 +48,7 @@ internal static class ClaimRoutes
         var waitFor = waiter.Wait(wait);
         var key = HttpInput.IdempotencyKey(idempotencyKey);
         var body = await HttpInput.Body(request, ServerJson.Default.ClaimBody, settings, cancellation);
-        var reply = await waiter.TryClaimAsync(ns, body.ToCommand() with { IdempotencyKey = key }, waitFor, cancellation);
+        var reply = await waiter.ClaimAsync(ns, body.ToCommand() with { IdempotencyKey = key }, waitFor, cancellation);
         if (reply is TaskAssigned assigned) return TypedResults.Ok(Shapes.Claimed(assigned));
         if (reply is NoTaskReady { Limited: { } limited } none)
         {

@@ -88,14 +88,12 @@ public sealed class OrchestratorTools(OrchestratorGateway gateway, ClaimWaiter w
         {
             var waitFor = waiter.Wait(wait);
             var command = new ClaimBody(agent, lease).ToCommand() with { IdempotencyKey = idempotencyKey };
-            return await waiter.TryClaimAsync(Namespace(@namespace), command, waitFor, cancellation) switch
-            {
-                TaskAssigned assigned => Ok(new ClaimShape(true, Shapes.Claimed(assigned)), ServerJson.Default.ClaimShape,
-                    $"claimed '{assigned.Task.TaskId}' (claimId {assigned.ClaimId}, lease until {assigned.LeaseUntil:O}); task file {assigned.Task.TaskFile}"),
-                NoTaskReady { Limited: { } limited } none => Ok(new ClaimShape(false, null) { Limited = limited, LimitedUntil = none.LimitedUntil },
-                    ServerJson.Default.ClaimShape, $"no task for agent '{agent}': {limited}"),
-                _ => Ok(new ClaimShape(false, null), ServerJson.Default.ClaimShape, $"no task is READY for agent '{agent}'"),
-            };
+            var reply = await waiter.ClaimAsync(Namespace(@namespace), command, waitFor, cancellation);
+            if (reply is NoTaskReady none)
+                return Ok(new ClaimShape(false, null) { Limited = none.Limited, LimitedUntil = none.LimitedUntil }, ServerJson.Default.ClaimShape, none.Message);
+            var assigned = (TaskAssigned)reply;
+            return Ok(new ClaimShape(true, Shapes.Claimed(assigned)), ServerJson.Default.ClaimShape,
+                $"claimed '{assigned.Task.TaskId}' (claimId {assigned.ClaimId}, lease until {assigned.LeaseUntil:O}); task file {assigned.Task.TaskFile}");
         });
 
     [McpServerTool(Name = "heartbeat", UseStructuredContent = true, OutputSchemaType = typeof(LeaseRenewed))]
