@@ -39,24 +39,32 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
         return (node, new ManualTime(_clock, node.System), transitions);
     }
 
+    // A first node on the journal does the work given, then is killed (no shutdown message).
+    private async Task BeforeTheKillAsync(Func<OrchestratorNode, Task> work)
+    {
+        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
+        try
+        {
+            await work(first);
+        }
+        finally
+        {
+            await first.System.Terminate();
+        }
+    }
+
     [Fact]
     public async Task A_time_that_passed_while_the_node_was_down_is_acted_on_at_recovery_and_one_ahead_falls_due_on_time()
     {
         var start = ManualTime.Start;
-        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
-        try
+        await BeforeTheKillAsync(async first =>
         {
             var sm = first.StateManager;
             await sm.Expect<TaskDefinitionAccepted>(new DefineTask("soon", "*", "tasks/soon.md", NotBefore: start + TimeSpan.FromSeconds(10)));
             await sm.Expect<TaskDefinitionAccepted>(new DefineTask("later", "*", "tasks/later.md", NotBefore: start + TimeSpan.FromMinutes(1)));
             await sm.Define("plain", "*");
             Assert.Equal(TaskState.Pending, (await sm.View("soon")).Status);
-        }
-        finally
-        {
-            // Killed: no shutdown message.
-            await first.System.Terminate();
-        }
+        });
 
         // Down for 30 s: soon's time (+10 s) passes meanwhile; later's (+1 min) does not.
         var (second, time, transitions) = await RecoverAfterAsync(TimeSpan.FromSeconds(30));
@@ -80,8 +88,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
     public async Task A_waiting_task_and_the_claim_limits_come_back_and_the_answers_deadline_fires_on_time()
     {
         var start = ManualTime.Start;
-        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
-        try
+        await BeforeTheKillAsync(async first =>
         {
             var sm = first.StateManager;
             await sm.Expect<TaskDefinitionAccepted>(new DefineTask("ask", "asker", "tasks/ask.md", MaxAttempts: 2, Tags: ["tenant=a"]));
@@ -90,11 +97,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
             Assert.Equal("ask", claim.Task.TaskId);
             await sm.Expect<TaskUpdated>(new RequestInput("ask", "asker", claim.ClaimId, "Which region?", TimeSpan.FromMinutes(5)));
             await sm.Expect<ClaimLimitsSet>(new SetClaimLimits(MaxClaimsPerTag: new Dictionary<string, int> { ["tenant=a"] = 0 }));
-        }
-        finally
-        {
-            await first.System.Terminate();
-        }
+        });
 
         var (second, time, transitions) = await RecoverAfterAsync(TimeSpan.FromMinutes(1));
         await using var _ = second;
@@ -119,8 +122,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
     public async Task A_rate_limits_spacing_survives_a_kill_the_claim_after_recovery_waits_out_the_rest_of_it()
     {
         var start = ManualTime.Start;
-        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
-        try
+        await BeforeTheKillAsync(async first =>
         {
             var sm = first.StateManager;
             await sm.Expect<TaskDefinitionAccepted>(new DefineTask("r-1", "*", "tasks/r.md", Tags: ["model=slow"]));
@@ -128,11 +130,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
             // One claim a minute
             await sm.Expect<ClaimLimitsSet>(new SetClaimLimits(MaxClaimsPerSecondPerTag: new Dictionary<string, double> { ["model=slow"] = 1.0 / 60 }));
             Assert.Equal("r-1", (await sm.Claim("worker")).Task.TaskId);
-        }
-        finally
-        {
-            await first.System.Terminate();
-        }
+        });
 
         // Down for 20 s: the minute's spacing runs from the journaled claim, not from the recovery
         var (second, time, _) = await RecoverAfterAsync(TimeSpan.FromSeconds(20));
@@ -151,8 +149,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
     {
         var start = ManualTime.Start;
         var minute = TimeSpan.FromMinutes(1);
-        var first = OrchestratorNode.Start(NodeConfig(), "first", _clock);
-        try
+        await BeforeTheKillAsync(async first =>
         {
             var sm = first.StateManager;
             var accepted = await sm.Expect<ScheduleAccepted>(new DefineSchedule("tick", "*", "tasks/tick.md", Every: minute, CatchUp: "all"));
@@ -161,11 +158,7 @@ public sealed class ScheduleRecoverySpecs(ITestOutputHelper output)
             time.Advance(minute);
             await sm.Barrier();
             Assert.Equal(TaskState.Ready, (await sm.View(Domain.OrchestratorDomain.OccurrenceId("tick", start + minute))).Status);
-        }
-        finally
-        {
-            await first.System.Terminate();
-        }
+        });
 
         // Down from +1 min to +3.5 min: the occurrences at +2 and +3 are missed, and caught up (all) at recovery.
         var (second, time2, transitions) = await RecoverAfterAsync(TimeSpan.FromSeconds(150));
