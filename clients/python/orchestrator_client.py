@@ -116,12 +116,13 @@ class NotFound(OrchestratorError):
 
 
 class Conflict(OrchestratorError):
-    """409 or 412: the request conflicts with the state; nothing was written.
+    """409, 412 or 422: the request conflicts with the state; nothing was written.
 
     A different definition under an existing id carries ``existing`` (the task as defined); an
     illegal transition ``task_status`` and ``action``; a stale claim ``claim_id`` and
     ``task_status``; a version conflict of a document (412) ``expected_version`` and
-    ``current_version``.
+    ``current_version``; an idempotency key already used for another request (422)
+    ``idempotency_key`` and ``used_at``.
     """
 
     @property
@@ -153,6 +154,14 @@ class Conflict(OrchestratorError):
     def current_version(self) -> Optional[int]:
         return self.problem.get("currentVersion")
 
+    @property
+    def idempotency_key(self) -> Optional[str]:
+        return self.problem.get("idempotencyKey")
+
+    @property
+    def used_at(self) -> Optional[datetime.datetime]:
+        return _time(self.problem.get("usedAt"))
+
 
 class Unavailable(OrchestratorError):
     """503, or no answer at all (connection refused, reset, timed out); ``status`` is None then.
@@ -168,7 +177,7 @@ class Unavailable(OrchestratorError):
 
 
 _ERRORS = {400: Rejected, 413: Rejected, 415: Rejected, 401: Unauthorized, 403: Forbidden,
-           404: NotFound, 409: Conflict, 412: Conflict, 503: Unavailable}
+           404: NotFound, 409: Conflict, 412: Conflict, 422: Conflict, 503: Unavailable}
 
 
 def _instant(value: Optional[Union[datetime.datetime, str]], name: str = "not_before") -> Optional[str]:

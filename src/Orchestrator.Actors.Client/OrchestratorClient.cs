@@ -467,6 +467,7 @@ public sealed class OrchestratorClient
         StateVersionConflict c => new OrchestratorConflictException(c, c.Message),
         TransitionRejected c => new OrchestratorConflictException(c, c.Message),
         StaleClaim c => new OrchestratorConflictException(c, c.Message),
+        IdempotencyKeyReused k => new OrchestratorConflictException(k, k.Message),
         TaskNotFound n => new OrchestratorNotFoundException(n, $"no task '{n.TaskId}'"),
         StateNotFound n => new OrchestratorNotFoundException(n, $"no state '{n.OwnerId}/{n.Key}'"),
         ScheduleNotFound n => new OrchestratorNotFoundException(n, $"no schedule '{n.ScheduleId}'"),

@@ -23,7 +23,7 @@ public sealed class OrchestratorRejectedException(CommandRejected reply) : Orche
 
 /// <summary>
 /// The request conflicts with the state: a different definition of the same id, a version conflict,
-/// an illegal transition or a stale claim. Nothing was written.
+/// an illegal transition, a stale claim, or an idempotency key used for another request. Nothing was written.
 /// </summary>
 public sealed class OrchestratorConflictException(IOrchestratorReply reply, string message) : OrchestratorException(message, reply);
 

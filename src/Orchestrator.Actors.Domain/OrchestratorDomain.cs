@@ -44,7 +44,7 @@ public static partial class OrchestratorDomain
 
     // A change under an idempotency key: done once. Sent again, it is answered as it was then (after
     // the write that did it, like any answer that depends on a pending write); the key on another
-    // request is refused. What did nothing (a refusal) is not remembered: sent again, it is decided again.
+    // request is refused (IdempotencyKeyReused). What did nothing (a refusal) is not remembered: sent again, it is decided again.
     private static Decision DecideKeyed(OrchestratorState state, NamespacedRequest keyed, string key, DecisionContext context)
     {
         var command = (IStateManagerCommand)keyed;
@@ -56,8 +56,7 @@ public static partial class OrchestratorDomain
         if (state.RequestKeys.TryGet(key, out var done) && context.Now - done.At <= RequestKeys.Kept)
             return Decision.Answer(done.Fingerprint == fingerprint
                 ? RequestKeys.Repeat(state, command, done)
-                : Validation.Reject("idempotencyKey", key,
-                    $"was used at {done.At:O} for another request than this {command.GetType().Name}; a new request needs a new key"));
+                : new IdempotencyKeyReused(key, done.At, command.GetType().Name));
         var decision = DecideUnkeyed(state, command, context);
         if (decision.IsReadOnly || RequestKeys.Record(key, fingerprint, decision.Reply, context.Now) is not { } record) return decision;
         return new Decision([.. decision.Events, record], decision.Reply) { After = Apply(decision.StateAfter(state), record) };

@@ -108,7 +108,7 @@ public sealed class DomainFuzzSpecs(ITestOutputHelper output)
 
             Assert.NotNull(decision.Reply);
             replies.AddOrUpdate(decision.Reply.GetType().Name, 1, (_, n) => n + 1);
-            var refused = decision.Reply is CommandRejected or TransitionRejected or StaleClaim or TaskNotFound or TaskDefinitionConflict or StateVersionConflict;
+            var refused = decision.Reply is CommandRejected or TransitionRejected or StaleClaim or TaskNotFound or TaskDefinitionConflict or StateVersionConflict or IdempotencyKeyReused;
             if (decision.Reply is CommandRejected rejected) AssertClear(rejected);
             if (decision.Reply is TasksDefined batch)
             {

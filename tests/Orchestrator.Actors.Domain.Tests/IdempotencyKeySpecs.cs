@@ -120,10 +120,12 @@ public sealed class IdempotencyKeySpecs
     }
 
     [Fact]
-    public void The_same_key_on_another_request_is_refused_naming_the_key_and_nothing_is_done()
+    public void The_same_key_on_another_request_is_refused_naming_the_key_when_it_was_used_and_this_request_and_nothing_is_done()
     {
         var scenario = new Scenario().Given(Task("t-1"), Task("t-2"));
+        var usedAt = scenario.Now;
         scenario.When(Keyed(new ClaimTask("agent-a"), "k-1"));
+        scenario.Advance(TimeSpan.FromSeconds(5));
 
         foreach (var other in new IStateManagerCommand[]
                  {
@@ -134,9 +136,9 @@ public sealed class IdempotencyKeySpecs
         {
             var decision = scenario.When(other);
             Assert.Empty(decision.Events);
-            var rejected = AssertRejected(decision, "idempotencyKey");
-            Assert.Equal("k-1", rejected.Value);
-            Assert.Contains("another request", rejected.Reason);
+            var reused = Assert.IsType<IdempotencyKeyReused>(decision.Reply);
+            Assert.Equal(new IdempotencyKeyReused("k-1", usedAt, other.GetType().Name), reused);
+            Assert.Contains("another request", reused.Message);
         }
         Assert.Equal(TaskState.Ready, scenario["t-2"].Status);
     }

@@ -117,7 +117,7 @@ internal sealed class Scenario(
     public OrchestratorState Replayed() => OrchestratorDomain.ApplyAll(OrchestratorState.Empty, Journal);
 
     private static bool IsRefusal(IOrchestratorReply reply) =>
-        reply is CommandRejected or TransitionRejected or StaleClaim or TaskNotFound or TaskDefinitionConflict or StateVersionConflict;
+        reply is CommandRejected or TransitionRejected or StaleClaim or TaskNotFound or TaskDefinitionConflict or StateVersionConflict or IdempotencyKeyReused;
 }
 
 /// <summary>Scenarios several spec classes share.</summary>

@@ -384,7 +384,7 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
     }
 
     [Fact]
-    public async Task A_claim_a_save_and_a_requeue_run_again_with_their_idempotency_key_are_done_once()
+    public async Task A_claim_a_save_and_a_requeue_run_again_with_their_idempotency_key_are_done_once_and_the_key_on_another_command_exits_3()
     {
         const string agent = "cli-key-agent";
         var key = Guid.NewGuid().ToString();
@@ -394,6 +394,8 @@ public sealed class CliSpecs(ServerFixture server) : IClassFixture<ServerFixture
         var claims = new[] { await server.RunAsync("claim", "--agent", agent, "--idempotency-key", key, "--json"), await server.RunAsync("claim", "--agent", agent, "--idempotency-key", key, "--json") }
             .Select(r => Json(r).GetProperty("claimId").GetString()).ToList();
         Assert.Equal(claims[0], claims[1]);
+        Assert.Equal("READY", Json(await server.RunAsync("get", "key-2", "--json")).GetProperty("status").GetString());
+        AssertFails(await server.RunAsync("cancel", "key-2", "--reason", "no", "--idempotency-key", key), 3, $"idempotency key '{key}' was used at");
         Assert.Equal("READY", Json(await server.RunAsync("get", "key-2", "--json")).GetProperty("status").GetString());
 
         foreach (var _ in new[] { 1, 2 })

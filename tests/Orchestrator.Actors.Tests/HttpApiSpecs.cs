@@ -582,10 +582,13 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
             Assert.Equal((HttpStatusCode.Created, "\"1\""), (saved.StatusCode, saved.Headers.ETag?.ToString()));
         }
 
-        // The key on another request: 400 naming the key
+        // The key on another request: 422 (draft-ietf-httpapi-idempotency-key-header) naming the key, when it was used and this request
         using var reused = await _server.Post($"/v1/namespaces/{_ns}/claims", """{"agent":"someone-else"}""", ("Idempotency-Key", key));
-        var problem = await HttpServer.Problem(reused, 400);
-        Assert.Equal(("idempotencyKey", key), (problem.GetProperty("field").GetString(), problem.GetProperty("value").GetString()));
+        var problem = await HttpServer.Problem(reused, 422);
+        Assert.Equal((key, "ClaimTask"), (problem.GetProperty("idempotencyKey").GetString(), problem.GetProperty("request").GetString()));
+        Assert.True(DateTimeOffset.Parse(problem.GetProperty("usedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture) <= DateTimeOffset.UtcNow);
+        using var untouched = await _server.Get($"{Tasks}/i2");
+        Assert.Equal("READY", (await HttpServer.Json(untouched)).GetProperty("status").GetString());
     }
 
     [Theory]
@@ -941,6 +944,14 @@ public sealed class HttpApiSpecs(HttpApiSpecs.Fixture fixture) : IClassFixture<H
         foreach (var status in new[] { "201", "200", "400", "409", "413", "503" })
             Assert.True(define.GetProperty("responses").TryGetProperty(status, out _), $"define lacks {status}");
         Assert.True(paths.GetProperty("/v1/namespaces/{ns}/state/{ownerId}/{key}").GetProperty("put").GetProperty("responses").TryGetProperty("412", out _));
+        // The changes whose Idempotency-Key is remembered may answer 422 (the key used for another request); a definition's is only checked
+        string[] remembered =
+        [
+            "POST /v1/namespaces/{ns}/claims", "POST /v1/namespaces/{ns}/tasks/{taskId}/complete", "POST /v1/namespaces/{ns}/tasks/{taskId}/fail",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/cancel", "POST /v1/namespaces/{ns}/tasks/{taskId}/requeue", "POST /v1/namespaces/{ns}/tasks/{taskId}/request-input",
+            "POST /v1/namespaces/{ns}/tasks/{taskId}/provide-input", "PUT /v1/namespaces/{ns}/state/{ownerId}/{key}",
+        ];
+        Assert.Equal(remembered.Order(), operations.Where(o => Operation(paths, o).GetProperty("responses").TryGetProperty("422", out _)));
         Assert.Equal("bearer", define.GetProperty("security")[0].EnumerateObject().Single().Name);
         Assert.False(paths.GetProperty("/healthz").GetProperty("get").TryGetProperty("security", out _));
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer");

@@ -54,7 +54,7 @@ public sealed class IdempotencyKeyRecoverySpecs(ITestOutputHelper output)
         Assert.Equal(1, (await sm2.Expect<StateDocument>(new Protocol.Queries.GetState("agent-a", "notes"))).Version);
         Assert.Equal(TaskState.Ready, (await sm2.View("t-2")).Status);
         // And the key on another request is still refused after the restart
-        var refused = await sm2.Expect<CommandRejected>(new ClaimTask("agent-b") { IdempotencyKey = "claim-7f3a" });
-        Assert.Equal(("idempotencyKey", "claim-7f3a"), (refused.Field, refused.Value));
+        var refused = await sm2.Expect<IdempotencyKeyReused>(new ClaimTask("agent-b") { IdempotencyKey = "claim-7f3a" });
+        Assert.Equal(("claim-7f3a", nameof(ClaimTask)), (refused.Key, refused.Request));
     }
 }

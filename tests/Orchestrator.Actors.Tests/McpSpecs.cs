@@ -161,7 +161,9 @@ public abstract class McpToolSpecs : IAsyncLifetime
 
         var refused = await Raw("cancel_task", new() { ["taskId"] = "k-2", ["reason"] = "no", ["idempotencyKey"] = "call-17" });
         Assert.True(refused.IsError);
-        Assert.Equal(("idempotencyKey", "call-17"), (Problem(refused).GetProperty("field").GetString(), Problem(refused).GetProperty("value").GetString()));
+        Assert.Equal((422, "call-17", "CancelTask"),
+            (Problem(refused).GetProperty("status").GetInt32(), Problem(refused).GetProperty("idempotencyKey").GetString(), Problem(refused).GetProperty("request").GetString()));
+        Assert.Equal("READY", (await Call("get_task", new() { ["taskId"] = "k-2" })).GetProperty("status").GetString());
     }
 
     [Fact]

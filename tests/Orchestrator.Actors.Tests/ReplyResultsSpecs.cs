@@ -15,7 +15,7 @@ public sealed class ReplyResultsSpecs
     public static TheoryData<string, int> Failures => new()
     {
         { "rejected", 400 }, { "definition-conflict", 409 }, { "transition-rejected", 409 }, { "stale-claim", 409 },
-        { "version-conflict", 412 }, { "task-not-found", 404 }, { "state-not-found", 404 }, { "unavailable", 503 }, { "unreachable", 503 },
+        { "version-conflict", 412 }, { "key-reused", 422 }, { "task-not-found", 404 }, { "state-not-found", 404 }, { "unavailable", 503 }, { "unreachable", 503 },
     };
 
     private static OrchestratorException Failure(string kind) => kind switch
@@ -25,6 +25,7 @@ public sealed class ReplyResultsSpecs
         "transition-rejected" => new OrchestratorConflictException(new TransitionRejected("t1", TaskState.Dead, "cancel", "it is over"), "rejected"),
         "stale-claim" => new OrchestratorConflictException(new StaleClaim("t1", "a", "claim-1", TaskState.Ready, "expired"), "stale"),
         "version-conflict" => new OrchestratorConflictException(new StateVersionConflict("o", "k", 1, 2), "version"),
+        "key-reused" => new OrchestratorConflictException(new IdempotencyKeyReused("k-1", DateTimeOffset.UnixEpoch, "ClaimTask"), "reused"),
         "task-not-found" => new OrchestratorNotFoundException(new TaskNotFound("t1"), "no task 't1'"),
         "state-not-found" => new OrchestratorNotFoundException(new StateNotFound("o", "k"), "no state 'o/k'"),
         "unavailable" => new OrchestratorUnavailableException(new OrchestratorUnavailable("restarting")),
@@ -57,6 +58,9 @@ public sealed class ReplyResultsSpecs
 
         var transition = ReplyResults.Problem(Failure("transition-rejected"));
         Assert.Equal(("DEAD", "cancel"), (transition.Extensions["taskStatus"], transition.Extensions["action"]));
+
+        var reused = ReplyResults.Problem(Failure("key-reused"));
+        Assert.Equal(("k-1", "1970-01-01T00:00:00.0000000+00:00", "ClaimTask"), (reused.Extensions["idempotencyKey"], reused.Extensions["usedAt"], reused.Extensions["request"]));
 
         var stale = ReplyResults.Problem(Failure("stale-claim"));
         Assert.Equal(("claim-1", "READY"), (stale.Extensions["claimId"], stale.Extensions["taskStatus"]));

@@ -138,6 +138,7 @@ public sealed class SerializerSpecs : Akka.TestKit.Xunit2.TestKit
         new CommandRejected("taskId", "a#b", "contains '#'"),
         new StateSaved("agent-a", "progress", 2),
         new StateVersionConflict("agent-a", "progress", 1, 2),
+        new IdempotencyKeyReused("claim-7f3a", At, "ClaimTask"),
         new StateDocument("agent-a", "progress", """{"step":1}""", 2, At),
         new StateNotFound("agent-a", "progress"),
         new TaskFound(View, """{"n":1}""", """{"ok":true}""") { Input = """{"region":"eu-west"}""" },

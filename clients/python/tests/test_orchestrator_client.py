@@ -481,10 +481,13 @@ class ClientTests(ServerTestCase):
         self.assertEqual("COMPLETED", self.client.complete(first, result={"ok": True}, idempotency_key="done-" + key).status)
         self.assertEqual("COMPLETED", done.status)
 
-        # The key on another request is refused, naming the field and the key
-        with self.assertRaises(Rejected) as caught:
+        # The key on another request is a 422 conflict, naming the key and when it was used
+        with self.assertRaises(Conflict) as reused:
             self.client.claim("someone-else", idempotency_key=key)
-        self.assertEqual(("idempotencyKey", key), (caught.exception.field, caught.exception.value))
+        self.assertEqual((422, key), (reused.exception.status, reused.exception.idempotency_key))
+        self.assertIsInstance(reused.exception.used_at, datetime.datetime)
+        self.assertLessEqual(reused.exception.used_at, datetime.datetime.now(datetime.timezone.utc))
+        self.assertEqual("READY", self.client.get_task("k2").status, "the refused claim claimed nothing")
         with self.assertRaises(Rejected) as caught:
             self.client.cancel("k2", reason="no", idempotency_key="has space")
         self.assertEqual(("Idempotency-Key", "has space"), (caught.exception.field, caught.exception.value))

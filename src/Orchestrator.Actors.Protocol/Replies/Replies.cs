@@ -60,6 +60,20 @@ public sealed record CommandRejected(string Field, string? Value, string Reason)
     public string Message => Value is null ? $"invalid {Field}: {Reason}" : $"invalid {Field} '{Value}': {Reason}";
 }
 
+/// <summary>
+/// The idempotency key was used, within the time keys are kept, for another request than this one;
+/// nothing was done. A new request needs a new key (draft-ietf-httpapi-idempotency-key-header: 422).
+/// </summary>
+/// <param name="Key">The key (1-200 visible ASCII characters: a malformed key is a <see cref="CommandRejected"/>).</param>
+/// <param name="UsedAt">When the request the key was used for was done.</param>
+/// <param name="Request">The kind of this request (such as <c>ClaimTask</c>).</param>
+public sealed record IdempotencyKeyReused(string Key, DateTimeOffset UsedAt, string Request) : IOrchestratorReply
+{
+    /// <summary>One line for people.</summary>
+    [JsonIgnore]
+    public string Message => $"idempotency key '{Key}' was used at {UsedAt:O} for another request than this {Request}; a new request needs a new key";
+}
+
 /// <summary>The document was saved; its event is journaled.</summary>
 public sealed record StateSaved(string OwnerId, string Key, long Version) : IOrchestratorReply;
 

@@ -27,6 +27,7 @@ namespace Orchestrator.Actors.Protocol.Serialization;
 [JsonSerializable(typeof(CommandRejected))]
 [JsonSerializable(typeof(StateSaved))]
 [JsonSerializable(typeof(StateVersionConflict))]
+[JsonSerializable(typeof(IdempotencyKeyReused))]
 [JsonSerializable(typeof(StateDocument))]
 [JsonSerializable(typeof(StateNotFound))]
 [JsonSerializable(typeof(TaskFound))]

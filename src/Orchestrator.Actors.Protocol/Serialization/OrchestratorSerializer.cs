@@ -131,6 +131,7 @@ public sealed class OrchestratorSerializer : SerializerWithStringManifest
         ("retention-set.v1", typeof(RetentionSet), Json.RetentionSet),
         ("tasks-purged.v1", typeof(TasksPurged), Json.TasksPurged),
         ("retention-changed.v1", typeof(RetentionChanged), Json.RetentionChanged),
+        ("idempotency-key-reused.v1", typeof(IdempotencyKeyReused), Json.IdempotencyKeyReused),
         // Read only: snapshots written before the lifecycle, upcast when loaded.
         ("snapshot.v1", typeof(OrchestratorSnapshotV1), Json.OrchestratorSnapshotV1),
         (SnapshotManifest, typeof(OrchestratorSnapshotV2), Json.OrchestratorSnapshotV2),

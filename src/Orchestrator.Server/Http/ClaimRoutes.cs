@@ -19,26 +19,26 @@ internal static class ClaimRoutes
             .WithSummary("Claim the next READY task for an agent")
             .WithDescription("204 when none is READY; when a claim limit held the claim back, the Orchestrator-Limited header says which, and for a rate limit " +
                              "Retry-After when it lets a claim through. With ?wait=30s the request waits for one, up to orchestrator.http.max-claim-wait.")
-            .JsonBody<ClaimBody>().Problems(StatusCodes.Status400BadRequest);
+            .JsonBody<ClaimBody>().Problems(StatusCodes.Status400BadRequest).Remembered();
         ns.MapPost("/tasks/{taskId}/heartbeat", Heartbeat).WithName("Heartbeat")
             .WithSummary("Renew a claim's lease")
             .JsonBody<HeartbeatBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
         ns.MapPost("/tasks/{taskId}/complete", Complete).WithName("CompleteTask")
             .WithSummary("Complete a claimed task")
             .WithDescription("409 for a stale claim, another agent's claim or a task not CLAIMED.")
-            .JsonBody<CompleteBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<CompleteBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
         ns.MapPost("/tasks/{taskId}/fail", Fail).WithName("FailTask")
             .WithSummary("Report that a claimed task failed")
             .WithDescription("FAILED until its retry, or DEAD after its last attempt.")
-            .JsonBody<FailBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<FailBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
         ns.MapPost("/tasks/{taskId}/request-input", RequestInput).WithName("RequestInput")
             .WithSummary("Ask for input before a claimed task can go on")
             .WithDescription("The claim ends and the task is WAITING with the question (A2A's input-required), until provide-input, or until answerWithin, when the attempt fails. 409 for a stale claim.")
-            .JsonBody<RequestInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<RequestInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
         ns.MapPost("/tasks/{taskId}/provide-input", ProvideInput).WithName("ProvideInput")
             .WithSummary("Answer a WAITING task's question")
             .WithDescription("The task is READY again, and its next claim carries the answer as input. 409 when it is not WAITING.")
-            .JsonBody<ProvideInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<ProvideInputBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
     }
 
     private static async Task<Results<Ok<ClaimedTaskShape>, NoContent>> Claim(

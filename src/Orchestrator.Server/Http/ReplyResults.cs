@@ -9,7 +9,8 @@ namespace Orchestrator.Server.Http;
 
 /// <summary>
 /// Each kind of reply that is not a success, mapped to its HTTP status once: rejected 400 (field,
-/// value), a conflict 409 with the reply's facts, a version conflict 412, not found 404,
+/// value), a conflict 409 with the reply's facts, a version conflict 412, an idempotency key used
+/// for another request 422 (draft-ietf-httpapi-idempotency-key-header), not found 404,
 /// unavailable or unreachable 503 with <c>Retry-After: 1</c> (nothing was acknowledged).
 /// </summary>
 public static class ReplyResults
@@ -39,6 +40,8 @@ public static class ReplyResults
                 [new("taskId", s.TaskId), new("agent", s.Agent), new("claimId", s.ClaimId), new(TaskStatus, ProtocolNames.Of(s.Status))]),
             StateVersionConflict v => Problems.Of(StatusCodes.Status412PreconditionFailed, "Version conflict", v.Message,
                 [new("ownerId", v.OwnerId), new("key", v.Key), new("expectedVersion", v.ExpectedVersion), new("currentVersion", v.CurrentVersion)]),
+            IdempotencyKeyReused k => Problems.Of(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused", k.Message,
+                [new("idempotencyKey", k.Key), new("usedAt", k.UsedAt.ToString("O")), new("request", k.Request)]),
             TaskNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("taskId", n.TaskId)]),
             StateNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("ownerId", n.OwnerId), new("key", n.Key)]),
             ScheduleNotFound n => Problems.Of(StatusCodes.Status404NotFound, "Not found", failure.Message, [new("scheduleId", n.ScheduleId)]),

@@ -17,6 +17,13 @@ internal static class RouteConventions
         return route;
     }
 
+    /// <summary>
+    /// A change whose <c>Idempotency-Key</c> is remembered: the key sent again on another request is a
+    /// 422 (draft-ietf-httpapi-idempotency-key-header).
+    /// </summary>
+    public static RouteHandlerBuilder Remembered(this RouteHandlerBuilder route) =>
+        route.ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
     /// <summary>A JSON request body of <typeparamref name="T"/>, read by the handler (<see cref="HttpInput.Body{T}(HttpRequest, System.Text.Json.Serialization.Metadata.JsonTypeInfo{T}, Hosting.HttpSettings, CancellationToken)"/>).</summary>
     public static RouteHandlerBuilder JsonBody<T>(this RouteHandlerBuilder route, bool optional = false) where T : notnull =>
         route.Accepts<T>(optional, "application/json").ProducesProblem(StatusCodes.Status413PayloadTooLarge);

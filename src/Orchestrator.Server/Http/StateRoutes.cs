@@ -25,7 +25,7 @@ internal static class StateRoutes
             .WithSummary("Save a document")
             .WithDescription("The body is the document (any JSON). If-Match: \"N\" saves only at version N; If-None-Match: * only if it does not exist yet (412 otherwise). 201 for version 1, 200 after; ETag: \"N\".")
             .Accepts<object>("application/json").ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status412PreconditionFailed);
+            .Problems(StatusCodes.Status400BadRequest, StatusCodes.Status412PreconditionFailed).Remembered();
         ns.MapGet(Route, Get).WithName("GetState")
             .WithSummary("Read a document")
             .WithDescription("The body is the document itself; ETag: \"N\" is its version and Last-Modified when it was saved.")

@@ -52,11 +52,11 @@ internal static class TaskRoutes
         ns.MapPost("/tasks/{taskId}/cancel", Cancel).WithName("CancelTask")
             .WithSummary("Cancel a task that is not finished")
             .WithDescription("Its PENDING dependants become DEAD; a claim on it ends. 409 when it is COMPLETED or DEAD.")
-            .JsonBody<CancelBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<CancelBody>().Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
         ns.MapPost("/tasks/{taskId}/requeue", Requeue).WithName("RequeueDeadTask")
             .WithSummary("Give a DEAD task another round")
             .WithDescription("The body may be left out. 409 when the task is not DEAD.")
-            .JsonBody<RequeueBody>(optional: true).Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict);
+            .JsonBody<RequeueBody>(optional: true).Problems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound, StatusCodes.Status409Conflict).Remembered();
     }
 
     /// <summary>How every listing pages, for the OpenAPI document.</summary>
