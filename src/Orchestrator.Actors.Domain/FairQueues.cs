@@ -10,7 +10,9 @@ namespace Orchestrator.Actors.Domain;
 /// the group served longest ago (never first, then the task READY longest), so one group's flood does
 /// not starve the others. The groups' heads are kept in that order, so a claim reads one head per
 /// queue (its own and <c>*</c>'s) however many groups there are. Kept by
-/// <see cref="OrchestratorState.Put"/> only while fairness is on.
+/// <see cref="OrchestratorState.Put"/> only while fairness is on, and then in place of
+/// <see cref="OrchestratorState.Ready"/>: a READY task is in one index, not two, and a claim
+/// changes one sorted set of tasks (its group's), not two.
 /// </summary>
 public sealed record FairQueues(string Prefix)
 {
@@ -29,20 +31,29 @@ public sealed record FairQueues(string Prefix)
         return "";
     }
 
-    /// <summary>The queues of the READY tasks of <paramref name="state"/>, grouped by <paramref name="prefix"/>, with no group served yet.</summary>
-    public static FairQueues Of(string prefix, OrchestratorState state)
+    /// <summary>The queues of the READY tasks <paramref name="ready"/> holds per agent (of <paramref name="tasks"/>), grouped by <paramref name="prefix"/>, with no group served yet.</summary>
+    public static FairQueues Of(string prefix, IEnumerable<KeyValuePair<string, ImmutableSortedSet<ReadyEntry>>> ready, ImmutableDictionary<string, TaskRecord> tasks)
     {
         var fair = new FairQueues(prefix);
         var queues = ImmutableDictionary.CreateBuilder<string, FairQueue>(StringComparer.Ordinal);
-        foreach (var (agent, ready) in state.Ready)
+        foreach (var (agent, entries) in ready)
         {
-            if (ready.Count == 0) continue;
-            var groups = ready.GroupBy(entry => fair.GroupOf(state.Tasks[entry.TaskId]), StringComparer.Ordinal)
+            if (entries.Count == 0) continue;
+            var groups = entries.GroupBy(entry => fair.GroupOf(tasks[entry.TaskId]), StringComparer.Ordinal)
                 .ToImmutableDictionary(g => g.Key, g => new FairGroup(ImmutableSortedSet.CreateRange(g), 0), StringComparer.Ordinal);
             queues[agent] = new FairQueue { Groups = groups, Heads = ImmutableSortedSet.CreateRange(groups.Select(g => g.Value.Head(g.Key)!.Value)) };
         }
         return fair with { Queues = queues.ToImmutable() };
     }
+
+    /// <summary>The READY tasks of each agent's queue, its groups merged back into claim order (fairness turned off).</summary>
+    public IEnumerable<KeyValuePair<string, ImmutableSortedSet<ReadyEntry>>> ReadyQueues() =>
+        Queues.Select(q => KeyValuePair.Create(q.Key, ImmutableSortedSet.CreateRange(q.Value.Groups.Values.SelectMany(g => g.Entries))))
+            .Where(q => q.Value.Count > 0);
+
+    /// <summary>The groups' READY tasks of <paramref name="agent"/>'s queue, each group's in claim order (none when it has no queue).</summary>
+    public IEnumerable<ImmutableSortedSet<ReadyEntry>> GroupsOf(string agent) =>
+        Queues.TryGetValue(agent, out var queue) ? queue.Groups.Values.Select(g => g.Entries).Where(e => e.Count > 0) : [];
 
     /// <summary>These queues with the turns a snapshot held, per queue and group.</summary>
     public FairQueues WithTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn)
