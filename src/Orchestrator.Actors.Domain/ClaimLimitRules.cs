@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Orchestrator.Actors.Protocol;
 using Orchestrator.Actors.Protocol.Commands;
 using Orchestrator.Actors.Protocol.Events;
@@ -70,7 +71,7 @@ public static partial class OrchestratorDomain
             limited = $"agent '{agent}' holds {state.Counts.ClaimsByAgent.GetValueOrDefault(agent)} claims, its limit maxClaimsPerAgent = {mine}";
             return null;
         }
-        var head = state.Fair is { } fair ? fair.Next(agent) : state.NextReadyFor(agent);
+        var head = state.NextReadyFor(agent);
         if ((limits.MaxClaimsPerTag.Count == 0 && limits.MaxClaimsPerSecondPerTag.Count == 0) || head is not { } first) return head;
 
         // The head first, without walking the queues: most claims find it free.
@@ -111,11 +112,16 @@ public static partial class OrchestratorDomain
         return null;
     }
 
-    // The agent's READY queue and the any-agent queue, merged in claim order.
-    private static IEnumerable<ReadyEntry> ReadyInClaimOrder(OrchestratorState state, string agent)
+    // The agent's READY queue and the any-agent queue (with fairness on, their groups), merged in claim order.
+    private static IEnumerable<ReadyEntry> ReadyInClaimOrder(OrchestratorState state, string agent) =>
+        state.Fair is null ? Merged(state.Ready.TryGetValue(agent, out var mine) ? mine : [], state.Ready.TryGetValue(ProtocolNames.AnyAgent, out var shared) ? shared : [])
+            : Merged(state.ReadySetsFor(agent));
+
+    // Two sorted sets merged in their order.
+    private static IEnumerable<ReadyEntry> Merged(ImmutableSortedSet<ReadyEntry> first, ImmutableSortedSet<ReadyEntry> second)
     {
-        using var own = (state.Ready.TryGetValue(agent, out var mine) ? mine : []).GetEnumerator();
-        using var any = (state.Ready.TryGetValue(ProtocolNames.AnyAgent, out var shared) ? shared : []).GetEnumerator();
+        using var own = first.GetEnumerator();
+        using var any = second.GetEnumerator();
         var (hasOwn, hasAny) = (own.MoveNext(), any.MoveNext());
         while (hasOwn || hasAny)
         {
@@ -129,6 +135,31 @@ public static partial class OrchestratorDomain
                 yield return any.Current;
                 hasAny = any.MoveNext();
             }
+        }
+    }
+
+    // Any number of sorted sets (fairness groups) merged in their order.
+    private static IEnumerable<ReadyEntry> Merged(IEnumerable<ImmutableSortedSet<ReadyEntry>> sets)
+    {
+        var heads = new PriorityQueue<IEnumerator<ReadyEntry>, ReadyEntry>();
+        try
+        {
+            foreach (var set in sets)
+            {
+                var entries = ((IEnumerable<ReadyEntry>)set).GetEnumerator();
+                if (entries.MoveNext()) heads.Enqueue(entries, entries.Current);
+                else entries.Dispose();
+            }
+            while (heads.TryDequeue(out var entries, out var entry))
+            {
+                yield return entry;
+                if (entries.MoveNext()) heads.Enqueue(entries, entries.Current);
+                else entries.Dispose();
+            }
+        }
+        finally
+        {
+            while (heads.TryDequeue(out var entries, out _)) entries.Dispose();
         }
     }
 }

@@ -10,7 +10,9 @@ namespace Orchestrator.Actors.Domain;
 /// the group served longest ago (never first, then the task READY longest), so one group's flood does
 /// not starve the others. The groups' heads are kept in that order, so a claim reads one head per
 /// queue (its own and <c>*</c>'s) however many groups there are. Kept by
-/// <see cref="OrchestratorState.Put"/> only while fairness is on.
+/// <see cref="OrchestratorState.Put"/> only while fairness is on, and then in place of
+/// <see cref="OrchestratorState.Ready"/>: a READY task is in one index, not two, and a claim
+/// changes one sorted set of tasks (its group's), not two.
 /// </summary>
 public sealed record FairQueues(string Prefix)
 {
@@ -29,20 +31,29 @@ public sealed record FairQueues(string Prefix)
         return "";
     }
 
-    /// <summary>The queues of the READY tasks of <paramref name="state"/>, grouped by <paramref name="prefix"/>, with no group served yet.</summary>
-    public static FairQueues Of(string prefix, OrchestratorState state)
+    /// <summary>The queues of the READY tasks <paramref name="ready"/> holds per agent (of <paramref name="tasks"/>), grouped by <paramref name="prefix"/>, with no group served yet.</summary>
+    public static FairQueues Of(string prefix, IEnumerable<KeyValuePair<string, ImmutableSortedSet<ReadyEntry>>> ready, ImmutableDictionary<string, TaskRecord> tasks)
     {
         var fair = new FairQueues(prefix);
         var queues = ImmutableDictionary.CreateBuilder<string, FairQueue>(StringComparer.Ordinal);
-        foreach (var (agent, ready) in state.Ready)
+        foreach (var (agent, entries) in ready)
         {
-            if (ready.Count == 0) continue;
-            var groups = ready.GroupBy(entry => fair.GroupOf(state.Tasks[entry.TaskId]), StringComparer.Ordinal)
-                .ToImmutableDictionary(g => g.Key, g => ImmutableSortedSet.CreateRange(g), StringComparer.Ordinal);
-            queues[agent] = new FairQueue { Groups = groups, Heads = ImmutableSortedSet.CreateRange(groups.Select(g => new FairHead(g.Value.Min, 0, g.Key))) };
+            if (entries.Count == 0) continue;
+            var groups = entries.GroupBy(entry => fair.GroupOf(tasks[entry.TaskId]), StringComparer.Ordinal)
+                .ToImmutableDictionary(g => g.Key, g => new FairGroup(ImmutableSortedSet.CreateRange(g), 0), StringComparer.Ordinal);
+            queues[agent] = new FairQueue { Groups = groups, Heads = ImmutableSortedSet.CreateRange(groups.Select(g => g.Value.Head(g.Key)!.Value)) };
         }
         return fair with { Queues = queues.ToImmutable() };
     }
+
+    /// <summary>The READY tasks of each agent's queue, its groups merged back into claim order (fairness turned off).</summary>
+    public IEnumerable<KeyValuePair<string, ImmutableSortedSet<ReadyEntry>>> ReadyQueues() =>
+        Queues.Select(q => KeyValuePair.Create(q.Key, ImmutableSortedSet.CreateRange(q.Value.Groups.Values.SelectMany(g => g.Entries))))
+            .Where(q => q.Value.Count > 0);
+
+    /// <summary>The groups' READY tasks of <paramref name="agent"/>'s queue, each group's in claim order (none when it has no queue).</summary>
+    public IEnumerable<ImmutableSortedSet<ReadyEntry>> GroupsOf(string agent) =>
+        Queues.TryGetValue(agent, out var queue) ? queue.Groups.Values.Select(g => g.Entries).Where(e => e.Count > 0) : [];
 
     /// <summary>These queues with the turns a snapshot held, per queue and group.</summary>
     public FairQueues WithTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn)
@@ -65,15 +76,20 @@ public sealed record FairQueues(string Prefix)
         if (!wasReady && !isReady) return this;
         // A claim: the task leaves its group, and the group is served, in one change of its queue.
         if (wasReady && after.Status == TaskState.Claimed)
-            return this with { Queues = Change(Queues, before!.Agent, q => q.Take(before.QueueEntry, GroupOf(before), Turn + 1)), Turn = Turn + 1 };
+        {
+            var turn = Turn + 1;
+            return this with { Queues = Queues.SetItem(before!.Agent, QueueOf(before.Agent).Take(before.QueueEntry, GroupOf(before), turn)), Turn = turn };
+        }
         var queues = Queues;
-        if (wasReady) queues = Change(queues, before!.Agent, q => q.Remove(before.QueueEntry, GroupOf(before)));
-        if (isReady) queues = Change(queues, after.Agent, q => q.Add(after.QueueEntry, GroupOf(after)));
+        if (wasReady) queues = queues.SetItem(before!.Agent, QueueOf(queues, before.Agent).Remove(before.QueueEntry, GroupOf(before)));
+        if (isReady) queues = queues.SetItem(after.Agent, QueueOf(queues, after.Agent).Add(after.QueueEntry, GroupOf(after)));
         return this with { Queues = queues };
-
-        static ImmutableDictionary<string, FairQueue> Change(ImmutableDictionary<string, FairQueue> queues, string agent, Func<FairQueue, FairQueue> change) =>
-            queues.SetItem(agent, change(queues.TryGetValue(agent, out var queue) ? queue : FairQueue.Empty));
     }
+
+    private FairQueue QueueOf(string agent) => QueueOf(Queues, agent);
+
+    private static FairQueue QueueOf(ImmutableDictionary<string, FairQueue> queues, string agent) =>
+        queues.TryGetValue(agent, out var queue) ? queue : FairQueue.Empty;
 
     /// <summary>
     /// The READY task <paramref name="agent"/> gets: of the groups' heads in its own queue and in
@@ -98,7 +114,8 @@ public sealed record FairQueues(string Prefix)
 
     /// <summary>The turns of every group served, per queue, for a snapshot.</summary>
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> Turns() =>
-        Queues.Where(q => q.Value.Served.Count > 0).ToDictionary(q => q.Key, q => (IReadOnlyDictionary<string, long>)q.Value.Served, StringComparer.Ordinal);
+        Queues.Select(q => (q.Key, Served: q.Value.Served.ToDictionary(StringComparer.Ordinal))).Where(q => q.Served.Count > 0)
+            .ToDictionary(q => q.Key, q => (IReadOnlyDictionary<string, long>)q.Served, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public bool Equals(FairQueues? other) =>
@@ -108,8 +125,8 @@ public sealed record FairQueues(string Prefix)
     public override int GetHashCode() => HashCode.Combine(Prefix, Turn);
 
     private static IEnumerable<string> Describe(FairQueues fair) =>
-        fair.Queues.Where(q => q.Value.Groups.Count > 0 || q.Value.Served.Count > 0).OrderBy(q => q.Key, StringComparer.Ordinal)
-            .Select(q => $"{q.Key}: {string.Join("; ", q.Value.Groups.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} [{string.Join(",", g.Value)}]"))} "
+        fair.Queues.Where(q => q.Value.Groups.Count > 0).OrderBy(q => q.Key, StringComparer.Ordinal)
+            .Select(q => $"{q.Key}: {string.Join("; ", q.Value.Groups.Where(g => g.Value.Entries.Count > 0).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} [{string.Join(",", g.Value.Entries)}]"))} "
                          + $"served {string.Join(",", q.Value.Served.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))} "
                          + $"heads {string.Join(",", q.Value.Heads)}");
 }
@@ -127,67 +144,74 @@ public readonly record struct FairHead(ReadyEntry Entry, long Served, string Gro
     }
 }
 
+/// <summary>
+/// One group of a fair queue: its READY tasks in claim order, and the turn it was last served at
+/// (0: never). Kept together so that a claim changes one entry of <see cref="FairQueue.Groups"/>,
+/// not two dictionaries. A group served once stays, its tasks gone or not, for its turn.
+/// </summary>
+public readonly record struct FairGroup(ImmutableSortedSet<ReadyEntry> Entries, long Served)
+{
+    /// <summary>The group's head, if it holds a task.</summary>
+    public FairHead? Head(string group) => Entries.Count == 0 ? null : new FairHead(Entries.Min, Served, group);
+}
+
 /// <summary>One agent's READY tasks by group, each group's last turn, and the groups' heads in claim order.</summary>
 public sealed record FairQueue
 {
     /// <summary>No tasks, no turns.</summary>
     public static FairQueue Empty { get; } = new();
 
-    /// <summary>The READY tasks of each group, in claim order.</summary>
-    public ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>> Groups { get; init; } =
-        ImmutableDictionary.Create<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
-
-    /// <summary>The turn each group was last served at in this queue.</summary>
-    public ImmutableDictionary<string, long> Served { get; init; } = ImmutableDictionary.Create<string, long>(StringComparer.Ordinal);
+    /// <summary>Each group's READY tasks in claim order and its last turn.</summary>
+    public ImmutableDictionary<string, FairGroup> Groups { get; init; } = ImmutableDictionary.Create<string, FairGroup>(StringComparer.Ordinal);
 
     /// <summary>Each group's head, in claim order.</summary>
     public ImmutableSortedSet<FairHead> Heads { get; init; } = ImmutableSortedSet<FairHead>.Empty;
 
+    /// <summary>The turn each group was last served at in this queue (the groups never served left out).</summary>
+    public IEnumerable<KeyValuePair<string, long>> Served =>
+        Groups.Where(g => g.Value.Served != 0).Select(g => KeyValuePair.Create(g.Key, g.Value.Served));
+
     /// <summary>This queue with <paramref name="entry"/> in <paramref name="group"/>.</summary>
     public FairQueue Add(ReadyEntry entry, string group)
     {
-        var had = Groups.TryGetValue(group, out var entries);
-        var set = (entries ?? ImmutableSortedSet<ReadyEntry>.Empty).Add(entry);
-        return Regrouped(group, had ? entries!.Min : null, set);
+        var held = Groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0);
+        return Regrouped(group, held, held with { Entries = held.Entries.Add(entry) });
     }
 
     /// <summary>This queue without <paramref name="entry"/> of <paramref name="group"/>.</summary>
     public FairQueue Remove(ReadyEntry entry, string group)
     {
-        var entries = Groups[group];
-        return Regrouped(group, entries.Min, entries.Remove(entry));
+        var held = Groups[group];
+        return Regrouped(group, held, held with { Entries = held.Entries.Remove(entry) });
     }
 
     /// <summary>This queue without <paramref name="entry"/>, claimed, its group served at <paramref name="turn"/>: the group's next head goes behind the others.</summary>
     public FairQueue Take(ReadyEntry entry, string group, long turn)
     {
-        var entries = Groups[group];
-        var rest = entries.Remove(entry);
-        var heads = Heads.Remove(Head(entries.Min, group));
-        if (rest.Count > 0) heads = heads.Add(new FairHead(rest.Min, turn, group));
-        return this with { Groups = rest.Count == 0 ? Groups.Remove(group) : Groups.SetItem(group, rest), Served = Served.SetItem(group, turn), Heads = heads };
+        var held = Groups[group];
+        var after = new FairGroup(held.Entries.Remove(entry), turn);
+        return Regrouped(group, held, after);
     }
 
     /// <summary>This queue with <paramref name="group"/> served at <paramref name="turn"/>: its head moves back.</summary>
     public FairQueue Serve(string group, long turn)
     {
-        var heads = Heads;
-        if (Groups.TryGetValue(group, out var entries))
-            heads = heads.Remove(Head(entries.Min, group)).Add(new FairHead(entries.Min, turn, group));
-        return this with { Served = Served.SetItem(group, turn), Heads = heads };
+        var held = Groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0);
+        return Regrouped(group, held, held with { Served = turn });
     }
 
-    private FairHead Head(ReadyEntry entry, string group) => new(entry, Served.GetValueOrDefault(group), group);
-
-    private FairQueue Regrouped(string group, ReadyEntry? oldHead, ImmutableSortedSet<ReadyEntry> entries)
+    // The group changed from held to after: its entry in Groups (dropped when it holds no task and was never
+    // served) and its head in Heads (moved only when the head or the turn changed).
+    private FairQueue Regrouped(string group, FairGroup held, FairGroup after)
     {
-        ReadyEntry? newHead = entries.Count == 0 ? null : entries.Min;
+        var (oldHead, newHead) = (held.Head(group), after.Head(group));
         var heads = Heads;
         if (oldHead != newHead)
         {
-            if (oldHead is { } old) heads = heads.Remove(Head(old, group));
-            if (newHead is { } head) heads = heads.Add(Head(head, group));
+            if (oldHead is { } old) heads = heads.Remove(old);
+            if (newHead is { } head) heads = heads.Add(head);
         }
-        return this with { Groups = entries.Count == 0 ? Groups.Remove(group) : Groups.SetItem(group, entries), Heads = heads };
+        var groups = after.Entries.Count == 0 && after.Served == 0 ? Groups.Remove(group) : Groups.SetItem(group, after);
+        return new FairQueue { Groups = groups, Heads = heads };
     }
 }

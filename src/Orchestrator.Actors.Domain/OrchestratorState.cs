@@ -219,22 +219,44 @@ public sealed record OrchestratorState(
     /// <summary>The claim limits in force; null when none is set.</summary>
     public ClaimLimits? ClaimLimits { get; private init; }
 
-    /// <summary>The READY tasks by fairness group while fairness is on (<see cref="Protocol.Replies.ClaimLimits.FairBy"/>); null otherwise.</summary>
+    /// <summary>The READY tasks by fairness group while fairness is on (<see cref="Protocol.Replies.ClaimLimits.FairBy"/>), in place of <see cref="Ready"/>; null otherwise.</summary>
     public FairQueues? Fair { get; private init; }
 
     /// <summary>
     /// This state with <paramref name="limits"/> in force (null: none). Turning fairness on, or to
     /// another prefix, groups the READY tasks anew (one pass over them); the same prefix keeps the
-    /// groups and their turns.
+    /// groups and their turns. Turning it off merges the groups back into <see cref="Ready"/>.
     /// </summary>
-    public OrchestratorState WithClaimLimits(ClaimLimits? limits) =>
-        this with
+    public OrchestratorState WithClaimLimits(ClaimLimits? limits)
+    {
+        var fair = limits?.FairBy is not { } prefix ? null : Fair?.Prefix == prefix ? Fair : FairQueues.Of(prefix, ReadyQueues(), Tasks);
+        return this with
         {
             ClaimLimits = limits,
-            Fair = limits?.FairBy is not { } prefix ? null : Fair?.Prefix == prefix ? Fair : FairQueues.Of(prefix, this),
+            Fair = fair,
+            Ready = ReferenceEquals(fair, Fair) ? Ready
+                : fair is null ? ImmutableDictionary.CreateRange(StringComparer.Ordinal, ReadyQueues())
+                : Ready.Clear(),
             // A tag no longer rated forgets its spacing; one still rated keeps it (under its new rate).
             ClaimRateDue = limits is null ? ClaimRateDue.Clear() : ClaimRateDue.RemoveRange(ClaimRateDue.Keys.Where(t => !limits.MaxClaimsPerSecondPerTag.ContainsKey(t)).ToList()),
         };
+    }
+
+    /// <summary>The READY tasks per agent (<c>*</c> included) in claim order, from <see cref="Ready"/> or, while fairness is on, from <see cref="Fair"/>'s groups merged (a pass over them).</summary>
+    public IEnumerable<KeyValuePair<string, ImmutableSortedSet<ReadyEntry>>> ReadyQueues() =>
+        Fair is { } fair ? fair.ReadyQueues() : Ready.Where(q => q.Value.Count > 0);
+
+    /// <summary>The sorted sets the READY tasks <paramref name="agent"/> may claim are in: its own queue and <c>*</c>'s, or their fairness groups.</summary>
+    internal IEnumerable<ImmutableSortedSet<ReadyEntry>> ReadySetsFor(string agent)
+    {
+        foreach (var name in agent == ProtocolNames.AnyAgent ? [agent] : new[] { agent, ProtocolNames.AnyAgent })
+        {
+            if (Fair is { } fair)
+                foreach (var group in fair.GroupsOf(name)) yield return group;
+            else if (Ready.TryGetValue(name, out var queue) && queue.Count > 0)
+                yield return queue;
+        }
+    }
 
     /// <summary>Per rated tag, the time its claims are spaced from (<see cref="ClaimRates"/>); a tag not here has its whole burst.</summary>
     public ImmutableDictionary<string, DateTimeOffset> ClaimRateDue { get; init; } = ImmutableDictionary.Create<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -343,7 +365,7 @@ public sealed record OrchestratorState(
     /// <summary>The next place in the READY queues.</summary>
     public long NextReadySeq { get; init; }
 
-    /// <summary>READY tasks per agent they are defined for (<c>*</c> included), in claim order.</summary>
+    /// <summary>READY tasks per agent they are defined for (<c>*</c> included), in claim order; empty while fairness is on (<see cref="Fair"/> holds them then, see <see cref="ReadyQueues"/>).</summary>
     public ImmutableDictionary<string, ImmutableSortedSet<ReadyEntry>> Ready { get; private init; } =
         ImmutableDictionary.Create<string, ImmutableSortedSet<ReadyEntry>>(StringComparer.Ordinal);
 
@@ -403,11 +425,12 @@ public sealed record OrchestratorState(
     /// thousand copies of the names, not a million.
     /// </summary>
     public string SharedName(string name) =>
-        Ready.TryGetKey(name, out var held) || Agents.TryGetKey(name, out held) ? held : name;
+        Ready.TryGetKey(name, out var held) || Fair?.Queues.TryGetKey(name, out held) == true || Agents.TryGetKey(name, out held) ? held : name;
 
-    /// <summary>The READY task the agent would get now: its own queue's head or the <c>*</c> queue's, whichever comes first.</summary>
+    /// <summary>The READY task the agent would get now: its own queue's head or the <c>*</c> queue's, whichever comes first (with fairness on, as <see cref="FairQueues.Next"/> picks it).</summary>
     public ReadyEntry? NextReadyFor(string agent)
     {
+        if (Fair is { } fair) return fair.Next(agent);
         ReadyEntry? own = Ready.TryGetValue(agent, out var mine) && mine.Count > 0 ? mine.Min : null;
         ReadyEntry? any = Ready.TryGetValue(ProtocolNames.AnyAgent, out var shared) && shared.Count > 0 ? shared.Min : null;
         if (own is null) return any;
@@ -423,7 +446,7 @@ public sealed record OrchestratorState(
     public TaskRecord? LongestReady()
     {
         ReadyEntry? first = null;
-        foreach (var queue in Ready.Values)
+        foreach (var queue in Fair is { } fair ? fair.Queues.Keys.SelectMany(fair.GroupsOf) : Ready.Values)
         {
             foreach (var priority in Priorities)
             {
@@ -446,7 +469,7 @@ public sealed record OrchestratorState(
     /// <exception cref="ArgumentException">A task id occurs twice, or this state already holds tasks.</exception>
     public OrchestratorState WithTasks(IReadOnlyList<TaskRecord> tasksInDefinitionOrder)
     {
-        if (!Tasks.IsEmpty) throw new ArgumentException("WithTasks needs a state without tasks", nameof(tasksInDefinitionOrder));
+        if (!Tasks.IsEmpty || Fair is not null) throw new ArgumentException("WithTasks needs a state without tasks or fairness", nameof(tasksInDefinitionOrder));
         ImmutableDictionary<string, TaskRecord> stored = Tasks;
         var indexed = this;
         try
@@ -534,10 +557,11 @@ public sealed record OrchestratorState(
     public OrchestratorState Put(TaskRecord task)
     {
         Tasks.TryGetValue(task.TaskId, out var before);
+        // With fairness on, its groups hold the READY tasks instead.
         var ready = Ready;
-        if (before is { Status: TaskState.Ready })
+        if (before is { Status: TaskState.Ready } && Fair is null)
             ready = ready.SetItem(before.Agent, ready[before.Agent].Remove(before.QueueEntry));
-        if (task.Status == TaskState.Ready)
+        if (task.Status == TaskState.Ready && Fair is null)
         {
             var queue = ready.TryGetValue(task.Agent, out var q) ? q : ImmutableSortedSet<ReadyEntry>.Empty;
             ready = ready.SetItem(task.Agent, queue.Add(task.QueueEntry));
@@ -632,7 +656,7 @@ public sealed record OrchestratorState(
 
         /// <summary>As <see cref="OrchestratorState.SharedName"/>.</summary>
         public string SharedName(string name) =>
-            _ready.TryGetKey(name, out var held) || _start.Agents.TryGetKey(name, out held) ? held : name;
+            _ready.TryGetKey(name, out var held) || _fair?.Queues.TryGetKey(name, out held) == true || _start.Agents.TryGetKey(name, out held) ? held : name;
 
         /// <summary>The instance of a tag the state already holds (a key of its index), else <paramref name="tag"/>: a million tasks of one tag hold it once.</summary>
         public string SharedTag(string tag)
@@ -648,8 +672,11 @@ public sealed record OrchestratorState(
         public void Put(TaskRecord task)
         {
             _tasks.TryGetValue(task.TaskId, out var before);
-            if (before is { Status: TaskState.Ready }) Queue(before.Agent).Remove(before.QueueEntry);
-            if (task.Status == TaskState.Ready) Queue(task.Agent).Add(task.QueueEntry);
+            if (_fair is null)
+            {
+                if (before is { Status: TaskState.Ready }) Queue(before.Agent).Remove(before.QueueEntry);
+                if (task.Status == TaskState.Ready) Queue(task.Agent).Add(task.QueueEntry);
+            }
             if (before?.Deadline is { } old) _deadlines.Remove(new Deadline(old, before.TaskId));
             if (task.Deadline is { } next) _deadlines.Add(new Deadline(next, task.TaskId));
             if (before is null)

@@ -137,7 +137,11 @@ internal static class DomainSpecKit
         Assert.Equal(expected.Fair, actual.Fair);
         Assert.Equal(expected.ClaimRateDue.OrderBy(t => t.Key, StringComparer.Ordinal), actual.ClaimRateDue.OrderBy(t => t.Key, StringComparer.Ordinal));
         if (actual.ClaimLimits?.FairBy is { } prefix)
-            Assert.Equal(FairQueues.Of(prefix, actual).WithTurns(actual.Fair!.Turns(), actual.Fair.Turn), actual.Fair);
+            Assert.Equal(FairQueues.Of(prefix, actual.ReadyQueues(), actual.Tasks).WithTurns(actual.Fair!.Turns(), actual.Fair.Turn), actual.Fair);
+        // With fairness on, the fair queues hold the READY tasks in place of Ready.
+        Assert.True(actual.Fair is null || actual.Ready.Values.All(q => q.Count == 0));
+        Assert.Equal(actual.Tasks.Values.Where(t => t.Status == TaskState.Ready).GroupBy(t => t.Agent, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: {string.Join(", ", g.Select(t => t.QueueEntry).Order())}").ToList(), ReadyQueues(actual));
         Assert.Equal(expected.Schedules.Values.ToList(), actual.Schedules.Values.ToList());
         Assert.Equal(expected.ScheduleTimes.ToList(), actual.ScheduleTimes.ToList());
         Assert.Equal(actual.Schedules.Values.Where(s => s.NextAt is not null).Select(s => new Deadline(s.NextAt!.Value, s.ScheduleId)).Order().ToList(),
@@ -168,9 +172,9 @@ internal static class DomainSpecKit
             .GroupBy(c => c).OrderBy(g => g.Key.Tag, StringComparer.Ordinal).ThenBy(g => g.Key.Status).Select(g => $"tag {g.Key.Tag} {g.Key.Status} {g.Count()}"),
     ];
 
-    // Queues that emptied may linger as empty sets; they hold nothing, so they do not count.
+    // Queues that emptied may linger as empty sets; they hold nothing, so they do not count. With fairness on, the groups merged.
     private static List<string> ReadyQueues(OrchestratorState state) =>
-        state.Ready.Where(q => q.Value.Count > 0).OrderBy(q => q.Key, StringComparer.Ordinal)
+        state.ReadyQueues().OrderBy(q => q.Key, StringComparer.Ordinal)
             .Select(q => $"{q.Key}: {string.Join(", ", q.Value)}").ToList();
 
     private static List<string> Dependants(OrchestratorState state) =>

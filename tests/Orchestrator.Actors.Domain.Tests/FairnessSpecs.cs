@@ -95,6 +95,85 @@ public sealed class FairnessSpecs
         Assert.Equal(ClaimAll(scenario, 5), ClaimAll(fromSnapshot, 5));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Claims_under_fairness_follow_the_rule_through_definitions_claims_cancels_tag_limits_toggles_and_snapshots(int seed)
+    {
+        // The rule, counted from the tasks alone: of the READY tasks the agent may claim, each group's
+        // head (per queue: the task's agent, and group), the highest priority first, then the group
+        // served longest ago (never first), then the task READY longest; a head a tag limit holds
+        // back gives way to the next head, and with every head held, to the first free task in
+        // claim order.
+        var random = new Random(seed);
+        var limits = new Dictionary<string, int> { ["tenant=b"] = 1, ["gpu"] = 1 };
+        var fairOn = new SetClaimLimits(MaxClaimsPerTag: limits, FairBy: "tenant=");
+        var scenario = new Scenario().Given(fairOn);
+        var served = new Dictionary<(string Queue, string Group), long>();
+        var turn = 0L;
+        var held = new List<TaskAssigned>();
+        for (var step = 0; step < 400; step++)
+        {
+            var roll = random.Next(100);
+            if (roll < 40)
+            {
+                var tags = new List<string>();
+                if (random.Next(5) > 0) tags.Add($"tenant={"abc"[random.Next(3)]}");
+                if (random.Next(2) == 0) tags.Add("gpu");
+                scenario.Given(Task($"t{step}", agent: random.Next(3) switch { 0 => "worker", 1 => "other", _ => "*" },
+                    priority: random.Next(3) switch { 0 => "HIGH", 1 => "LOW", _ => null }, tags: [.. tags]));
+            }
+            else if (roll < 75)
+            {
+                var agent = random.Next(3) == 0 ? "other" : "worker";
+                var expected = Expected(scenario.State, agent);
+                var reply = scenario.When(new ClaimTask(agent)).Reply;
+                Assert.Equal(expected?.TaskId, (reply as TaskAssigned)?.Task.TaskId);
+                if (reply is TaskAssigned assigned)
+                {
+                    served[(expected!.Agent, Group(expected))] = ++turn;
+                    held.Add(assigned);
+                }
+            }
+            else if (roll < 88 && held.Count > 0)
+            {
+                var done = held[random.Next(held.Count)];
+                held.Remove(done);
+                scenario.Complete(done);
+            }
+            else if (roll < 94 && scenario.State.Tasks.Values.Where(t => t.Status == TaskState.Ready).ToList() is { Count: > 0 } ready)
+                scenario.Given(new CancelTask(ready[random.Next(ready.Count)].TaskId, "not needed"));
+            else if (roll < 97)
+            {
+                // Off and on again: the groups are made anew, none served.
+                scenario.Given(new SetClaimLimits(MaxClaimsPerTag: limits), fairOn);
+                served.Clear();
+                turn = 0;
+            }
+            else
+            {
+                var restored = Snapshots.FromSnapshot(Snapshots.ToSnapshot(scenario.State));
+                AssertSameState(scenario.State, restored);
+                scenario = new Scenario(start: scenario.Now, state: restored);
+            }
+        }
+        AssertSameState(scenario.State, Snapshots.FromSnapshot(Snapshots.ToSnapshot(scenario.State)));
+
+        TaskRecord? Expected(OrchestratorState state, string agent)
+        {
+            var claimed = state.Tasks.Values.Where(t => t.Status == TaskState.Claimed).SelectMany(t => t.Tags).CountBy(t => t).ToDictionary();
+            bool Free(TaskRecord task) => !task.Tags.Any(tag => limits.TryGetValue(tag, out var most) && claimed.GetValueOrDefault(tag) >= most);
+            var mine = state.Tasks.Values.Where(t => t.Status == TaskState.Ready && (t.Agent == agent || t.Agent == "*")).OrderBy(t => t.QueueEntry).ToList();
+            var heads = mine.GroupBy(t => (t.Agent, Group(t))).Select(g => g.First())
+                .OrderBy(t => t.Priority).ThenBy(t => served.GetValueOrDefault((t.Agent, Group(t)))).ThenBy(t => t.QueueEntry).ToList();
+            return heads.FirstOrDefault(Free) ?? mine.FirstOrDefault(Free);
+        }
+
+        static string Group(TaskRecord task) => task.Tags.FirstOrDefault(t => t.StartsWith("tenant=", StringComparison.Ordinal)) ?? "";
+    }
+
     [Fact]
     public void A_bad_prefix_is_refused_naming_fairBy()
     {
