@@ -257,7 +257,7 @@ public sealed record FairQueue
 /// <param name="AppendedCount">How many heads <paramref name="Appended"/> holds, stale ones included.</param>
 /// <param name="Inserted">Heads put in place, all live (a head may be in both).</param>
 /// <param name="Live">How many groups have their head here.</param>
-public sealed record FairBucket(ImmutableQueue<FairHead> Appended, int AppendedCount, ImmutableSortedSet<FairHead> Inserted, int Live)
+internal sealed record FairBucket(ImmutableQueue<FairHead> Appended, int AppendedCount, ImmutableSortedSet<FairHead> Inserted, int Live)
 {
     /// <summary>No heads.</summary>
     public static FairBucket Empty { get; } = new(ImmutableQueue<FairHead>.Empty, 0, ImmutableSortedSet<FairHead>.Empty, 0);
