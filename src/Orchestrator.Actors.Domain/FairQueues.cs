@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Orchestrator.Actors.Protocol;
 
 namespace Orchestrator.Actors.Domain;
@@ -41,7 +42,7 @@ public sealed record FairQueues(string Prefix)
             if (entries.Count == 0) continue;
             var groups = entries.GroupBy(entry => fair.GroupOf(tasks[entry.TaskId]), StringComparer.Ordinal)
                 .ToImmutableDictionary(g => g.Key, g => new FairGroup(ImmutableSortedSet.CreateRange(g), 0), StringComparer.Ordinal);
-            queues[agent] = new FairQueue { Groups = groups, Heads = ImmutableSortedSet.CreateRange(groups.Select(g => g.Value.Head(g.Key)!.Value)) };
+            queues[agent] = FairQueue.Of(groups);
         }
         return fair with { Queues = queues.ToImmutable() };
     }
@@ -59,11 +60,13 @@ public sealed record FairQueues(string Prefix)
     public FairQueues WithTurns(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> served, long turn)
     {
         var queues = Queues;
-        foreach (var (agent, groups) in served)
+        foreach (var (agent, turns) in served)
         {
-            var queue = queues.TryGetValue(agent, out var held) ? held : FairQueue.Empty;
-            foreach (var (group, at) in groups) queue = queue.Serve(group, at);
-            queues = queues.SetItem(agent, queue);
+            var groups = (queues.TryGetValue(agent, out var held) ? held : FairQueue.Empty).Groups;
+            foreach (var (group, at) in turns)
+                groups = groups.SetItem(group, (groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0)) with { Served = at });
+            // The turns come in no order: the heads are laid out anew.
+            queues = queues.SetItem(agent, FairQueue.Of(groups));
         }
         return this with { Queues = queues, Turn = turn };
     }
@@ -101,12 +104,15 @@ public sealed record FairQueues(string Prefix)
         FairHead? best = null;
         foreach (var name in agent == ProtocolNames.AnyAgent ? [agent] : (ReadOnlySpan<string>)[agent, ProtocolNames.AnyAgent])
         {
-            if (!Queues.TryGetValue(name, out var queue) || queue.Heads.Count == 0) continue;
-            FairHead? first = null;
-            if (allowed is null) first = queue.Heads.Min;
-            else
+            if (!Queues.TryGetValue(name, out var queue) || queue.First is not { } min) continue;
+            FairHead? first = min;
+            // Past the first head only when it is not allowed (walking the heads costs more than reading the first).
+            if (allowed is not null && !allowed(min.Entry))
+            {
+                first = null;
                 foreach (var head in queue.Heads)
-                    if (allowed(head.Entry)) { first = head; break; }
+                    if (head != min && allowed(head.Entry)) { first = head; break; }
+            }
             if (first is { } found && (best is not { } current || found.CompareTo(current) < 0)) best = found;
         }
         return best?.Entry;
@@ -155,17 +161,44 @@ public readonly record struct FairGroup(ImmutableSortedSet<ReadyEntry> Entries, 
     public FairHead? Head(string group) => Entries.Count == 0 ? null : new FairHead(Entries.Min, Served, group);
 }
 
-/// <summary>One agent's READY tasks by group, each group's last turn, and the groups' heads in claim order.</summary>
+/// <summary>
+/// One agent's READY tasks by group, each group's last turn, and the groups' heads in claim order,
+/// kept per priority (<see cref="FairBucket"/>) so that a claim moves its group's head at the cost of
+/// a dequeue and an enqueue rather than of two changes of one sorted set.
+/// </summary>
 public sealed record FairQueue
 {
+    private static readonly int Priorities = Enum.GetValues<TaskPriority>().Length;
+
     /// <summary>No tasks, no turns.</summary>
     public static FairQueue Empty { get; } = new();
 
     /// <summary>Each group's READY tasks in claim order and its last turn.</summary>
-    public ImmutableDictionary<string, FairGroup> Groups { get; init; } = ImmutableDictionary.Create<string, FairGroup>(StringComparer.Ordinal);
+    public ImmutableDictionary<string, FairGroup> Groups { get; private init; } = ImmutableDictionary.Create<string, FairGroup>(StringComparer.Ordinal);
+
+    // The heads per priority, the most urgent first (TaskPriority counts from Critical = 0).
+    private ImmutableArray<FairBucket> Buckets { get; init; } = [.. Enumerable.Repeat(FairBucket.Empty, Priorities)];
+
+    /// <summary>The queue of <paramref name="groups"/>, its heads laid out anew.</summary>
+    public static FairQueue Of(ImmutableDictionary<string, FairGroup> groups)
+    {
+        var heads = groups.Select(g => g.Value.Head(g.Key)).OfType<FairHead>().ToLookup(h => (int)h.Entry.Priority);
+        return new FairQueue { Groups = groups, Buckets = [.. Enumerable.Range(0, Priorities).Select(p => FairBucket.Of(heads[p].Order()))] };
+    }
 
     /// <summary>Each group's head, in claim order.</summary>
-    public ImmutableSortedSet<FairHead> Heads { get; init; } = ImmutableSortedSet<FairHead>.Empty;
+    public IEnumerable<FairHead> Heads => Buckets.SelectMany(b => b.Heads(Groups));
+
+    /// <summary>The first head in claim order, if any group holds a task.</summary>
+    public FairHead? First
+    {
+        get
+        {
+            foreach (var bucket in Buckets)
+                if (bucket.First is { } first) return first;
+            return null;
+        }
+    }
 
     /// <summary>The turn each group was last served at in this queue (the groups never served left out).</summary>
     public IEnumerable<KeyValuePair<string, long>> Served =>
@@ -175,43 +208,118 @@ public sealed record FairQueue
     public FairQueue Add(ReadyEntry entry, string group)
     {
         var held = Groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0);
-        return Regrouped(group, held, held with { Entries = held.Entries.Add(entry) });
+        return Regrouped(group, held, held with { Entries = held.Entries.Add(entry) }, claimed: false);
     }
 
     /// <summary>This queue without <paramref name="entry"/> of <paramref name="group"/>.</summary>
     public FairQueue Remove(ReadyEntry entry, string group)
     {
         var held = Groups[group];
-        return Regrouped(group, held, held with { Entries = held.Entries.Remove(entry) });
+        return Regrouped(group, held, held with { Entries = held.Entries.Remove(entry) }, claimed: false);
     }
 
-    /// <summary>This queue without <paramref name="entry"/>, claimed, its group served at <paramref name="turn"/>: the group's next head goes behind the others.</summary>
+    /// <summary>This queue without <paramref name="entry"/>, claimed, its group served at <paramref name="turn"/> (the newest turn): the group's next head goes behind the others.</summary>
     public FairQueue Take(ReadyEntry entry, string group, long turn)
     {
         var held = Groups[group];
-        var after = new FairGroup(held.Entries.Remove(entry), turn);
-        return Regrouped(group, held, after);
-    }
-
-    /// <summary>This queue with <paramref name="group"/> served at <paramref name="turn"/>: its head moves back.</summary>
-    public FairQueue Serve(string group, long turn)
-    {
-        var held = Groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0);
-        return Regrouped(group, held, held with { Served = turn });
+        return Regrouped(group, held, new FairGroup(held.Entries.Remove(entry), turn), claimed: true);
     }
 
     // The group changed from held to after: its entry in Groups (dropped when it holds no task and was never
-    // served) and its head in Heads (moved only when the head or the turn changed).
-    private FairQueue Regrouped(string group, FairGroup held, FairGroup after)
+    // served), and its head moved (only when the head or the turn changed). A claim's new head has the newest
+    // turn, so it goes at the back of its priority; any other new head is put in its place.
+    private FairQueue Regrouped(string group, FairGroup held, FairGroup after, bool claimed)
     {
-        var (oldHead, newHead) = (held.Head(group), after.Head(group));
-        var heads = Heads;
-        if (oldHead != newHead)
-        {
-            if (oldHead is { } old) heads = heads.Remove(old);
-            if (newHead is { } head) heads = heads.Add(head);
-        }
         var groups = after.Entries.Count == 0 && after.Served == 0 ? Groups.Remove(group) : Groups.SetItem(group, after);
-        return new FairQueue { Groups = groups, Heads = heads };
+        var (oldHead, newHead) = (held.Head(group), after.Head(group));
+        if (oldHead == newHead) return this with { Groups = groups };
+        var buckets = Buckets.ToArray();
+        if (oldHead is { } old) buckets[(int)old.Entry.Priority] = buckets[(int)old.Entry.Priority].Without(old, groups);
+        if (newHead is { } head)
+        {
+            var bucket = buckets[(int)head.Entry.Priority];
+            buckets[(int)head.Entry.Priority] = claimed ? bucket.Appending(head) : bucket.Inserting(head);
+        }
+        return new FairQueue { Groups = groups, Buckets = ImmutableCollectionsMarshal.AsImmutableArray(buckets) };
     }
+}
+
+/// <summary>
+/// The groups' heads of one priority in a fair queue, in claim order: those never served by arrival,
+/// then the others by turn. A claim serves a group with the newest turn, so its next head goes at the
+/// back: <see cref="Appended"/> is a queue, in claim order, and a claim of its front is a dequeue. A head
+/// that changes otherwise (a task added, cancelled, expired) goes into <see cref="Inserted"/>, a sorted
+/// set, and the two are merged when read. A head gone from <see cref="Appended"/> other than at its front
+/// is left there, stale (no longer its group's head), skipped when read; the stale ones are dropped from
+/// the front on each change and all of them once they outnumber the live heads.
+/// </summary>
+/// <param name="Appended">Heads in claim order, some of them stale; never one stale at the front.</param>
+/// <param name="AppendedCount">How many heads <paramref name="Appended"/> holds, stale ones included.</param>
+/// <param name="Inserted">Heads put in place, all live (a head may be in both).</param>
+/// <param name="Live">How many groups have their head here.</param>
+internal sealed record FairBucket(ImmutableQueue<FairHead> Appended, int AppendedCount, ImmutableSortedSet<FairHead> Inserted, int Live)
+{
+    /// <summary>No heads.</summary>
+    public static FairBucket Empty { get; } = new(ImmutableQueue<FairHead>.Empty, 0, ImmutableSortedSet<FairHead>.Empty, 0);
+
+    /// <summary>The bucket of <paramref name="heads"/>, in claim order.</summary>
+    public static FairBucket Of(IEnumerable<FairHead> heads)
+    {
+        var list = heads.ToList();
+        return list.Count == 0 ? Empty : new FairBucket(ImmutableQueue.CreateRange(list), list.Count, ImmutableSortedSet<FairHead>.Empty, list.Count);
+    }
+
+    /// <summary>The first head, if any.</summary>
+    public FairHead? First =>
+        Appended.IsEmpty ? Inserted.Count == 0 ? null : Inserted.Min
+        : Inserted.Count == 0 || Appended.Peek().CompareTo(Inserted.Min) <= 0 ? Appended.Peek() : Inserted.Min;
+
+    /// <summary>The live heads in claim order, <paramref name="groups"/> telling the stale ones.</summary>
+    public IEnumerable<FairHead> Heads(ImmutableDictionary<string, FairGroup> groups)
+    {
+        var appended = Appended;
+        FairHead? last = null;
+        using var inserted = Inserted.GetEnumerator();
+        var more = inserted.MoveNext();
+        while (true)
+        {
+            while (!appended.IsEmpty && !IsHead(appended.Peek(), groups)) appended = appended.Dequeue();
+            FairHead next;
+            if (more && (appended.IsEmpty || inserted.Current.CompareTo(appended.Peek()) <= 0))
+            {
+                next = inserted.Current;
+                more = inserted.MoveNext();
+            }
+            else if (!appended.IsEmpty)
+            {
+                next = appended.Peek();
+                appended = appended.Dequeue();
+            }
+            else yield break;
+            // A head both inserted and (again live) appended comes once.
+            if (next != last) yield return next;
+            last = next;
+        }
+    }
+
+    /// <summary>This bucket with <paramref name="head"/>, whose turn is the newest, at the back.</summary>
+    public FairBucket Appending(FairHead head) => this with { Appended = Appended.Enqueue(head), AppendedCount = AppendedCount + 1, Live = Live + 1 };
+
+    /// <summary>This bucket with <paramref name="head"/> in its place.</summary>
+    public FairBucket Inserting(FairHead head) => this with { Inserted = Inserted.Add(head), Live = Live + 1 };
+
+    /// <summary>This bucket without <paramref name="head"/>, no longer its group's head in <paramref name="groups"/>.</summary>
+    public FairBucket Without(FairHead head, ImmutableDictionary<string, FairGroup> groups)
+    {
+        var (appended, count) = (Appended, AppendedCount);
+        while (!appended.IsEmpty && !IsHead(appended.Peek(), groups)) (appended, count) = (appended.Dequeue(), count - 1);
+        var bucket = new FairBucket(appended, count, Inserted.Remove(head), Live - 1);
+        if (count + bucket.Inserted.Count - bucket.Live <= bucket.Live) return bucket;
+        // More stale heads than live ones: the live ones (a stale one may have become live again) in a queue anew.
+        var live = bucket.Heads(groups).ToList();
+        return new FairBucket(ImmutableQueue.CreateRange(live), live.Count, ImmutableSortedSet<FairHead>.Empty, bucket.Live);
+    }
+
+    private static bool IsHead(FairHead head, ImmutableDictionary<string, FairGroup> groups) =>
+        groups.TryGetValue(head.Group, out var group) && group.Served == head.Served && group.Entries.Count > 0 && group.Entries.Min == head.Entry;
 }

@@ -100,6 +100,10 @@ public sealed class FairnessSpecs
     [InlineData(2)]
     [InlineData(3)]
     [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
     public void Claims_under_fairness_follow_the_rule_through_definitions_claims_cancels_tag_limits_toggles_and_snapshots(int seed)
     {
         // The rule, counted from the tasks alone: of the READY tasks the agent may claim, each group's
@@ -120,10 +124,10 @@ public sealed class FairnessSpecs
             if (roll < 40)
             {
                 var tags = new List<string>();
-                if (random.Next(5) > 0) tags.Add($"tenant={"abc"[random.Next(3)]}");
+                if (random.Next(5) > 0) tags.Add($"tenant={"abcdef"[random.Next(seed % 2 == 0 ? 3 : 6)]}");
                 if (random.Next(2) == 0) tags.Add("gpu");
                 scenario.Given(Task($"t{step}", agent: random.Next(3) switch { 0 => "worker", 1 => "other", _ => "*" },
-                    priority: random.Next(3) switch { 0 => "HIGH", 1 => "LOW", _ => null }, tags: [.. tags]));
+                    priority: random.Next(5) switch { 0 => "HIGH", 1 => "LOW", 2 => "CRITICAL", _ => null }, tags: [.. tags]));
             }
             else if (roll < 75)
             {
@@ -158,6 +162,9 @@ public sealed class FairnessSpecs
                 AssertSameState(scenario.State, restored);
                 scenario = new Scenario(start: scenario.Now, state: restored);
             }
+            // The heads kept as the steps changed them are the heads laid out anew from the groups.
+            if (scenario.State.Fair is { } fair)
+                Assert.Equal(FairQueues.Of(fair.Prefix, fair.ReadyQueues(), scenario.State.Tasks).WithTurns(fair.Turns(), fair.Turn), fair);
         }
         AssertSameState(scenario.State, Snapshots.FromSnapshot(Snapshots.ToSnapshot(scenario.State)));
 
