@@ -18,6 +18,7 @@ namespace Orchestrator.Actors.Benchmarks.Micro;
 [MemoryDiagnoser]
 [ShortRunJob]
 [GcForce(false)]
+[MedianColumn, MinColumn]
 public class ClaimLimitBenchmarks
 {
     private OrchestratorState _open = null!;
