@@ -349,16 +349,16 @@ public static partial class OrchestratorDomain
     }
 
     /// <summary>
-    /// True when answering <paramref name="query"/> may read every task (a ListTasks by id prefix, or
-    /// by two filters at once, an agent's tasks being all of them at worst): its cost grows with the
-    /// state, so the state manager answers it away from its own thread. The others read a kept
-    /// figure and a page (an agent's tasks are kept in an order of their own).
+    /// True when answering <paramref name="query"/> may read every task: a ListTasks by id prefix,
+    /// by a status or a priority (read in definition order to the page's end: every task before
+    /// its matches when they are rare and the newest), or by two filters at once. Its cost grows
+    /// with the state, so the state manager answers it away from its own thread. The others read a
+    /// kept figure, or a page from a kept order (every task's, an agent's, a tag's) from its place.
     /// </summary>
     public static bool ReadsEveryTask(IStateManagerQuery query) =>
         query is ListTasks q
-        && (!string.IsNullOrEmpty(q.IdPrefix)
-            || (!string.IsNullOrEmpty(q.Agent) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Status) ? 1 : 0) + (!string.IsNullOrWhiteSpace(q.Priority) ? 1 : 0)
-            + (!string.IsNullOrEmpty(q.Tag) ? 1 : 0) > 1);
+        && (!string.IsNullOrEmpty(q.IdPrefix) || !string.IsNullOrWhiteSpace(q.Status) || !string.IsNullOrWhiteSpace(q.Priority)
+            || (!string.IsNullOrEmpty(q.Agent) && !string.IsNullOrEmpty(q.Tag)));
 
     // The paging rules every listing shares.
     private static CommandRejected? Page(int offset, int limit, DomainLimits limits) =>
