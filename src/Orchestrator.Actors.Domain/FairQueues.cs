@@ -64,7 +64,7 @@ public sealed record FairQueues(string Prefix)
         {
             var groups = (queues.TryGetValue(agent, out var held) ? held : FairQueue.Empty).Groups;
             foreach (var (group, at) in turns)
-                groups = groups.SetItem(group, (groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0)) with { Served = at });
+                groups = groups.SetItem(group, (groups.TryGetValue(group, out var g) ? g : FairGroup.Empty) with { Served = at });
             // The turns come in no order: the heads are laid out anew.
             queues = queues.SetItem(agent, FairQueue.Of(groups));
         }
@@ -157,6 +157,9 @@ public readonly record struct FairHead(ReadyEntry Entry, long Served, string Gro
 /// </summary>
 public readonly record struct FairGroup(ImmutableSortedSet<ReadyEntry> Entries, long Served)
 {
+    /// <summary>No tasks, never served.</summary>
+    public static FairGroup Empty => new(ImmutableSortedSet<ReadyEntry>.Empty, 0);
+
     /// <summary>The group's head, if it holds a task.</summary>
     public FairHead? Head(string group) => Entries.Count == 0 ? null : new FairHead(Entries.Min, Served, group);
 }
@@ -207,7 +210,7 @@ public sealed record FairQueue
     /// <summary>This queue with <paramref name="entry"/> in <paramref name="group"/>.</summary>
     public FairQueue Add(ReadyEntry entry, string group)
     {
-        var held = Groups.TryGetValue(group, out var g) ? g : new FairGroup(ImmutableSortedSet<ReadyEntry>.Empty, 0);
+        var held = Groups.TryGetValue(group, out var g) ? g : FairGroup.Empty;
         return Regrouped(group, held, held with { Entries = held.Entries.Add(entry) }, claimed: false);
     }
 

@@ -353,12 +353,13 @@ public static partial class OrchestratorDomain
     /// by a status or a priority (read in definition order to the page's end: every task before
     /// its matches when they are rare and the newest), or by two filters at once. Its cost grows
     /// with the state, so the state manager answers it away from its own thread. The others read a
-    /// kept figure, or a page from a kept order (every task's, an agent's, a tag's) from its place.
+    /// kept figure, or a page from a kept order (every task's, an agent's, a tag's) from its place
+    /// (<see cref="TaskSelection.CandidatesAllMatch"/>); a list whose filters are refused reads nothing.
     /// </summary>
     public static bool ReadsEveryTask(IStateManagerQuery query) =>
         query is ListTasks q
-        && (!string.IsNullOrEmpty(q.IdPrefix) || !string.IsNullOrWhiteSpace(q.Status) || !string.IsNullOrWhiteSpace(q.Priority)
-            || (!string.IsNullOrEmpty(q.Agent) && !string.IsNullOrEmpty(q.Tag)));
+        && TaskSelection.Parse(q.Agent, q.Status, q.Priority, q.IdPrefix, q.Tag, out var selection) is null
+        && !selection.CandidatesAllMatch;
 
     // The paging rules every listing shares.
     private static CommandRejected? Page(int offset, int limit, DomainLimits limits) =>

@@ -212,6 +212,7 @@ public sealed class QuerySpecs
     [InlineData(null, "READY", "HIGH", null, true)]
     [InlineData("agent-a", "READY", null, null, true)]
     [InlineData("", " ", null, "", false)]
+    [InlineData(null, "BOGUS", null, null, false)]
     public void Only_a_list_from_a_kept_order_alone_is_read_on_the_state_managers_thread(string? agent, string? status, string? priority, string? prefix, bool readsEveryTask)
     {
         Assert.Equal(readsEveryTask, OrchestratorDomain.ReadsEveryTask(new ListTasks(agent, status, priority, IdPrefix: prefix)));
